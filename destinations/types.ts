@@ -1,0 +1,56 @@
+/**
+ * One writer interface for every destination kind (Postgres, S3, BigQuery, HTTP API),
+ * so the sync engine knows nothing of their kind.
+ */
+import type { ObjectType } from '../providers/types';
+
+export interface DestinationRecord {
+  id: string;
+  lastModifiedAt: Date | null;
+  isDeleted: boolean;
+  emittedAt: Date;
+  raw: Record<string, unknown>;
+  /** Field-mapped data (`_supaglue_mapped_data`); {} when there is no schema mapping. */
+  mapped: Record<string, unknown>;
+  /** For common objects: the unified record (`_supaglue_unified_data`). */
+  unified?: Record<string, unknown>;
+}
+
+/** Where one sync's records land. */
+export interface WriteTarget {
+  applicationId: string;
+  customerId: string;
+  providerName: string;
+  object: string;
+  objectType: ObjectType;
+  /** Overrides from the connection sync config (schema, per-object table). */
+  schema?: string;
+  table?: string;
+}
+
+export interface WriteBatch {
+  runId: string;
+  /** Batch sequence within the run; (runId, seq) makes a retried batch overwrite, never duplicate. */
+  seq: number;
+  records: DestinationRecord[];
+}
+
+export interface FinishRun {
+  runId: string;
+  strategy: 'full' | 'incremental';
+  success: boolean;
+  runStartedAt: Date;
+  numRecordsSynced: number;
+  cursor: string | null;
+}
+
+export interface DestinationWriter {
+  /** Creates whatever must exist before writes (table, dataset, prefix). Idempotent. */
+  prepare(target: WriteTarget): Promise<void>;
+  writeBatch(target: WriteTarget, batch: WriteBatch): Promise<void>;
+  /** After a successful full sync, soft-deletes what the run did not see; writes manifests. */
+  finishRun(target: WriteTarget, run: FinishRun): Promise<void>;
+  /** Connection test: connect, create and drop a probe. Throws a readable error. */
+  test(): Promise<void>;
+  close(): Promise<void>;
+}

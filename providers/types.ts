@@ -1,0 +1,78 @@
+/**
+ * The contract between the sync engine and every provider (declarative connectors
+ * and built-in CRMs). Reading is page-at-a-time with an opaque, JSON-serialisable
+ * page state so a run can resume from the last committed page after a crash.
+ */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type ObjectType = 'common' | 'standard' | 'custom';
+export type ProviderCategory = 'crm' | 'engagement' | 'no_category';
+
+export interface SourceRecord {
+  /** The provider's id of the record (or a stable hash when the provider has none). */
+  id: string;
+  /** Last-modified time, the basis of incremental cursors; null when unknown. */
+  lastModifiedAt: Date | null;
+  isDeleted: boolean;
+  /** The record as the provider returned it. */
+  raw: Record<string, unknown>;
+  /** For common objects: the record in the unified (Supaglue CRM) model. */
+  unified?: Record<string, unknown>;
+}
+
+export interface WaitInfo {
+  reason: 'rate_limit' | 'retry' | 'concurrency';
+  ms: number;
+  status?: number;
+}
+
+export interface ReadPageRequest {
+  object: string;
+  objectType: ObjectType;
+  /** Inclusive lower bound on last-modified for incremental reads; null = full read. */
+  modifiedSince: Date | null;
+  /** Page state returned with the previous page; null for the first page. */
+  pageState: JsonValue | null;
+  signal?: AbortSignal;
+  /** Called before the runtime sleeps (Retry-After, backoff) so callers can heartbeat and show it. */
+  onWait?: (info: WaitInfo) => void;
+}
+
+export interface ReadPageResult {
+  records: SourceRecord[];
+  /** null when the object is exhausted. Persisted between pages: must be JSON. */
+  nextPageState: JsonValue | null;
+}
+
+export interface ObjectField {
+  name: string;
+  type: string;
+  nullable?: boolean;
+  format?: string;
+}
+
+export interface ObjectDescriptor {
+  name: string;
+  objectType: ObjectType;
+  label?: string;
+  supportsIncremental: boolean;
+  fields?: ObjectField[];
+}
+
+/** A live connection to a provider for one customer. */
+export interface ProviderConnection {
+  readPage(req: ReadPageRequest): Promise<ReadPageResult>;
+  listObjects(): Promise<ObjectDescriptor[]>;
+}
+
+/** Everything a provider needs to talk to the API for one connection. Secrets are already decrypted. */
+export interface ConnectionContext {
+  applicationId: string;
+  customerId: string;
+  connectionId: string;
+  providerName: string;
+  /** Connector parameters and credentials (api_key, access_token, instance_url, ...). */
+  params: Record<string, unknown>;
+  /** Persists refreshed OAuth credentials (encrypted) before they are used. */
+  saveCredentials?: (next: Record<string, unknown>) => Promise<void>;
+}
