@@ -1,0 +1,275 @@
+/**
+ * The HTTP runtime shared by every provider: per-connection concurrency and rate
+ * limits, timeouts, retries (Retry-After aware), OAuth refresh hook and error
+ * classification into ProviderError. Keep-alive comes from Node's global fetch
+ * (undici's global dispatcher pools connections per origin).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { ProviderError } from '../errors';
+import type { WaitInfo } from '../types';
+import { DEFAULT_LIMITS, LimiterRegistry, type ConnectionLimits } from './limiter';
+import { backoffDelay, classifyStatus, parseRetryAfter, type BackoffOptions } from './retry-policy';
+import { bodyExcerpt, describeUrl, redactSecrets } from './redact';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface HttpRequest {
+  method?: HttpMethod;
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** Serialised as JSON with content-type application/json. */
+  json?: unknown;
+  signal?: AbortSignal;
+  /** Called before every sleep (rate limit, backoff, concurrency) so activities can heartbeat. */
+  onWait?: (info: WaitInfo) => void;
+  /** Overrides the runtime's per-attempt timeout. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** The final URL after redirects. */
+  url: string;
+  body: string;
+}
+
+export interface HttpClientOptions {
+  connectionId: string;
+  limits?: Partial<ConnectionLimits>;
+  /** Values that must never appear in error messages (API keys, tokens, passwords). */
+  secrets?: readonly string[];
+  /**
+   * Called once per request on HTTP 401. Return replacement headers (e.g. a fresh
+   * Authorization) to retry with, or null to fail with ProviderError('authentication').
+   * Concurrent 401s on one client share a single call.
+   */
+  onUnauthorized?: () => Promise<Record<string, string> | null>;
+}
+
+export interface HttpRuntimeOptions {
+  timeoutMs?: number;
+  /** Attempts in total when the API answers 429/503. */
+  maxRateLimitAttempts?: number;
+  /** Attempts in total for other 5xx, 408 and network errors. */
+  maxTransientAttempts?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** A Retry-After longer than this fails the page as transient instead of blocking the worker. */
+  maxRetryAfterMs?: number;
+  defaultLimits?: Partial<ConnectionLimits>;
+  userAgent?: string;
+  sleep?: Sleep;
+  now?: () => number;
+  random?: () => number;
+}
+
+const MAX_REDIRECTS = 5;
+
+const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
+
+export class HttpRuntime {
+  readonly timeoutMs: number;
+  readonly maxRateLimitAttempts: number;
+  readonly maxTransientAttempts: number;
+  readonly backoff: BackoffOptions;
+  readonly maxRetryAfterMs: number;
+  readonly defaultLimits: ConnectionLimits;
+  readonly userAgent: string;
+  readonly sleep: Sleep;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly limiters: LimiterRegistry;
+
+  constructor(opts: HttpRuntimeOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.maxRateLimitAttempts = opts.maxRateLimitAttempts ?? 6;
+    this.maxTransientAttempts = opts.maxTransientAttempts ?? 4;
+    this.backoff = { baseMs: 1_000, maxMs: 60_000, ...opts.backoff };
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 5 * 60_000;
+    this.defaultLimits = { ...DEFAULT_LIMITS, ...opts.defaultLimits };
+    this.userAgent = opts.userAgent ?? 'syncwell/0.1';
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.limiters = new LimiterRegistry(this.now);
+  }
+
+  client(opts: HttpClientOptions): HttpClient {
+    return new HttpClient(this, opts);
+  }
+}
+
+let defaultRuntime: HttpRuntime | undefined;
+
+/** The process-wide runtime, so limits keyed by connectionId hold across activities. */
+export function getDefaultHttpRuntime(): HttpRuntime {
+  defaultRuntime ??= new HttpRuntime();
+  return defaultRuntime;
+}
+
+export function createHttpRuntime(opts?: HttpRuntimeOptions): HttpRuntime {
+  return new HttpRuntime(opts);
+}
+
+export class HttpClient {
+  private readonly secrets: string[];
+  private readonly limits: ConnectionLimits;
+  private refreshing: Promise<Record<string, string> | null> | null = null;
+
+  constructor(
+    private readonly runtime: HttpRuntime,
+    private readonly opts: HttpClientOptions,
+  ) {
+    this.secrets = [...(opts.secrets ?? [])].filter((s) => typeof s === 'string' && s !== '');
+    this.limits = { ...runtime.defaultLimits, ...opts.limits };
+  }
+
+  /** Redacts this client's secrets; providers use it for their own error messages. */
+  redact(text: string): string {
+    return redactSecrets(text, this.secrets);
+  }
+
+  describe(method: string, url: string | URL): string {
+    return `${method} ${describeUrl(url, this.secrets)}`;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const rt = this.runtime;
+    const method = req.method ?? 'GET';
+    let headers: Record<string, string> = { accept: 'application/json', 'user-agent': rt.userAgent, ...req.headers };
+    const body = req.json === undefined ? undefined : JSON.stringify(req.json);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const what = this.describe(method, req.url);
+    let rateLimited = 0;
+    let transient = 0;
+    let refreshed = false;
+
+    for (;;) {
+      req.signal?.throwIfAborted();
+      let res: HttpResponse;
+      try {
+        res = await this.limited(req, () => this.send(method, new URL(req.url), headers, body, req));
+      } catch (err) {
+        if (req.signal?.aborted) throw req.signal.reason ?? err;
+        if (err instanceof ProviderError) throw err;
+        transient++;
+        const reason = this.networkReason(err, req.timeoutMs ?? rt.timeoutMs);
+        if (transient >= rt.maxTransientAttempts) {
+          throw new ProviderError('transient', `${what} failed after ${transient} attempts: ${reason}`, { cause: err });
+        }
+        await this.wait(req, { reason: 'retry', ms: backoffDelay(transient, rt.backoff, rt.random) });
+        continue;
+      }
+
+      const disposition = classifyStatus(res.status);
+      if (disposition.action === 'ok') return res;
+
+      if (res.status === 401 && this.opts.onUnauthorized && !refreshed) {
+        refreshed = true;
+        const fresh = await this.refreshOnce();
+        if (fresh) {
+          headers = { ...headers, ...fresh };
+          continue;
+        }
+      }
+
+      if (disposition.action === 'rate_limited') {
+        rateLimited++;
+        const retryAfter = parseRetryAfter(res.headers.get('retry-after'), rt.now());
+        if (rateLimited >= rt.maxRateLimitAttempts) throw this.failure('transient', what, res, `still throttled after ${rateLimited} attempts`);
+        if (retryAfter !== null && retryAfter > rt.maxRetryAfterMs) {
+          throw this.failure('transient', what, res, `Retry-After of ${Math.round(retryAfter / 1000)}s exceeds the ${Math.round(rt.maxRetryAfterMs / 1000)}s limit`);
+        }
+        // Honour Retry-After exactly (plus a little jitter); otherwise back off exponentially.
+        const ms = retryAfter !== null ? retryAfter + Math.round(rt.random() * Math.min(1_000, retryAfter * 0.1)) : backoffDelay(rateLimited, rt.backoff, rt.random);
+        await this.wait(req, { reason: 'rate_limit', ms, status: res.status });
+        continue;
+      }
+
+      if (disposition.action === 'retry') {
+        transient++;
+        if (transient >= rt.maxTransientAttempts) throw this.failure('transient', what, res, `failed after ${transient} attempts`);
+        await this.wait(req, { reason: 'retry', ms: backoffDelay(transient, rt.backoff, rt.random), status: res.status });
+        continue;
+      }
+
+      throw this.failure(disposition.kind, what, res);
+    }
+  }
+
+  private async limited<T>(req: HttpRequest, fn: () => Promise<T>): Promise<T> {
+    const limiter = this.runtime.limiters.get(this.opts.connectionId, this.limits);
+    if (!limiter.semaphore.hasFreeSlot) req.onWait?.({ reason: 'concurrency', ms: 0 });
+    await limiter.semaphore.acquire(req.signal);
+    try {
+      const wait = limiter.bucket.reserve();
+      if (wait > 0) await this.wait(req, { reason: 'rate_limit', ms: wait });
+      return await fn();
+    } finally {
+      limiter.semaphore.release();
+    }
+  }
+
+  private async send(method: HttpMethod, url: URL, headers: Record<string, string>, body: string | undefined, req: HttpRequest): Promise<HttpResponse> {
+    const timeout = AbortSignal.timeout(req.timeoutMs ?? this.runtime.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    let currentUrl = url;
+    let currentMethod = method;
+    let currentBody = body;
+    let currentHeaders = headers;
+    // Redirects are followed by hand: fetch would forward custom auth headers (x-api-key) to any host.
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(currentUrl, { method: currentMethod, headers: currentHeaders, body: currentBody, signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
+        await res.body?.cancel();
+        const next = new URL(location, currentUrl);
+        if (next.origin !== currentUrl.origin) {
+          currentHeaders = { accept: headers.accept ?? 'application/json', 'user-agent': this.runtime.userAgent };
+        }
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && currentMethod !== 'GET')) {
+          currentMethod = 'GET';
+          currentBody = undefined;
+        }
+        currentUrl = next;
+        continue;
+      }
+      return { status: res.status, headers: res.headers, url: currentUrl.href, body: await res.text() };
+    }
+  }
+
+  private refreshOnce(): Promise<Record<string, string> | null> {
+    this.refreshing ??= (async () => {
+      try {
+        const fresh = await this.opts.onUnauthorized!();
+        if (fresh) for (const v of Object.values(fresh)) if (v) this.secrets.push(v, v.replace(/^Bearer\s+/i, ''));
+        return fresh;
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async wait(req: HttpRequest, info: WaitInfo): Promise<void> {
+    req.onWait?.(info);
+    await this.runtime.sleep(info.ms, req.signal);
+  }
+
+  private failure(kind: ProviderError['kind'], what: string, res: HttpResponse, note?: string): ProviderError {
+    const excerpt = bodyExcerpt(res.body, this.secrets);
+    const suffix = note ? ` (${note})` : '';
+    return new ProviderError(kind, `${what} returned HTTP ${res.status}${suffix}${excerpt ? `: ${excerpt}` : ''}`, {
+      status: res.status,
+      bodyExcerpt: excerpt,
+    });
+  }
+
+  private networkReason(err: unknown, timeoutMs: number): string {
+    if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs}ms`;
+    const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+    const message = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+    return this.redact(message);
+  }
+}
