@@ -1,0 +1,283 @@
+/**
+ * The Connector Builder definition format (a superset of hotglue's). Validation
+ * errors are returned to API callers as 400s, so every rule reports the exact
+ * field path and what to write instead. Objects are strict: a misspelt key
+ * ("paginaton") is an error rather than a silently ignored setting.
+ */
+import { z } from 'zod';
+import { dateFormatProblem } from './date-format';
+import { JsonPathError, parseJsonPath } from './json-path';
+import { TemplateError, templateRefs, type VarNamespace } from './template';
+
+const jsonPath = z.string().superRefine((value, ctx) => {
+  try {
+    parseJsonPath(value);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `invalid JSONPath: ${e instanceof JsonPathError ? e.message : String(e)}` });
+  }
+});
+
+const paramName = z.string().min(1, { error: 'must not be empty' });
+const location = z.enum(['query', 'header', 'body']);
+const pageSize = z.number().int().positive();
+
+export const parameterSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'parameter names are letters, digits and underscores, not starting with a digit' }),
+  label: z.string().optional(),
+  description: z.string().optional(),
+  required: z.boolean().default(false),
+  /** Secret values are encrypted at rest and redacted from every error message. */
+  secret: z.boolean().default(false),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+});
+
+export const authSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('api_key'),
+      location: z.enum(['header', 'query']),
+      name: paramName,
+      value: z.string(),
+    }),
+    z.strictObject({ type: z.literal('basic'), username: z.string(), password: z.string().default('') }),
+    z.strictObject({ type: z.literal('bearer'), token: z.string() }),
+    z.strictObject({ type: z.literal('none') }),
+  ],
+  { error: 'auth.type must be one of api_key, basic, bearer, none' },
+);
+
+export const paginationSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('none') }),
+    z.strictObject({
+      type: z.literal('page_increment'),
+      location: location.default('query'),
+      param: paramName,
+      start_from: z.number().int().default(1),
+      page_size_param: paramName.optional(),
+      page_size: pageSize.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('offset'),
+      location: location.default('query'),
+      offset_param: paramName,
+      /** Where the response says the next offset is; without it, offset += records received. */
+      next_offset_selector: jsonPath.optional(),
+      limit_param: paramName.optional(),
+      limit: pageSize,
+    }),
+    z.strictObject({
+      type: z.literal('cursor'),
+      location: location.default('query'),
+      param: paramName,
+      next_cursor_selector: jsonPath,
+      page_size_param: paramName.optional(),
+      page_size: pageSize.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('next_url'),
+      /** JSONPath to the next page's URL, or "link_header" for RFC 8288 `Link: <...>; rel="next"`. */
+      next_url_selector: z.union([z.literal('link_header'), jsonPath]),
+    }),
+  ],
+  { error: 'pagination.type must be one of none, page_increment, offset, cursor, next_url' },
+);
+
+export const incrementalSchema = z.strictObject({
+  replication_key: jsonPath,
+  location: location.default('query'),
+  param: paramName,
+  format: z
+    .string()
+    .default('timestamp')
+    .superRefine((f, ctx) => {
+      const problem = dateFormatProblem(f);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+});
+
+export const streamSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*$/, { error: 'stream ids are letters, digits, underscores and hyphens (snake_case recommended)' }),
+  name: z.string().optional(),
+  path: z.string().startsWith('/', { error: 'path must start with "/" (it is appended to base_url)' }),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  primary_key: jsonPath.optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** JSON template for POST requests; string values may contain variables. */
+  body: z.record(z.string(), z.json()).optional(),
+  pagination: paginationSchema.default({ type: 'none' }),
+  incremental: incrementalSchema.optional(),
+  records_selector: jsonPath.default('$'),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  child_context: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, { error: 'context keys are letters, digits, underscores and hyphens' }), z.string()).optional(),
+  parent_stream: z.string().optional(),
+});
+
+export const connectorDefinitionSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'id must be lowercase letters and digits separated by single hyphens, e.g. "sage-intacct"' }),
+    name: z.string().min(1, { error: 'name must not be empty' }),
+    domain: z.string().optional(),
+    logo_url: z.string().optional(),
+    category: z.enum(['crm', 'engagement', 'no_category']).default('no_category'),
+    base_url: z.string().min(1, { error: 'base_url must not be empty' }),
+    auth: authSchema.default({ type: 'none' }),
+    parameters: z.array(parameterSchema).default([]),
+    /** Per-connection request budget; defaults come from the HTTP runtime. */
+    rate_limit: z
+      .strictObject({
+        requests_per_second: z.number().positive().optional(),
+        burst: z.number().int().positive().optional(),
+        concurrency: z.number().int().positive().optional(),
+      })
+      .optional(),
+    streams: z.array(streamSchema).min(1, { error: 'define at least one stream' }),
+  })
+  .superRefine(checkCrossReferences);
+
+export type ConnectorDefinition = z.output<typeof connectorDefinitionSchema>;
+export type ConnectorDefinitionInput = z.input<typeof connectorDefinitionSchema>;
+export type StreamDefinition = ConnectorDefinition['streams'][number];
+export type PaginationDefinition = StreamDefinition['pagination'];
+export type AuthDefinition = ConnectorDefinition['auth'];
+export type ParameterDefinition = ConnectorDefinition['parameters'][number];
+
+type Def = z.output<z.ZodObject<(typeof connectorDefinitionSchema)['shape']>>;
+type Ctx = z.core.$RefinementCtx<Def>;
+
+function checkCrossReferences(def: Def, ctx: Ctx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  const params = new Set<string>();
+  def.parameters.forEach((p, i) => {
+    if (params.has(p.name)) issue(['parameters', i, 'name'], `duplicate parameter "${p.name}"`);
+    params.add(p.name);
+  });
+
+  const streams = new Map<string, StreamDefinition>();
+  def.streams.forEach((s, i) => {
+    if (streams.has(s.id)) issue(['streams', i, 'id'], `duplicate stream id "${s.id}"`);
+    else streams.set(s.id, s);
+  });
+
+  def.streams.forEach((s, i) => {
+    if (s.parent_stream === undefined) return;
+    if (s.parent_stream === s.id) issue(['streams', i, 'parent_stream'], `stream "${s.id}" cannot be its own parent`);
+    else if (!streams.has(s.parent_stream)) {
+      issue(['streams', i, 'parent_stream'], `unknown parent stream "${s.parent_stream}" (streams: ${[...streams.keys()].join(', ')})`);
+    } else {
+      const seen = new Set([s.id]);
+      for (let cur = streams.get(s.parent_stream); cur; cur = cur.parent_stream ? streams.get(cur.parent_stream) : undefined) {
+        if (seen.has(cur.id)) {
+          issue(['streams', i, 'parent_stream'], `parent_stream cycle: ${[...seen, cur.id].join(' -> ')}`);
+          break;
+        }
+        seen.add(cur.id);
+      }
+    }
+  });
+
+  // Checks every variable in a templated string: namespace allowed here, and it refers to something declared.
+  // droppable: a query/header/body value, where an undeclared {config.X} is tolerated as an
+  // implicit optional parameter (the issue's own example uses {config.status} that way).
+  const checkTemplate = (text: string, path: (string | number)[], allowed: VarNamespace[], parentKeys?: Set<string>, droppable = false) => {
+    let refs;
+    try {
+      refs = templateRefs(text);
+    } catch (e) {
+      issue(path, e instanceof TemplateError ? e.message : String(e));
+      return;
+    }
+    for (const ref of refs) {
+      const label = `{${ref.ns}.${ref.name}}`;
+      if (!allowed.includes(ref.ns)) {
+        issue(path, `${label} is not available here (allowed: ${allowed.map((n) => `{${n}.…}`).join(', ')})`);
+      } else if (ref.ns === 'config' && !params.has(ref.name) && !droppable) {
+        issue(path, `${label} refers to undeclared parameter "${ref.name}" (declared: ${[...params].join(', ') || 'none'})`);
+      } else if (ref.ns === 'parent' && parentKeys && !parentKeys.has(ref.name)) {
+        issue(path, `${label} is not in the parent stream's child_context (keys: ${[...parentKeys].join(', ') || 'none'})`);
+      }
+    }
+  };
+
+  checkTemplate(def.base_url, ['base_url'], ['config']);
+  checkBaseUrl(def.base_url, (m) => issue(['base_url'], m));
+  const auth = def.auth;
+  if (auth.type === 'api_key') checkTemplate(auth.value, ['auth', 'value'], ['config']);
+  if (auth.type === 'basic') {
+    checkTemplate(auth.username, ['auth', 'username'], ['config']);
+    checkTemplate(auth.password, ['auth', 'password'], ['config']);
+  }
+  if (auth.type === 'bearer') checkTemplate(auth.token, ['auth', 'token'], ['config']);
+
+  def.streams.forEach((s, i) => {
+    const at = (...rest: (string | number)[]) => ['streams', i, ...rest];
+    const parent = s.parent_stream ? streams.get(s.parent_stream) : undefined;
+    const parentKeys = parent ? new Set(Object.keys(parent.child_context ?? {})) : undefined;
+    if (parent && !parent.child_context) {
+      issue(at('parent_stream'), `parent stream "${parent.id}" must define child_context for "${s.id}" to use`);
+    }
+    const requestNs: VarNamespace[] = parent ? ['config', 'parent'] : ['config'];
+    checkTemplate(s.path, at('path'), requestNs, parentKeys);
+    for (const [k, v] of Object.entries(s.headers)) checkTemplate(v, at('headers', k), requestNs, parentKeys, true);
+    for (const [k, v] of Object.entries(s.query)) if (typeof v === 'string') checkTemplate(v, at('query', k), requestNs, parentKeys, true);
+    if (s.body) walkStrings(s.body, [], (text, p) => checkTemplate(text, at('body', ...p), requestNs, parentKeys, true));
+    for (const [k, v] of Object.entries(s.child_context ?? {})) checkTemplate(v, at('child_context', k), ['config', 'record']);
+
+    if (s.body && s.method !== 'POST') issue(at('body'), 'body is only sent with method POST');
+    const pg = s.pagination;
+    if ('location' in pg && pg.location === 'body' && s.method !== 'POST') issue(at('pagination', 'location'), 'location "body" requires method POST');
+    if (s.incremental?.location === 'body' && s.method !== 'POST') issue(at('incremental', 'location'), 'location "body" requires method POST');
+    if ((pg.type === 'page_increment' || pg.type === 'cursor') && pg.page_size_param !== undefined && pg.page_size === undefined) {
+      issue(at('pagination', 'page_size'), 'page_size is required when page_size_param is set');
+    }
+  });
+}
+
+function walkStrings(value: unknown, path: (string | number)[], fn: (text: string, path: (string | number)[]) => void): void {
+  if (typeof value === 'string') fn(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], fn));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
+}
+
+function checkBaseUrl(baseUrl: string, report: (message: string) => void): void {
+  // A base URL that starts with a variable (e.g. {config.instance_url}) is checked at request time.
+  if (baseUrl.startsWith('{')) return;
+  const sample = baseUrl.replace(/\{[^{}]*\}/g, 'x');
+  let url: URL;
+  try {
+    url = new URL(sample);
+  } catch {
+    report(`base_url "${baseUrl}" is not an absolute URL such as https://api.example.com/v1`);
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') report(`base_url must use http or https, not ${url.protocol}`);
+  if (url.search || url.hash) report('base_url must not contain a query string or fragment; use stream query parameters');
+}
+
+export interface DefinitionIssue {
+  /** Dotted path to the offending field, e.g. "streams.1.pagination.param". */
+  path: string;
+  message: string;
+}
+
+export function definitionIssues(error: z.ZodError): DefinitionIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+export class ConnectorDefinitionError extends Error {
+  constructor(readonly issues: DefinitionIssue[]) {
+    super(`invalid connector definition: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'ConnectorDefinitionError';
+  }
+}
+
+/** Parses and validates a definition, throwing ConnectorDefinitionError with field-level issues. */
+export function parseConnectorDefinition(input: unknown): ConnectorDefinition {
+  const result = connectorDefinitionSchema.safeParse(input);
+  if (!result.success) throw new ConnectorDefinitionError(definitionIssues(result.error));
+  return result.data;
+}

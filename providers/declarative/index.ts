@@ -1,0 +1,12 @@
+export { createDeclarativeConnection } from './connector';
+export {
+  connectorDefinitionSchema,
+  parseConnectorDefinition,
+  definitionIssues,
+  ConnectorDefinitionError,
+  type ConnectorDefinition,
+  type ConnectorDefinitionInput,
+  type StreamDefinition,
+  type DefinitionIssue,
+} from './definition';
+export { inferSchema, type JSONSchema } from './infer-schema';
