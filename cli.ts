@@ -1,0 +1,78 @@
+/**
+ * Operator commands. `npm run cli -- applications create --name NAME` prints the new
+ * application's API key alone on the last line. Uses DATABASE_URL when set, else the
+ * embedded Postgres under DATA_DIR — the running one, or a temporary start of it.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { createDb } from './db/connection';
+import { migrateToLatest } from './db/migrate';
+import { ConfigError, getConfig, type Config } from './lib/config';
+import { startEmbeddedPostgres } from './lib/embedded-postgres';
+import { EMBEDDED_DATABASE, ensureDatabase } from './lib/infrastructure';
+import { createLogger } from './lib/logger';
+import { createApplication } from './services/applications';
+import pg from 'pg';
+
+const USAGE = 'usage: npm run cli -- applications create --name NAME';
+
+async function withDatabaseUrl<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
+  if (config.databaseUrl) return fn(config.databaseUrl);
+  const url = `postgres://postgres:postgres@127.0.0.1:${config.embeddedPostgresPort}/${EMBEDDED_DATABASE}`;
+  if (await reachable(url)) return fn(url);
+  // Nothing is running: start the same embedded cluster just for this command.
+  const logger = createLogger('warn', 'cli');
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, logger });
+  try {
+    await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
+    return await fn(embedded.urlFor(EMBEDDED_DATABASE));
+  } finally {
+    await embedded.stop();
+  }
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, action, ...rest] = argv;
+  if (group !== 'applications' || action !== 'create') {
+    console.error(USAGE);
+    return 2;
+  }
+  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } }, strict: true });
+  const name = values.name?.trim();
+  if (!name) {
+    console.error(`--name is required\n${USAGE}`);
+    return 2;
+  }
+  const config = getConfig();
+  return withDatabaseUrl(config, async (url) => {
+    const db = createDb(url, 1);
+    try {
+      await migrateToLatest(db);
+      const created = await createApplication(db, name);
+      console.log(`Created application ${created.name} (${created.id}). Its API key, shown once:`);
+      console.log(created.apiKey);
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,10 @@
+/**
+ * Every migration, imported statically so migrating works the same under tsx,
+ * vitest and a bundle. Names are timestamp-prefixed and run in order.
+ */
+import type { Migration } from 'kysely';
+import * as m20261122000000 from './20261122000000_applications';
+
+export const migrations: Record<string, Migration> = {
+  '20261122000000_applications': m20261122000000,
+};

@@ -1,0 +1,14 @@
+import type { Db } from '../connection';
+
+export function findApplicationByKeyHash(db: Db, apiKeyHash: string) {
+  return db.selectFrom('applications').selectAll().where('api_key_hash', '=', apiKeyHash).executeTakeFirst();
+}
+
+export function insertApplication(db: Db, values: { name: string; api_key_hash: string }) {
+  return db.insertInto('applications').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function countApplications(db: Db): Promise<number> {
+  const row = await db.selectFrom('applications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

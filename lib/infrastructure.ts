@@ -1,0 +1,83 @@
+/**
+ * The Postgres and Temporal a process talks to: external ones when configured,
+ * otherwise embedded servers whose data lives under DATA_DIR.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { resolveTemporalBinaryPath } from '../scripts/temporal-binaries';
+import type { Config } from './config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import type { Logger } from './logger';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export const EMBEDDED_DATABASE = 'syncwell';
+
+export interface Infrastructure {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | undefined;
+  /** Stops the embedded servers this process started (none for external ones). */
+  stop(): Promise<void>;
+}
+
+export async function startInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, 'error while stopping'));
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, 'postgres'),
+        port: config.embeddedPostgresPort,
+        logger,
+      });
+      stops.push(embedded.stop);
+      await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
+      databaseUrl = embedded.urlFor(EMBEDDED_DATABASE);
+      logger.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
+    }
+
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const cliPath = await resolveTemporalBinaryPath('cli', {
+        explicitPath: config.temporal.cliPath,
+        log: (msg) => logger.info(msg),
+      });
+      const dev = await startTemporalDevServer({
+        cliPath,
+        dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        logger,
+      });
+      stops.push(dev.stop);
+      temporalAddress = dev.address;
+      temporalUiUrl = dev.uiUrl;
+      logger.info({ address: dev.address }, 'Temporal dev server started');
+    }
+    return { databaseUrl, temporalAddress, temporalUiUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** CREATE DATABASE has no IF NOT EXISTS; a concurrent creator is fine too. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`create database ${client.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // duplicate_database
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

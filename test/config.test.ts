@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../lib/config';
+
+describe('config', () => {
+  it('applies the embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.temporal.uiPort).toBe(8233);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.temporal.address).toBeUndefined();
+    expect(c.publicUrl).toBe('http://localhost:8080');
+    expect(c.dataDir.endsWith('.data')).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).databaseUrl).toBeUndefined();
+  });
+
+  it('fails fast listing every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', API_KEY: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'API_KEY']) expect(problems).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(4);
+  });
+});

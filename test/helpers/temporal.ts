@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createWorker, WORKFLOWS_PATH } from '../../worker';
+import type { ActivityDeps } from '../../activities';
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** Bundling takes seconds: once per test file (process). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export interface DevServerWorker {
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  /** Runs the worker until fn settles. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A real worker (our activities, our workflows) on the shared dev server, on its own task queue. */
+export async function startDevServerWorker(deps: ActivityDeps): Promise<DevServerWorker> {
+  const address = inject('temporalAddress');
+  const [nativeConnection, connection] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address })]);
+  const taskQueue = uniqueTaskQueue();
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundle: await workflowBundle(),
+  });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    client,
+    worker,
+    taskQueue,
+    run: (fn) => worker.runUntil(fn),
+    close: async () => {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
