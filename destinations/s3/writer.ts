@@ -15,60 +15,11 @@ import type { DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../t
 import { s3DestinationConfigSchema, type S3DestinationConfig, type S3DestinationConfigInput } from './config';
 import { describeS3Error } from './errors';
 import { latestKey, manifestKey, partKey, partSeq, runPrefix } from './keys';
+import { buildManifest, mapLimit, type LatestPointer, type ManifestPart } from './manifest';
 import { toGzipNdjson } from './ndjson';
-
-export interface ManifestPart {
-  key: string;
-  seq: number;
-  records: number;
-  bytes: number;
-}
-
-export interface RunManifest {
-  version: 1;
-  format: 'ndjson.gz';
-  run_id: string;
-  application_id: string;
-  provider_name: string;
-  customer_id: string;
-  object: string;
-  object_type: WriteTarget['objectType'];
-  strategy: FinishRun['strategy'];
-  success: boolean;
-  cursor: string | null;
-  run_started_at: string;
-  finished_at: string;
-  /** What the sync engine counted. */
-  num_records_synced: number;
-  /** Sum of the records in the parts listed below. */
-  num_records_written: number;
-  parts: ManifestPart[];
-}
-
-export interface LatestPointer {
-  run_id: string;
-  run_prefix: string;
-  manifest_key: string;
-  strategy: 'full';
-  num_records: number;
-  finished_at: string;
-}
 
 const RECORD_COUNT_META = 'record-count';
 const HEAD_CONCURRENCY = 8;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 export function createS3Writer(input: S3DestinationConfigInput): DestinationWriter {
   const config: S3DestinationConfig = s3DestinationConfigSchema.parse(input);
@@ -156,24 +107,7 @@ export function createS3Writer(input: S3DestinationConfigInput): DestinationWrit
         return { ...p, records: Number.isFinite(records) ? records : 0 };
       });
       const finishedAt = new Date().toISOString();
-      const manifest: RunManifest = {
-        version: 1,
-        format: 'ndjson.gz',
-        run_id: runInfo.runId,
-        application_id: target.applicationId,
-        provider_name: target.providerName,
-        customer_id: target.customerId,
-        object: target.object,
-        object_type: target.objectType,
-        strategy: runInfo.strategy,
-        success: runInfo.success,
-        cursor: runInfo.cursor,
-        run_started_at: runInfo.runStartedAt.toISOString(),
-        finished_at: finishedAt,
-        num_records_synced: runInfo.numRecordsSynced,
-        num_records_written: parts.reduce((n, p) => n + p.records, 0),
-        parts,
-      };
+      const manifest = buildManifest(target, runInfo, parts, finishedAt);
       const mKey = manifestKey(prefix, target, runInfo.runId);
       await putJson(mKey, manifest, 'writing the run manifest');
       if (runInfo.success && runInfo.strategy === 'full') {
