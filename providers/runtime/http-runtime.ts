@@ -116,6 +116,9 @@ export class HttpClient {
   private readonly secrets: string[];
   private readonly limits: ConnectionLimits;
   private refreshing: Promise<Record<string, string> | null> | null = null;
+  /** Bumped by each successful refresh, so requests that were already in flight reuse it. */
+  private authGeneration = 0;
+  private refreshedHeaders: Record<string, string> | null = null;
 
   constructor(
     private readonly runtime: HttpRuntime,
@@ -147,6 +150,7 @@ export class HttpClient {
 
     for (;;) {
       req.signal?.throwIfAborted();
+      const generation = this.authGeneration;
       let res: HttpResponse;
       try {
         res = await this.limited(req, () => this.send(method, new URL(req.url), headers, body, req));
@@ -167,7 +171,8 @@ export class HttpClient {
 
       if (res.status === 401 && this.opts.onUnauthorized && !refreshed) {
         refreshed = true;
-        const fresh = await this.refreshOnce();
+        // Another request refreshed while this one was in flight: retry with its headers.
+        const fresh = generation < this.authGeneration ? this.refreshedHeaders : await this.refreshOnce();
         if (fresh) {
           headers = { ...headers, ...fresh };
           continue;
@@ -243,7 +248,11 @@ export class HttpClient {
     this.refreshing ??= (async () => {
       try {
         const fresh = await this.opts.onUnauthorized!();
-        if (fresh) for (const v of Object.values(fresh)) if (v) this.secrets.push(v, v.replace(/^Bearer\s+/i, ''));
+        if (fresh) {
+          for (const v of Object.values(fresh)) if (v) this.secrets.push(v, v.replace(/^(Bearer|Basic)\s+/i, ''));
+          this.refreshedHeaders = fresh;
+          this.authGeneration++;
+        }
         return fresh;
       } finally {
         this.refreshing = null;
