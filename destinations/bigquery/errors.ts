@@ -1,0 +1,79 @@
+/**
+ * BigQuery failures turned into short, readable errors classified like ProviderError:
+ * credential, permission and configuration errors pause the sync; the rest are retried.
+ * Messages carry the API's message only, never request options (which hold the signed assertion).
+ */
+export type BigQueryErrorKind = 'authentication' | 'permission' | 'configuration' | 'transient' | 'unknown';
+
+export class BigQueryDestinationError extends Error {
+  readonly kind: BigQueryErrorKind;
+  readonly status?: number;
+
+  constructor(kind: BigQueryErrorKind, message: string, status?: number) {
+    super(message);
+    this.name = 'BigQueryDestinationError';
+    this.kind = kind;
+    this.status = status;
+  }
+
+  get pausesSync(): boolean {
+    return this.kind === 'authentication' || this.kind === 'permission' || this.kind === 'configuration';
+  }
+}
+
+interface ErrorLike {
+  code?: unknown;
+  status?: unknown;
+  message?: unknown;
+  errors?: Array<{ reason?: string; message?: string }>;
+  response?: { status?: number; data?: { error?: unknown; error_description?: unknown } };
+}
+
+const AUTH_PATTERNS = [
+  /invalid_grant/i,
+  /invalid_client/i,
+  /unauthorized_client/i,
+  /invalid jwt/i,
+  /DECODER routines/i,
+  /PEM/,
+  /private key/i,
+  /asymmetric key/i,
+  /no key or keyfile/i,
+  /Request had invalid authentication credentials/i,
+];
+
+function statusOf(e: ErrorLike): number | undefined {
+  for (const v of [e.code, e.status, e.response?.status]) if (typeof v === 'number') return v;
+  return undefined;
+}
+
+/** First line of the API's message, trimmed to a sane length. */
+function shortMessage(e: ErrorLike): string {
+  const raw = typeof e.message === 'string' ? e.message : String(e);
+  const line = raw.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/** `what` names the thing being touched, e.g. "dataset `p.ds`". */
+export function toBigQueryError(err: unknown, what: string): BigQueryDestinationError {
+  if (err instanceof BigQueryDestinationError) return err;
+  const e = (err ?? {}) as ErrorLike;
+  const status = statusOf(e);
+  const msg = shortMessage(e);
+  const reasons = (e.errors ?? []).map((x) => x.reason ?? '');
+  if (status === 401 || AUTH_PATTERNS.some((re) => re.test(msg))) {
+    return new BigQueryDestinationError('authentication', `BigQuery invalid credentials: ${msg}`, status);
+  }
+  if (status === 403 && !reasons.some((r) => /rateLimitExceeded|quotaExceeded/.test(r))) {
+    return new BigQueryDestinationError('permission', `BigQuery permission denied on ${what}: ${msg}`, status);
+  }
+  if (status === 404) {
+    const kind = /dataset/i.test(msg) || /^dataset/.test(what) ? 'dataset' : 'table';
+    return new BigQueryDestinationError('configuration', `BigQuery ${kind} not found (${what}): ${msg}`, status);
+  }
+  if (status === 400) return new BigQueryDestinationError('configuration', `BigQuery rejected the request on ${what}: ${msg}`, status);
+  if (status === 403 || status === 429 || (status !== undefined && status >= 500)) {
+    return new BigQueryDestinationError('transient', `BigQuery temporarily failed on ${what}: ${msg}`, status);
+  }
+  return new BigQueryDestinationError('unknown', `BigQuery error on ${what}: ${msg}`, status);
+}
