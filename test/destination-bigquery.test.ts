@@ -110,10 +110,18 @@ describe('naming and config', () => {
       /invalid credentials/,
     );
     expect(toBigQueryError({ code: 503, message: 'backend error' }, 'x').pausesSync).toBe(false);
+    // Failed jobs carry only errors[].reason, no HTTP status.
+    const jobNotFound = toBigQueryError({ message: 'Not found: Table p:ds.t', errors: [{ reason: 'notFound' }] }, 'table `p.ds.t`');
+    expect([jobNotFound.kind, jobNotFound.message]).toEqual(['configuration', 'BigQuery table not found (table `p.ds.t`): Not found: Table p:ds.t']);
+    const concurrent = toBigQueryError(
+      { code: 400, message: 'Could not serialize access to table p:ds.t due to concurrent update', errors: [{ reason: 'invalidQuery' }] },
+      'x',
+    );
+    expect(concurrent.kind).toBe('transient');
   });
 });
 
-describe('BigQuery writer against the emulator', () => {
+describe('BigQuery writer against the emulator', { timeout: 60_000 }, () => {
   beforeEach(() => recorder.clear());
 
   it('prepare creates the dataset and the table with the Supaglue columns, idempotently', async () => {
@@ -225,6 +233,22 @@ describe('BigQuery writer against the emulator', () => {
       'provider_name:STRING',
       'run_started_at:TIMESTAMP',
     ]);
+  });
+
+  it('keeps JSON numbers a double cannot hold exactly; writing to an unprepared table fails readably', async () => {
+    const { writer, dataset } = newWriter();
+    await writer.prepare(deals);
+    await writer.writeBatch(deals, { runId: 'r', seq: 0, records: [rec('n', at(1), { raw: { big: 12345678901234567000, small: 0.1, neg: -1e-7 } })] });
+    expect((await rows(dataset, 'hubspot_deals'))[0]?.raw).toEqual({ big: 12345678901234567000, small: 0.1, neg: -1e-7 });
+
+    const unprepared = { ...deals, object: 'tickets' };
+    const err = await writer.writeBatch(unprepared, { runId: 'r', seq: 0, records: [rec('x', at(1))] }).then(
+      () => null,
+      (e: unknown) => e as Error & { kind: string },
+    );
+    expect(err?.kind).toBe('configuration');
+    expect(err?.message).toMatch(/^BigQuery table not found \(table `test-project\.ds_\d+_\d+\.hubspot_tickets`\)/);
+    expect(await tableIds(dataset)).toEqual(['hubspot_deals']);
   });
 
   it('finishRun drops staging tables a crashed batch of the run left behind', async () => {

@@ -54,26 +54,39 @@ function shortMessage(e: ErrorLike): string {
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
+const TRANSIENT_REASONS = /^(backendError|internalError|rateLimitExceeded|jobRateLimitExceeded|quotaExceeded|tableUnavailable)$/;
+
+/** Job failures carry no HTTP status, only `errors[].reason`: derive one so both paths classify alike. */
+function effectiveStatus(status: number | undefined, reasons: string[], msg: string): number | undefined {
+  if (status !== undefined) return status;
+  if (reasons.some((r) => TRANSIENT_REASONS.test(r))) return 503;
+  if (reasons.includes('notFound')) return 404;
+  if (reasons.includes('accessDenied')) return 403;
+  if (reasons.some((r) => /^invalid/.test(r))) return 400;
+  return /^Not found:/i.test(msg) ? 404 : undefined;
+}
+
 /** `what` names the thing being touched, e.g. "dataset `p.ds`". */
 export function toBigQueryError(err: unknown, what: string): BigQueryDestinationError {
   if (err instanceof BigQueryDestinationError) return err;
   const e = (err ?? {}) as ErrorLike;
-  const status = statusOf(e);
   const msg = shortMessage(e);
   const reasons = (e.errors ?? []).map((x) => x.reason ?? '');
+  const status = effectiveStatus(statusOf(e), reasons, msg);
+  const transient =
+    reasons.some((r) => TRANSIENT_REASONS.test(r)) ||
+    /concurrent update|serialize access|try again|retry/i.test(msg) ||
+    status === 429 ||
+    (status !== undefined && status >= 500);
   if (status === 401 || AUTH_PATTERNS.some((re) => re.test(msg))) {
     return new BigQueryDestinationError('authentication', `BigQuery invalid credentials: ${msg}`, status);
   }
-  if (status === 403 && !reasons.some((r) => /rateLimitExceeded|quotaExceeded/.test(r))) {
-    return new BigQueryDestinationError('permission', `BigQuery permission denied on ${what}: ${msg}`, status);
-  }
+  if (transient) return new BigQueryDestinationError('transient', `BigQuery temporarily failed on ${what}: ${msg}`, status);
+  if (status === 403) return new BigQueryDestinationError('permission', `BigQuery permission denied on ${what}: ${msg}`, status);
   if (status === 404) {
     const kind = /dataset/i.test(msg) || /^dataset/.test(what) ? 'dataset' : 'table';
     return new BigQueryDestinationError('configuration', `BigQuery ${kind} not found (${what}): ${msg}`, status);
   }
   if (status === 400) return new BigQueryDestinationError('configuration', `BigQuery rejected the request on ${what}: ${msg}`, status);
-  if (status === 403 || status === 429 || (status !== undefined && status >= 500)) {
-    return new BigQueryDestinationError('transient', `BigQuery temporarily failed on ${what}: ${msg}`, status);
-  }
   return new BigQueryDestinationError('unknown', `BigQuery error on ${what}: ${msg}`, status);
 }

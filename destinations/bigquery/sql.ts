@@ -14,7 +14,8 @@ const KEY_PARAM: Record<(typeof KEY)[number], string> = {
 /** Source expression for a target column, reading the staging row `S`. */
 function sourceExpr(c: Column): string {
   if (c.name in KEY_PARAM) return KEY_PARAM[c.name as (typeof KEY)[number]];
-  if (c.type === 'JSON') return `PARSE_JSON(S.${c.name})`;
+  // 'round': numbers JSON.stringify wrote from doubles need not be exact decimals (1.2345678901234567e19).
+  if (c.type === 'JSON') return `PARSE_JSON(S.${c.name}, wide_number_mode => 'round')`;
   return `S.${c.name}`;
 }
 
