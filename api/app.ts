@@ -2,9 +2,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiKeyAuth } from './auth';
-import type { AppDeps, AuthedVariables } from './deps';
+import type { AppDeps, AuthedEnv } from './deps';
+import { docsRoutes, OPENAPI_PATH, registerOpenApi } from './docs';
 import { ApiError, errorBody } from './errors';
 import { healthRoutes } from './health';
+import { mountManagementRoutes } from './routes';
 import { validationHook } from './validation';
 
 export const MGMT_BASE = '/mgmt/v2';
@@ -12,9 +14,14 @@ export const MGMT_BASE = '/mgmt/v2';
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.route('/', healthRoutes(deps));
+  app.route('/', docsRoutes());
 
-  const mgmt = new OpenAPIHono<{ Variables: AuthedVariables }>({ defaultHook: validationHook });
-  mgmt.use('*', apiKeyAuth(deps));
+  const mgmt = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
+  const auth = apiKeyAuth(deps);
+  // The OpenAPI document is public; everything else under /mgmt/v2 needs a key.
+  mgmt.use('*', (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
+  mountManagementRoutes(mgmt, deps);
+  registerOpenApi(mgmt, '0.1.0');
   app.route(MGMT_BASE, mgmt);
 
   app.notFound((c) => c.json(errorBody(404, 'NOT_FOUND_ERROR', 'Not found', `No route for ${c.req.method} ${c.req.path}`), 404));

@@ -1,14 +1,13 @@
-import type { Client, Connection } from '@temporalio/client';
-import type { Db } from '../db/connection';
-import type { Logger } from '../lib/logger';
+import type { Connection } from '@temporalio/client';
+import type { ServiceDeps } from '../services/deps';
 
 /** What the HTTP layer is given by the composition root; routes reach everything else through services. */
-export interface AppDeps {
-  db: Db;
-  temporal: { client: Client; connection: Connection; taskQueue: string };
-  logger: Logger;
+export interface AppDeps extends ServiceDeps {
+  temporal: ServiceDeps['temporal'] & { connection: Connection };
 }
 
 export interface AuthedVariables {
   applicationId: string;
 }
+
+export type AuthedEnv = { Variables: AuthedVariables };

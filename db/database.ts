@@ -1,7 +1,16 @@
-/** Typed view of the application database. Tables are added by migrations in db/migrations/. */
+/** Typed view of the application database. Tables are created by migrations in db/migrations/. */
 import type { ColumnType, Generated } from 'kysely';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: read as T, written as T or a JSON string. */
+export type Json<T> = ColumnType<T, T | string, T | string>;
+type JsonDefault<T> = ColumnType<T, T | string | undefined, T | string>;
+type Int8Default = ColumnType<number, number | undefined, number>;
+
+interface Stamped {
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
 
 export interface ApplicationsTable {
   id: Generated<string>;
@@ -11,6 +20,127 @@ export interface ApplicationsTable {
   created_at: Generated<Timestamp>;
 }
 
+export interface CustomersTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  /** The application's own id for the customer (`customer_id` in the API). */
+  external_id: string;
+  name: string;
+  email: string;
+}
+
+export interface ProvidersTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  name: string;
+  category: string;
+  auth_type: string;
+  config: JsonDefault<Record<string, unknown>>;
+  client_secret_encrypted: string | null;
+  objects: JsonDefault<Record<string, unknown>>;
+  entity_mappings: JsonDefault<unknown[]>;
+}
+
+export interface DestinationsTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  name: string;
+  type: string;
+  config: JsonDefault<Record<string, unknown>>;
+  secrets_encrypted: string | null;
+  version: Generated<number>;
+}
+
+export interface SchemasTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  name: string;
+  config: Json<Record<string, unknown>>;
+}
+
+export type EntitiesTable = SchemasTable;
+
+export interface SyncConfigsTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  provider_id: string;
+  destination_id: string;
+  config: Json<Record<string, unknown>>;
+}
+
+export interface ConnectionsTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  customer_id: string;
+  provider_id: string;
+  provider_name: string;
+  category: string;
+  status: Generated<string>;
+  instance_url: Generated<string>;
+  provider_user_id: string | null;
+  params: JsonDefault<Record<string, unknown>>;
+  credentials_encrypted: string | null;
+  connection_sync_config: Json<Record<string, unknown>> | null;
+  schema_mappings_config: Json<Record<string, unknown>> | null;
+  entity_mappings: Json<unknown[]> | null;
+}
+
+export interface MagicLinksTable {
+  id: Generated<string>;
+  application_id: string;
+  customer_id: string;
+  provider_id: string;
+  provider_name: string;
+  return_url: string;
+  status: Generated<string>;
+  expires_at: Timestamp;
+  created_at: Generated<Timestamp>;
+}
+
+export interface SyncsTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  connection_id: string;
+  sync_config_id: string;
+  type: 'object' | 'entity';
+  object_type: 'common' | 'standard' | 'custom' | null;
+  object: string | null;
+  entity_id: string | null;
+  paused: Generated<boolean>;
+  pause_reason: string | null;
+  state: JsonDefault<Record<string, unknown>>;
+}
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  application_id: string;
+  sync_id: string;
+  connection_id: string;
+  customer_id: string;
+  provider_name: string;
+  category: string;
+  object_type: string | null;
+  object: string | null;
+  entity_id: string | null;
+  status: 'IN_PROGRESS' | 'SUCCESS' | 'FAILURE';
+  strategy: 'full' | 'incremental';
+  error_message: string | null;
+  num_records_synced: Int8Default;
+  progress: JsonDefault<Record<string, unknown>>;
+  start_timestamp: Generated<Timestamp>;
+  end_timestamp: Timestamp | null;
+}
+
 export interface Database {
   applications: ApplicationsTable;
+  customers: CustomersTable;
+  providers: ProvidersTable;
+  destinations: DestinationsTable;
+  schemas: SchemasTable;
+  entities: EntitiesTable;
+  sync_configs: SyncConfigsTable;
+  connections: ConnectionsTable;
+  magic_links: MagicLinksTable;
+  syncs: SyncsTable;
+  sync_runs: SyncRunsTable;
 }

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate';
 import { ensureDefaultApplication } from '../services/applications';
 import { createWorker } from '../worker';
 import { ConfigError, getConfig, type Config } from './config';
+import { loadSecretBox } from './crypto';
 import { startInfrastructure } from './infrastructure';
 import { createLogger, type Logger } from './logger';
 import { connectTemporalClient } from './temporal';
@@ -56,11 +57,12 @@ export async function runRoles(roles: Roles): Promise<void> {
     const db = createDb(infra.databaseUrl, config.databasePoolSize, (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
     cleanups.push(() => db.destroy());
     await migrateToLatest(db);
+    const secrets = await loadSecretBox(config.encryptionKey, config.dataDir);
 
     if (roles.worker) {
       const connection = await NativeConnection.connect({ address: infra.temporalAddress });
       cleanups.push(() => connection.close());
-      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { db, logger } });
+      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { db, logger, secrets } });
       const running = worker.run();
       cleanups.push(() => stopWorker(worker, running));
       running.catch((err) => {
@@ -72,7 +74,7 @@ export async function runRoles(roles: Roles): Promise<void> {
     if (roles.api) {
       const temporal = await connectTemporalClient(infra.temporalAddress, config.temporal.namespace);
       cleanups.push(() => temporal.close());
-      const app = createApp({ db, temporal: { ...temporal, taskQueue: config.temporal.taskQueue }, logger });
+      const app = createApp({ db, temporal: { ...temporal, taskQueue: config.temporal.taskQueue }, logger, secrets });
       const server = await listen(app.fetch, config.host, config.port);
       cleanups.push(() => new Promise((resolve) => server.close(resolve)));
       const bootstrap = await ensureDefaultApplication(db, config.apiKey);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app';
 import { createApplication } from '../services/applications';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { testLogger } from './helpers/logger';
+import { testLogger, testSecrets } from './helpers/logger';
 
 let tdb: TestDatabase;
 let server: ServerType;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection });
-  const app = createApp({ db: tdb.db, temporal: { client, connection, taskQueue: 'unused' }, logger: testLogger });
+  const app = createApp({ db: tdb.db, temporal: { client, connection, taskQueue: 'unused' }, logger: testLogger, secrets: testSecrets });
   server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

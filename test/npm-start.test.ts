@@ -89,7 +89,7 @@ describe('npm start', () => {
     const ui = await waitFor(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`, first, 30_000);
     expect(await ui.text()).toMatch(/<html/i);
     const ready = await waitFor(`${api}/ready`, first, 30_000);
-    expect((await ready.json()).status).toBe('ready');
+    expect(((await ready.json()) as { status: string }).status).toBe('ready');
 
     // The banner names every URL and the first application's key.
     await expect.poll(() => first.output(), { timeout: 10_000 }).toMatch(/API key\s+sk_\S+/);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertApplication } from '../db/repositories/applications';
 import { createWorker } from '../worker';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { testLogger } from './helpers/logger';
+import { testLogger, testSecrets } from './helpers/logger';
 import { startDevServerWorker, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
 let tdb: TestDatabase;
@@ -17,7 +17,7 @@ afterAll(() => tdb?.destroy());
 
 describe('workflows on the Temporal dev server', () => {
   it('runs a workflow whose activity reads the real database', async () => {
-    const w = await startDevServerWorker({ db: tdb.db, logger: testLogger });
+    const w = await startDevServerWorker({ db: tdb.db, logger: testLogger, secrets: testSecrets });
     try {
       const result = await w.run(() =>
         w.client.workflow.execute('systemCheckWorkflow', { taskQueue: w.taskQueue, workflowId: `check-${randomUUID()}`, args: [{}] }),
@@ -45,7 +45,7 @@ describe('workflows on the time-skipping test server', () => {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { db: tdb.db, logger: testLogger },
+      deps: { db: tdb.db, logger: testLogger, secrets: testSecrets },
       workflowBundle: await workflowBundle(),
     });
     const before = await env.currentTimeMs();

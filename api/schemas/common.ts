@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+
+export const errorsSchema = z
+  .object({
+    errors: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        detail: z.string(),
+        code: z.string(),
+        status: z.string(),
+        meta: z.record(z.string(), z.unknown()).optional(),
+      }),
+    ),
+  })
+  .openapi('errors');
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: errorsSchema } } });
+
+/** The error responses every management route can return. */
+export const errorResponses = {
+  400: errorResponse('Bad request'),
+  401: errorResponse('Unauthorized'),
+  404: errorResponse('Not found'),
+  409: errorResponse('Conflict'),
+  422: errorResponse('Unprocessable entity'),
+  500: errorResponse('Internal server error'),
+} as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description = 'Request body') => ({
+  body: { description, required: true, content: { 'application/json': { schema } } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const security = [{ 'x-api-key': [] }];
+
+/** x-customer-id / x-provider-name, the headers connection-scoped routes take. */
+export const connectionHeaders = z.object({
+  'x-customer-id': z.string().min(1).openapi({ description: 'The customer ID that uniquely identifies the customer in your application' }),
+  'x-provider-name': z.string().min(1).openapi({ description: 'The provider name', example: 'salesforce' }),
+});

@@ -1,0 +1,12 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/connection';
+import type { SecretBox } from '../lib/crypto';
+import type { Logger } from '../lib/logger';
+
+/** What every service function receives first. Services are the only callers of db and Temporal. */
+export interface ServiceDeps {
+  db: Db;
+  temporal: { client: Client; taskQueue: string };
+  secrets: SecretBox;
+  logger: Logger;
+}

@@ -1,0 +1,83 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import { createApp } from '../../api/app';
+import type { AppDeps } from '../../api/deps';
+import { createApplication } from '../../services/applications';
+import { createTestDatabase, type TestDatabase } from './db';
+import { testLogger, testSecrets } from './logger';
+import { uniqueTaskQueue } from './temporal';
+
+export interface TestApi {
+  base: string;
+  deps: AppDeps;
+  tdb: TestDatabase;
+  /** Creates an application and returns a client bound to its key. */
+  newTenant(name?: string): Promise<ApiClient>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiClient {
+  apiKey: string;
+  applicationId: string;
+  request<T = any>(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<ApiResponse<T>>;
+}
+
+/** The real app on a real port, backed by a fresh database and the shared Temporal dev server. */
+export async function startTestApi(opts: { taskQueue?: string } = {}): Promise<TestApi> {
+  const tdb = await createTestDatabase();
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection });
+  const deps: AppDeps = {
+    db: tdb.db,
+    temporal: { client, connection, taskQueue: opts.taskQueue ?? uniqueTaskQueue('api') },
+    logger: testLogger,
+    secrets: testSecrets,
+  };
+  const app = createApp(deps);
+  const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const clientFor = (apiKey: string, applicationId: string): ApiClient => ({
+    apiKey,
+    applicationId,
+    async request(method, path, o = {}) {
+      const res = await fetch(`${base}/mgmt/v2${path}`, {
+        method,
+        headers: { 'x-api-key': apiKey, ...(o.body !== undefined || o.rawBody !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+        body: o.rawBody ?? (o.body !== undefined ? JSON.stringify(o.body) : undefined),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text for the assertion message
+      }
+      return { status: res.status, body: body as any, headers: res.headers };
+    },
+  });
+
+  return {
+    base,
+    deps,
+    tdb,
+    async newTenant(name = 'tenant') {
+      const created = await createApplication(tdb.db, name);
+      return clientFor(created.apiKey, created.id);
+    },
+    async close() {
+      await new Promise((r) => server.close(r));
+      await connection.close();
+      await tdb.destroy();
+    },
+  };
+}
