@@ -131,6 +131,16 @@ export interface SyncRunsTable {
   end_timestamp: Timestamp | null;
 }
 
+export interface WebhookEventsTable {
+  id: Generated<string>;
+  seq: ColumnType<number, never, never>;
+  application_id: string;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  dispatched_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -143,4 +153,5 @@ export interface Database {
   magic_links: MagicLinksTable;
   syncs: SyncsTable;
   sync_runs: SyncRunsTable;
+  webhook_events: WebhookEventsTable;
 }

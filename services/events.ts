@@ -1,0 +1,31 @@
+/**
+ * Records webhook events in the outbox. Call it with the transaction that makes the
+ * change, so an event exists exactly when its change committed. Delivery is separate
+ * (the webhooks feature reads undispatched events).
+ */
+import type { Db } from '../db/connection';
+
+export type WebhookEventType =
+  | 'sync.complete'
+  | 'sync.paused'
+  | 'connection.created'
+  | 'connection.deleted'
+  | 'object.field_mapping.created'
+  | 'object.field_mapping.updated'
+  | 'entity.entity_mapping.created'
+  | 'entity.entity_mapping.updated'
+  | 'entity.entity_mapping.deleted';
+
+/** `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here). */
+export async function recordEvent(
+  trx: Db,
+  applicationId: string,
+  type: WebhookEventType,
+  payload: Record<string, unknown>,
+): Promise<{ id: string }> {
+  return trx
+    .insertInto('webhook_events')
+    .values({ application_id: applicationId, type, payload: JSON.stringify({ webhook_event_type: type, ...payload }) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
