@@ -2,6 +2,9 @@
  * BigQuery destination: per batch, a load job (NDJSON, WRITE_TRUNCATE) into a staging table named
  * from (runId, seq), one MERGE into the target on (application, provider, customer, id), then the
  * staging table is dropped. A retried batch reloads the same staging table, so it never duplicates.
+ *
+ * Tables: `crm_<object>s` for common objects, `<provider>_<object>` otherwise (`target.table`
+ * overrides); `target.schema`, when set, overrides the configured dataset.
  */
 import { randomUUID } from 'node:crypto';
 import { BigQuery, type Dataset, type Table } from '@google-cloud/bigquery';
