@@ -4,7 +4,7 @@
  * path measured by bench/provider.ts, so per-record work is kept to getters
  * compiled once per stream.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { ProviderError } from '../errors';
 import type { HttpResponse } from '../runtime';
 import type { SourceRecord } from '../types';
@@ -76,7 +76,9 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
 
 /** sha256 of the canonical JSON, so the same record always gets the same id across runs. */
 export function hashRecord(raw: unknown): string {
-  return createHash('sha256').update(canonicalJson(raw)).digest('hex');
+  const json = canonicalJson(raw);
+  // One-shot crypto.hash (Node >= 20.12) is ~4x faster than createHash for small inputs.
+  return typeof crypto.hash === 'function' ? crypto.hash('sha256', json, 'hex') : crypto.createHash('sha256').update(json).digest('hex');
 }
 
 /** JSON with object keys sorted at every level (undefined members dropped, as JSON.stringify does). */
