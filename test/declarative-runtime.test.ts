@@ -89,10 +89,12 @@ describe('HTTP runtime: throttling and retries', () => {
   });
 
   it('a slow response times out and is retried as transient', async () => {
-    const sim = await serve(() => ({ ...OK, delayMs: 300 }));
-    const rt = fastRuntime({ maxTransientAttempts: 2, timeoutMs: 40 });
-    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({ kind: 'transient', message: expect.stringContaining('timed out after 40ms') });
-    expect(sim.requests).toHaveLength(2);
+    const sim = await serve(() => ({ ...OK, delayMs: 600 }));
+    const rt = fastRuntime({ maxTransientAttempts: 2, timeoutMs: 100 });
+    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({ kind: 'transient', message: expect.stringContaining('timed out after 100ms') });
+    // Two attempts with one backoff between them (on a loaded machine the server may not see the first before it times out).
+    expect(rt.sleeps).toHaveLength(1);
+    expect(sim.requests.length).toBeGreaterThanOrEqual(1);
   });
 
   it("the caller's abort signal is not retried", async () => {
@@ -196,7 +198,7 @@ describe('HTTP runtime: per-connection limits', () => {
   });
 
   it('caps concurrent requests per connection', async () => {
-    const sim = await serve(() => ({ ...OK, delayMs: 30 }));
+    const sim = await serve(() => ({ ...OK, delayMs: 100 }));
     const rt = fastRuntime();
     const waits: WaitInfo[] = [];
     const client = rt.runtime.client({ connectionId: 'conc', limits: { concurrency: 2 } });
