@@ -144,6 +144,12 @@ export class HttpClient {
     const body = req.json === undefined ? undefined : JSON.stringify(req.json);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
     const what = this.describe(method, req.url);
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new ProviderError('configuration', `${method} ${this.redact(String(req.url)).slice(0, 200)} is not a valid URL`);
+    }
     let rateLimited = 0;
     let transient = 0;
     let refreshed = false;
@@ -153,7 +159,7 @@ export class HttpClient {
       const generation = this.authGeneration;
       let res: HttpResponse;
       try {
-        res = await this.limited(req, () => this.send(method, new URL(req.url), headers, body, req));
+        res = await this.limited(req, () => this.send(method, url, headers, body, req));
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason ?? err;
         if (err instanceof ProviderError) throw err;
