@@ -8,8 +8,8 @@ type JsonDefault<T> = ColumnType<T, T | string | undefined, T | string>;
 type Int8Default = ColumnType<number, number | undefined, number>;
 
 interface Stamped {
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface ApplicationsTable {
@@ -17,7 +17,7 @@ export interface ApplicationsTable {
   name: string;
   /** sha256 of the API key; the key itself is never stored. */
   api_key_hash: string;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface CustomersTable extends Stamped {
@@ -94,7 +94,7 @@ export interface MagicLinksTable {
   return_url: string;
   status: Generated<string>;
   expires_at: Timestamp;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface SyncsTable extends Stamped {
@@ -127,7 +127,7 @@ export interface SyncRunsTable {
   error_message: string | null;
   num_records_synced: Int8Default;
   progress: JsonDefault<Record<string, unknown>>;
-  start_timestamp: Generated<Timestamp>;
+  start_timestamp: Timestamp;
   end_timestamp: Timestamp | null;
 }
 
@@ -138,7 +138,7 @@ export interface WebhookEventsTable {
   type: string;
   payload: Json<Record<string, unknown>>;
   dispatched_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
+  created_at: Timestamp;
 }
 
 export interface Database {

@@ -1,0 +1,115 @@
+/**
+ * One Temporal Schedule per sync, id `sync:<sync id>`. The database is the source of
+ * truth; everything here is idempotent so the reconciler can repeat it at will.
+ */
+import { createHash } from 'node:crypto';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { searchAttributes } from '../lib/search-attributes';
+
+export const SYNC_SCHEDULE_PREFIX = 'sync:';
+export const scheduleIdFor = (syncId: string) => `${SYNC_SCHEDULE_PREFIX}${syncId}`;
+
+export interface SyncScheduleSpec {
+  syncId: string;
+  applicationId: string;
+  connectionId: string;
+  customerId: string;
+  providerName: string;
+  objectType: string;
+  object: string;
+  periodMs: number;
+  paused: boolean;
+  pauseReason?: string | null;
+}
+
+/**
+ * Spreads thousands of syncs over their period: the offset is a stable hash of the
+ * connection, so a connection's objects start together but connections don't.
+ */
+export function scheduleOffsetMs(connectionId: string, periodMs: number): number {
+  const h = createHash('sha256').update(connectionId).digest().readUInt32BE(0);
+  return h % periodMs;
+}
+
+function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
+  const attrs = new TypedSearchAttributes([
+    { key: searchAttributes.applicationId, value: spec.applicationId },
+    { key: searchAttributes.customerId, value: spec.customerId },
+    { key: searchAttributes.connectionId, value: spec.connectionId },
+    { key: searchAttributes.providerName, value: spec.providerName },
+    { key: searchAttributes.objectType, value: spec.objectType },
+    { key: searchAttributes.object, value: spec.object },
+    { key: searchAttributes.syncId, value: spec.syncId },
+  ]);
+  const memo = {
+    description: `${spec.providerName} ${spec.objectType} object "${spec.object}" for customer ${spec.customerId}`,
+    applicationId: spec.applicationId,
+    connectionId: spec.connectionId,
+  };
+  return {
+    scheduleId: scheduleIdFor(spec.syncId),
+    spec: { intervals: [{ every: spec.periodMs, offset: scheduleOffsetMs(spec.connectionId, spec.periodMs) }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'syncRunWorkflow',
+      workflowId: scheduleIdFor(spec.syncId),
+      taskQueue,
+      args: [{ syncId: spec.syncId }],
+      typedSearchAttributes: attrs,
+      memo,
+    },
+    // A run never overlaps another of the same sync; a tick or trigger during a run waits for it.
+    policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 minute', pauseOnFailure: false },
+    state: { paused: spec.paused, note: spec.paused ? (spec.pauseReason ?? 'paused') : undefined },
+    typedSearchAttributes: attrs,
+    memo,
+  };
+}
+
+/** Creates the schedule, or brings an existing one to the spec (interval and paused state). */
+export async function upsertSyncSchedule(client: Client, taskQueue: string, spec: SyncScheduleSpec): Promise<'created' | 'updated'> {
+  const opts = options(spec, taskQueue);
+  try {
+    await client.schedule.create(opts);
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(opts.scheduleId);
+  await handle.update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: { ...prev.policies, ...opts.policies } }));
+  const desc = await handle.describe();
+  if (desc.state.paused !== spec.paused) {
+    if (spec.paused) await handle.pause(spec.pauseReason ?? 'paused');
+    else await handle.unpause('resumed');
+  }
+  return 'updated';
+}
+
+export async function deleteSyncSchedule(client: Client, syncId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(scheduleIdFor(syncId)).delete();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}
+
+export async function setSyncSchedulePaused(client: Client, syncId: string, paused: boolean, note: string): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleIdFor(syncId));
+  if (paused) await handle.pause(note);
+  else await handle.unpause(note);
+}
+
+/** Runs the sync now; during a run it is buffered and runs right after (never dropped). */
+export async function triggerSyncSchedule(client: Client, syncId: string): Promise<void> {
+  await client.schedule.getHandle(scheduleIdFor(syncId)).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+}
+
+/** Ids of every sync schedule on the namespace (for the reconciler's orphan sweep). */
+export async function listSyncScheduleIds(client: Client): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const s of client.schedule.list()) {
+    if (s.scheduleId.startsWith(SYNC_SCHEDULE_PREFIX)) ids.push(s.scheduleId.slice(SYNC_SCHEDULE_PREFIX.length));
+  }
+  return ids;
+}
