@@ -1,0 +1,79 @@
+/**
+ * COPY text-format encoding and streaming. Text format: fields separated by tab, rows by newline,
+ * NULL as `\N`; backslash, tab, newline and carriage return inside a value are backslash-escaped.
+ * Every other character (quotes, unicode) travels as is, in UTF-8.
+ *
+ * Postgres text and jsonb cannot hold U+0000, and jsonb rejects lone UTF-16 surrogates, which
+ * JSON.stringify writes as `\u0000` / `\udxxx` escapes: such characters are dropped / replaced by U+FFFD.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Drops NUL and replaces lone surrogates: what Postgres text/jsonb can store. */
+export function cleanString(s: string): string {
+  let out = s.includes('\0') ? s.replace(/\0/g, '') : s;
+  LONE_SURROGATE.lastIndex = 0;
+  if (LONE_SURROGATE.test(out)) out = out.replace(LONE_SURROGATE, '\ufffd');
+  return out;
+}
+
+function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanString(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const obj = (value as { toJSON?: () => unknown }).toJSON ? (value as { toJSON: () => unknown }).toJSON() : value;
+    if (obj !== value) return cleanDeep(obj);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[cleanString(k)] = cleanDeep(v);
+    return out;
+  }
+  return value;
+}
+
+/** JSON text that jsonb accepts (the fast path is plain JSON.stringify). */
+export function jsonText(value: unknown): string {
+  const json = JSON.stringify(value ?? null);
+  if (json === undefined) return 'null';
+  if (!json.includes('\\u0000') && !/\\ud[89a-f]/i.test(json)) return json;
+  return JSON.stringify(cleanDeep(value)) ?? 'null';
+}
+
+/** One COPY text-format field. */
+export function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  const s = cleanString(value);
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
+}
+
+export function copyRow(fields: Array<string | null>): string {
+  return `${fields.map(copyField).join('\t')}\n`;
+}
+
+/** Chunks rows into ~64 KiB strings so the stream is not flooded with tiny writes. */
+async function* chunked(rows: Iterable<string>, chunkChars = 64 * 1024): AsyncGenerator<string> {
+  let buf = '';
+  for (const row of rows) {
+    buf += row;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
+
+/**
+ * `COPY <table> (<columns>) FROM STDIN` of already-encoded rows, with backpressure.
+ * `tableSql` and `columnsSql` must be quoted identifiers. Returns the number of rows copied.
+ */
+export async function copyRows(client: pg.ClientBase, tableSql: string, columnsSql: string, rows: Iterable<string>): Promise<number> {
+  const stream = client.query(copyStreams.from(`COPY ${tableSql} (${columnsSql}) FROM STDIN`));
+  await pipeline(Readable.from(chunked(rows)), stream);
+  return stream.rowCount;
+}
