@@ -1,6 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { customerRoutes } from './customers';
+import { connectionRoutes } from './connections';
+import { connectionSyncConfigRoutes } from './connection-sync-configs';
+import { entityMappingRoutes } from './entity-mappings';
+import { fieldMappingRoutes } from './field-mappings';
+import { syncConfigRoutes } from './sync-configs';
 import { entityRoutes } from './entities';
 import { providerRoutes } from './providers';
 import { schemaRoutes } from './schemas';
@@ -8,6 +13,11 @@ import { schemaRoutes } from './schemas';
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
   mgmt.route('/', customerRoutes(deps));
+  mgmt.route('/', connectionRoutes(deps));
+  mgmt.route('/', syncConfigRoutes(deps));
+  mgmt.route('/', connectionSyncConfigRoutes(deps));
+  mgmt.route('/', fieldMappingRoutes(deps));
+  mgmt.route('/', entityMappingRoutes(deps));
   mgmt.route('/', providerRoutes(deps));
   mgmt.route('/', schemaRoutes(deps));
   mgmt.route('/', entityRoutes(deps));

@@ -1,0 +1,88 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { Db } from '../connection';
+import type { ConnectionsTable } from '../database';
+
+/** A provider of the application, by its name (providers are owned by the providers API; this is a read). */
+export function findProviderByName(db: Db, applicationId: string, name: string) {
+  return db
+    .selectFrom('providers')
+    .select(['id', 'name', 'category', 'auth_type', 'objects', 'entity_mappings'])
+    .where('application_id', '=', applicationId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+}
+
+export function findProviderById(db: Db, applicationId: string, id: string) {
+  return db
+    .selectFrom('providers')
+    .select(['id', 'name', 'category', 'auth_type', 'objects', 'entity_mappings'])
+    .where('application_id', '=', applicationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Connection rows with the customer's external id beside them. */
+function withCustomer(db: Db, applicationId: string) {
+  return db
+    .selectFrom('connections')
+    .innerJoin('customers', 'customers.id', 'connections.customer_id')
+    .selectAll('connections')
+    .select('customers.external_id as external_customer_id')
+    .where('connections.application_id', '=', applicationId)
+    .where('customers.application_id', '=', applicationId);
+}
+
+export type ConnectionWithCustomer = NonNullable<Awaited<ReturnType<typeof findConnectionById>>>;
+
+export function listConnectionsForCustomer(db: Db, applicationId: string, customerId: string) {
+  return withCustomer(db, applicationId)
+    .where('connections.customer_id', '=', customerId)
+    .orderBy('connections.created_at')
+    .orderBy('connections.id')
+    .execute();
+}
+
+/** By the customer's external id and the provider name: how connection-scoped routes (x-customer-id, x-provider-name) address a connection. */
+export function findConnectionByCustomerAndProvider(db: Db, applicationId: string, externalCustomerId: string, providerName: string) {
+  return withCustomer(db, applicationId)
+    .where('customers.external_id', '=', externalCustomerId)
+    .where('connections.provider_name', '=', providerName)
+    .executeTakeFirst();
+}
+
+export function findConnectionById(db: Db, applicationId: string, id: string) {
+  return withCustomer(db, applicationId).where('connections.id', '=', id).executeTakeFirst();
+}
+
+/** The same, locking the connection row until the transaction ends (read-modify-write of its jsonb columns). */
+export function findConnectionByIdForUpdate(db: Db, applicationId: string, id: string) {
+  return withCustomer(db, applicationId).where('connections.id', '=', id).forUpdate('connections').executeTakeFirst();
+}
+
+export function insertConnection(db: Db, values: Insertable<ConnectionsTable>) {
+  return db.insertInto('connections').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateConnection(db: Db, applicationId: string, id: string, values: Updateable<ConnectionsTable>) {
+  return db
+    .updateTable('connections')
+    .set({ ...values, updated_at: new Date() })
+    .where('application_id', '=', applicationId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function deleteConnection(db: Db, applicationId: string, id: string) {
+  return db.deleteFrom('connections').where('application_id', '=', applicationId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listSyncIdsForConnection(db: Db, applicationId: string, connectionId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('syncs')
+    .select('id')
+    .where('application_id', '=', applicationId)
+    .where('connection_id', '=', connectionId)
+    .execute();
+  return rows.map((r) => r.id);
+}
