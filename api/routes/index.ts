@@ -6,7 +6,9 @@ import { connectionSyncConfigRoutes } from './connection-sync-configs';
 import { entityMappingRoutes } from './entity-mappings';
 import { fieldMappingRoutes } from './field-mappings';
 import { syncConfigRoutes } from './sync-configs';
+import { destinationRoutes } from './destinations';
 import { entityRoutes } from './entities';
+import { magicLinkRoutes } from './magic-links';
 import { providerRoutes } from './providers';
 import { schemaRoutes } from './schemas';
 
@@ -21,4 +23,6 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', providerRoutes(deps));
   mgmt.route('/', schemaRoutes(deps));
   mgmt.route('/', entityRoutes(deps));
+  mgmt.route('/', destinationRoutes(deps));
+  mgmt.route('/', magicLinkRoutes(deps));
 }
