@@ -1,17 +1,21 @@
-import type { Db } from '../db/connection';
-import type { SecretBox } from '../lib/crypto';
-import type { Logger } from '../lib/logger';
+import type { WriterCache } from '../destinations/registry';
+import type { ServiceDeps } from '../services/deps';
+import { createReconcileActivities } from './reconcile';
+import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
 
-export interface ActivityDeps {
-  db: Db;
-  logger: Logger;
-  secrets: SecretBox;
+export interface ActivityDeps extends ServiceDeps {
+  /** One writer (pool) per destination per worker. */
+  writers: WriterCache;
+  /** Time budget of one syncChunk attempt (tests shorten it). */
+  chunkBudgetMs?: number;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSystemActivities(deps),
+    ...createSyncActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }

@@ -141,6 +141,15 @@ export interface WebhookEventsTable {
   created_at: Timestamp;
 }
 
+export interface ConnectorsTable {
+  application_id: string;
+  /** The connector id, also the provider_name of its connections. */
+  id: string;
+  definition: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -154,4 +163,5 @@ export interface Database {
   syncs: SyncsTable;
   sync_runs: SyncRunsTable;
   webhook_events: WebhookEventsTable;
+  connectors: ConnectorsTable;
 }

@@ -7,7 +7,9 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
+import { createWriterCache } from '../destinations/registry';
 import { ensureDefaultApplication } from '../services/applications';
+import { startReconciler } from '../services/reconciler';
 import { createWorker } from '../worker';
 import { ConfigError, getConfig, type Config } from './config';
 import { loadSecretBox } from './crypto';
@@ -59,10 +61,17 @@ export async function runRoles(roles: Roles): Promise<void> {
     await migrateToLatest(db);
     const secrets = await loadSecretBox(config.encryptionKey, config.dataDir);
 
+    const temporal = await connectTemporalClient(infra.temporalAddress, config.temporal.namespace);
+    cleanups.push(() => temporal.close());
+    const services = { db, logger, secrets, temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue } };
+
     if (roles.worker) {
       const connection = await NativeConnection.connect({ address: infra.temporalAddress });
       cleanups.push(() => connection.close());
-      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { db, logger, secrets } });
+      const writers = createWriterCache();
+      cleanups.push(() => writers.closeAll());
+      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers } });
+      await startReconciler(services);
       const running = worker.run();
       cleanups.push(() => stopWorker(worker, running));
       running.catch((err) => {
@@ -72,9 +81,7 @@ export async function runRoles(roles: Roles): Promise<void> {
     }
 
     if (roles.api) {
-      const temporal = await connectTemporalClient(infra.temporalAddress, config.temporal.namespace);
-      cleanups.push(() => temporal.close());
-      const app = createApp({ db, temporal: { ...temporal, taskQueue: config.temporal.taskQueue }, logger, secrets });
+      const app = createApp({ ...services, temporal: { ...services.temporal, connection: temporal.connection } });
       const server = await listen(app.fetch, config.host, config.port);
       cleanups.push(() => new Promise((resolve) => server.close(resolve)));
       const bootstrap = await ensureDefaultApplication(db, config.apiKey);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertApplication } from '../db/repositories/applications';
+import { createWriterCache } from '../destinations/registry';
 import { createWorker } from '../worker';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { testLogger, testSecrets } from './helpers/logger';
@@ -17,7 +18,7 @@ afterAll(() => tdb?.destroy());
 
 describe('workflows on the Temporal dev server', () => {
   it('runs a workflow whose activity reads the real database', async () => {
-    const w = await startDevServerWorker({ db: tdb.db, logger: testLogger, secrets: testSecrets });
+    const w = await startDevServerWorker({ db: tdb.db });
     try {
       const result = await w.run(() =>
         w.client.workflow.execute('systemCheckWorkflow', { taskQueue: w.taskQueue, workflowId: `check-${randomUUID()}`, args: [{}] }),
@@ -45,7 +46,7 @@ describe('workflows on the time-skipping test server', () => {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { db: tdb.db, logger: testLogger, secrets: testSecrets },
+      deps: { db: tdb.db, logger: testLogger, secrets: testSecrets, temporal: { client: env.client, taskQueue }, writers: createWriterCache() },
       workflowBundle: await workflowBundle(),
     });
     const before = await env.currentTimeMs();

@@ -1,2 +1,4 @@
 // Everything exported here is registered on the worker as a workflow type.
 export { systemCheckWorkflow } from './system-check';
+export { syncRunWorkflow } from './sync-run';
+export { reconcileSchedulesWorkflow } from './reconcile';

@@ -11,6 +11,7 @@ import { entityRoutes } from './entities';
 import { magicLinkRoutes } from './magic-links';
 import { providerRoutes } from './providers';
 import { schemaRoutes } from './schemas';
+import { syncRoutes } from './syncs';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
@@ -25,4 +26,5 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', entityRoutes(deps));
   mgmt.route('/', destinationRoutes(deps));
   mgmt.route('/', magicLinkRoutes(deps));
+  mgmt.route('/', syncRoutes(deps));
 }

@@ -6,9 +6,11 @@ import type { Migration } from 'kysely';
 import * as m20261122000000 from './20261122000000_applications';
 import * as m20261122000100 from './20261122000100_management';
 import * as m20261122000200 from './20261122000200_webhook_events';
+import * as m20261122000300 from './20261122000300_connectors';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
   '20261122000100_management': m20261122000100,
   '20261122000200_webhook_events': m20261122000200,
+  '20261122000300_connectors': m20261122000300,
 };

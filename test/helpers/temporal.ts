@@ -4,6 +4,9 @@ import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/w
 import { inject } from 'vitest';
 import { createWorker, WORKFLOWS_PATH } from '../../worker';
 import type { ActivityDeps } from '../../activities';
+import type { Db } from '../../db/connection';
+import { createWriterCache } from '../../destinations/registry';
+import { testLogger, testSecrets } from './logger';
 
 let bundle: Promise<{ code: string }> | undefined;
 
@@ -19,6 +22,7 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 
 export interface DevServerWorker {
   client: Client;
+  deps: ActivityDeps;
   worker: Worker;
   taskQueue: string;
   /** Runs the worker until fn settles. */
@@ -27,24 +31,29 @@ export interface DevServerWorker {
 }
 
 /** A real worker (our activities, our workflows) on the shared dev server, on its own task queue. */
-export async function startDevServerWorker(deps: ActivityDeps): Promise<DevServerWorker> {
+export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: number; taskQueue?: string }): Promise<DevServerWorker> {
   const address = inject('temporalAddress');
   const [nativeConnection, connection] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address })]);
-  const taskQueue = uniqueTaskQueue();
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    workflowBundle: await workflowBundle(),
-  });
+  const taskQueue = opts.taskQueue ?? uniqueTaskQueue();
   const client = new Client({ connection, namespace: 'default' });
+  const writers = createWriterCache();
+  const deps: ActivityDeps = {
+    db: opts.db,
+    logger: testLogger,
+    secrets: testSecrets,
+    temporal: { client, taskQueue },
+    writers,
+    chunkBudgetMs: opts.chunkBudgetMs,
+  };
+  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: await workflowBundle() });
   return {
     client,
+    deps,
     worker,
     taskQueue,
     run: (fn) => worker.runUntil(fn),
     close: async () => {
+      await writers.closeAll();
       await connection.close();
       await nativeConnection.close();
     },

@@ -1,0 +1,268 @@
+/**
+ * Activities of one sync run. Records move provider → destination here, never through
+ * workflow payloads: workflows carry ids, cursors and counts. Progress (page state,
+ * batch sequence, counts) is committed to the run's row after each destination batch,
+ * so a retried activity resumes from the last committed batch.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
+import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
+import type { WriterCache } from '../destinations/registry';
+import { openProviderConnection } from '../providers/registry';
+import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
+import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
+import type { ServiceDeps } from '../services/deps';
+import { recordEvent } from '../services/events';
+import { nextSyncState } from '../services/sync-plan';
+import { loadSyncContext, runStrategyFor, setSyncPaused, type SyncContext } from '../services/syncs';
+import { loadDestinationWithSecrets } from '../services/destinations';
+import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from '../workflows/sync-failures';
+
+export interface SyncActivityDeps extends ServiceDeps {
+  writers: WriterCache;
+  /** Stop a chunk after this long so a retry never repeats more than one chunk (default 60 s). */
+  chunkBudgetMs?: number;
+}
+
+export interface RunProgress {
+  pageState: JsonValue | null;
+  /** Sequence of the last committed batch. */
+  seq: number;
+  done: boolean;
+  /** Greatest last-modified seen in committed batches (ISO). */
+  maxLastModified: string | null;
+}
+
+export type StartRunResult =
+  | { skipped: 'paused' | 'deleted' }
+  | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
+
+export interface ChunkResult {
+  done: boolean;
+  records: number;
+  seq: number;
+}
+
+
+function classify(err: unknown): { pauses: boolean; message: string } {
+  const e = err as { pausesSync?: boolean; kind?: string; message?: string; status?: number; bodyExcerpt?: string };
+  const pauses = e?.pausesSync === true || e?.kind === 'authentication' || e?.kind === 'permission' || e?.kind === 'configuration';
+  let message = e?.message ?? String(err);
+  if (e?.bodyExcerpt && !message.includes(e.bodyExcerpt)) message += `: ${e.bodyExcerpt}`;
+  return { pauses, message };
+}
+
+/** Rethrows so Temporal retries transient errors and the workflow pauses on the others. */
+function rethrow(err: unknown): never {
+  const { pauses, message } = classify(err);
+  if (pauses) throw ApplicationFailure.nonRetryable(message, PAUSING_FAILURE);
+  throw err instanceof Error ? err : new Error(message);
+}
+
+function writeTarget(ctx: SyncContext): WriteTarget {
+  return {
+    applicationId: ctx.application_id,
+    customerId: ctx.external_customer_id,
+    providerName: ctx.provider_name,
+    object: ctx.object ?? '',
+    objectType: ctx.object_type ?? 'standard',
+    ...(ctx.schemaOverride ? { schema: ctx.schemaOverride } : {}),
+    ...(ctx.table ? { table: ctx.table } : {}),
+  };
+}
+
+function toDestinationRecords(records: SourceRecord[], emittedAt: Date): DestinationRecord[] {
+  // Last occurrence wins within a batch, so the count is of distinct records.
+  const byId = new Map<string, DestinationRecord>();
+  for (const r of records) {
+    byId.set(r.id, {
+      id: r.id,
+      lastModifiedAt: r.lastModifiedAt,
+      isDeleted: r.isDeleted,
+      emittedAt,
+      raw: r.raw,
+      mapped: {},
+      ...(r.unified ? { unified: r.unified } : {}),
+    });
+  }
+  return [...byId.values()];
+}
+
+export function createSyncActivities(deps: SyncActivityDeps) {
+  async function requireContext(syncId: string): Promise<SyncContext> {
+    const ctx = await loadSyncContext(deps.db, syncId);
+    if (!ctx) throw ApplicationFailure.nonRetryable(`sync ${syncId} no longer exists`, SYNC_DELETED_FAILURE);
+    return ctx;
+  }
+
+  async function openWriter(ctx: SyncContext): Promise<DestinationWriter> {
+    const destination = await loadDestinationWithSecrets(deps, ctx.application_id, ctx.destination_id);
+    return deps.writers.get(destination);
+  }
+
+  async function openProvider(ctx: SyncContext): Promise<ProviderConnection> {
+    const conn = await loadConnectionWithSecrets(deps, ctx.application_id, ctx.connection_id);
+    return openProviderConnection(deps.db, {
+      applicationId: ctx.application_id,
+      customerId: conn.externalCustomerId,
+      connectionId: conn.id,
+      providerName: conn.providerName,
+      params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
+      saveCredentials: (next) => saveConnectionCredentials(deps, ctx.application_id, ctx.connection_id, next),
+    });
+  }
+
+  return {
+    /** Opens a run: skips paused or deleted syncs, picks the strategy, writes the IN_PROGRESS row. */
+    async startSyncRun(input: { syncId: string }): Promise<StartRunResult> {
+      const ctx = await loadSyncContext(deps.db, input.syncId);
+      if (!ctx) return { skipped: 'deleted' };
+      if (ctx.paused) return { skipped: 'paused' };
+      const strategy = runStrategyFor(ctx);
+      const run = await deps.db.transaction().execute(async (trx) => {
+        // Runs of one sync never overlap (schedule policy), so an open run here lost its workflow.
+        await trx
+          .updateTable('sync_runs')
+          .set({ status: 'FAILURE', error_message: 'run was interrupted: its workflow ended without finishing it', end_timestamp: new Date() })
+          .where('sync_id', '=', ctx.id)
+          .where('status', '=', 'IN_PROGRESS')
+          .execute();
+        return trx
+          .insertInto('sync_runs')
+          .values({
+            application_id: ctx.application_id,
+            sync_id: ctx.id,
+            connection_id: ctx.connection_id,
+            customer_id: ctx.customer_id,
+            provider_name: ctx.provider_name,
+            category: ctx.category,
+            object_type: ctx.object_type,
+            object: ctx.object,
+            status: 'IN_PROGRESS',
+            strategy,
+            start_timestamp: new Date(),
+            progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null } satisfies RunProgress),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      });
+      return { runId: run.id, strategy, cursor: strategy === 'incremental' ? (ctx.state.cursor ?? null) : null };
+    },
+
+    /**
+     * Moves pages from the provider to the destination until the object is exhausted or
+     * the chunk's time budget is spent. Resumes from the run's committed progress.
+     */
+    async syncChunk(input: { syncId: string; runId: string }): Promise<ChunkResult> {
+      try {
+        const ctx = await requireContext(input.syncId);
+        const run = await deps.db.selectFrom('sync_runs').select(['progress', 'strategy', 'num_records_synced']).where('id', '=', input.runId).executeTakeFirstOrThrow();
+        let progress = run.progress as unknown as RunProgress;
+        let records = run.num_records_synced;
+        if (progress.done) return { done: true, records, seq: progress.seq };
+
+        const [writer, provider] = await Promise.all([openWriter(ctx), openProvider(ctx)]);
+        const target = writeTarget(ctx);
+        await writer.prepare(target);
+        const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
+        const activity = Context.current();
+        const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
+
+        while (!progress.done && Date.now() < deadline) {
+          activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
+          const page = await provider.readPage({
+            object: target.object,
+            objectType: target.objectType,
+            modifiedSince,
+            pageState: progress.pageState,
+            signal: activity.cancellationSignal,
+            onWait: (w) => activity.heartbeat({ seq: progress.seq, records, phase: 'waiting', wait: w }),
+          });
+          const batch = toDestinationRecords(page.records, new Date());
+          const seq = progress.seq + 1;
+          if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
+
+          let maxLastModified = progress.maxLastModified;
+          for (const r of batch) {
+            const iso = r.lastModifiedAt?.toISOString();
+            if (iso && (!maxLastModified || iso > maxLastModified)) maxLastModified = iso;
+          }
+          progress = { pageState: page.nextPageState, seq, done: page.nextPageState === null, maxLastModified };
+          records += batch.length;
+          // The batch is committed at the destination; now make the progress durable. A crash in
+          // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
+          await deps.db
+            .updateTable('sync_runs')
+            .set({ progress: JSON.stringify(progress), num_records_synced: sql<number>`num_records_synced + ${batch.length}` })
+            .where('id', '=', input.runId)
+            .execute();
+          activity.heartbeat({ seq, records, phase: 'committed' });
+        }
+        return { done: progress.done, records, seq: progress.seq };
+      } catch (err) {
+        rethrow(err);
+      }
+    },
+
+    /** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
+    async finishSyncRun(input: { syncId: string; runId: string; success: boolean; error?: string }): Promise<{ numRecordsSynced: number }> {
+      const run = await deps.db.selectFrom('sync_runs').selectAll().where('id', '=', input.runId).executeTakeFirstOrThrow();
+      if (run.status !== 'IN_PROGRESS') return { numRecordsSynced: run.num_records_synced };
+      const ctx = await loadSyncContext(deps.db, input.syncId);
+      const progress = run.progress as unknown as RunProgress;
+      let success = input.success;
+      let error = input.error ?? null;
+      if (ctx && success) {
+        try {
+          const writer = await openWriter(ctx);
+          await writer.finishRun(writeTarget(ctx), {
+            runId: run.id,
+            strategy: run.strategy,
+            success,
+            runStartedAt: run.start_timestamp,
+            numRecordsSynced: run.num_records_synced,
+            cursor: progress.maxLastModified,
+          });
+        } catch (err) {
+          success = false;
+          error = `finishing the run at the destination failed: ${classify(err).message}`;
+        }
+      }
+      const finishedAt = new Date();
+      await deps.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('sync_runs')
+          .set({ status: success ? 'SUCCESS' : 'FAILURE', error_message: error, end_timestamp: finishedAt })
+          .where('id', '=', run.id)
+          .execute();
+        if (ctx) {
+          const state = nextSyncState(ctx.state, { strategy: run.strategy, success, maxLastModified: progress.maxLastModified, finishedAt: finishedAt.toISOString() });
+          await trx.updateTable('syncs').set({ state: JSON.stringify(state), updated_at: finishedAt }).where('id', '=', ctx.id).execute();
+          await recordEvent(trx, ctx.application_id, 'sync.complete', {
+            run_id: run.id,
+            connection_id: ctx.connection_id,
+            customer_id: ctx.external_customer_id,
+            provider_name: ctx.provider_name,
+            result: success ? 'SUCCESS' : 'ERROR',
+            num_records_synced: run.num_records_synced,
+            error_message: error,
+            type: 'object',
+            object_type: ctx.object_type,
+            object: ctx.object,
+          });
+        }
+      });
+      return { numRecordsSynced: run.num_records_synced };
+    },
+
+    /** Auto-pause after an error no retry can fix (credentials, permissions, configuration). */
+    async pauseSyncForError(input: { syncId: string; runId: string; reason: string }): Promise<void> {
+      const sync = await deps.db.selectFrom('syncs').selectAll().where('id', '=', input.syncId).executeTakeFirst();
+      if (!sync || sync.paused) return;
+      await setSyncPaused(deps, sync, true, input.reason, input.runId);
+    },
+  };
+}
+
+export type SyncActivities = ReturnType<typeof createSyncActivities>;

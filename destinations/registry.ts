@@ -1,0 +1,65 @@
+/**
+ * Destination type → writer. Adding a destination kind means one folder and one line here.
+ * Writers are cached per destination and rebuilt when its version changes, so each
+ * worker keeps one pool/client per destination.
+ */
+import { createApiWriter } from './api';
+import { createBigQueryWriter } from './bigquery';
+import { createPostgresWriter } from './postgres';
+import { createS3Writer } from './s3';
+import type { DestinationWriter } from './types';
+
+type WriterFactory = (config: Record<string, unknown>) => DestinationWriter;
+
+const factories: Record<string, WriterFactory> = {
+  postgres: (c) => createPostgresWriter(c as never),
+  s3: (c) => createS3Writer(c as never),
+  bigquery: (c) => createBigQueryWriter(c as never),
+  api: (c) => createApiWriter(c as never),
+};
+
+/** Types the API accepts but no writer exists for yet: a sync config targeting them is refused. */
+export const WRITABLE_DESTINATION_TYPES = Object.keys(factories);
+
+export class UnsupportedDestinationError extends Error {
+  readonly kind = 'configuration';
+  readonly pausesSync = true;
+  constructor(type: string) {
+    super(`No writer for destination type "${type}" yet`);
+  }
+}
+
+export interface DestinationRef {
+  id: string;
+  version: number;
+  type: string;
+  /** Full config, secrets decrypted. */
+  config: Record<string, unknown>;
+}
+
+export interface WriterCache {
+  get(destination: DestinationRef): DestinationWriter;
+  closeAll(): Promise<void>;
+}
+
+export function createWriterCache(): WriterCache {
+  const entries = new Map<string, { version: number; writer: DestinationWriter }>();
+  return {
+    get(destination) {
+      const current = entries.get(destination.id);
+      // An older version than the cached one gets the newest writer: a superseded config is never re-opened.
+      if (current && current.version >= destination.version) return current.writer;
+      const factory = factories[destination.type];
+      if (!factory) throw new UnsupportedDestinationError(destination.type);
+      const writer = factory(destination.config);
+      entries.set(destination.id, { version: destination.version, writer });
+      if (current) void current.writer.close().catch(() => undefined);
+      return writer;
+    },
+    async closeAll() {
+      const writers = [...entries.values()].map((e) => e.writer);
+      entries.clear();
+      await Promise.allSettled(writers.map((w) => w.close()));
+    },
+  };
+}

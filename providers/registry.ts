@@ -1,0 +1,26 @@
+/**
+ * Resolves a provider name to a live connection: an application's published
+ * declarative connector, or a built-in provider.
+ */
+import type { Db } from '../db/connection';
+import { findConnector } from '../db/repositories/connectors';
+import { createDeclarativeConnection } from './declarative/connector';
+import { ProviderError } from './errors';
+import type { ConnectionContext, ProviderConnection } from './types';
+
+export type BuiltInProvider = (ctx: ConnectionContext) => ProviderConnection;
+
+/** Built-in providers by name (CRMs register here). */
+const builtIns = new Map<string, BuiltInProvider>();
+
+export function registerBuiltInProvider(name: string, factory: BuiltInProvider): void {
+  builtIns.set(name, factory);
+}
+
+export async function openProviderConnection(db: Db, ctx: ConnectionContext): Promise<ProviderConnection> {
+  const connector = await findConnector(db, ctx.applicationId, ctx.providerName);
+  if (connector) return createDeclarativeConnection(connector.definition, ctx);
+  const builtIn = builtIns.get(ctx.providerName);
+  if (builtIn) return builtIn(ctx);
+  throw new ProviderError('configuration', `No connector or built-in provider named "${ctx.providerName}"`);
+}

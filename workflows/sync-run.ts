@@ -1,0 +1,112 @@
+/**
+ * One run of one sync, started by the sync's Schedule (or a trigger). Carries only ids,
+ * counts and the cursor; the data moves inside syncChunk activities. Long runs
+ * continue-as-new so history stays bounded however many records the object has.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SyncActivities } from '../activities/sync';
+import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from './sync-failures';
+
+const lifecycle = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+const chunks = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '15 minutes',
+  // A provider that stops answering stops the heartbeats: the attempt is failed and retried.
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [PAUSING_FAILURE, SYNC_DELETED_FAILURE],
+  },
+});
+
+export interface SyncRunInput {
+  syncId: string;
+  /** Set when continuing a run as new. */
+  runId?: string;
+  strategy?: 'full' | 'incremental';
+}
+
+export type SyncRunResult =
+  | { status: 'skipped'; reason: 'paused' | 'deleted' }
+  | { status: 'SUCCESS' | 'FAILURE'; runId: string; strategy: 'full' | 'incremental'; numRecordsSynced: number; error?: string; paused?: boolean };
+
+export interface SyncProgress {
+  phase: 'starting' | 'syncing' | 'finishing' | 'done';
+  runId?: string;
+  strategy?: 'full' | 'incremental';
+  records: number;
+  batches: number;
+  /** The incremental lower bound this run reads from (ISO), null for a full run. */
+  cursor: string | null;
+}
+
+export const syncProgressQuery = defineQuery<SyncProgress>('progress');
+
+/** Chunks per workflow execution before continuing as new (history stays small). */
+const CHUNKS_PER_EXECUTION = 50;
+
+function failureMessage(err: unknown): { message: string; type?: string } {
+  let e: unknown = err;
+  if (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure) return { message: e.message, type: e.type ?? undefined };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
+  const progress: SyncProgress = { phase: 'starting', runId: input.runId, strategy: input.strategy, records: 0, batches: 0, cursor: null };
+  setHandler(syncProgressQuery, () => progress);
+
+  let runId = input.runId;
+  let strategy = input.strategy;
+  if (!runId) {
+    const started = await lifecycle.startSyncRun({ syncId: input.syncId });
+    if (started.skipped) {
+      progress.phase = 'done';
+      return { status: 'skipped', reason: started.skipped };
+    }
+    runId = started.runId;
+    strategy = started.strategy;
+    progress.cursor = started.cursor;
+  }
+  Object.assign(progress, { runId, strategy, phase: 'syncing' });
+
+  try {
+    for (let i = 0; ; i++) {
+      const chunk = await chunks.syncChunk({ syncId: input.syncId, runId });
+      progress.records = chunk.records;
+      progress.batches = chunk.seq;
+      if (chunk.done) break;
+      if (i + 1 >= CHUNKS_PER_EXECUTION || workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof syncRunWorkflow>({ syncId: input.syncId, runId, strategy });
+      }
+    }
+  } catch (err) {
+    const { message, type } = failureMessage(err);
+    progress.phase = 'finishing';
+    const paused = type === PAUSING_FAILURE;
+    if (paused) await lifecycle.pauseSyncForError({ syncId: input.syncId, runId, reason: message });
+    const { numRecordsSynced } = await lifecycle.finishSyncRun({ syncId: input.syncId, runId, success: false, error: message });
+    progress.phase = 'done';
+    return { status: 'FAILURE', runId, strategy: strategy!, numRecordsSynced, error: message, paused };
+  }
+
+  progress.phase = 'finishing';
+  const { numRecordsSynced } = await lifecycle.finishSyncRun({ syncId: input.syncId, runId, success: true });
+  progress.phase = 'done';
+  progress.records = numRecordsSynced;
+  return { status: 'SUCCESS', runId, strategy: strategy!, numRecordsSynced };
+}
