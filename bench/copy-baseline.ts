@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { copyRow, copyRows, jsonText } from '../destinations/postgres/copy';
+import { copyField, copyJsonField, copyRows, jsonText } from '../destinations/postgres/copy';
 import { qualified, quoteIdent, targetColumns } from '../destinations/postgres/naming';
 
 /** Deterministic 32-bit PRNG (mulberry32). */
@@ -29,6 +29,13 @@ const CITIES = ['Berlin', 'Lisbon', 'Nairobi', 'Osaka', 'Toronto', 'Lima', 'Oslo
 const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'closed_won', 'closed_lost'];
 const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua'.split(' ');
 const BASE_TIME = Date.UTC(2024, 0, 1);
+/** Padding text, long enough for rows up to ~64 KB. */
+const LOREM = (() => {
+  const r = rng(7);
+  let s = '';
+  while (s.length < 65_536 + 256) s += `${WORDS[Math.floor(r() * WORDS.length)]} `;
+  return s;
+})();
 
 /**
  * Record `i`: 20 fields including `id` and `updated_at` (ISO, increasing with i), the same for the
@@ -61,10 +68,11 @@ export function generateRecord(i: number, rowBytes = 1000): Record<string, unkno
     source: pick(['web', 'referral', 'event', 'import', 'api']),
     notes: '',
   };
-  const base = JSON.stringify(record).length;
-  let notes = '';
-  while (notes.length < rowBytes - base) notes += `${pick(WORDS)} `;
-  record.notes = notes.slice(0, Math.max(0, rowBytes - base));
+  const need = rowBytes - JSON.stringify(record).length;
+  if (need > 0) {
+    const start = Math.floor(r() * 200);
+    record.notes = LOREM.slice(start, start + need);
+  }
   return record;
 }
 
@@ -94,7 +102,7 @@ export async function measureRawCopyStats(url: string, rows: number, rowBytes = 
         const rec = generateRecord(i, rowBytes);
         const raw = jsonText(rec);
         bytes += raw.length;
-        yield copyRow(['bench_app', 'bench', 'bench_customer', String(rec.id), emittedAt, String(rec.updated_at), 'f', raw, '{}']);
+        yield `bench_app\tbench\tbench_customer\t${copyField(String(rec.id))}\t${emittedAt}\t${String(rec.updated_at)}\tf\t${copyJsonField(raw)}\t{}\n`;
       }
     }
     const started = performance.now();

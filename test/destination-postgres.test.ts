@@ -243,6 +243,44 @@ describe('writes', () => {
   });
 });
 
+describe('failures', () => {
+  it('a rejected batch rolls back whole, classified, and the connection stays usable', async () => {
+    await sql.query(`CREATE TABLE syncwell.hubspot_checked (
+      _supaglue_application_id text, _supaglue_provider_name text, _supaglue_customer_id text, _supaglue_id text CHECK (_supaglue_id <> 'bad'),
+      _supaglue_emitted_at timestamptz, _supaglue_last_modified_at timestamptz, _supaglue_is_deleted boolean,
+      _supaglue_raw_data jsonb, _supaglue_mapped_data jsonb,
+      PRIMARY KEY (_supaglue_application_id, _supaglue_provider_name, _supaglue_customer_id, _supaglue_id))`);
+    const w = writer({}, { poolSize: 1 });
+    const t = target({ object: 'checked' });
+    const err = await w.writeBatch(t, { runId: 'r', seq: 0, records: [rec('good'), rec('bad')] }).then(
+      () => { throw new Error('write passed'); },
+      (e: unknown) => e as PostgresDestinationError,
+    );
+    expect(err).toBeInstanceOf(PostgresDestinationError);
+    expect(err.kind).toBe('data');
+    expect(err.message).toMatch(/"syncwell"\."hubspot_checked"/);
+    expect(await rows('syncwell', 'hubspot_checked')).toEqual([]);
+    await w.writeBatch(t, { runId: 'r', seq: 1, records: [rec('good')] });
+    expect((await rows('syncwell', 'hubspot_checked')).map((r) => r._supaglue_id)).toEqual(['good']);
+  });
+
+  it('an existing table without the primary key gets a readable configuration error', async () => {
+    await sql.query(`CREATE TABLE syncwell.hubspot_nopk (
+      _supaglue_application_id text, _supaglue_provider_name text, _supaglue_customer_id text, _supaglue_id text,
+      _supaglue_emitted_at timestamptz, _supaglue_last_modified_at timestamptz, _supaglue_is_deleted boolean,
+      _supaglue_raw_data jsonb)`);
+    const w = writer();
+    const t = target({ object: 'nopk' });
+    await w.prepare(t); // adds the missing _supaglue_mapped_data column
+    const err = await w.writeBatch(t, { runId: 'r', seq: 0, records: [rec('1')] }).then(
+      () => { throw new Error('write passed'); },
+      (e: unknown) => e as PostgresDestinationError,
+    );
+    expect(err.kind).toBe('configuration');
+    expect(err.message).toMatch(/no primary key or unique index/);
+  });
+});
+
 describe('transaction hooks', () => {
   beforeAll(async () => {
     await sql.query('CREATE TABLE IF NOT EXISTS public.progress (run_id text PRIMARY KEY, seq int)');
@@ -447,5 +485,26 @@ describe('copy baseline', () => {
     expect(stats.rows).toBe(n);
     expect(stats.rowsPerSecond).toBeGreaterThan(0);
     console.log(`raw COPY baseline: ${Math.round(stats.rowsPerSecond)} rows/s (${(stats.bytes / 1e6).toFixed(1)} MB JSON in ${Math.round(stats.ms)} ms)`);
+  });
+});
+
+// Opt-in: WRITER_BENCH_ROWS=100000 npx vitest run test/destination-postgres.test.ts -t "writer throughput"
+describe.runIf(process.env.WRITER_BENCH_ROWS)('writer throughput', () => {
+  it('writeBatch rows/s with 5,000-record batches of ~1 KB records', async () => {
+    const n = Number(process.env.WRITER_BENCH_ROWS);
+    const w = writer({ schema: 'bench' });
+    const t = target({ object: 'bench' });
+    await w.prepare(t);
+    const started = performance.now();
+    for (let seq = 0, i = 0; i < n; seq++) {
+      const records: DestinationRecord[] = [];
+      for (const end = Math.min(n, i + 5_000); i < end; i++) {
+        const raw = generateRecord(i);
+        records.push({ id: String(raw.id), lastModifiedAt: new Date(String(raw.updated_at)), isDeleted: false, emittedAt: T1, raw, mapped: {} });
+      }
+      await w.writeBatch(t, { runId: 'bench', seq, records });
+    }
+    const ms = performance.now() - started;
+    console.log(`writer: ${Math.round((n / ms) * 1000)} rows/s (${n} rows in ${Math.round(ms)} ms)`);
   });
 });

@@ -15,8 +15,11 @@ const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+const SUSPECT = /[\0\ud800-\udfff]/;
+
 /** Drops NUL and replaces lone surrogates: what Postgres text/jsonb can store. */
 export function cleanString(s: string): string {
+  if (!SUSPECT.test(s)) return s;
   let out = s.includes('\0') ? s.replace(/\0/g, '') : s;
   LONE_SURROGATE.lastIndex = 0;
   if (LONE_SURROGATE.test(out)) out = out.replace(LONE_SURROGATE, '\ufffd');
@@ -49,6 +52,16 @@ export function copyField(value: string | null): string {
   if (value === null) return '\\N';
   const s = cleanString(value);
   return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : s;
+}
+
+/**
+ * A COPY field holding `jsonText` output: JSON text has no raw control characters, NUL or lone
+ * surrogates (JSON.stringify escapes them, jsonText drops/replaces their escapes), so only
+ * backslashes need doubling.
+ */
+export function copyJsonField(json: string | null): string {
+  if (json === null) return '\\N';
+  return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
 }
 
 export function copyRow(fields: Array<string | null>): string {

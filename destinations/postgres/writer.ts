@@ -23,7 +23,7 @@ import type { Logger } from '../../lib/logger';
 import type { DestinationRecord, DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { postgresDestinationConfigSchema, type PostgresDestinationConfig, type PostgresDestinationConfigInput } from './config';
 import { DEFAULT_CONNECT_TIMEOUT_MS, clientConfig, resolveSsl, type SslOptions } from './connection';
-import { copyRow, copyRows, jsonText } from './copy';
+import { copyField, copyJsonField, copyRows, jsonText } from './copy';
 import { PostgresDestinationError, toPostgresError, type ErrorContext } from './errors';
 import { KEY_COLUMNS, PROBE_PREFIX, qualified, quoteIdent, recordColumns, schemaName, tableName, targetColumns, type Column } from './naming';
 
@@ -124,22 +124,15 @@ export async function prepareTable(client: pg.ClientBase, schema: string, table:
 /** COPY data columns of the staging table: the row's position (last occurrence wins) and the per-record columns. */
 const ORD = '_supaglue_ord';
 
+/** One COPY text row in `recordColumns` order, prefixed by the ordinal: id, emitted_at, last_modified_at, is_deleted, raw, mapped[, unified]. */
 function encodeRecord(r: DestinationRecord, i: number, common: boolean): string {
   if (!(r.emittedAt instanceof Date) || Number.isNaN(r.emittedAt.getTime())) {
     throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
   }
-  const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : null;
-  const fields: Array<string | null> = [
-    String(i),
-    String(r.id),
-    r.emittedAt.toISOString(),
-    lastModified,
-    r.isDeleted ? 't' : 'f',
-    jsonText(r.raw ?? {}),
-    jsonText(r.mapped ?? {}),
-  ];
-  if (common) fields.push(r.unified === undefined ? null : jsonText(r.unified));
-  return copyRow(fields);
+  const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
+  let row = `${i}\t${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJsonField(jsonText(r.raw ?? {}))}\t${copyJsonField(jsonText(r.mapped ?? {}))}`;
+  if (common) row += `\t${r.unified === undefined ? '\\N' : copyJsonField(jsonText(r.unified))}`;
+  return `${row}\n`;
 }
 
 export interface BatchStats {
@@ -169,6 +162,8 @@ export async function writeBatchInTransaction(
   const data = recordColumns(target);
   const stage = quoteIdent(`_supaglue_stage_${randomBytes(6).toString('hex')}`);
 
+  // DISTINCT ON sorts the whole batch: with the default 4 MB work_mem a batch of ~1 KB records spills to disk.
+  await client.query(`SET LOCAL work_mem = '64MB'`);
   await client.query(`CREATE TEMP TABLE ${stage} (${quoteIdent(ORD)} integer, ${data.map(columnDef).join(', ')}) ON COMMIT DROP`);
   function* rows() {
     for (let i = 0; i < records.length; i++) yield encodeRecord(records[i]!, i, common);
