@@ -9,6 +9,7 @@ import {
   PostgresDestinationError,
   quoteIdent,
   sanitizeIdentifier,
+  sslOptions,
   tableName,
   writeBatchInTransaction,
   type PostgresDestinationConfigInput,
@@ -78,6 +79,26 @@ describe('config', () => {
     expect(() => postgresDestinationConfigSchema.parse({ ...config, ssl_mode: 'always' })).toThrow();
     expect(() => postgresDestinationConfigSchema.parse({ ...config, host: '' })).toThrow();
     expect(() => postgresDestinationConfigSchema.parse({ ...config, client_cert: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----' })).toThrow(/client_key/);
+  });
+});
+
+describe('ssl modes', () => {
+  it('map to TLS options like libpq', () => {
+    const c = (extra: Partial<PostgresDestinationConfigInput>) => postgresDestinationConfigSchema.parse({ ...config, host: 'db.example.com', ...extra });
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(sslOptions(c({ ssl_mode: 'disable' }))).toBe(false);
+    expect(sslOptions(c({ ssl_mode: undefined }))).toMatchObject({ rejectUnauthorized: false });
+    expect(sslOptions(c({ ssl_mode: 'no-verify' }))).toMatchObject({ rejectUnauthorized: false });
+    expect(sslOptions(c({ ssl_mode: 'require' }))).toMatchObject({ rejectUnauthorized: false });
+    const requireWithCa = sslOptions(c({ ssl_mode: 'require', server_ca_cert: ca }));
+    expect(requireWithCa).toMatchObject({ rejectUnauthorized: true, ca });
+    const verifyCa = sslOptions(c({ ssl_mode: 'verify-ca', server_ca_cert: ca }));
+    expect(verifyCa && verifyCa.checkServerIdentity?.('other.host', {} as never)).toBeUndefined();
+    const full = sslOptions(c({ ssl_mode: 'verify-full', server_ca_cert: ca, server_name: 'pg.internal', client_cert: ca, client_key: ca }));
+    expect(full).toMatchObject({ rejectUnauthorized: true, ca, cert: ca, key: ca });
+    expect(full && full.checkServerIdentity?.('db.example.com', { subject: { CN: 'db.example.com' }, subjectaltname: 'DNS:db.example.com' } as never)).toBeInstanceOf(Error);
+    expect(full && full.checkServerIdentity?.('db.example.com', { subject: { CN: 'pg.internal' }, subjectaltname: 'DNS:pg.internal' } as never)).toBeUndefined();
+    expect(sslOptions(c({ ssl_mode: 'verify-full', host: '10.0.0.5' }))).not.toHaveProperty('servername');
   });
 });
 

@@ -1,5 +1,6 @@
 /** pg client options (TLS per libpq's ssl modes) for a Postgres destination. */
-import type { ConnectionOptions } from 'node:tls';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import pg from 'pg';
 import type { PostgresDestinationConfig, SslMode } from './config';
 
@@ -24,13 +25,22 @@ export function sslOptions(config: PostgresDestinationConfig, mode: SslMode = co
       return config.server_ca_cert ? sslOptions(config, 'verify-ca') : { ...base, rejectUnauthorized: false, ...(servername ? { servername } : {}) };
     case 'verify-ca':
       return { ...base, rejectUnauthorized: true, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}) };
-    case 'verify-full':
-      return { ...base, rejectUnauthorized: true, servername: config.server_name ?? config.host };
+    case 'verify-full': {
+      // Without server_name the certificate is checked against `host` (for IPs too). pg sets SNI to
+      // a host name itself, overriding `servername`, so server_name is enforced by checkServerIdentity.
+      const expected = config.server_name;
+      return {
+        ...base,
+        rejectUnauthorized: true,
+        ...(servername ? { servername } : {}),
+        ...(expected ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(expected, cert) } : {}),
+      };
+    }
   }
 }
 
 function isIp(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+  return isIP(host) !== 0;
 }
 
 export function clientConfig(config: PostgresDestinationConfig, ssl: SslOptions, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): pg.ClientConfig {

@@ -94,6 +94,9 @@ export function toPostgresError(err: unknown, what: string, ctx: ErrorContext): 
   if (code === 'ENOTFOUND') return make('configuration', `cannot resolve Postgres host "${ctx.host}"`);
   if (code === 'ECONNREFUSED') return make('transient', `cannot connect to Postgres at ${at}: connection refused`);
   if (code && NETWORK_TRANSIENT.has(code)) return make('transient', `cannot connect to Postgres at ${at}: ${msg}`);
+  if (/timeout exceeded when trying to connect/i.test(msg)) {
+    return make('transient', `no free Postgres connection for ${what} within ${(ctx.connectTimeoutMs ?? 0) / 1000}s (pool busy)`);
+  }
   if (/timeout expired|connection timeout/i.test(msg)) {
     const within = ctx.connectTimeoutMs ? ` within ${ctx.connectTimeoutMs / 1000}s` : '';
     return make('transient', `cannot connect to Postgres at ${at}: no answer${within}`);

@@ -146,7 +146,8 @@ export interface BatchStats {
  * The batch's COPY + upsert on `client`, which MUST be inside a transaction (BEGIN ... COMMIT): the
  * staging table is ON COMMIT DROP. Nothing is committed here, so the caller can add its own writes to
  * the same transaction. Assumes the table exists (see `prepareTable`). Callable several times in one
- * transaction. `defaultSchema` is used when `target.schema` is not set.
+ * transaction. `defaultSchema` is used when `target.schema` is not set. Sets `work_mem` for the rest
+ * of the transaction (SET LOCAL) so the DISTINCT ON sort of a batch stays in memory.
  */
 export async function writeBatchInTransaction(
   client: pg.ClientBase,
