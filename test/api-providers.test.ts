@@ -165,6 +165,18 @@ describe('providers', () => {
     expect(refused.body.errors[0].detail).toMatch(/1 connection/);
 
     await api.tdb.db.deleteFrom('connections').where('id', '=', conn.id).execute();
+    const dest = await a.request('POST', '/destinations', {
+      body: { name: 'pg', type: 'postgres', config: { host: 'h', port: 5432, database: 'd', schema: 's', user: 'u', password: 'p' } },
+    });
+    const sc = await api.tdb.db
+      .insertInto('sync_configs')
+      .values({ application_id: a.applicationId, provider_id: p.id, destination_id: dest.body.id, config: JSON.stringify({}) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const refused2 = await a.request('DELETE', `/providers/${p.id}`);
+    expect(refused2.status).toBe(409);
+    expect(refused2.body.errors[0].detail).toMatch(/sync config/);
+    await api.tdb.db.deleteFrom('sync_configs').where('id', '=', sc.id).execute();
     const deleted = await a.request('DELETE', `/providers/${p.id}`);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ id: p.id, name: 'ms_dynamics_365_sales' });
@@ -202,5 +214,31 @@ describe('providers', () => {
     expect((await b.request('DELETE', `/providers/${p.id}`)).status).toBe(404);
     expect((await b.request('GET', '/providers')).body.map((x: { id: string }) => x.id)).not.toContain(p.id);
     expect((await a.request('GET', `/providers/${p.id}`)).status).toBe(200);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes the provider, destination, schema, entity and magic link operations with the spec\'s component names', async () => {
+    const doc = (await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, any> };
+    };
+    const ops = (p: string) => Object.keys(doc.paths[p] ?? {}).sort();
+    expect(ops('/providers')).toEqual(['get', 'post']);
+    expect(ops('/providers/{provider_id}')).toEqual(['delete', 'get', 'put']);
+    expect(ops('/destinations')).toEqual(['get', 'post']);
+    expect(ops('/destinations/{destination_id}')).toEqual(['get', 'put']);
+    expect(ops('/schemas/{schema_id}')).toEqual(['delete', 'get', 'put']);
+    expect(ops('/entities/{entity_id}')).toEqual(['delete', 'get', 'put']);
+    expect(ops('/magic_links')).toEqual(['get', 'post']);
+    expect(ops('/magic_links/{magic_link_id}')).toEqual(['delete']);
+    expect(Object.keys(doc.paths['/providers']!.post!.responses)).toContain('201');
+    expect(Object.keys(doc.paths['/providers/{provider_id}']!.delete!.responses)).toContain('200');
+    expect(Object.keys(doc.paths['/magic_links/{magic_link_id}']!.delete!.responses)).toContain('204');
+    for (const name of ['provider', 'create_provider', 'update_provider', 'destination', 'create_destination', 'update_destination', 'schema', 'entity', 'magic_link', 'create_magic_link', 'postgres_config_safe', 's3_config_unsafe']) {
+      expect(doc.components.schemas, name).toHaveProperty(name);
+    }
+    expect(doc.components.schemas.provider_name_no_category['x-extension']).toBe(true);
+    expect(JSON.stringify(doc.components.schemas.postgres_config_safe)).not.toContain('password');
   });
 });
