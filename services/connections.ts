@@ -160,11 +160,13 @@ export async function getProviderUserId(deps: ServiceDeps, applicationId: string
   return { user_id: connection.provider_user_id };
 }
 
-/** Rate limit info as far as we store it (nothing yet: an empty object, as the spec allows). */
+/**
+ * Rate limit info as far as we store it: nothing yet (the provider runtime keeps its limits in
+ * memory), so an empty rate_limit_info for an existing connection, as the spec allows.
+ */
 export async function getRateLimitInfo(deps: ServiceDeps, applicationId: string, externalCustomerId: string, providerName: string) {
-  const connection = await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName);
-  const stored = connection.params.rate_limit_info;
-  return (stored && typeof stored === 'object' ? stored : {}) as Record<string, never>;
+  await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName);
+  return {};
 }
 
 export interface ConnectionWithSecrets {

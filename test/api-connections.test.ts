@@ -214,4 +214,24 @@ describe('connections', () => {
       },
     ]);
   });
+
+  it('documents its operations in the OpenAPI document, params marked as an extension', async () => {
+    const doc = (await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json()) as any;
+    for (const path of [
+      '/customers/{customer_id}/connections',
+      '/customers/{customer_id}/connections/_provider_user_id',
+      '/customers/{customer_id}/connections/{provider_name}',
+      '/customers/{customer_id}/connections/{provider_name}/_rate_limit_info',
+      '/sync_configs',
+      '/sync_configs/{sync_config_id}',
+      '/connection_sync_configs',
+      '/field_mappings',
+      '/field_mappings/_update_object',
+      '/entity_mappings',
+      '/entity_mappings/{entity_id}',
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(doc.components.schemas.create_connection.properties.params['x-extension']).toBe(true);
+  });
 });
