@@ -4,6 +4,7 @@
  * batch sequence, counts) is committed to the run's row after each destination batch,
  * so a retried activity resumes from the last committed batch.
  */
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
@@ -32,6 +33,29 @@ export interface RunProgress {
   done: boolean;
   /** Greatest last-modified seen in committed batches (ISO). */
   maxLastModified: string | null;
+  /** Records at exactly maxLastModified (id → content hash); null when too many to keep. */
+  maxRecords: Record<string, string> | null;
+}
+
+/** Boundary records kept per run; beyond this the next run just re-reads the boundary. */
+const MAX_BOUNDARY_RECORDS = 1000;
+
+const contentHash = (raw: Record<string, unknown>) => createHash('sha1').update(JSON.stringify(raw)).digest('base64url');
+
+/** Folds a committed batch into the run's cursor bookkeeping. */
+function advanceBoundary(progress: RunProgress, batch: DestinationRecord[]): Pick<RunProgress, 'maxLastModified' | 'maxRecords'> {
+  let { maxLastModified, maxRecords } = progress;
+  for (const r of batch) {
+    const at = r.lastModifiedAt?.toISOString();
+    if (!at || (maxLastModified && at < maxLastModified)) continue;
+    if (at !== maxLastModified) {
+      maxLastModified = at;
+      maxRecords = {};
+    }
+    if (maxRecords && Object.keys(maxRecords).length < MAX_BOUNDARY_RECORDS) maxRecords[r.id] = contentHash(r.raw);
+    else maxRecords = null;
+  }
+  return { maxLastModified, maxRecords };
 }
 
 export type StartRunResult =
@@ -142,7 +166,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             status: 'IN_PROGRESS',
             strategy,
             start_timestamp: new Date(),
-            progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null } satisfies RunProgress),
+            progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null, maxRecords: {} } satisfies RunProgress),
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -166,6 +190,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         const target = writeTarget(ctx);
         await writer.prepare(target);
         const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
+        const known = ctx.state.cursor_records;
         const activity = Context.current();
         const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
 
@@ -179,16 +204,12 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             signal: activity.cancellationSignal,
             onWait: (w) => activity.heartbeat({ seq: progress.seq, records, phase: 'waiting', wait: w }),
           });
-          const batch = toDestinationRecords(page.records, new Date());
+          let batch = toDestinationRecords(page.records, new Date());
+          // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+          if (modifiedSince && known) batch = batch.filter((r) => !(r.lastModifiedAt?.toISOString() === ctx.state.cursor && known[r.id] === contentHash(r.raw)));
           const seq = progress.seq + 1;
           if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
-
-          let maxLastModified = progress.maxLastModified;
-          for (const r of batch) {
-            const iso = r.lastModifiedAt?.toISOString();
-            if (iso && (!maxLastModified || iso > maxLastModified)) maxLastModified = iso;
-          }
-          progress = { pageState: page.nextPageState, seq, done: page.nextPageState === null, maxLastModified };
+          progress = { ...progress, ...advanceBoundary(progress, batch), pageState: page.nextPageState, seq, done: page.nextPageState === null };
           records += batch.length;
           // The batch is committed at the destination; now make the progress durable. A crash in
           // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
@@ -237,7 +258,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
           .where('id', '=', run.id)
           .execute();
         if (ctx) {
-          const state = nextSyncState(ctx.state, { strategy: run.strategy, success, maxLastModified: progress.maxLastModified, finishedAt: finishedAt.toISOString() });
+          const state = nextSyncState(ctx.state, { strategy: run.strategy, success, maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords, finishedAt: finishedAt.toISOString() });
           await trx.updateTable('syncs').set({ state: JSON.stringify(state), updated_at: finishedAt }).where('id', '=', ctx.id).execute();
           await recordEvent(trx, ctx.application_id, 'sync.complete', {
             run_id: run.id,

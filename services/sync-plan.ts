@@ -73,6 +73,12 @@ export function planConnectionSyncs(config: EngineSyncConfig, connConfig: Engine
 export interface SyncState {
   /** ISO time: the greatest last-modified committed by the last successful run (inclusive bound of the next). */
   cursor?: string | null;
+  /**
+   * Records at exactly the cursor time committed by the run that set it: id → content hash.
+   * The next incremental run reads from the cursor inclusive (so records sharing that
+   * timestamp are never dropped) and skips only these, unchanged, records.
+   */
+  cursor_records?: Record<string, string>;
   incrementals_since_full?: number;
   full_refresh_requested?: boolean;
   last_full_sync_at?: string;
@@ -90,13 +96,21 @@ export function chooseRunStrategy(strategy: SyncStrategyConfig, state: SyncState
 /** The sync state after a run ends. A failed run changes nothing but keeps a pending full refresh. */
 export function nextSyncState(
   state: SyncState,
-  run: { strategy: 'full' | 'incremental'; success: boolean; maxLastModified: string | null; finishedAt: string },
+  run: { strategy: 'full' | 'incremental'; success: boolean; maxLastModified: string | null; maxRecords: Record<string, string> | null; finishedAt: string },
 ): SyncState {
   if (!run.success) return state;
-  const cursor = [state.cursor ?? null, run.maxLastModified].filter((c): c is string => !!c).sort().at(-1) ?? null;
+  const boundary = (cursor: string | null | undefined): Pick<SyncState, 'cursor' | 'cursor_records'> => {
+    if (cursor && cursor === run.maxLastModified) {
+      // Same boundary as before: records already known there stay known.
+      const known = cursor === state.cursor ? state.cursor_records : undefined;
+      return { cursor, cursor_records: run.maxRecords ? { ...known, ...run.maxRecords } : {} };
+    }
+    return { cursor: cursor ?? null, cursor_records: cursor === state.cursor ? state.cursor_records : {} };
+  };
   if (run.strategy === 'full') {
     // A full run saw everything: its own maximum is the cursor, even if older than before (records deleted).
-    return { cursor: run.maxLastModified ?? state.cursor ?? null, incrementals_since_full: 0, full_refresh_requested: false, last_full_sync_at: run.finishedAt };
+    return { ...boundary(run.maxLastModified ?? state.cursor), incrementals_since_full: 0, full_refresh_requested: false, last_full_sync_at: run.finishedAt };
   }
-  return { ...state, cursor, incrementals_since_full: (state.incrementals_since_full ?? 0) + 1 };
+  const cursor = [state.cursor ?? null, run.maxLastModified].filter((c): c is string => !!c).sort().at(-1) ?? null;
+  return { ...state, ...boundary(cursor), incrementals_since_full: (state.incrementals_since_full ?? 0) + 1 };
 }
