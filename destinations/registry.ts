@@ -40,6 +40,7 @@ export interface DestinationRef {
 export interface WriterCache {
   get(destination: DestinationRef): DestinationWriter;
   closeAll(): Promise<void>;
+  readonly size: number;
 }
 
 export function createWriterCache(): WriterCache {
@@ -60,6 +61,9 @@ export function createWriterCache(): WriterCache {
       const writers = [...entries.values()].map((e) => e.writer);
       entries.clear();
       await Promise.allSettled(writers.map((w) => w.close()));
+    },
+    get size() {
+      return entries.size;
     },
   };
 }

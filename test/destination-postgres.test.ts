@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRecord, measureRawCopyStats } from '../bench/copy-baseline';
 import {
   createPostgresWriter,
-  createPostgresWriterCache,
   postgresDestinationConfigSchema,
   PostgresDestinationError,
   quoteIdent,
@@ -15,6 +14,7 @@ import {
   type PostgresDestinationConfigInput,
   type PostgresDestinationWriter,
 } from '../destinations/postgres';
+import { createWriterCache } from '../destinations/registry';
 import type { DestinationRecord, WriteTarget } from '../destinations/types';
 import { createEmptyDatabase } from './helpers/db';
 
@@ -415,30 +415,32 @@ describe('tables and identifiers', () => {
   });
 });
 
-describe('writer cache', () => {
+describe('writer cache (destinations/registry)', () => {
   it('keeps one writer per destination and rebuilds it (closing the old pool) when the version changes', async () => {
     const other = await createEmptyDatabase('pgcache');
-    const cache = createPostgresWriterCache({ poolSize: 2 });
+    const cache = createWriterCache();
+    const get = (ref: { id: string; version: number; config: PostgresDestinationConfigInput }): PostgresDestinationWriter =>
+      cache.get({ ...ref, type: 'postgres', config: ref.config as unknown as Record<string, unknown> }) as PostgresDestinationWriter;
     const appName = 'syncwell';
     const connections = async () =>
       (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`, [other.name, appName])).rows[0].n as number;
     try {
       const cfg = configFor(other.url);
-      const w1 = cache.get({ id: 'd1', version: 1, config: cfg });
-      expect(cache.get({ id: 'd1', version: 1, config: cfg })).toBe(w1);
+      const w1 = get({ id: 'd1', version: 1, config: cfg });
+      expect(get({ id: 'd1', version: 1, config: cfg })).toBe(w1);
       await w1.writeBatch(target(), { runId: 'r', seq: 0, records: [rec('1')] });
       expect(await connections()).toBeGreaterThan(0);
 
-      const w2 = cache.get({ id: 'd1', version: 2, config: { ...cfg, schema: 'v2' } });
+      const w2 = get({ id: 'd1', version: 2, config: { ...cfg, schema: 'v2' } });
       expect(w2).not.toBe(w1);
       expect(w1.closed).toBe(true);
-      expect(cache.get({ id: 'd1', version: 1, config: cfg })).toBe(w2); // superseded config is not reopened
+      expect(get({ id: 'd1', version: 1, config: cfg })).toBe(w2); // superseded config is not reopened
       await expect(w1.prepare(target({ object: 'after_close' }))).rejects.toThrow(/closed/);
       await expect.poll(connections, { timeout: 5_000 }).toBe(0);
 
       await w2.writeBatch(target(), { runId: 'r', seq: 0, records: [rec('1')] });
       expect(w2.tableFor(target()).schema).toBe('v2');
-      expect(cache.get({ id: 'd2', version: 1, config: cfg })).not.toBe(w2);
+      expect(get({ id: 'd2', version: 1, config: cfg })).not.toBe(w2);
       expect(cache.size).toBe(2);
       await cache.closeAll();
       expect(w2.closed).toBe(true);

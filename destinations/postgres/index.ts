@@ -11,14 +11,11 @@ export { copyField, copyRow, copyRows, jsonText } from './copy';
 export { sslOptions, resolveSsl, clientConfig } from './connection';
 export {
   createPostgresWriter,
-  createPostgresWriterCache,
   writeBatchInTransaction,
   prepareTable,
   softDeleteUnseen,
   type BatchStats,
-  type DestinationRef,
   type PostgresDestinationWriter,
-  type PostgresWriterCache,
   type PostgresWriterOptions,
   type WriteBatchOptions,
 } from './writer';

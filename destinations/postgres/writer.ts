@@ -14,7 +14,7 @@
  *
  * Tables: `crm_<object>s` for common objects, `<provider>_<object>` otherwise, all identifiers
  * sanitized (see naming.ts) and quoted; `target.schema` / `target.table` override the destination's
- * schema / the derived name. One pool per writer; `createPostgresWriterCache` keeps one writer per
+ * schema / the derived name. One pool per writer; the registry's writer cache keeps one writer per
  * destination and rebuilds it when the destination's version changes.
  */
 import { randomBytes } from 'node:crypto';
@@ -375,47 +375,3 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
   };
 }
 
-export interface DestinationRef {
-  id: string;
-  version: number;
-  /** The destination's config (secrets decrypted), parsed by `postgresDestinationConfigSchema`. */
-  config: PostgresDestinationConfigInput;
-}
-
-export interface PostgresWriterCache {
-  /** The writer (and pool) of this destination version; a newer version replaces and closes the old one. */
-  get(destination: DestinationRef): PostgresDestinationWriter;
-  closeAll(): Promise<void>;
-  readonly size: number;
-}
-
-/**
- * One writer (so one pool) per destination per worker. When a destination arrives with a newer
- * version, a writer is built from its config and the old one is closed (batches in flight on it
- * finish first). An older version than the cached one gets the cached (newest) writer: a config
- * that has been superseded is never re-opened.
- */
-export function createPostgresWriterCache(opts: PostgresWriterOptions = {}): PostgresWriterCache {
-  const entries = new Map<string, { version: number; writer: PostgresDestinationWriter }>();
-  return {
-    get(destination) {
-      const current = entries.get(destination.id);
-      if (current && !current.writer.closed && current.version >= destination.version) return current.writer;
-      const writer = createPostgresWriter(destination.config, opts);
-      entries.set(destination.id, { version: destination.version, writer });
-      if (current) {
-        opts.logger?.info({ destinationId: destination.id, from: current.version, to: destination.version }, 'postgres destination: config changed, new pool');
-        void current.writer.close().catch(() => undefined);
-      }
-      return writer;
-    },
-    async closeAll() {
-      const writers = [...entries.values()].map((e) => e.writer);
-      entries.clear();
-      await Promise.allSettled(writers.map((w) => w.close()));
-    },
-    get size() {
-      return entries.size;
-    },
-  };
-}
