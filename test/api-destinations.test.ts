@@ -192,6 +192,9 @@ describe('destinations', () => {
     expect(noVersion.status).toBe(400);
     expect(fields(noVersion)).toEqual(['version']);
     expect((await a.request('POST', '/destinations', { rawBody: '{"name":' })).status).toBe(400);
+    const nul = await a.request('POST', '/destinations', { body: { name: 'n', type: 'postgres', config: { ...pg, database: 'd\u0000' } } });
+    expect(nul.status).toBe(400);
+    expect(fields(nul)).toEqual(['config.database']);
   });
 
   it('answers 404 for unknown and malformed ids, and keeps tenants apart', async () => {

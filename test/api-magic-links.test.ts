@@ -83,6 +83,9 @@ describe('magic links', () => {
     expect(fields(res)).toEqual(expect.arrayContaining(['provider_name', 'return_url', 'expiration_secs']));
     expect((await a.request('POST', '/magic_links', { body: link({ expiration_secs: '60' }) })).status).toBe(400);
     expect((await a.request('POST', '/magic_links', { rawBody: 'nope' })).status).toBe(400);
+    const nul = await a.request('POST', '/magic_links', { body: link({ provider_name: 'hub\u0000spot' }) });
+    expect(nul.status).toBe(400);
+    expect(fields(nul)).toEqual(['provider_name']);
   });
 
   it('keeps tenants apart and answers 404 for unknown and malformed ids', async () => {

@@ -195,6 +195,9 @@ describe('providers', () => {
     const dupObjects = await a.request('POST', '/providers', { body: hubspot({ name: 'capsule', objects: { common: [{ name: 'a' }, { name: 'a' }] } }) });
     expect(dupObjects.status).toBe(400);
     expect(fields(dupObjects)).toContain('objects.common.1.name');
+    const nul = await a.request('POST', '/providers', { body: hubspot({ objects: { standard: [{ name: 'Lead\u0000' }] } }) });
+    expect(nul.status).toBe(400);
+    expect(fields(nul)).toEqual(['objects.standard.0.name']);
     const notJson = await a.request('POST', '/providers', { rawBody: '{"name": ' });
     expect(notJson.status).toBe(400);
     const oauthWithoutConfig = await a.request('PUT', '/providers/00000000-0000-0000-0000-000000000000', { body: { category: 'no_category', auth_type: 'oauth2', name: 'gong' } });

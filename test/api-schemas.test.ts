@@ -62,6 +62,10 @@ describe('schemas', () => {
     expect(res.status).toBe(400);
     expect(fields(res)).toEqual(expect.arrayContaining(['name', 'config.fields.0.name', 'config.allow_additional_field_mappings']));
     expect((await a.request('POST', '/schemas', { rawBody: '[' })).status).toBe(400);
+    // Postgres cannot store U+0000: a 400 naming the field, not a 500.
+    const nul = await a.request('POST', '/schemas', { body: { name: 'a\u0000', config: { fields: [{ name: 'x\u0000' }], allow_additional_field_mappings: false } } });
+    expect(nul.status).toBe(400);
+    expect(fields(nul)).toEqual(['name', 'config.fields.0.name']);
   });
 
   it('answers 404 for unknown and malformed ids, and keeps tenants apart', async () => {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { noNulChars } from './schemas';
 
 const ext = (description: string) => ({ description: `Extension: ${description}`, 'x-extension': true }) as object;
 
@@ -144,6 +145,7 @@ export const createDestinationSchema = z
     z.object({ name, type: z.literal('s3'), config: s3ConfigUnsafe }).openapi({ title: 's3' }),
     z.object({ name, type: z.literal('api'), config: apiConfigUnsafe }).openapi({ title: 'api', ...ext('HTTP API destination.') }),
   ])
+  .superRefine(noNulChars)
   .openapi('create_destination');
 
 export const updateDestinationSchema = z
@@ -155,6 +157,7 @@ export const updateDestinationSchema = z
     z.object({ name, type: z.literal('s3'), config: s3ConfigAtLeastSafe, version }).openapi({ title: 's3' }),
     z.object({ name, type: z.literal('api'), config: apiConfigAtLeastSafe, version }).openapi({ title: 'api', ...ext('HTTP API destination.') }),
   ])
+  .superRefine(noNulChars)
   .openapi('update_destination', { description: 'Secrets may be omitted to keep the stored ones (same type only).' });
 
 const common = { id: z.string(), application_id: z.string(), name: z.string(), version: z.number().openapi({ description: 'A monotonically increasing version number of the destination configuration' }) };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { uniqueFieldNames } from './schemas';
+import { noNulChars, uniqueFieldNames } from './schemas';
 
 export const entityConfigSchema = z
   .object({
@@ -11,6 +11,7 @@ export const entityConfigSchema = z
 
 export const createUpdateEntitySchema = z
   .object({ name: z.string().min(1).max(255), config: entityConfigSchema })
+  .superRefine(noNulChars)
   .openapi('create_update_entity');
 
 export const entitySchema = z

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { noNulChars } from './schemas';
 
 export const createMagicLinkSchema = z
   .object({
@@ -7,6 +8,7 @@ export const createMagicLinkSchema = z
     return_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(4000).openapi({ description: 'URL to redirect to after the connection is authorized.' }),
     expiration_secs: z.number().positive().max(366 * 24 * 3600),
   })
+  .superRefine(noNulChars)
   .openapi('create_magic_link');
 
 export const magicLinkSchema = z

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { noNulChars } from './schemas';
 
 export const CRM_PROVIDER_NAMES = ['hubspot', 'salesforce', 'pipedrive', 'zendesk_sell', 'ms_dynamics_365_sales', 'zoho_crm', 'capsule'] as const;
 export const ENGAGEMENT_PROVIDER_NAMES = ['outreach', 'apollo', 'salesloft'] as const;
@@ -143,6 +144,7 @@ export const createProviderSchema = z
       })
       .openapi({ title: 'no category' }),
   ])
+  .superRefine(noNulChars)
   .openapi('create_provider');
 
 export const updateProviderSchema = z
@@ -181,6 +183,7 @@ export const updateProviderSchema = z
       })
       .openapi({ title: 'no category' }),
   ])
+  .superRefine(noNulChars)
   .openapi('update_provider', { description: 'Omitted `objects` / `entity_mappings` keep their current value; name and category cannot change.' });
 
 export const providerSchema = z

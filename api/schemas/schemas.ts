@@ -9,6 +9,25 @@ export function uniqueFieldNames(config: { fields: Array<{ name: string }> }, ct
   });
 }
 
+/**
+ * Postgres text and jsonb cannot hold U+0000: reject it at validation (400 with the field path)
+ * instead of letting the write fail with a 500. Apply to whole request bodies.
+ */
+export function noNulChars(value: unknown, ctx: z.RefinementCtx): void {
+  const walk = (v: unknown, path: Array<string | number>) => {
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL (\\u0000) characters' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'keys must not contain NUL (\\u0000) characters' });
+        walk(x, [...path, k]);
+      }
+    }
+  };
+  walk(value, []);
+}
+
 export const schemaConfigSchema = z
   .object({
     fields: z
@@ -31,6 +50,7 @@ export const schemaConfigSchema = z
 
 export const createUpdateSchemaSchema = z
   .object({ name: z.string().min(1).max(255), config: schemaConfigSchema })
+  .superRefine(noNulChars)
   .openapi('create_update_schema');
 
 export const schemaSchema = z
