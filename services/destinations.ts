@@ -11,6 +11,10 @@ import {
 import { validationError } from '../api/validation';
 import type { DestinationsTable } from '../db/database';
 import * as repo from '../db/repositories/destinations';
+import { apiDestinationConfigSchema } from '../destinations/api/config';
+import { bigqueryDestinationConfigSchema } from '../destinations/bigquery/config';
+import { postgresDestinationConfigSchema } from '../destinations/postgres/config';
+import { s3DestinationConfigSchema } from '../destinations/s3/config';
 import type { ServiceDeps } from './deps';
 import { isUniqueViolation } from './schemas';
 
@@ -128,12 +132,27 @@ export async function getDestination(deps: ServiceDeps, applicationId: string, d
   return toDestinationResponse(await getDestinationOrThrow(deps, applicationId, destinationId));
 }
 
-/** Validates a full config against its type's unsafe schema; field paths are reported under `config.`. */
+/** The writers' own (stricter) config checks: PEM certificates, bucket and dataset names, ... */
+const writerConfigSchemas: Partial<Record<DestinationType, z.ZodType>> = {
+  postgres: postgresDestinationConfigSchema,
+  bigquery: bigqueryDestinationConfigSchema,
+  s3: s3DestinationConfigSchema,
+  api: apiDestinationConfigSchema,
+};
+
+const configProblems = (error: z.ZodError) =>
+  validationError('json', new z.ZodError(error.issues.map((i) => ({ ...i, path: ['config', ...i.path] }))));
+
+/**
+ * Validates a full config against its type's unsafe schema, then against its writer's own
+ * checks, so a config the sync could not use is refused now (400) rather than at the first run.
+ * Field paths are reported under `config.`.
+ */
 function parseFullConfig(type: DestinationType, full: Obj): Obj {
   const result = unsafeConfigSchemas[type].safeParse(full);
-  if (!result.success) {
-    throw validationError('json', new z.ZodError(result.error.issues.map((i) => ({ ...i, path: ['config', ...i.path] }))));
-  }
+  if (!result.success) throw configProblems(result.error);
+  const writer = writerConfigSchemas[type]?.safeParse(result.data);
+  if (writer && !writer.success) throw configProblems(writer.error);
   return result.data as Obj;
 }
 

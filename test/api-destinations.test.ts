@@ -188,6 +188,12 @@ describe('destinations', () => {
     expect(fields(missing)).toEqual(expect.arrayContaining(['config.port', 'config.database', 'config.schema', 'config.user', 'config.password']));
     const badUrl = await a.request('POST', '/destinations', { body: { name: 'x', type: 'api', config: { url: 'ftp://x', batch_size: 0 } } });
     expect(fields(badUrl)).toEqual(expect.arrayContaining(['config.url', 'config.batch_size']));
+    // The writer's own checks apply too (PEM text, bucket names ...).
+    const badPem = await a.request('POST', '/destinations', { body: { name: 'x', type: 'postgres', config: { ...pg, server_ca_cert: 'not a certificate' } } });
+    expect(badPem.status).toBe(400);
+    expect(fields(badPem)).toEqual(['config.server_ca_cert']);
+    const badBucket = await a.request('POST', '/destinations', { body: { name: 'x', type: 's3', config: { bucket: 'a b', region: 'r', access_key_id: 'k', secret_access_key: 's' } } });
+    expect(fields(badBucket)).toEqual(['config.bucket']);
     const noVersion = await a.request('PUT', `/destinations/${other.id}`, { body: { name: 'x', type: 'postgres', config: safe } });
     expect(noVersion.status).toBe(400);
     expect(fields(noVersion)).toEqual(['version']);
