@@ -139,6 +139,34 @@ export interface WebhookEventsTable {
   payload: Json<Record<string, unknown>>;
   dispatched_at: Timestamp | null;
   created_at: Timestamp;
+  /** xid8 of the writing transaction (the event log's visibility horizon); set by default. */
+  txid: ColumnType<string, never, never>;
+}
+
+export interface WebhookEndpointsTable extends Stamped {
+  id: Generated<string>;
+  application_id: string;
+  url: string;
+  description: string | null;
+  /** null: every event type. */
+  event_types: Json<string[]> | null;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  secret_encrypted: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  application_id: string;
+  event_id: string;
+  endpoint_id: string;
+  workflow_id: string;
+  attempt: number;
+  status_code: number | null;
+  success: boolean;
+  latency_ms: number;
+  error: string | null;
+  created_at: Timestamp;
 }
 
 export interface ConnectorsTable {
@@ -163,5 +191,7 @@ export interface Database {
   syncs: SyncsTable;
   sync_runs: SyncRunsTable;
   webhook_events: WebhookEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   connectors: ConnectorsTable;
 }

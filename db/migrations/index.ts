@@ -7,10 +7,12 @@ import * as m20261122000000 from './20261122000000_applications';
 import * as m20261122000100 from './20261122000100_management';
 import * as m20261122000200 from './20261122000200_webhook_events';
 import * as m20261122000300 from './20261122000300_connectors';
+import * as m20261122002000 from './20261122002000_webhooks';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
   '20261122000100_management': m20261122000100,
   '20261122000200_webhook_events': m20261122000200,
   '20261122000300_connectors': m20261122000300,
+  '20261122002000_webhooks': m20261122002000,
 };
