@@ -13,6 +13,8 @@ import type { WriterCache } from '../destinations/registry';
 import { openProviderConnection } from '../providers/registry';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
+import { getObjectFieldMapping } from '../services/field-mappings';
+import { ProviderError } from '../providers/errors';
 import type { ServiceDeps } from '../services/deps';
 import { recordEvent } from '../services/events';
 import { nextSyncState } from '../services/sync-plan';
@@ -96,7 +98,23 @@ function writeTarget(ctx: SyncContext): WriteTarget {
   };
 }
 
-function toDestinationRecords(records: SourceRecord[], emittedAt: Date): DestinationRecord[] {
+/** schema field → provider field, applied to every record (`_supaglue_mapped_data`). */
+export type FieldMapping = Record<string, string>;
+
+export function applyFieldMapping(raw: Record<string, unknown>, mapping: FieldMapping | null): Record<string, unknown> {
+  if (!mapping) return {};
+  const out: Record<string, unknown> = {};
+  for (const [schemaField, providerField] of Object.entries(mapping)) out[schemaField] = raw[providerField] ?? null;
+  return out;
+}
+
+/** Mapped provider fields that no record of a page has: the provider no longer has them. */
+export function missingMappedFields(records: SourceRecord[], mapping: FieldMapping | null): string[] {
+  if (!mapping || records.length === 0) return [];
+  return Object.values(mapping).filter((field) => records.every((r) => !(field in r.raw)));
+}
+
+function toDestinationRecords(records: SourceRecord[], emittedAt: Date, mapping: FieldMapping | null): DestinationRecord[] {
   // Last occurrence wins within a batch, so the count is of distinct records.
   const byId = new Map<string, DestinationRecord>();
   for (const r of records) {
@@ -106,7 +124,7 @@ function toDestinationRecords(records: SourceRecord[], emittedAt: Date): Destina
       isDeleted: r.isDeleted,
       emittedAt,
       raw: r.raw,
-      mapped: {},
+      mapped: applyFieldMapping(r.raw, mapping),
       ...(r.unified ? { unified: r.unified } : {}),
     });
   }
@@ -186,7 +204,11 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         let records = run.num_records_synced;
         if (progress.done) return { done: true, records, seq: progress.seq };
 
-        const [writer, provider] = await Promise.all([openWriter(ctx), openProvider(ctx)]);
+        const [writer, provider, mapping] = await Promise.all([
+          openWriter(ctx),
+          openProvider(ctx),
+          ctx.object_type === 'custom' ? null : getObjectFieldMapping(deps, ctx.application_id, ctx.connection_id, ctx.object_type ?? 'standard', ctx.object ?? ''),
+        ]);
         const target = writeTarget(ctx);
         await writer.prepare(target);
         const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
@@ -204,7 +226,13 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             signal: activity.cancellationSignal,
             onWait: (w) => activity.heartbeat({ seq: progress.seq, records, phase: 'waiting', wait: w }),
           });
-          let batch = toDestinationRecords(page.records, new Date());
+          if (progress.seq === 0) {
+            const missing = missingMappedFields(page.records, mapping);
+            if (missing.length) {
+              throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+            }
+          }
+          let batch = toDestinationRecords(page.records, new Date(), mapping);
           // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
           if (modifiedSince && known) batch = batch.filter((r) => !(r.lastModifiedAt?.toISOString() === ctx.state.cursor && known[r.id] === contentHash(r.raw)));
           const seq = progress.seq + 1;

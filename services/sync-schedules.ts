@@ -105,11 +105,16 @@ export async function triggerSyncSchedule(client: Client, syncId: string): Promi
   await client.schedule.getHandle(scheduleIdFor(syncId)).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
 }
 
-/** Ids of every sync schedule on the namespace (for the reconciler's orphan sweep). */
-export async function listSyncScheduleIds(client: Client): Promise<string[]> {
+/**
+ * Sync schedules on the namespace that belong to the given applications (for the
+ * reconciler's orphan sweep: a namespace may be shared, so never touch others' schedules).
+ */
+export async function listSyncSchedules(client: Client, applicationIds: Set<string>): Promise<string[]> {
   const ids: string[] = [];
   for await (const s of client.schedule.list()) {
-    if (s.scheduleId.startsWith(SYNC_SCHEDULE_PREFIX)) ids.push(s.scheduleId.slice(SYNC_SCHEDULE_PREFIX.length));
+    if (!s.scheduleId.startsWith(SYNC_SCHEDULE_PREFIX)) continue;
+    const app = s.typedSearchAttributes?.get(searchAttributes.applicationId);
+    if (app && applicationIds.has(app)) ids.push(s.scheduleId.slice(SYNC_SCHEDULE_PREFIX.length));
   }
   return ids;
 }

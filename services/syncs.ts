@@ -20,7 +20,7 @@ import {
 } from './sync-plan';
 import {
   deleteSyncSchedule,
-  listSyncScheduleIds,
+  listSyncSchedules,
   setSyncSchedulePaused,
   triggerSyncSchedule,
   upsertSyncSchedule,
@@ -238,7 +238,8 @@ export function runStrategyFor(ctx: SyncContext): 'full' | 'incremental' {
 
 /**
  * Makes Temporal match the database: every sync has a schedule with the right interval
- * and paused state; schedules without a sync row are deleted. Idempotent.
+ * and paused state; schedules of this database's applications without a sync row are
+ * deleted. Idempotent.
  */
 export async function reconcileAllSyncSchedules(deps: TemporalDeps): Promise<{ upserted: number; deleted: number }> {
   const rows = await deps.db.selectFrom('syncs').select('id').where('type', '=', 'object').execute();
@@ -250,8 +251,9 @@ export async function reconcileAllSyncSchedules(deps: TemporalDeps): Promise<{ u
     await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, scheduleSpec(ctx, ctx.strategy));
     upserted++;
   }
+  const apps = new Set((await deps.db.selectFrom('applications').select('id').execute()).map((a) => a.id));
   let deleted = 0;
-  for (const id of await listSyncScheduleIds(deps.temporal.client)) {
+  for (const id of await listSyncSchedules(deps.temporal.client, apps)) {
     if (known.has(id)) continue;
     await deleteSyncSchedule(deps.temporal.client, id);
     deleted++;

@@ -25,7 +25,7 @@ export interface DevServerWorker {
   deps: ActivityDeps;
   worker: Worker;
   taskQueue: string;
-  /** Runs the worker until fn settles. */
+  /** Runs fn while the worker polls (it polls from start to close). */
   run<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -46,13 +46,17 @@ export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: numbe
     chunkBudgetMs: opts.chunkBudgetMs,
   };
   const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: await workflowBundle() });
+  // Polls from now until close(); run() only makes a failing worker fail the caller too.
+  const running = worker.run();
   return {
     client,
     deps,
     worker,
     taskQueue,
-    run: (fn) => worker.runUntil(fn),
+    run: <T>(fn: () => Promise<T>) => Promise.race([fn(), running.then(() => { throw new Error('worker stopped'); })]),
     close: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
       await writers.closeAll();
       await connection.close();
       await nativeConnection.close();

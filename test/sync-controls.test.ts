@@ -1,0 +1,125 @@
+/** Schedules, pause/resume/trigger, trigger-during-run, progress query and the reconciler, on the dev server. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { searchAttributes } from '../lib/search-attributes';
+import { reconcileAllSyncSchedules } from '../services/syncs';
+import { scheduleIdFor, scheduleOffsetMs } from '../services/sync-schedules';
+import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
+import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
+
+let s: Awaited<ReturnType<typeof startScenario>>;
+let source: SourceApi;
+let customerId: string;
+let syncId: string;
+const headers = { 'x-customer-id': 'customer-1', 'x-provider-name': 'acme-crm' };
+const object = { object_type: 'standard', object: 'contacts' };
+
+beforeAll(async () => {
+  s = await startScenario();
+  source = await startSourceApi(makeContacts(60));
+  const c = await configure(s, source, { pageSize: 10, periodMs: 3_600_000, autoStart: false });
+  customerId = c.customerId;
+  await c.connect();
+  const syncs = await ok(s.tenant.request('GET', '/syncs'));
+  expect(syncs.total_count).toBe(1);
+  syncId = syncs.results[0].id;
+});
+afterAll(async () => {
+  await source?.close();
+  await s?.close();
+});
+
+const schedule = () => s.worker.client.schedule.getHandle(scheduleIdFor(syncId)).describe();
+
+describe('sync schedules and controls', () => {
+  it('gives each sync one schedule with its interval, a per-connection offset, search attributes and a memo', async () => {
+    const desc = await schedule();
+    expect(desc.spec.intervals).toEqual([{ every: 3_600_000, offset: scheduleOffsetMs(await connId(), 3_600_000) }]);
+    expect(desc.state.paused).toBe(false);
+    expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'syncRunWorkflow', args: [{ syncId }] });
+    const attrs = Object.fromEntries(desc.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
+    expect(attrs).toMatchObject({ ApplicationId: s.tenant.applicationId, CustomerId: customerId, ProviderName: 'acme-crm', ObjectType: 'standard', Object: 'contacts', SyncId: syncId });
+    expect(desc.memo?.description).toContain('contacts');
+    // auto_start_on_connection false: nothing ran.
+    expect((await ok(s.tenant.request('GET', '/sync-runs'))).total_count).toBe(0);
+  });
+
+  it('applies sync config changes to the schedule immediately', async () => {
+    const cfg = (await ok(s.tenant.request('GET', '/sync_configs')))[0];
+    await ok(s.tenant.request('PUT', `/sync_configs/${cfg.id}`, { body: { ...cfg, config: { ...cfg.config, default_config: { ...cfg.config.default_config, period_ms: 7_200_000 } } } }));
+    expect((await schedule()).spec.intervals?.[0]?.every).toBe(7_200_000);
+  });
+
+  it('pauses and resumes durably and immediately; a paused sync refuses triggers and never starts a run', async () => {
+    const paused = await ok(s.tenant.request('POST', '/syncs/_pause', { headers, body: object }));
+    expect(paused).toMatchObject({ id: syncId, paused: true });
+    expect((await schedule()).state.paused).toBe(true);
+    const refused = await s.tenant.request('POST', '/syncs/_trigger', { headers, body: object });
+    expect(refused.status).toBe(409);
+
+    // Even a run started behind the API's back (a schedule that drifted) skips a paused sync.
+    const result = await s.worker.run(() =>
+      s.worker.client.workflow.execute('syncRunWorkflow', { taskQueue: s.worker.taskQueue, workflowId: `manual-${syncId}`, args: [{ syncId }] }),
+    );
+    expect(result).toEqual({ status: 'skipped', reason: 'paused' });
+    expect((await ok(s.tenant.request('GET', '/sync-runs'))).total_count).toBe(0);
+
+    const resumed = await ok(s.tenant.request('POST', '/syncs/_resume', { headers, body: object }));
+    expect(resumed).toMatchObject({ paused: false });
+    expect((await schedule()).state.paused).toBe(false);
+  });
+
+  it('runs a trigger that arrives during a run after it, and answers a live progress query', async () => {
+    let slow = true;
+    await s.worker.run(async () => {
+      source.intercept = async () => {
+        if (slow) await new Promise((r) => setTimeout(r, 250));
+        return undefined;
+      };
+      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers, body: object }));
+      // Wait for the first run to be under way, then trigger again.
+      let running: string | undefined;
+      for (let i = 0; i < 100 && !running; i++) {
+        running = (await schedule()).info.runningActions[0]?.workflow.workflowId;
+        if (!running) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(running).toBeDefined();
+      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers, body: object }));
+      const progress = await s.worker.client.workflow.getHandle(running!).query<{ phase: string; records: number; strategy: string }>('progress');
+      expect(['starting', 'syncing', 'finishing']).toContain(progress.phase);
+      slow = false;
+
+      const all = await waitForRuns(s.tenant, customerId, 2, 60_000);
+      const [second, first] = all;
+      expect(first!.status).toBe('SUCCESS');
+      expect(second!.status).toBe('SUCCESS');
+      expect(Date.parse(second!.start_timestamp)).toBeGreaterThanOrEqual(Date.parse((first as { end_timestamp?: string }).end_timestamp ?? first!.start_timestamp));
+      expect(first!.num_records_synced).toBe(60);
+    });
+    source.intercept = undefined;
+  });
+
+  it('reconciles drift: missing schedules come back, wrong pause state is fixed, orphans are deleted', async () => {
+    const client = s.worker.client;
+    await client.schedule.getHandle(scheduleIdFor(syncId)).delete();
+    await s.api.tdb.db.updateTable('syncs').set({ paused: true }).where('id', '=', syncId).execute(); // paused in the DB only
+    await client.schedule.create({
+      scheduleId: scheduleIdFor('00000000-0000-0000-0000-000000000000'),
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: { type: 'startWorkflow', workflowType: 'syncRunWorkflow', taskQueue: s.worker.taskQueue, args: [{ syncId: 'gone' }] },
+      typedSearchAttributes: new TypedSearchAttributes([{ key: searchAttributes.applicationId, value: s.tenant.applicationId }]),
+      state: { paused: true },
+    });
+    const result = await reconcileAllSyncSchedules({ ...s.worker.deps });
+    expect(result).toEqual({ upserted: 1, deleted: 1 });
+    expect((await schedule()).state.paused).toBe(true);
+    await expect(client.schedule.getHandle(scheduleIdFor('00000000-0000-0000-0000-000000000000')).describe()).rejects.toThrow();
+    // Idempotent.
+    expect(await reconcileAllSyncSchedules({ ...s.worker.deps })).toEqual({ upserted: 1, deleted: 0 });
+  });
+});
+
+async function connId(): Promise<string> {
+  const row = await s.api.tdb.db.selectFrom('syncs').select('connection_id').where('id', '=', syncId).executeTakeFirstOrThrow();
+  return row.connection_id;
+}
