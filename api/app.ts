@@ -32,6 +32,12 @@ export function createApp(deps: AppDeps) {
       // Hono raises these for malformed JSON bodies among others: a client error, never a 500.
       return c.json(errorBody(status, 'BAD_REQUEST_ERROR', 'Bad request', err.message || 'Malformed request'), status);
     }
+    const pgCode = (err as { code?: unknown }).code;
+    if (typeof pgCode === 'string' && /^[0-9A-Z]{5}$/.test(pgCode)) {
+      // Input Postgres cannot store (class 22: NUL bytes, out-of-range numbers...) is the client's error.
+      if (pgCode.startsWith('22')) return c.json(errorBody(400, 'BAD_REQUEST_ERROR', 'Bad request', `Invalid value: ${err.message}`), 400);
+      if (pgCode === '23505' || pgCode === '23503') return c.json(errorBody(409, 'CONFLICT_ERROR', 'Conflict', 'The request conflicts with an existing resource'), 409);
+    }
     deps.logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'An unexpected error occurred'), 500);
   });

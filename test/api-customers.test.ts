@@ -56,3 +56,11 @@ describe('customers', () => {
     expect((await fetch(`${api.base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
   });
 });
+
+describe('input Postgres cannot store', () => {
+  it('is a 400, not a 500', async () => {
+    const res = await a.request('PUT', '/customers', { body: { customer_id: 'nul\u0000byte', name: 'x', email: 'y' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].status).toBe('400');
+  });
+});
