@@ -1,5 +1,5 @@
 /**
- * One error shape for every failure: `{ errors: [{ id, title, detail, code, status, meta? }] }`
+ * One error shape for every failure: `{ errors: [{ id, problem_type, title, detail, code, status, meta: { origin, ... } }] }`
  * as in the Supaglue Management API.
  */
 import { randomUUID } from 'node:crypto';
@@ -7,11 +7,14 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export interface ApiErrorItem {
   id: string;
+  /** Deprecated in the Supaglue spec but still required there: the same value as `code`. */
+  problem_type: string;
   title: string;
   detail: string;
   code: string;
   status: string;
-  meta?: Record<string, unknown>;
+  /** Required by the Supaglue spec, with `origin` (`supaglue`: raised by this API, not a remote provider). */
+  meta: { origin: 'supaglue' | 'remote-provider' } & Record<string, unknown>;
 }
 
 export class ApiError extends Error {
@@ -38,7 +41,7 @@ export function errorBody(
   detail: string,
   meta?: Record<string, unknown>,
 ): { errors: ApiErrorItem[] } {
-  return { errors: [{ id: randomUUID(), title, detail, code, status: String(status), ...(meta ? { meta } : {}) }] };
+  return { errors: [{ id: randomUUID(), problem_type: code, title, detail, code, status: String(status), meta: { origin: 'supaglue', ...meta } }] };
 }
 
 export const notFound = (what: string, detail = `${what} not found`) => new ApiError(404, 'NOT_FOUND_ERROR', `${what} not found`, detail);

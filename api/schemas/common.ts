@@ -5,11 +5,12 @@ export const errorsSchema = z
     errors: z.array(
       z.object({
         id: z.string(),
+        problem_type: z.string().openapi({ deprecated: true, description: 'Same as `code`.' }),
         title: z.string(),
         detail: z.string(),
         code: z.string(),
         status: z.string(),
-        meta: z.record(z.string(), z.unknown()).optional(),
+        meta: z.looseObject({ origin: z.enum(['remote-provider', 'supaglue']) }),
       }),
     ),
   })
