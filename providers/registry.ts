@@ -17,6 +17,10 @@ export function registerBuiltInProvider(name: string, factory: BuiltInProvider):
   builtIns.set(name, factory);
 }
 
+export function isBuiltInProvider(name: string): boolean {
+  return builtIns.has(name);
+}
+
 export async function openProviderConnection(db: Db, ctx: ConnectionContext): Promise<ProviderConnection> {
   const connector = await findConnector(db, ctx.applicationId, ctx.providerName);
   if (connector) return createDeclarativeConnection(connector.definition, ctx);

@@ -7,6 +7,7 @@ import { conflict, notFound } from '../api/errors';
 import type { CreateConnectionInput } from '../api/schemas/connections';
 import type { ConnectionWithCustomer } from '../db/repositories/connections';
 import * as repo from '../db/repositories/connections';
+import { secretParamNames } from './connectors';
 import { getCustomerOrThrow } from './customers';
 import type { ServiceDeps } from './deps';
 import { recordEvent } from './events';
@@ -28,14 +29,18 @@ export function isSecretParam(name: string): boolean {
 }
 
 /** Splits the body's credentials and params into what is stored in the clear and what is encrypted. */
-export function splitConnectionParams(input: CreateConnectionInput): { params: Record<string, unknown>; credentials: Record<string, unknown> } {
+export function splitConnectionParams(
+  input: CreateConnectionInput,
+  /** Parameters the provider's connector declares `secret: true`. */
+  secretParams: ReadonlySet<string> = new Set(),
+): { params: Record<string, unknown>; credentials: Record<string, unknown> } {
   const all: Record<string, unknown> = { ...input.params };
   for (const key of ['api_key', 'access_key', 'access_key_secret', 'access_token', 'refresh_token', 'login_url'] as const) {
     if (input[key] !== undefined) all[key] = input[key];
   }
   const params: Record<string, unknown> = {};
   const credentials: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(all)) (isSecretParam(key) ? credentials : params)[key] = value;
+  for (const [key, value] of Object.entries(all)) (isSecretParam(key) || secretParams.has(key) ? credentials : params)[key] = value;
   // Kept with the tokens it describes, so a refresh rewrites both together.
   if (input.expires_at !== undefined) credentials.expires_at = input.expires_at;
   return { params, credentials };
@@ -98,7 +103,7 @@ export async function createConnection(deps: ServiceDeps, applicationId: string,
   const customer = await getCustomerOrThrow(deps, applicationId, externalCustomerId);
   const provider = await repo.findProviderByName(deps.db, applicationId, input.provider_name);
   if (!provider) throw notFound('Provider', `Provider ${input.provider_name} not found`);
-  const { params, credentials } = splitConnectionParams(input);
+  const { params, credentials } = splitConnectionParams(input, await secretParamNames(deps.db, applicationId, provider.name));
   const duplicate = () => conflict(`Customer ${externalCustomerId} already has a ${provider.name} connection`);
   if (await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, provider.name)) throw duplicate();
 

@@ -1,11 +1,13 @@
 import type { Selectable } from 'kysely';
 import { badRequest, conflict, notFound, unprocessable } from '../api/errors';
-import type { CreateProviderInput, ProviderEntityMapping, ProviderObjects, UpdateProviderInput } from '../api/schemas/providers';
+import { NO_CATEGORY_PROVIDER_NAMES, type CreateProviderInput, type ProviderEntityMapping, type ProviderObjects, type UpdateProviderInput } from '../api/schemas/providers';
 import type { ProvidersTable } from '../db/database';
 import type { Db } from '../db/connection';
 import { existingEntityIds } from '../db/repositories/entities';
 import * as repo from '../db/repositories/providers';
 import { existingSchemaIds } from '../db/repositories/schemas';
+import { isBuiltInProvider } from '../providers/registry';
+import { connectorExists } from './connectors';
 import type { ServiceDeps } from './deps';
 import { isUniqueViolation } from './schemas';
 
@@ -31,6 +33,8 @@ export interface ProviderWithSecrets {
   objects: ProviderObjects;
   entity_mappings: ProviderEntityMapping[];
 }
+
+const isKnownProviderName = (name: string) => (NO_CATEGORY_PROVIDER_NAMES as readonly string[]).includes(name) || isBuiltInProvider(name);
 
 const hasConfig = (row: ProviderRow) => Object.keys(row.config).length > 0;
 
@@ -114,6 +118,10 @@ function splitConfig(config: {
 
 export async function createProvider(deps: ServiceDeps, applicationId: string, input: CreateProviderInput) {
   await assertReferencesExist(deps.db, applicationId, input.objects, undefined);
+  // A no_category name is a known provider or (extension) the id of a published connector.
+  if (input.category !== 'crm' && input.category !== 'engagement' && !isKnownProviderName(input.name) && !(await connectorExists(deps.db, applicationId, input.name))) {
+    throw notFound('Connector', `No connector named "${input.name}": publish it with PUT /connectors/${input.name} first, or use a built-in provider (${NO_CATEGORY_PROVIDER_NAMES.join(', ')})`);
+  }
   const category: ProviderCategory = input.category ?? 'no_category';
   const split = input.auth_type === 'oauth2' ? splitConfig(input.config) : undefined;
   try {

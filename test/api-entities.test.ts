@@ -48,6 +48,7 @@ describe('entities', () => {
 
   it('refuses deleting an entity a provider maps (409)', async () => {
     const entity = (await a.request('POST', '/entities', { body: { name: 'used', config } })).body;
+    await a.request('PUT', '/connectors/acme', { body: { name: 'Acme', base_url: 'https://acme.example', streams: [{ id: 'contacts', path: '/contacts' }] } });
     const provider = (await a.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: 'acme' } })).body;
     const put = await a.request('PUT', `/providers/${provider.id}`, {
       body: { auth_type: 'api_key', category: 'no_category', name: 'acme', entity_mappings: [{ entity_id: entity.id }] },

@@ -15,6 +15,7 @@ beforeAll(async () => {
     body: { category: 'crm', auth_type: 'oauth2', name: 'hubspot', config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: 'id', oauth_client_secret: 'secret' } } } },
   });
   providerId = p.body.id;
+  await b.request('PUT', '/connectors/acme', { body: { name: 'Acme', base_url: 'https://acme.example', streams: [{ id: 'contacts', path: '/contacts' }] } });
   await b.request('POST', '/providers', { body: { auth_type: 'api_key', name: 'acme' } });
 });
 afterAll(() => api?.close());

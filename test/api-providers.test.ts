@@ -83,6 +83,10 @@ describe('providers', () => {
   });
 
   it('accepts declarative connector names for api_key providers (extension) and keeps spec names in their categories', async () => {
+    const unpublished = await a.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: 'acme-crm2' } });
+    expect(unpublished.status).toBe(404);
+    expect(unpublished.body.errors[0].detail).toMatch(/PUT \/connectors\/acme-crm2/);
+    await a.request('PUT', '/connectors/acme-crm2', { body: { name: 'Acme 2', base_url: 'https://acme.example', streams: [{ id: 'contacts', path: '/contacts' }] } });
     const res = await a.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: 'acme-crm2' } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({

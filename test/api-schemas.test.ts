@@ -48,6 +48,7 @@ describe('schemas', () => {
 
   it('refuses deleting a schema a provider references (409)', async () => {
     const schema = (await a.request('POST', '/schemas', { body: { name: 'used', config } })).body;
+    await a.request('PUT', '/connectors/acme', { body: { name: 'Acme', base_url: 'https://acme.example', streams: [{ id: 'contacts', path: '/contacts' }] } });
     const provider = await a.request('POST', '/providers', {
       body: { auth_type: 'api_key', category: 'no_category', name: 'acme', objects: { standard: [{ name: 'Contact', schema_id: schema.id }] } },
     });

@@ -12,6 +12,7 @@ import { magicLinkRoutes } from './magic-links';
 import { providerRoutes } from './providers';
 import { schemaRoutes } from './schemas';
 import { syncRoutes } from './syncs';
+import { connectorRoutes } from './connectors';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
@@ -27,4 +28,5 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', destinationRoutes(deps));
   mgmt.route('/', magicLinkRoutes(deps));
   mgmt.route('/', syncRoutes(deps));
+  mgmt.route('/', connectorRoutes(deps));
 }

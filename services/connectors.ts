@@ -1,0 +1,112 @@
+/**
+ * Connectors (Syncwell extension): an application's published declarative
+ * connector definitions. A connector's id is the provider_name of its
+ * connections; definitions are validated with the Connector Builder schema and
+ * every problem is reported per field.
+ */
+import type { Selectable } from 'kysely';
+import { ApiError, conflict, notFound } from '../api/errors';
+import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from '../api/schemas/providers';
+import type { ConnectorsTable } from '../db/database';
+import type { Db } from '../db/connection';
+import * as repo from '../db/repositories/connectors';
+import { ConnectorDefinitionError, inferSchema, parseConnectorDefinition, type ConnectorDefinition, type DefinitionIssue, type JSONSchema } from '../providers/declarative';
+import type { ServiceDeps } from './deps';
+
+type ConnectorRow = Selectable<ConnectorsTable>;
+
+/** Names a connector may not take: they belong to built-in CRM and engagement providers. */
+const RESERVED = new Set<string>([...CRM_PROVIDER_NAMES, ...ENGAGEMENT_PROVIDER_NAMES]);
+
+const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
+
+export function toConnectorResponse(row: ConnectorRow) {
+  const def = row.definition as unknown as ConnectorDefinition;
+  return {
+    id: row.id,
+    application_id: row.application_id,
+    name: def.name,
+    category: def.category ?? 'no_category',
+    definition: row.definition as Record<string, unknown>,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+/** A 400 in the API's validation shape: one `meta.fields` entry per definition issue. */
+export function definitionValidationError(issues: DefinitionIssue[]): ApiError {
+  const fields = issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: 'invalid_definition' }));
+  const detail = fields.map((f) => `json${f.field === '(root)' ? '' : `.${f.field}`}: ${f.message}`).join('; ');
+  return new ApiError(400, 'VALIDATION_ERROR', 'Invalid connector definition', detail, { location: 'json', fields });
+}
+
+/** Validates a definition for PUT /connectors/{id}: the path id wins when the body has none. */
+export function validateDefinition(pathId: string, body: Record<string, unknown>): ConnectorDefinition {
+  const pre: DefinitionIssue[] = [];
+  if (body.id !== undefined && body.id !== pathId) pre.push({ path: 'id', message: `id "${String(body.id)}" differs from the path id "${pathId}" (omit it or make them equal)` });
+  if (RESERVED.has(pathId)) pre.push({ path: 'id', message: `"${pathId}" is the name of a built-in provider; choose another connector id` });
+  let def: ConnectorDefinition | undefined;
+  try {
+    def = parseConnectorDefinition({ ...body, id: pathId });
+  } catch (err) {
+    if (!(err instanceof ConnectorDefinitionError)) throw err;
+    // The path id may itself be malformed: report it where the caller put it.
+    throw definitionValidationError([...pre, ...err.issues]);
+  }
+  if (pre.length > 0) throw definitionValidationError(pre);
+  return def;
+}
+
+export async function listConnectors(deps: ServiceDeps, applicationId: string) {
+  return (await repo.listConnectors(deps.db, applicationId)).map(toConnectorResponse);
+}
+
+export async function getConnector(deps: ServiceDeps, applicationId: string, id: string) {
+  const row = await repo.findConnector(deps.db, applicationId, id);
+  if (!row) throw notFound('Connector', `Connector ${id} not found`);
+  return toConnectorResponse(row);
+}
+
+/** Creates or replaces; `created` says which (201 vs 200). */
+export async function putConnector(deps: ServiceDeps, applicationId: string, id: string, body: Record<string, unknown>) {
+  const def = validateDefinition(id, body);
+  const existed = await repo.findConnector(deps.db, applicationId, id);
+  const row = await repo.upsertConnector(deps.db, applicationId, id, def as unknown as Record<string, unknown>);
+  return { created: !existed, connector: toConnectorResponse(row) };
+}
+
+/** 409 while a connection uses the connector (connections.provider_name = id). */
+export async function deleteConnector(deps: ServiceDeps, applicationId: string, id: string): Promise<void> {
+  const row = await repo.findConnector(deps.db, applicationId, id);
+  if (!row) throw notFound('Connector', `Connector ${id} not found`);
+  await deps.db.transaction().execute(async (trx) => {
+    const used = await trx
+      .selectFrom('connections')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('application_id', '=', applicationId)
+      .where('provider_name', '=', id)
+      .executeTakeFirstOrThrow();
+    if (Number(used.n) > 0) throw conflict(`Connector ${id} is used by ${used.n} connection(s); delete them first`);
+    const res = await repo.deleteConnector(trx, applicationId, id);
+    if (!res.numDeletedRows) throw notFound('Connector', `Connector ${id} not found`);
+  });
+}
+
+export function inferRecordsSchema(records: Record<string, unknown>[]): JSONSchema {
+  return inferSchema(records);
+}
+
+/** Whether the application has published a connector with this id. */
+export async function connectorExists(db: Db, applicationId: string, id: string): Promise<boolean> {
+  return (await repo.findConnector(db, applicationId, id)) !== undefined;
+}
+
+/**
+ * Parameters the application's connector named `providerName` marks `secret: true`
+ * (empty when there is no such connector). Connections encrypt these with the other secrets.
+ */
+export async function secretParamNames(db: Db, applicationId: string, providerName: string): Promise<Set<string>> {
+  const row = await repo.findConnector(db, applicationId, providerName);
+  const params = (row?.definition as { parameters?: Array<{ name?: unknown; secret?: unknown }> } | undefined)?.parameters;
+  return new Set((Array.isArray(params) ? params : []).filter((p) => p?.secret === true && typeof p.name === 'string').map((p) => p.name as string));
+}
