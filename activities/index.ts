@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../services/deps';
 import { createReconcileActivities } from './reconcile';
 import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
+import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
@@ -17,5 +18,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSystemActivities(deps),
     ...createSyncActivities(deps),
     ...createReconcileActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }

@@ -10,6 +10,7 @@ import { migrateToLatest } from '../db/migrate';
 import { createWriterCache } from '../destinations/registry';
 import { ensureDefaultApplication } from '../services/applications';
 import { startReconciler } from '../services/reconciler';
+import { startWebhookDispatcher } from '../services/webhooks-dispatcher';
 import { createWorker } from '../worker';
 import { ConfigError, getConfig, type Config } from './config';
 import { loadSecretBox } from './crypto';
@@ -72,6 +73,7 @@ export async function runRoles(roles: Roles): Promise<void> {
       cleanups.push(() => writers.closeAll());
       const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers } });
       await startReconciler(services);
+      await startWebhookDispatcher(services);
       const running = worker.run();
       cleanups.push(() => stopWorker(worker, running));
       running.catch((err) => {

@@ -16,16 +16,20 @@ export type WebhookEventType =
   | 'entity.entity_mapping.updated'
   | 'entity.entity_mapping.deleted';
 
-/** `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here). */
+/**
+ * `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here).
+ * Null and undefined fields are left out: no property of those schemas is nullable (a successful sync.complete has no error_message).
+ */
 export async function recordEvent(
   trx: Db,
   applicationId: string,
   type: WebhookEventType,
   payload: Record<string, unknown>,
 ): Promise<{ id: string }> {
+  const body = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== null && v !== undefined));
   return trx
     .insertInto('webhook_events')
-    .values({ application_id: applicationId, type, payload: JSON.stringify({ webhook_event_type: type, ...payload }) })
+    .values({ application_id: applicationId, type, payload: JSON.stringify({ webhook_event_type: type, ...body }) })
     .returning('id')
     .executeTakeFirstOrThrow();
 }

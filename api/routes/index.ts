@@ -12,6 +12,8 @@ import { magicLinkRoutes } from './magic-links';
 import { providerRoutes } from './providers';
 import { schemaRoutes } from './schemas';
 import { syncRoutes } from './syncs';
+import { webhookEndpointRoutes } from './webhook-endpoints';
+import { webhookEventRoutes } from './webhook-events';
 import { connectorRoutes } from './connectors';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
@@ -28,5 +30,7 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', destinationRoutes(deps));
   mgmt.route('/', magicLinkRoutes(deps));
   mgmt.route('/', syncRoutes(deps));
+  mgmt.route('/', webhookEndpointRoutes(deps));
+  mgmt.route('/', webhookEventRoutes(deps));
   mgmt.route('/', connectorRoutes(deps));
 }

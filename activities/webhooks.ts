@@ -1,0 +1,35 @@
+import { Context } from '@temporalio/activity';
+import type { ServiceDeps } from '../services/deps';
+import { attemptWebhookDelivery, recordLostAttempt, webhookTargets, type AttemptInput, type AttemptResult } from '../services/webhooks-delivery';
+import { dispatchWebhookEvents } from '../services/webhooks-dispatcher';
+
+export interface WebhookActivityDeps extends ServiceDeps {
+  /** Per-attempt HTTP timeout (tests shorten it); 10 s by default. */
+  webhookTimeoutMs?: number;
+}
+
+export function createWebhookActivities(deps: WebhookActivityDeps) {
+  return {
+    /** Starts delivery workflows for undispatched outbox events (the dispatcher schedule). */
+    async dispatchWebhookEvents(): Promise<{ started: number; skipped: number }> {
+      return dispatchWebhookEvents(deps);
+    },
+
+    /** Endpoint ids the event goes to (enabled, matching its type). */
+    async listWebhookTargets(input: { eventId: string }): Promise<string[]> {
+      return webhookTargets(deps, input.eventId);
+    },
+
+    /** One HTTP attempt, recorded; never throws for an HTTP failure (the workflow schedules retries). */
+    async attemptWebhookDelivery(input: AttemptInput): Promise<AttemptResult> {
+      return attemptWebhookDelivery(deps, input, { timeoutMs: deps.webhookTimeoutMs, signal: Context.current().cancellationSignal });
+    },
+
+    /** Records an attempt whose activity failed or timed out without recording itself. */
+    async recordLostWebhookAttempt(input: AttemptInput & { error: string }): Promise<void> {
+      await recordLostAttempt(deps, input);
+    },
+  };
+}
+
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -1,0 +1,143 @@
+import { sql } from 'kysely';
+import type { Db } from '../connection';
+
+// --- endpoints ----------------------------------------------------------------------------
+
+export type WebhookEndpointRow = Awaited<ReturnType<typeof findEndpoint>> & {};
+
+export function listEndpoints(db: Db, applicationId: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('id').execute();
+}
+
+export function findEndpoint(db: Db, applicationId: string, id: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('application_id', '=', applicationId).where('id', '=', id).executeTakeFirst();
+}
+
+export function insertEndpoint(
+  db: Db,
+  values: { application_id: string; url: string; description: string | null; event_types: string[] | null; enabled: boolean; secret_encrypted: string },
+) {
+  return db
+    .insertInto('webhook_endpoints')
+    .values({ ...values, event_types: values.event_types === null ? null : JSON.stringify(values.event_types) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function updateEndpoint(
+  db: Db,
+  applicationId: string,
+  id: string,
+  set: Partial<{ url: string; description: string | null; event_types: string[] | null; enabled: boolean; disabled_reason: string | null; secret_encrypted: string }>,
+) {
+  const { event_types, ...rest } = set;
+  return db
+    .updateTable('webhook_endpoints')
+    .set({ ...rest, ...(event_types !== undefined ? { event_types: event_types === null ? null : JSON.stringify(event_types) } : {}), updated_at: new Date() })
+    .where('application_id', '=', applicationId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function deleteEndpoint(db: Db, applicationId: string, id: string) {
+  return db.deleteFrom('webhook_endpoints').where('application_id', '=', applicationId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Enabled endpoints of the application that want events of this type. */
+export function listMatchingEndpoints(db: Db, applicationId: string, type: string) {
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('enabled', '=', true)
+    .where((eb) => eb.or([eb('event_types', 'is', null), sql<boolean>`event_types @> ${JSON.stringify([type])}::jsonb`]))
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+// --- events -------------------------------------------------------------------------------
+
+export function findEvent(db: Db, applicationId: string, id: string) {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'seq', 'application_id', 'type', 'payload', 'dispatched_at', 'created_at'])
+    .where('application_id', '=', applicationId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export function findEventById(db: Db, id: string) {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'seq', 'application_id', 'type', 'payload', 'dispatched_at', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * Events after `afterSeq` in seq order, only those whose writing transaction is older than
+ * every transaction still in progress: all committed, and no lower seq can commit later.
+ */
+export function listEvents(db: Db, applicationId: string, opts: { afterSeq: number; type?: string; limit: number }) {
+  let q = db
+    .selectFrom('webhook_events')
+    .select(['id', 'seq', 'type', 'payload', 'created_at'])
+    .where('application_id', '=', applicationId)
+    .where('seq', '>', opts.afterSeq as never)
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`);
+  if (opts.type) q = q.where('type', '=', opts.type);
+  return q.orderBy('seq').limit(opts.limit).execute();
+}
+
+/** Oldest undispatched events (every application). */
+export function listUndispatchedEvents(db: Db, limit: number) {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'seq', 'application_id', 'type'])
+    .where('dispatched_at', 'is', null)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+export function markEventsDispatched(db: Db, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve();
+  return db.updateTable('webhook_events').set({ dispatched_at: new Date() }).where('id', 'in', ids).where('dispatched_at', 'is', null).execute();
+}
+
+// --- deliveries ---------------------------------------------------------------------------
+
+export function insertDelivery(
+  db: Db,
+  values: {
+    application_id: string;
+    event_id: string;
+    endpoint_id: string;
+    workflow_id: string;
+    attempt: number;
+    status_code: number | null;
+    success: boolean;
+    latency_ms: number;
+    error: string | null;
+  },
+) {
+  // A replayed attempt (the same workflow, endpoint and attempt number) is recorded once.
+  return db
+    .insertInto('webhook_deliveries')
+    .values(values)
+    .onConflict((oc) => oc.columns(['workflow_id', 'endpoint_id', 'attempt']).doNothing())
+    .execute();
+}
+
+export function listDeliveries(db: Db, applicationId: string, eventId: string) {
+  return db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('application_id', '=', applicationId)
+    .where('event_id', '=', eventId)
+    .orderBy('created_at')
+    .orderBy('attempt')
+    .execute();
+}
