@@ -15,6 +15,7 @@ import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/t
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
 import { getObjectFieldMapping } from '../services/field-mappings';
 import { ProviderError } from '../providers/errors';
+import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { recordEvent } from '../services/events';
 import { nextSyncState } from '../services/sync-plan';
@@ -26,6 +27,8 @@ export interface SyncActivityDeps extends ServiceDeps {
   writers: WriterCache;
   /** Stop a chunk after this long so a retry never repeats more than one chunk (default 60 s). */
   chunkBudgetMs?: number;
+  /** HTTP runtime for providers; the process-wide default when omitted. */
+  httpRuntime?: HttpRuntime;
 }
 
 export interface RunProgress {
@@ -152,7 +155,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       providerName: conn.providerName,
       params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
       saveCredentials: (next) => saveConnectionCredentials(deps, ctx.application_id, ctx.connection_id, next),
-    });
+    }, deps.httpRuntime);
   }
 
   return {
@@ -256,7 +259,10 @@ export function createSyncActivities(deps: SyncActivityDeps) {
 
     /** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
     async finishSyncRun(input: { syncId: string; runId: string; success: boolean; error?: string }): Promise<{ numRecordsSynced: number }> {
-      const run = await deps.db.selectFrom('sync_runs').selectAll().where('id', '=', input.runId).executeTakeFirstOrThrow();
+      const run = await deps.db.selectFrom('sync_runs').selectAll().where('id', '=', input.runId).executeTakeFirst();
+      // The sync (and its runs, by cascade) was deleted mid-run: nothing left to close. Throwing
+      // here would only retry for minutes and then fail the workflow.
+      if (!run) return { numRecordsSynced: 0 };
       if (run.status !== 'IN_PROGRESS') return { numRecordsSynced: run.num_records_synced };
       const ctx = await loadSyncContext(deps.db, input.syncId);
       const progress = run.progress as unknown as RunProgress;
