@@ -1,4 +1,5 @@
 import type { WriterCache } from '../destinations/registry';
+import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { createReconcileActivities } from './reconcile';
 import { createSyncActivities } from './sync';
@@ -10,6 +11,8 @@ export interface ActivityDeps extends ServiceDeps {
   writers: WriterCache;
   /** Time budget of one syncChunk attempt (tests shorten it). */
   chunkBudgetMs?: number;
+  /** Provider HTTP runtime (tests use one with quick retries). */
+  httpRuntime?: HttpRuntime;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */

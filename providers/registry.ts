@@ -6,9 +6,10 @@ import type { Db } from '../db/connection';
 import { findConnector } from '../db/repositories/connectors';
 import { createDeclarativeConnection } from './declarative/connector';
 import { ProviderError } from './errors';
+import type { HttpRuntime } from './runtime';
 import type { ConnectionContext, ProviderConnection } from './types';
 
-export type BuiltInProvider = (ctx: ConnectionContext) => ProviderConnection;
+export type BuiltInProvider = (ctx: ConnectionContext, runtime?: HttpRuntime) => ProviderConnection;
 
 /** Built-in providers by name (CRMs register here). */
 const builtIns = new Map<string, BuiltInProvider>();
@@ -21,10 +22,11 @@ export function isBuiltInProvider(name: string): boolean {
   return builtIns.has(name);
 }
 
-export async function openProviderConnection(db: Db, ctx: ConnectionContext): Promise<ProviderConnection> {
+/** `runtime`: the HTTP runtime to use (the process-wide default when omitted; tests pass faster ones). */
+export async function openProviderConnection(db: Db, ctx: ConnectionContext, runtime?: HttpRuntime): Promise<ProviderConnection> {
   const connector = await findConnector(db, ctx.applicationId, ctx.providerName);
-  if (connector) return createDeclarativeConnection(connector.definition, ctx);
+  if (connector) return createDeclarativeConnection(connector.definition, ctx, runtime);
   const builtIn = builtIns.get(ctx.providerName);
-  if (builtIn) return builtIn(ctx);
+  if (builtIn) return builtIn(ctx, runtime);
   throw new ProviderError('configuration', `No connector or built-in provider named "${ctx.providerName}"`);
 }
