@@ -15,6 +15,7 @@ import { syncRoutes } from './syncs';
 import { webhookEndpointRoutes } from './webhook-endpoints';
 import { webhookEventRoutes } from './webhook-events';
 import { connectorRoutes } from './connectors';
+import { discoverRoutes } from './discover';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
@@ -33,4 +34,5 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', webhookEndpointRoutes(deps));
   mgmt.route('/', webhookEventRoutes(deps));
   mgmt.route('/', connectorRoutes(deps));
+  mgmt.route('/', discoverRoutes(deps));
 }
