@@ -13,6 +13,7 @@ import type { WriterCache } from '../destinations/registry';
 import { openProviderConnection } from '../providers/registry';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
+import { oauthContextFor } from '../services/provider-context';
 import { getObjectFieldMapping } from '../services/field-mappings';
 import { ProviderError } from '../providers/errors';
 import type { HttpRuntime } from '../providers/runtime';
@@ -155,6 +156,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       providerName: conn.providerName,
       params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
       saveCredentials: (next) => saveConnectionCredentials(deps, ctx.application_id, ctx.connection_id, next),
+      ...(await oauthContextFor(deps, ctx.application_id, conn)),
     }, deps.httpRuntime);
   }
 

@@ -75,4 +75,20 @@ export interface ConnectionContext {
   params: Record<string, unknown>;
   /** Persists refreshed OAuth credentials (encrypted) before they are used. */
   saveCredentials?: (next: Record<string, unknown>) => Promise<void>;
+  /** The provider's OAuth client (from the provider row, secret decrypted), for token refresh. */
+  oauth?: OAuthClientConfig;
+  /**
+   * Single-flight credential update across processes: runs `fn` holding this connection's
+   * credential lock, with the credentials as currently stored (another process may have
+   * refreshed them). What `fn` returns is merged and persisted encrypted before the lock is
+   * released; null changes nothing. Resolves to the stored credentials afterwards.
+   */
+  withCredentialLock?: (fn: (current: Record<string, unknown>) => Promise<Record<string, unknown> | null>) => Promise<Record<string, unknown>>;
+}
+
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Overrides the provider's token endpoint (e.g. a sandbox or a local simulator). */
+  tokenUrl?: string;
 }

@@ -155,7 +155,7 @@ describe('connectors API (extension)', () => {
   });
 
   it('documents the routes as extensions', async () => {
-    const doc = await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json();
+    const doc = (await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json()) as any;
     const paths = doc.paths as Record<string, Record<string, { description?: string }>>;
     expect(Object.keys(paths['/connectors/{connector_id}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
     expect(paths['/connectors/_infer_schema']?.post?.description).toMatch(/Syncwell extension/);

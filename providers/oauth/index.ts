@@ -1,0 +1,2 @@
+export { OAuthSession, expiresAtMs, type OAuthSessionOptions } from './session';
+export { credentialLockFor } from './store';

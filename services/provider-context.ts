@@ -1,0 +1,50 @@
+/**
+ * Builds the ConnectionContext a provider is opened with — decrypted credentials, the
+ * provider's OAuth client (for token refresh) and the credential lock — for the sync
+ * activities and for discovery.
+ */
+import { credentialLockFor } from '../providers/oauth';
+import { openProviderConnection } from '../providers/registry';
+import type { ConnectionContext, OAuthClientConfig, ProviderConnection } from '../providers/types';
+import { loadConnectionWithSecrets, saveConnectionCredentials, type ConnectionWithSecrets } from './connections';
+import type { ServiceDeps } from './deps';
+import { loadProviderWithSecrets } from './providers';
+
+/** Token endpoint override per provider, e.g. SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE (sandboxes, simulators). */
+const tokenUrlOverride = (providerName: string) => process.env[`SYNCWELL_OAUTH_TOKEN_URL_${providerName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || undefined;
+
+/** The OAuth client of the connection's provider row, with its secret decrypted; undefined for non-OAuth providers. */
+export async function oauthClientFor(deps: ServiceDeps, applicationId: string, conn: Pick<ConnectionWithSecrets, 'providerId' | 'providerName'>): Promise<OAuthClientConfig | undefined> {
+  const provider = await loadProviderWithSecrets(deps, applicationId, conn.providerId);
+  const creds = provider.auth_type === 'oauth2' ? provider.config?.oauth.credentials : undefined;
+  if (!creds) return undefined;
+  const tokenUrl = tokenUrlOverride(conn.providerName);
+  return { clientId: creds.oauth_client_id, clientSecret: creds.oauth_client_secret, ...(tokenUrl ? { tokenUrl } : {}) };
+}
+
+/** What activities/sync.ts adds to its ConnectionContext: the OAuth client and the cross-process credential lock. */
+export async function oauthContextFor(
+  deps: ServiceDeps,
+  applicationId: string,
+  conn: Pick<ConnectionWithSecrets, 'id' | 'providerId' | 'providerName'>,
+): Promise<Pick<ConnectionContext, 'oauth' | 'withCredentialLock'>> {
+  const oauth = await oauthClientFor(deps, applicationId, conn);
+  return { ...(oauth ? { oauth } : {}), withCredentialLock: credentialLockFor(deps.db, deps.secrets, applicationId, conn.id) };
+}
+
+export async function connectionContextFor(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<ConnectionContext> {
+  const conn = await loadConnectionWithSecrets(deps, applicationId, connectionId);
+  return {
+    applicationId,
+    customerId: conn.externalCustomerId,
+    connectionId: conn.id,
+    providerName: conn.providerName,
+    params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
+    saveCredentials: (next) => saveConnectionCredentials(deps, applicationId, conn.id, next),
+    ...(await oauthContextFor(deps, applicationId, conn)),
+  };
+}
+
+export async function openConnectionProvider(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<ProviderConnection> {
+  return openProviderConnection(deps.db, await connectionContextFor(deps, applicationId, connectionId));
+}
