@@ -43,8 +43,10 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
 
 export function pageSize(raw: string | undefined): number {
   const n = raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw badRequest('page_size: must be a positive integer');
-  return Math.min(n, MAX_PAGE_SIZE);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
+    throw badRequest(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: [{ field: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }] });
+  }
+  return n;
 }
 
 export interface Page<T> {
