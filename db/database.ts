@@ -139,8 +139,6 @@ export interface WebhookEventsTable {
   payload: Json<Record<string, unknown>>;
   dispatched_at: Timestamp | null;
   created_at: Timestamp;
-  /** xid8 of the writing transaction (the event log's visibility horizon); set by default. */
-  txid: ColumnType<string, never, never>;
 }
 
 export interface WebhookEndpointsTable extends Stamped {

@@ -3,7 +3,16 @@
  * change, so an event exists exactly when its change committed. Delivery is separate
  * (the webhooks feature reads undispatched events).
  */
+import { sql } from 'kysely';
 import type { Db } from '../db/connection';
+
+/**
+ * Advisory lock class of an application's event log. Writers hold it shared from their
+ * insert to their commit; the event log reader takes it exclusively around its read, so
+ * it never sees an event while a lower `seq` of the same application is still uncommitted
+ * (a cursor past it would skip that event for good).
+ */
+export const EVENT_LOG_LOCK_CLASS = 0x5717_0001;
 
 export type WebhookEventType =
   | 'sync.complete'
@@ -27,9 +36,11 @@ export async function recordEvent(
   payload: Record<string, unknown>,
 ): Promise<{ id: string }> {
   const body = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== null && v !== undefined));
-  return trx
-    .insertInto('webhook_events')
-    .values({ application_id: applicationId, type, payload: JSON.stringify({ webhook_event_type: type, ...body }) })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  // One statement: the lock is taken before the row (and its seq) exists, and held to commit.
+  const { rows } = await sql<{ id: string }>`
+    with lock as (select pg_advisory_xact_lock_shared(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text)))
+    insert into webhook_events (application_id, type, payload)
+    select ${applicationId}::uuid, ${type}::text, ${JSON.stringify({ webhook_event_type: type, ...body })}::jsonb from lock
+    returning id`.execute(trx);
+  return rows[0]!;
 }

@@ -1,11 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-/**
- * Webhook endpoints (several per application), the log of every delivery attempt, and
- * the id of the transaction that wrote each outbox event: the event log lists only
- * events whose transaction is older than every transaction still running, so a reader
- * paging by `seq` never skips an event that commits after a higher `seq` did.
- */
+/** Webhook endpoints (several per application) and the log of every delivery attempt. */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('webhook_endpoints')
@@ -41,12 +36,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').columns(['event_id', 'created_at']).execute();
   await db.schema.createIndex('webhook_deliveries_endpoint').on('webhook_deliveries').column('endpoint_id').execute();
-
-  await sql`alter table webhook_events add column txid xid8 not null default pg_current_xact_id()`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`alter table webhook_events drop column txid`.execute(db);
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhook_endpoints').execute();
 }

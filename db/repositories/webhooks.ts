@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { EVENT_LOG_LOCK_CLASS } from '../../services/events';
 import type { Db } from '../connection';
 
 // --- endpoints ----------------------------------------------------------------------------
@@ -77,18 +78,22 @@ export function findEventById(db: Db, id: string) {
 }
 
 /**
- * Events after `afterSeq` in seq order, only those whose writing transaction is older than
- * every transaction still in progress: all committed, and no lower seq can commit later.
+ * Events after `afterSeq` in seq order. Read under the application's event log lock
+ * (exclusive; writers hold it shared until they commit): no event of the application is
+ * in flight, so no lower seq can commit after this read and be skipped by its cursor.
  */
 export function listEvents(db: Db, applicationId: string, opts: { afterSeq: number; type?: string; limit: number }) {
-  let q = db
-    .selectFrom('webhook_events')
-    .select(['id', 'seq', 'type', 'payload', 'created_at'])
-    .where('application_id', '=', applicationId)
-    .where('seq', '>', opts.afterSeq as never)
-    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`);
-  if (opts.type) q = q.where('type', '=', opts.type);
-  return q.orderBy('seq').limit(opts.limit).execute();
+  return db.transaction().execute(async (trx) => {
+    await sql`set local lock_timeout = '20s'`.execute(trx);
+    await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text))`.execute(trx);
+    let q = trx
+      .selectFrom('webhook_events')
+      .select(['id', 'seq', 'type', 'payload', 'created_at'])
+      .where('application_id', '=', applicationId)
+      .where('seq', '>', opts.afterSeq);
+    if (opts.type) q = q.where('type', '=', opts.type);
+    return q.orderBy('seq').limit(opts.limit).execute();
+  });
 }
 
 /** Oldest undispatched events (every application). */
