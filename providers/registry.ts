@@ -6,6 +6,7 @@ import type { Db } from '../db/connection';
 import { findConnector } from '../db/repositories/connectors';
 import { createDeclarativeConnection } from './declarative/connector';
 import { ProviderError } from './errors';
+import { createHubspotConnection } from './hubspot';
 import type { HttpRuntime } from './runtime';
 import type { ConnectionContext, ProviderConnection } from './types';
 
@@ -30,3 +31,6 @@ export async function openProviderConnection(db: Db, ctx: ConnectionContext, run
   if (builtIn) return builtIn(ctx, runtime);
   throw new ProviderError('configuration', `No connector or built-in provider named "${ctx.providerName}"`);
 }
+
+// Built-in CRM providers.
+registerBuiltInProvider('hubspot', createHubspotConnection);

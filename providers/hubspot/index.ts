@@ -1,0 +1,215 @@
+/**
+ * Built-in HubSpot provider (CRM v3). Full reads list `GET /crm/v3/objects/{object}`
+ * with `after` paging, then the archived records (`archived=true`, isDeleted).
+ * Incremental reads use `POST /crm/v3/objects/{object}/search` with a
+ * hs_lastmodifieddate GTE filter sorted ascending; when the search would exceed
+ * HubSpot's 10,000-result cap the run falls back to the full list, filtered by
+ * updatedAt. Owners are the users. Common objects: contact, account (companies),
+ * opportunity (deals), user (owners).
+ */
+import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
+import { hubspotAccount, hubspotContact, hubspotOpportunity, hubspotUser } from '../common-model/hubspot';
+import { date } from '../common-model/helpers';
+import { ProviderError } from '../errors';
+import { providerAuth, type ProviderAuth } from '../oauth';
+import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+
+export const HUBSPOT_API_URL = 'https://api.hubapi.com';
+/** HubSpot's search endpoint refuses paging past this many results. */
+export const SEARCH_LIMIT = 10_000;
+const PAGE_SIZE = 100;
+
+export const HUBSPOT_STANDARD_OBJECTS = ['contacts', 'companies', 'deals', 'tickets', 'products', 'line_items'] as const;
+const COMMON_TO_OBJECT: Partial<Record<CommonObject, string>> = { contact: 'contacts', account: 'companies', opportunity: 'deals', user: 'owners' };
+const ASSOCIATIONS: Record<string, string> = { contacts: 'companies', deals: 'companies' };
+
+type HsObject = { id: string; properties?: Record<string, unknown>; createdAt?: string; updatedAt?: string; archived?: boolean; archivedAt?: string; associations?: Record<string, { results?: Array<{ id: string }> }> };
+
+interface HsState {
+  mode: 'list' | 'search';
+  phase: 'active' | 'archived';
+  after: string | null;
+  /** Lower bound (ms) of an incremental read. */
+  since: number | null;
+}
+
+const modifiedProperty = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
+
+function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> {
+  if (t === 'number') return { type: 'number' };
+  if (t === 'bool' || t === 'boolean') return { type: 'boolean' };
+  if (t === 'datetime') return { type: 'string', format: 'date-time' };
+  if (t === 'date') return { type: 'string', format: 'date' };
+  return { type: 'string' };
+}
+
+export function createHubspotConnection(ctx: ConnectionContext, runtime: HttpRuntime = getDefaultHttpRuntime()): ProviderConnection {
+  return new HubspotConnection(ctx, runtime);
+}
+
+class HubspotConnection implements ProviderConnection {
+  private readonly base: string;
+  private readonly auth: ProviderAuth;
+  private readonly properties = new Map<string, Promise<Array<{ name: string; type?: string }>>>();
+
+  constructor(
+    private readonly ctx: ConnectionContext,
+    runtime: HttpRuntime,
+  ) {
+    this.base = String(ctx.params.instance_url || HUBSPOT_API_URL).replace(/\/+$/, '');
+    this.auth = providerAuth(ctx, runtime, {
+      providerLabel: 'HubSpot',
+      tokenUrl: `${this.base}/oauth/v1/token`,
+      limits: { requestsPerSecond: 10, burst: 10, concurrency: 4 },
+      // Private app access tokens are bearer tokens too.
+      apiKeyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
+    });
+  }
+
+  private async get(path: string, query: Record<string, string | undefined>, req?: ReadPageRequest): Promise<any> {
+    const url = new URL(`${this.base}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    const res = await this.auth.client.request({ url, headers: await this.auth.headers(), signal: req?.signal, onWait: req?.onWait });
+    return parse(res.body, `GET ${path}`);
+  }
+
+  private async post(path: string, json: unknown, req: ReadPageRequest): Promise<any> {
+    const res = await this.auth.client.request({ method: 'POST', url: `${this.base}${path}`, json, headers: await this.auth.headers(), signal: req.signal, onWait: req.onWait });
+    return parse(res.body, `POST ${path}`);
+  }
+
+  /** Property definitions of an object (cached for the life of this connection). */
+  private propertiesOf(object: string, req?: ReadPageRequest): Promise<Array<{ name: string; type?: string }>> {
+    let p = this.properties.get(object);
+    if (!p) {
+      p = this.get(`/crm/v3/properties/${encodeURIComponent(object)}`, {}, req).then((body) => (Array.isArray(body?.results) ? body.results : []));
+      p.catch(() => this.properties.delete(object));
+      this.properties.set(object, p);
+    }
+    return p;
+  }
+
+  async listObjects(): Promise<ObjectDescriptor[]> {
+    const out: ObjectDescriptor[] = [];
+    for (const [common, object] of Object.entries(COMMON_TO_OBJECT) as Array<[CommonObject, string]>) {
+      out.push({ name: common, objectType: 'common', label: COMMON_LABELS[common], supportsIncremental: object !== 'owners', fields: COMMON_OBJECT_FIELDS[common] });
+    }
+    for (const object of HUBSPOT_STANDARD_OBJECTS) {
+      const props = await this.propertiesOf(object);
+      const fields: ObjectField[] = [
+        { name: 'id', type: 'string', nullable: false },
+        ...props.map((p) => ({ name: p.name, nullable: true, ...fieldType(p.type) })),
+        { name: 'createdAt', type: 'string', nullable: false, format: 'date-time' },
+        { name: 'updatedAt', type: 'string', nullable: false, format: 'date-time' },
+        { name: 'archived', type: 'boolean', nullable: false },
+      ];
+      out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: true, fields });
+    }
+    return out;
+  }
+
+  async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
+    const common = req.objectType === 'common' ? (req.object as CommonObject) : undefined;
+    const object = common ? COMMON_TO_OBJECT[common] : req.object;
+    if (!object) throw new ProviderError('configuration', `HubSpot has no common object "${req.object}" (it has ${Object.keys(COMMON_TO_OBJECT).join(', ')})`);
+    if (!/^[A-Za-z0-9_-]+$/.test(object)) throw new ProviderError('configuration', `"${object}" is not a HubSpot object name`);
+    if (object === 'owners') return this.readOwners(req);
+
+    const since = req.modifiedSince ? req.modifiedSince.getTime() : null;
+    const state: HsState = (req.pageState as unknown as HsState | null) ?? { mode: since !== null ? 'search' : 'list', phase: 'active', after: null, since };
+    const propertyNames = (await this.propertiesOf(object, req)).map((p) => p.name);
+    const toRecord = (o: HsObject): SourceRecord => this.toRecord(o, common);
+
+    if (state.mode === 'search') {
+      const prop = modifiedProperty(object);
+      const body = await this.post(
+        `/crm/v3/objects/${object}/search`,
+        {
+          filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: String(state.since) }] }],
+          sorts: [{ propertyName: prop, direction: 'ASCENDING' }],
+          properties: propertyNames,
+          limit: PAGE_SIZE,
+          ...(state.after ? { after: state.after } : {}),
+        },
+        req,
+      );
+      const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
+      if (state.after === null && Number(body?.total) > SEARCH_LIMIT) {
+        // Too many changes for search paging: read everything, keeping what changed.
+        return { records: [], nextPageState: toJson({ mode: 'list', phase: 'active', after: null, since: state.since }) };
+      }
+      const after = body?.paging?.next?.after ?? null;
+      const next: HsState = after ? { ...state, after: String(after) } : { mode: 'list', phase: 'archived', after: null, since: state.since };
+      return { records: results.map(toRecord), nextPageState: toJson(next) };
+    }
+
+    const body = await this.get(
+      `/crm/v3/objects/${object}`,
+      {
+        limit: String(PAGE_SIZE),
+        after: state.after ?? undefined,
+        properties: propertyNames.join(',') || undefined,
+        associations: ASSOCIATIONS[object],
+        archived: state.phase === 'archived' ? 'true' : 'false',
+      },
+      req,
+    );
+    const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
+    let records = results.map(toRecord);
+    if (state.since !== null) records = records.filter((r) => r.lastModifiedAt === null || r.lastModifiedAt.getTime() >= state.since!);
+    const after = body?.paging?.next?.after ?? null;
+    let next: HsState | null = after ? { ...state, after: String(after) } : null;
+    if (!next && state.phase === 'active') next = { ...state, phase: 'archived', after: null };
+    return { records, nextPageState: next ? toJson(next) : null };
+  }
+
+  private async readOwners(req: ReadPageRequest): Promise<ReadPageResult> {
+    const state = (req.pageState as unknown as { phase: 'active' | 'archived'; after: string | null } | null) ?? { phase: 'active', after: null };
+    const body = await this.get('/crm/v3/owners', { limit: String(PAGE_SIZE), after: state.after ?? undefined, archived: state.phase === 'archived' ? 'true' : 'false' }, req);
+    const results: Array<Record<string, unknown> & { id: string }> = Array.isArray(body?.results) ? body.results : [];
+    const records: SourceRecord[] = results.map((o) => {
+      const archived = o.archived === true || state.phase === 'archived';
+      const raw = { ...o, archived };
+      return {
+        id: String(o.id),
+        lastModifiedAt: date(o.updatedAt),
+        isDeleted: archived,
+        raw,
+        ...(req.objectType === 'common' ? { unified: hubspotUser(raw as Parameters<typeof hubspotUser>[0]) as unknown as Record<string, unknown> } : {}),
+      };
+    });
+    const after = body?.paging?.next?.after ?? null;
+    const next = after ? { ...state, after: String(after) } : state.phase === 'active' ? { phase: 'archived', after: null } : null;
+    return { records, nextPageState: next as JsonValue };
+  }
+
+  private toRecord(o: HsObject, common: CommonObject | undefined): SourceRecord {
+    const archived = o.archived === true;
+    // Raw records are flat (id, properties, timestamps) so field mappings can name properties directly.
+    const raw: Record<string, unknown> = { id: String(o.id), ...(o.properties ?? {}), createdAt: o.createdAt, updatedAt: o.updatedAt, archived };
+    if (o.archivedAt) raw.archivedAt = o.archivedAt;
+    if (o.associations) raw.associations = o.associations;
+    let unified: Record<string, unknown> | undefined;
+    if (common === 'contact') unified = hubspotContact(o) as unknown as Record<string, unknown>;
+    else if (common === 'account') unified = hubspotAccount(o) as unknown as Record<string, unknown>;
+    else if (common === 'opportunity') unified = hubspotOpportunity(o) as unknown as Record<string, unknown>;
+    return {
+      id: String(o.id),
+      lastModifiedAt: date(archived ? (o.archivedAt ?? o.updatedAt) : o.updatedAt),
+      isDeleted: archived,
+      raw,
+      ...(unified ? { unified } : {}),
+    };
+  }
+}
+
+function parse(text: string, what: string): any {
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new ProviderError('unknown', `HubSpot ${what} returned a body that is not JSON`);
+  }
+}
+
+const toJson = (s: HsState): JsonValue => s as unknown as JsonValue;

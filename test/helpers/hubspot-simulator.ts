@@ -1,0 +1,148 @@
+/**
+ * A local HubSpot: CRM v3 objects (list with `after` paging, properties, associations,
+ * archived listing), search (hs_lastmodifieddate GTE, ascending, 10,000-result cap),
+ * owners, properties, the OAuth token endpoint, and 429 with Retry-After on demand.
+ */
+import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
+import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
+
+export interface HsRecord {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+  /** company id for contacts and deals */
+  companyId?: string;
+}
+
+export interface HsOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
+export interface HubspotSim {
+  sim: ApiSimulator;
+  url: string;
+  oauth: OAuthSim;
+  rateLimit: RateLimiter;
+  objects: Record<string, Map<string, HsRecord>>;
+  owners: Map<string, HsOwner>;
+  /** Pretend search has this many results (to exercise the 10,000 cap). */
+  searchTotalOverride: number | null;
+  upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
+  archive(object: string, id: string, at: string): void;
+  requests(path: string, method?: string): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const PROPERTIES: Record<string, Array<{ name: string; type: string }>> = {
+  contacts: ['firstname:string', 'lastname:string', 'email:string', 'phone:string', 'mobilephone:string', 'hs_additional_emails:string', 'address:string', 'city:string', 'state:string', 'zip:string', 'country:string', 'lifecyclestage:enumeration', 'hubspot_owner_id:enumeration', 'associatedcompanyid:number', 'notes_last_updated:datetime', 'createdate:datetime', 'lastmodifieddate:datetime'].map(p),
+  companies: ['name:string', 'description:string', 'industry:enumeration', 'website:string', 'numberofemployees:number', 'phone:string', 'address:string', 'city:string', 'state:string', 'zip:string', 'country:string', 'lifecyclestage:enumeration', 'hubspot_owner_id:enumeration', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+  deals: ['dealname:string', 'description:string', 'amount:number', 'dealstage:enumeration', 'pipeline:enumeration', 'closedate:datetime', 'hs_is_closed:bool', 'hs_is_closed_won:bool', 'hubspot_owner_id:enumeration', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+  tickets: ['subject:string', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+  products: ['name:string', 'price:number', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+  line_items: ['name:string', 'quantity:number', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+};
+function p(s: string) {
+  const [name, type] = s.split(':');
+  return { name: name!, type: type! };
+}
+
+const modProp = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
+
+export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<HubspotSim> {
+  const oauth = createOAuthSim({ ttlMs: opts.ttlMs ?? 1_800_000 });
+  const rateLimit = new RateLimiter();
+  const hs: HubspotSim = {
+    sim: undefined as unknown as ApiSimulator,
+    url: '',
+    oauth,
+    rateLimit,
+    objects: Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, new Map<string, HsRecord>()])),
+    owners: new Map(),
+    searchTotalOverride: null,
+    upsert(object, r) {
+      const prev = hs.objects[object]!.get(r.id);
+      const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, createdate: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
+      hs.objects[object]!.set(r.id, rec);
+    },
+    archive(object, id, at) {
+      const r = hs.objects[object]!.get(id)!;
+      hs.objects[object]!.set(id, { ...r, archived: true, archivedAt: at, updatedAt: at });
+    },
+    requests: (path, method) => hs.sim.requests.filter((r) => r.path === path && (!method || r.method === method)),
+    close: () => hs.sim.close(),
+  };
+
+  const shape = (object: string, r: HsRecord, props: string[] | null, assoc: boolean) => {
+    const properties: Record<string, string | null> = { hs_object_id: r.id };
+    for (const [k, v] of Object.entries(r.properties)) if (!props || props.includes(k)) properties[k] = v;
+    return {
+      id: r.id,
+      properties,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      archived: r.archived,
+      ...(r.archivedAt ? { archivedAt: r.archivedAt } : {}),
+      ...(assoc && r.companyId ? { associations: { companies: { results: [{ id: r.companyId, type: `${object.slice(0, -1)}_to_company` }] } } } : {}),
+    };
+  };
+
+  hs.sim = await startApiSimulator((req): SimResponse => {
+    if (req.path === '/oauth/v1/token' && req.method === 'POST') return oauth.tokenEndpoint(req);
+    const denied = oauth.check(req);
+    if (denied) return { ...denied, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The OAuth token used to make this call expired' } };
+    const limited = rateLimit.check(req, { status: 'error', category: 'RATE_LIMITS', message: 'You have reached your secondly limit.' });
+    if (limited) return limited;
+
+    let m = /^\/crm\/v3\/properties\/([\w-]+)$/.exec(req.path);
+    if (m) return PROPERTIES[m[1]!] ? { json: { results: PROPERTIES[m[1]!] } } : { status: 404, json: { status: 'error', message: 'Unable to infer object type' } };
+
+    if (req.path === '/crm/v3/owners') {
+      const archived = req.query.archived === 'true';
+      const all = [...hs.owners.values()].filter((o) => o.archived === archived).sort((a, b) => a.id.localeCompare(b.id));
+      const start = Number(req.query.after ?? 0);
+      const limit = Number(req.query.limit ?? 100);
+      const page = all.slice(start, start + limit);
+      return { json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
+    }
+
+    m = /^\/crm\/v3\/objects\/([\w-]+)(\/search)?$/.exec(req.path);
+    if (m && hs.objects[m[1]!]) {
+      const object = m[1]!;
+      const store = [...hs.objects[object]!.values()];
+      if (m[2]) {
+        if (req.method !== 'POST') return { status: 405, json: {} };
+        const body = req.json as { filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; sorts?: Array<{ propertyName: string; direction: string }>; properties?: string[]; limit?: number; after?: string };
+        const filter = body.filterGroups?.[0]?.filters?.[0];
+        if (!filter || filter.propertyName !== modProp(object) || filter.operator !== 'GTE') return { status: 400, json: { status: 'error', message: `expected a ${modProp(object)} GTE filter` } };
+        if (body.sorts?.[0]?.propertyName !== modProp(object) || body.sorts?.[0]?.direction !== 'ASCENDING') return { status: 400, json: { status: 'error', message: 'expected an ascending sort' } };
+        const since = Number(filter.value);
+        const matching = store.filter((r) => !r.archived && Date.parse(r.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id));
+        const start = Number(body.after ?? 0);
+        const limit = Math.min(body.limit ?? 10, 200);
+        if (start + limit > 10_000) return { status: 400, json: { status: 'error', message: 'Search results are limited to 10,000' } };
+        const page = matching.slice(start, start + limit).map((r) => shape(object, r, body.properties ?? null, false));
+        return { json: { total: hs.searchTotalOverride ?? matching.length, results: page, ...(start + limit < matching.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
+      }
+      const archived = req.query.archived === 'true';
+      const props = req.query.properties ? req.query.properties.split(',') : ['firstname', 'lastname', 'email', 'name', 'dealname'];
+      const all = store.filter((r) => r.archived === archived).sort((a, b) => a.id.localeCompare(b.id));
+      const start = Number(req.query.after ?? 0);
+      const limit = Math.min(Number(req.query.limit ?? 10), 100);
+      const page = all.slice(start, start + limit).map((r) => shape(object, r, props, req.query.associations === 'companies'));
+      return { json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `${hs.url}${req.path}?after=${start + limit}` } } } : {}) } };
+    }
+    return { status: 404, json: { status: 'error', message: `no route ${req.method} ${req.path}` } };
+  });
+  hs.url = hs.sim.url;
+  return hs;
+}
