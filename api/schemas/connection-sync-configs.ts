@@ -6,8 +6,8 @@ const destinationConfig = z.discriminatedUnion('type', [
 ]);
 
 const objectOverride = z.object({
-  object: z.string().min(1).openapi({ description: 'The Provider object name (case sensitive)', example: 'Contact' }),
-  table: z.string().min(1).optional().openapi({ description: 'The table to write the object to', example: 'my_contacts' }),
+  object: z.string().min(1).max(255).openapi({ description: 'The Provider object name (case sensitive)', example: 'Contact' }),
+  table: z.string().min(1).max(255).optional().openapi({ description: 'The table to write the object to', example: 'my_contacts' }),
 });
 
 const fields = {

@@ -15,7 +15,8 @@ export const syncStrategyConfigSchema = z
   .openapi('sync_strategy_config');
 
 const objectConfig = z.object({
-  object: z.string().min(1),
+  // Bounded: object names end up in Temporal schedule search attributes (2 KB max) and table names.
+  object: z.string().min(1).max(255),
   sync_strategy_override: syncStrategyConfigSchema.optional(),
   associations_to_fetch: z.array(z.string().min(1)).optional(),
 });
