@@ -55,8 +55,8 @@ describe('HubSpot built-in provider end to end (API → worker → HubSpot simul
       const row = await s.api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.id).executeTakeFirstOrThrow();
       const creds = s.api.deps.secrets.decryptJson(row.credentials_encrypted!) as Record<string, string>;
       expect(creds.access_token).not.toBe(expired);
-      expect(hs.oauth.tokens.get(creds.access_token)!).toBeGreaterThan(Date.now());
-      expect(Date.parse(creds.expires_at)).toBeGreaterThan(Date.now() + 20 * 60_000);
+      expect(hs.oauth.tokens.get(creds.access_token!)!).toBeGreaterThan(Date.now());
+      expect(Date.parse(creds.expires_at!)).toBeGreaterThan(Date.now() + 20 * 60_000);
       expect(creds.refresh_token).toBe('refresh-1');
       expect(JSON.stringify(row)).not.toContain(creds.access_token);
       // No API request ever went out with the expired token.

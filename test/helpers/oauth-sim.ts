@@ -24,7 +24,7 @@ export interface OAuthSim {
   check(req: RecordedRequest): SimResponse | null;
 }
 
-export function createOAuthSim(o: { clientId?: string; clientSecret?: string; refreshToken?: string; ttlMs?: number; rotate?: boolean; extra?: Record<string, unknown> } = {}): OAuthSim {
+export function createOAuthSim(o: { clientId?: string; clientSecret?: string; refreshToken?: string; ttlMs?: number; rotate?: boolean; extra?: Record<string, unknown>; sendExpiresIn?: boolean } = {}): OAuthSim {
   let n = 0;
   const sim: OAuthSim = {
     clientId: o.clientId ?? 'client-id',
@@ -58,7 +58,15 @@ export function createOAuthSim(o: { clientId?: string; clientSecret?: string; re
         refresh = `refresh-${++n}`;
         sim.refreshTokens.add(refresh);
       }
-      return { json: { access_token: access, refresh_token: refresh, expires_in: Math.round(ttl / 1000), token_type: 'bearer', ...sim.extra } };
+      return {
+        json: {
+          access_token: access,
+          // Salesforce sends neither expiry nor a refresh token on refresh.
+          ...(o.sendExpiresIn === false ? {} : { refresh_token: refresh, expires_in: Math.round(ttl / 1000) }),
+          token_type: 'bearer',
+          ...sim.extra,
+        },
+      };
     },
     check(req) {
       const auth = String(req.headers.authorization ?? '');

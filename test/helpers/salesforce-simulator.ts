@@ -1,0 +1,113 @@
+/**
+ * A local Salesforce: OAuth token endpoint (login_url; instance_url in the response,
+ * no expiry), global describe, sObject describe, SOQL query/queryAll (the subset the
+ * provider emits: SELECT … FROM X [WHERE SystemModstamp >= t] ORDER BY SystemModstamp
+ * ASC, Id ASC) with nextRecordsUrl paging, deletes (IsDeleted, only via queryAll), and
+ * 429 with Retry-After on demand.
+ */
+import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
+import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
+
+export type SfRecord = Record<string, unknown> & { Id: string; SystemModstamp: string; IsDeleted?: boolean };
+
+const V = 'v58.0';
+const F = (name: string, type = 'string') => ({ name, type, nillable: name !== 'Id' });
+const BASE = [F('Id', 'id'), F('IsDeleted', 'boolean'), F('CreatedDate', 'datetime'), F('LastModifiedDate', 'datetime'), F('SystemModstamp', 'datetime'), F('OwnerId', 'reference')];
+export const SF_FIELDS: Record<string, Array<{ name: string; type: string; nillable: boolean }>> = {
+  Contact: [...BASE, F('FirstName'), F('LastName'), F('Email', 'email'), F('Phone', 'phone'), F('MobilePhone', 'phone'), F('AccountId', 'reference'), F('MailingStreet'), F('MailingCity'), F('MailingState'), F('MailingPostalCode'), F('MailingCountry'), F('MailingAddress', 'address'), F('LastActivityDate', 'date')],
+  Account: [...BASE, F('Name'), F('Description', 'textarea'), F('Industry', 'picklist'), F('Website', 'url'), F('NumberOfEmployees', 'int'), F('Phone', 'phone'), F('BillingStreet'), F('BillingCity'), F('BillingPostalCode'), F('BillingCountry'), F('LastActivityDate', 'date')],
+  Opportunity: [...BASE, F('Name'), F('Amount', 'currency'), F('StageName', 'picklist'), F('IsClosed', 'boolean'), F('IsWon', 'boolean'), F('CloseDate', 'date'), F('AccountId', 'reference')],
+  Lead: [...BASE, F('FirstName'), F('LastName'), F('Company'), F('Title'), F('LeadSource', 'picklist'), F('Email', 'email'), F('City'), F('Country'), F('ConvertedDate', 'date'), F('ConvertedAccountId', 'reference'), F('ConvertedContactId', 'reference')],
+  User: [F('Id', 'id'), F('CreatedDate', 'datetime'), F('LastModifiedDate', 'datetime'), F('SystemModstamp', 'datetime'), F('Name'), F('Email', 'email'), F('IsActive', 'boolean')],
+  Widget__c: [...BASE, F('Name'), F('Size__c', 'double')],
+};
+
+export interface SalesforceSim {
+  sim: ApiSimulator;
+  url: string;
+  oauth: OAuthSim;
+  rateLimit: RateLimiter;
+  records: Record<string, Map<string, SfRecord>>;
+  /** Records per query page (Salesforce: 2,000). */
+  batchSize: number;
+  upsert(sobject: string, r: Record<string, unknown> & { Id: string; SystemModstamp: string }): void;
+  remove(sobject: string, id: string, at: string): void;
+  queries(): string[];
+  close(): Promise<void>;
+}
+
+export async function startSalesforceSim(): Promise<SalesforceSim> {
+  const rateLimit = new RateLimiter();
+  const cursors = new Map<string, SfRecord[]>();
+  let cursorN = 0;
+  const sf: SalesforceSim = {
+    sim: undefined as unknown as ApiSimulator,
+    url: '',
+    oauth: undefined as unknown as OAuthSim,
+    rateLimit,
+    records: Object.fromEntries(Object.keys(SF_FIELDS).map((k) => [k, new Map<string, SfRecord>()])),
+    batchSize: 2,
+    upsert(sobject, r) {
+      const prev = sf.records[sobject]!.get(r.Id);
+      const withDeleted = sobject === 'User' ? {} : { IsDeleted: false };
+      sf.records[sobject]!.set(r.Id, { CreatedDate: prev?.CreatedDate ?? r.SystemModstamp, ...withDeleted, ...r, LastModifiedDate: r.SystemModstamp } as unknown as SfRecord);
+    },
+    remove(sobject, id, at) {
+      const r = sf.records[sobject]!.get(id)!;
+      sf.records[sobject]!.set(id, { ...r, IsDeleted: true, SystemModstamp: at });
+    },
+    queries: () => sf.sim.requests.filter((r) => /\/(query|queryAll)$/.test(r.path)).map((r) => r.query.q!),
+    close: () => sf.sim.close(),
+  };
+
+  const page = (all: SfRecord[], offset: number): SimResponse => {
+    const batch = all.slice(offset, offset + sf.batchSize);
+    const done = offset + sf.batchSize >= all.length;
+    let nextRecordsUrl: string | undefined;
+    if (!done) {
+      const id = `01g${++cursorN}`;
+      cursors.set(id, all);
+      nextRecordsUrl = `/services/data/${V}/query/${id}-${offset + sf.batchSize}`;
+    }
+    return { json: { totalSize: all.length, done, records: batch, ...(nextRecordsUrl ? { nextRecordsUrl } : {}) } };
+  };
+
+  sf.sim = await startApiSimulator((req: RecordedRequest): SimResponse => {
+    if (req.path === '/services/oauth2/token' && req.method === 'POST') return sf.oauth.tokenEndpoint(req);
+    if (sf.oauth.check(req)) return { status: 401, json: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] };
+    const limited = rateLimit.check(req, [{ message: 'Too many requests', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    if (limited) return limited;
+
+    if (req.path === `/services/data/${V}/sobjects`) {
+      return { json: { sobjects: [...Object.keys(SF_FIELDS).map((name) => ({ name, label: name.replace('__c', ''), queryable: true, custom: name.endsWith('__c') })), { name: 'Secret', queryable: false, custom: false }, { name: 'AcceptedEventRelation', queryable: true, custom: false }] } };
+    }
+    let m = /^\/services\/data\/v58\.0\/sobjects\/(\w+)\/describe$/.exec(req.path);
+    if (m) return SF_FIELDS[m[1]!] ? { json: { name: m[1], fields: SF_FIELDS[m[1]!] } } : { status: 404, json: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
+
+    m = /^\/services\/data\/v58\.0\/(query|queryAll)$/.exec(req.path);
+    if (m) {
+      const q = req.query.q ?? '';
+      const soql = /^SELECT (.+) FROM (\w+)(?: WHERE SystemModstamp >= (\S+))?(?: ORDER BY SystemModstamp ASC, Id ASC)?$/.exec(q);
+      if (!soql || !SF_FIELDS[soql[2]!]) return { status: 400, json: [{ errorCode: 'MALFORMED_QUERY', message: `unsupported SOQL: ${q}` }] };
+      const fields = soql[1]!.split(', ');
+      const known = new Set(SF_FIELDS[soql[2]!]!.map((f) => f.name));
+      const bad = fields.find((f) => !known.has(f) || SF_FIELDS[soql[2]!]!.find((x) => x.name === f)!.type === 'address');
+      if (bad) return { status: 400, json: [{ errorCode: 'INVALID_FIELD', message: `No such column '${bad}'` }] };
+      const since = soql[3] ? Date.parse(soql[3]) : -Infinity;
+      const all = [...sf.records[soql[2]!]!.values()]
+        .filter((r) => (m![1] === 'queryAll' || !r.IsDeleted) && Date.parse(r.SystemModstamp) >= since)
+        .sort((a, b) => a.SystemModstamp.localeCompare(b.SystemModstamp) || a.Id.localeCompare(b.Id))
+        .map((r) => ({ attributes: { type: soql[2], url: `/services/data/${V}/sobjects/${soql[2]}/${r.Id}` }, ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])) }) as unknown as SfRecord);
+      return page(all, 0);
+    }
+    m = /^\/services\/data\/v58\.0\/query\/(01g\d+)-(\d+)$/.exec(req.path);
+    if (m) {
+      const all = cursors.get(m[1]!);
+      return all ? page(all, Number(m[2])) : { status: 400, json: [{ errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator' }] };
+    }
+    return { status: 404, json: [{ errorCode: 'NOT_FOUND', message: `no route ${req.path}` }] };
+  });
+  sf.url = sf.sim.url;
+  sf.oauth = createOAuthSim({ sendExpiresIn: false, extra: { instance_url: sf.url, id: `${sf.url}/id/00D/005`, issued_at: String(Date.now()) } });
+  return sf;
+}

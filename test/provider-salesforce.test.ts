@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureCrm, tableRows } from './helpers/crm-scenario';
+import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
+import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
+
+let s: Awaited<ReturnType<typeof startScenario>>;
+let sf: SalesforceSim;
+const T = (m: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + m * 60_000).toISOString();
+
+beforeAll(async () => {
+  s = await startScenario();
+  sf = await startSalesforceSim();
+  sf.upsert('Contact', { Id: '003A', SystemModstamp: T(1), CreatedDate: T(0), FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@example.com', Phone: '+331', MobilePhone: '+336', AccountId: '001A', OwnerId: '005A', MailingStreet: '1 Rue', MailingCity: 'Paris', MailingPostalCode: '75001', MailingCountry: 'FR', LastActivityDate: '2026-02-20' });
+  sf.upsert('Contact', { Id: '003B', SystemModstamp: T(2), FirstName: 'Bob', LastName: 'B' });
+  sf.upsert('Contact', { Id: '003C', SystemModstamp: T(3), FirstName: 'Cy', LastName: 'C' });
+  sf.upsert('Account', { Id: '001A', SystemModstamp: T(1), Name: 'Acme', Industry: 'Tech', NumberOfEmployees: 50, Website: 'acme.example', BillingCity: 'Lyon', OwnerId: '005A' });
+  sf.upsert('Account', { Id: '001B', SystemModstamp: T(2), Name: 'Beta' });
+  sf.upsert('Opportunity', { Id: '006A', SystemModstamp: T(1), Name: 'Deal', Amount: 1200, StageName: 'Closed Won', IsClosed: true, IsWon: true, CloseDate: '2026-04-01', AccountId: '001A', OwnerId: '005A' });
+  sf.upsert('Opportunity', { Id: '006B', SystemModstamp: T(2), Name: 'Lost', Amount: 5, StageName: 'Closed Lost', IsClosed: true, IsWon: false });
+  sf.upsert('Lead', { Id: '00QA', SystemModstamp: T(1), FirstName: 'Lea', LastName: 'Lead', Company: 'LeadCo', Title: 'CTO', LeadSource: 'Web', Email: 'lea@example.com', City: 'Nice', Country: 'FR' });
+  sf.upsert('User', { Id: '005A', SystemModstamp: T(1), Name: 'Olive Owner', Email: 'olive@example.com', IsActive: true });
+  sf.upsert('Widget__c', { Id: 'a01A', SystemModstamp: T(1), Name: 'W', Size__c: 1.5 });
+});
+afterAll(async () => {
+  await sf?.close();
+  await s?.close();
+});
+
+describe('Salesforce built-in provider end to end (API → worker → Salesforce simulator → Postgres)', () => {
+  it('syncs common and standard objects, refreshing a rejected token once and riding out a 429, then incrementally with deletes via queryAll', async () => {
+    const { connect, customerId, trigger } = await configureCrm(s, {
+      providerName: 'salesforce',
+      clientId: sf.oauth.clientId,
+      clientSecret: sf.oauth.clientSecret,
+      common: ['contact', 'account', 'opportunity', 'lead', 'user'],
+      standard: ['Account'],
+    });
+    // The second page of contacts is throttled once.
+    sf.rateLimit.once((r) => /\/query\/01g\d+-2$/.test(r.path) && r.headers.authorization !== undefined, '1');
+
+    await s.worker.run(async () => {
+      // Salesforce tokens carry no expiry: this one is simply rejected (401) and refreshed.
+      const conn = await connect({ access_token: 'stale-session', refresh_token: 'refresh-1', instance_url: sf.url, login_url: sf.url });
+      const first = await waitForRuns(s.tenant, customerId, 6, 90_000);
+      expect(first.map((r) => [r.status, r.error_message])).toEqual(Array(6).fill(['SUCCESS', null]));
+      expect(sf.oauth.tokenRequests).toBe(1);
+      expect(sf.rateLimit.hits).toBe(1);
+      const row = await s.api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.id).executeTakeFirstOrThrow();
+      const creds = s.api.deps.secrets.decryptJson(row.credentials_encrypted!) as Record<string, string>;
+      expect(sf.oauth.tokens.has(creds.access_token!)).toBe(true);
+      expect(creds).toMatchObject({ refresh_token: 'refresh-1', instance_url: sf.url });
+
+      // Paged through nextRecordsUrl (2 per page): full reads use query, ordered by SystemModstamp.
+      expect(sf.queries().find((q) => q.includes('FROM Contact'))).toBe(
+        'SELECT Id, IsDeleted, CreatedDate, LastModifiedDate, SystemModstamp, OwnerId, FirstName, LastName, Email, Phone, MobilePhone, AccountId, MailingStreet, MailingCity, MailingState, MailingPostalCode, MailingCountry, LastActivityDate FROM Contact ORDER BY SystemModstamp ASC, Id ASC',
+      );
+      const contacts = await tableRows(s.destPool, 'crm_contacts');
+      expect(contacts.map((r) => r.id)).toEqual(['003A', '003B', '003C']);
+      expect(contacts[0]!.unified).toEqual({
+        id: '003A',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        addresses: [{ address_type: 'mailing', street_1: '1 Rue', street_2: null, city: 'Paris', state: null, postal_code: '75001', country: 'FR' }],
+        email_addresses: [{ email_address: 'ada@example.com', email_address_type: 'primary' }],
+        phone_numbers: [
+          { phone_number: '+331', phone_number_type: 'primary' },
+          { phone_number: '+336', phone_number_type: 'mobile' },
+        ],
+        lifecycle_stage: null,
+        owner_id: '005A',
+        account_id: '001A',
+        last_activity_at: '2026-02-20T00:00:00.000Z',
+        created_at: T(0),
+        updated_at: T(1),
+        is_deleted: false,
+        last_modified_at: T(1),
+      });
+      expect(contacts[0]!.raw).not.toHaveProperty('attributes');
+      expect((await tableRows(s.destPool, 'crm_accounts')).map((r) => [r.id, r.unified!.name, r.unified!.number_of_employees, r.unified!.addresses])).toEqual([
+        ['001A', 'Acme', 50, [{ address_type: 'billing', street_1: null, street_2: null, city: 'Lyon', state: null, postal_code: null, country: null }]],
+        ['001B', 'Beta', null, []],
+      ]);
+      expect((await tableRows(s.destPool, 'crm_opportunities')).map((r) => [r.id, r.unified!.status, r.unified!.amount, r.unified!.stage, r.unified!.close_date])).toEqual([
+        ['006A', 'WON', 1200, 'Closed Won', '2026-04-01T00:00:00.000Z'],
+        ['006B', 'LOST', 5, 'Closed Lost', null],
+      ]);
+      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({ id: '00QA', first_name: 'Lea', company: 'LeadCo', title: 'CTO', lead_source: 'Web', addresses: [{ address_type: 'primary', city: 'Nice', country: 'FR' }], email_addresses: [{ email_address: 'lea@example.com', email_address_type: 'primary' }] });
+      expect((await tableRows(s.destPool, 'crm_users'))[0]!.unified).toMatchObject({ id: '005A', name: 'Olive Owner', email: 'olive@example.com', is_active: true, is_deleted: false });
+      expect((await tableRows(s.destPool, 'salesforce_account')).map((r) => [r.id, r.raw.Name])).toEqual([['001A', 'Acme'], ['001B', 'Beta']]);
+
+      // Incremental: a change and a delete, found by queryAll from the cursor.
+      sf.upsert('Contact', { Id: '003B', SystemModstamp: T(50), FirstName: 'Bobby', LastName: 'B' });
+      sf.remove('Contact', '003C', T(51));
+      await trigger('common', 'contact');
+      const [second] = await waitForRuns(s.tenant, customerId, 7);
+      expect(second).toMatchObject({ status: 'SUCCESS', num_records_synced: 2 });
+      expect(sf.sim.requests.at(-1)!.path).toBe('/services/data/v58.0/queryAll');
+      expect(sf.queries().at(-1)).toMatch(/FROM Contact WHERE SystemModstamp >= 2026-03-01T00:03:00\.000Z ORDER BY/);
+      const after = await tableRows(s.destPool, 'crm_contacts');
+      expect(after.map((r) => [r.id, r.deleted, r.unified!.first_name])).toEqual([['003A', false, 'Ada'], ['003B', false, 'Bobby'], ['003C', true, 'Cy']]);
+    });
+  });
+
+  it('discovers common, standard and custom objects with their fields', async () => {
+    const body = await ok(s.tenant.request('GET', '/customers/crm-customer/connections/salesforce/_discover'));
+    const names = body.objects.map((o: { object_type: string; name: string }) => `${o.object_type}:${o.name}`);
+    expect(names).toEqual(['common:contact', 'common:account', 'common:opportunity', 'common:lead', 'common:user', 'standard:Contact', 'standard:Account', 'standard:Opportunity', 'standard:Lead', 'standard:User', 'custom:Widget__c']);
+    const widget = body.objects.find((o: { name: string }) => o.name === 'Widget__c');
+    expect(widget).toMatchObject({ label: 'Widget', supports_incremental: true });
+    expect(widget.fields).toContainEqual({ name: 'Size__c', type: 'number', nullable: true });
+    expect(widget.fields).toContainEqual({ name: 'SystemModstamp', type: 'string', nullable: true, format: 'date-time' });
+    const contact = body.objects.find((o: { name: string }) => o.name === 'Contact');
+    expect(contact.fields.map((f: { name: string }) => f.name)).not.toContain('MailingAddress');
+    expect(body.objects[0].fields).toContainEqual({ name: 'email_addresses', type: 'array', nullable: false });
+  });
+});
