@@ -7,6 +7,7 @@ import { findConnector } from '../db/repositories/connectors';
 import { createDeclarativeConnection } from './declarative/connector';
 import { ProviderError } from './errors';
 import { createHubspotConnection } from './hubspot';
+import { createPipedriveConnection } from './pipedrive';
 import { createSalesforceConnection } from './salesforce';
 import type { HttpRuntime } from './runtime';
 import type { ConnectionContext, ProviderConnection } from './types';
@@ -36,3 +37,4 @@ export async function openProviderConnection(db: Db, ctx: ConnectionContext, run
 // Built-in CRM providers.
 registerBuiltInProvider('hubspot', createHubspotConnection);
 registerBuiltInProvider('salesforce', createSalesforceConnection);
+registerBuiltInProvider('pipedrive', createPipedriveConnection);

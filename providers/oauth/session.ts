@@ -20,6 +20,8 @@ export interface OAuthSessionOptions {
   skewMs?: number;
   /** Extra credentials to keep from a token response (Salesforce instance_url, Pipedrive api_domain). */
   keepFromResponse?: readonly string[];
+  /** How the client authenticates at the token endpoint: form fields (default) or HTTP Basic (Pipedrive). */
+  clientAuth?: 'body' | 'basic';
   /** Share one refresh per connection id within the process (default true). */
   inProcessSingleFlight?: boolean;
   now?: () => number;
@@ -128,7 +130,10 @@ export class OAuthSession {
       throw new ProviderError('authentication', `${label} access token expired and the connection has no refresh token; the customer needs to re-authorize`);
     }
     const url = client.tokenUrl ?? this.opts.tokenUrl;
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.clientId, client_secret: client.clientSecret });
+    const basic = this.opts.clientAuth === 'basic';
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...(basic ? {} : { client_id: client.clientId, client_secret: client.clientSecret }) });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (basic) headers.authorization = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
     const doFetch = this.opts.fetch ?? fetch;
     let lastError = '';
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -137,7 +142,7 @@ export class OAuthSession {
       try {
         res = await doFetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers,
           body: form.toString(),
           signal: AbortSignal.timeout(30_000),
         });

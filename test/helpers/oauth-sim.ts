@@ -24,7 +24,7 @@ export interface OAuthSim {
   check(req: RecordedRequest): SimResponse | null;
 }
 
-export function createOAuthSim(o: { clientId?: string; clientSecret?: string; refreshToken?: string; ttlMs?: number; rotate?: boolean; extra?: Record<string, unknown>; sendExpiresIn?: boolean } = {}): OAuthSim {
+export function createOAuthSim(o: { clientId?: string; clientSecret?: string; refreshToken?: string; ttlMs?: number; rotate?: boolean; extra?: Record<string, unknown>; sendExpiresIn?: boolean; basicAuth?: boolean } = {}): OAuthSim {
   let n = 0;
   const sim: OAuthSim = {
     clientId: o.clientId ?? 'client-id',
@@ -46,7 +46,10 @@ export function createOAuthSim(o: { clientId?: string; clientSecret?: string; re
       sim.tokenRequests++;
       const form = new URLSearchParams(req.body);
       if (!String(req.headers['content-type']).includes('application/x-www-form-urlencoded')) return { status: 400, json: { error: 'invalid_request', error_description: 'form body expected' } };
-      if (form.get('client_id') !== sim.clientId || form.get('client_secret') !== sim.clientSecret) return { status: 401, json: { error: 'invalid_client', error_description: 'bad client credentials' } };
+      const basic = String(req.headers.authorization ?? '').startsWith('Basic ') ? Buffer.from(String(req.headers.authorization).slice(6), 'base64').toString().split(':') : null;
+      if (o.basicAuth && !basic) return { status: 401, json: { error: 'invalid_client', error_description: 'HTTP Basic client authentication expected' } };
+      const [id, secret] = basic ?? [form.get('client_id'), form.get('client_secret')];
+      if (id !== sim.clientId || secret !== sim.clientSecret) return { status: 401, json: { error: 'invalid_client', error_description: 'bad client credentials' } };
       if (form.get('grant_type') !== 'refresh_token') return { status: 400, json: { error: 'unsupported_grant_type' } };
       const rt = form.get('refresh_token') ?? '';
       if (!sim.refreshTokens.has(rt)) return { status: 400, json: { error: 'invalid_grant', error_description: 'refresh token revoked or expired' } };

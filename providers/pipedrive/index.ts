@@ -1,0 +1,146 @@
+/**
+ * Built-in Pipedrive provider (API v1). List endpoints page with `start`/`limit`
+ * (`additional_data.pagination.more_items_in_collection` / `next_start`). Incremental
+ * reads sort by `update_time DESC` and stop at the first record older than the cursor
+ * (newer changes made during the read move records forward, which only repeats a
+ * record, never skips one). Deletions show up as active_flag=false / status=deleted
+ * where Pipedrive returns them; otherwise a full refresh soft-deletes what is gone.
+ * Auth: OAuth bearer (refresh via HTTP Basic client auth, api_domain kept) or an API
+ * token (`api_token` query parameter).
+ */
+import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
+import { date } from '../common-model/helpers';
+import { pipedriveAccount, pipedriveContact, pipedriveLead, pipedriveOpportunity, pipedriveUser } from '../common-model/pipedrive';
+import { ProviderError } from '../errors';
+import { providerAuth, type ProviderAuth } from '../oauth';
+import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+
+export const PIPEDRIVE_API_URL = 'https://api.pipedrive.com/v1';
+export const PIPEDRIVE_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
+const PAGE_SIZE = 100;
+
+const COMMON_TO_OBJECT: Record<CommonObject, string> = { contact: 'persons', account: 'organizations', opportunity: 'deals', lead: 'leads', user: 'users' };
+const MAPPERS: Record<CommonObject, (r: Record<string, any>) => object> = {
+  contact: pipedriveContact,
+  account: pipedriveAccount,
+  opportunity: pipedriveOpportunity,
+  lead: pipedriveLead,
+  user: pipedriveUser,
+};
+export const PIPEDRIVE_STANDARD_OBJECTS = ['persons', 'organizations', 'deals', 'leads', 'users', 'activities', 'products', 'notes'] as const;
+/** Objects whose fields Pipedrive describes at /{singular}Fields. */
+const FIELDS_ENDPOINT: Record<string, string> = { persons: 'personFields', organizations: 'organizationFields', deals: 'dealFields', activities: 'activityFields', products: 'productFields', notes: 'noteFields' };
+/** Objects without paging or an update_time sort. */
+const UNPAGED = new Set(['users']);
+
+interface PdState {
+  start: number;
+}
+
+function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> {
+  if (t === 'int' || t === 'double' || t === 'monetary') return { type: 'number' };
+  if (t === 'date') return { type: 'string', format: 'date' };
+  if (t === 'org' || t === 'people' || t === 'user') return { type: 'object' };
+  return { type: 'string' };
+}
+
+const modifiedOf = (r: Record<string, unknown>) => date(r.update_time ?? r.modified);
+
+export function createPipedriveConnection(ctx: ConnectionContext, runtime: HttpRuntime = getDefaultHttpRuntime()): ProviderConnection {
+  return new PipedriveConnection(ctx, runtime);
+}
+
+class PipedriveConnection implements ProviderConnection {
+  private readonly auth: ProviderAuth;
+
+  constructor(
+    private readonly ctx: ConnectionContext,
+    runtime: HttpRuntime,
+  ) {
+    this.auth = providerAuth(ctx, runtime, {
+      providerLabel: 'Pipedrive',
+      tokenUrl: PIPEDRIVE_TOKEN_URL,
+      clientAuth: 'basic',
+      keepFromResponse: ['api_domain'],
+      limits: { requestsPerSecond: 8, burst: 8, concurrency: 4 },
+      apiKeyHeaders: () => ({}),
+    });
+  }
+
+  private get base(): string {
+    const c = this.auth.session.credentials;
+    const domain = c.instance_url || c.api_domain;
+    return typeof domain === 'string' && domain !== '' ? `${domain.replace(/\/+$/, '')}/api/v1` : PIPEDRIVE_API_URL;
+  }
+
+  private async get(path: string, query: Record<string, string | undefined>, req?: ReadPageRequest): Promise<any> {
+    const headers = await this.auth.headers();
+    const url = new URL(`${this.base}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    if (!this.auth.usesOAuth && typeof this.ctx.params.api_key === 'string') url.searchParams.set('api_token', this.ctx.params.api_key);
+    const res = await this.auth.client.request({ url, headers, signal: req?.signal, onWait: req?.onWait });
+    let body: any;
+    try {
+      body = res.body ? JSON.parse(res.body) : {};
+    } catch {
+      throw new ProviderError('unknown', `Pipedrive GET ${path} returned a body that is not JSON`);
+    }
+    if (body?.success === false) throw new ProviderError('unknown', `Pipedrive GET ${path} failed: ${this.auth.client.redact(String(body.error ?? 'unknown error'))}`);
+    return body;
+  }
+
+  async listObjects(): Promise<ObjectDescriptor[]> {
+    const out: ObjectDescriptor[] = (Object.keys(COMMON_TO_OBJECT) as CommonObject[]).map((c) => ({
+      name: c,
+      objectType: 'common',
+      label: COMMON_LABELS[c],
+      supportsIncremental: !UNPAGED.has(COMMON_TO_OBJECT[c]),
+      fields: COMMON_OBJECT_FIELDS[c],
+    }));
+    for (const object of PIPEDRIVE_STANDARD_OBJECTS) {
+      let fields: ObjectField[] | undefined;
+      const endpoint = FIELDS_ENDPOINT[object];
+      if (endpoint) {
+        const body = await this.get(`/${endpoint}`, { start: '0', limit: '500' });
+        fields = (Array.isArray(body?.data) ? body.data : []).map((f: { key: string; field_type?: string }) => ({ name: f.key, nullable: true, ...fieldType(f.field_type) }));
+      }
+      // Leads and users have no field metadata endpoint: discovery samples them.
+      out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: !UNPAGED.has(object), ...(fields ? { fields } : {}) });
+    }
+    return out;
+  }
+
+  async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
+    const common = req.objectType === 'common' ? (req.object as CommonObject) : undefined;
+    if (common && !COMMON_TO_OBJECT[common]) throw new ProviderError('configuration', `Pipedrive has no common object "${req.object}"`);
+    const object = common ? COMMON_TO_OBJECT[common] : req.object;
+    if (!/^[a-zA-Z]+$/.test(object)) throw new ProviderError('configuration', `"${object}" is not a Pipedrive object`);
+    const state = (req.pageState as unknown as PdState | null) ?? { start: 0 };
+    const unpaged = UNPAGED.has(object);
+    const since = unpaged ? null : req.modifiedSince?.getTime() ?? null;
+
+    const body = await this.get(
+      `/${object}`,
+      unpaged ? {} : { start: String(state.start), limit: String(PAGE_SIZE), sort: since !== null ? 'update_time DESC' : object === 'leads' ? undefined : 'id ASC' },
+      req,
+    );
+    const items: Array<Record<string, any>> = Array.isArray(body?.data) ? body.data : [];
+    let records: SourceRecord[] = items.map((r) => ({
+      id: String(r.id),
+      lastModifiedAt: modifiedOf(r),
+      isDeleted: r.active_flag === false || r.status === 'deleted',
+      raw: r,
+      ...(common ? { unified: MAPPERS[common](r) as Record<string, unknown> } : {}),
+    }));
+    let reachedOlder = false;
+    if (since !== null) {
+      reachedOlder = records.some((r) => r.lastModifiedAt !== null && r.lastModifiedAt.getTime() < since);
+      records = records.filter((r) => r.lastModifiedAt === null || r.lastModifiedAt.getTime() >= since);
+    }
+    const pagination = body?.additional_data?.pagination;
+    const more = !unpaged && !reachedOlder && pagination?.more_items_in_collection === true;
+    const nextStart = Number(pagination?.next_start ?? state.start + items.length);
+    return { records, nextPageState: more ? ({ start: nextStart } as unknown as JsonValue) : null };
+  }
+}

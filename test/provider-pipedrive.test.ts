@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipedriveConnection } from '../providers/pipedrive';
+import { createHttpRuntime } from '../providers/runtime';
+import { configureCrm, tableRows } from './helpers/crm-scenario';
+import { pdTime, startPipedriveSim, type PipedriveSim } from './helpers/pipedrive-simulator';
+import { startScenario, waitForRuns } from './helpers/sync-scenario';
+
+let s: Awaited<ReturnType<typeof startScenario>>;
+let pd: PipedriveSim;
+const T = (m: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + m * 60_000).toISOString();
+
+beforeAll(async () => {
+  s = await startScenario();
+  pd = await startPipedriveSim();
+  process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE = `${pd.url}/oauth/token`;
+  pd.upsert('persons', {
+    id: 1,
+    name: 'Ada Lovelace',
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    email: [{ label: 'work', value: 'ada@example.com', primary: true }, { label: 'home', value: 'ada@home.example', primary: false }],
+    phone: [{ label: 'mobile', value: '+336', primary: false }, { label: 'work', value: '+331', primary: true }],
+    org_id: { value: 11, name: 'Acme' },
+    owner_id: { id: 21, name: 'Olive' },
+    add_time: pdTime(T(0)),
+    update_time: pdTime(T(1)),
+    last_activity_date: '2026-02-20',
+    active_flag: true,
+  });
+  for (let i = 2; i <= 150; i++) pd.upsert('persons', { id: i, name: `P ${i}`, first_name: 'P', last_name: String(i), email: [], phone: [], org_id: null, owner_id: 21, add_time: pdTime(T(0)), update_time: pdTime(T(i)), active_flag: true });
+  pd.upsert('organizations', { id: 11, name: 'Acme', owner_id: { id: 21 }, address_route: 'Rue de Rivoli', address_street_number: '1', address_locality: 'Paris', address_postal_code: '75001', address_country: 'France', add_time: pdTime(T(0)), update_time: pdTime(T(1)), active_flag: true });
+  pd.upsert('deals', { id: 31, title: 'Won deal', value: 1000, currency: 'EUR', status: 'won', stage_id: 4, pipeline_id: 1, org_id: { value: 11 }, user_id: { id: 21 }, close_time: pdTime(T(9)), add_time: pdTime(T(0)), update_time: pdTime(T(2)), active: true });
+  pd.upsert('deals', { id: 32, title: 'Open deal', value: 10, status: 'open', stage_id: 1, pipeline_id: 1, org_id: null, user_id: 21, add_time: pdTime(T(0)), update_time: pdTime(T(3)), active: true });
+  pd.upsert('leads', { id: 'adf21080-0e10-11eb-879b-05d71fb426ec', title: 'Lead one', owner_id: 21, source_name: 'API', is_archived: false, add_time: T(0), update_time: T(4) });
+  pd.users = [
+    { id: 21, name: 'Olive Owner', email: 'olive@example.com', active_flag: true, created: pdTime(T(0)), modified: pdTime(T(1)), update_time: pdTime(T(1)) },
+    { id: 22, name: 'Idle', email: 'idle@example.com', active_flag: false, created: pdTime(T(0)), modified: pdTime(T(2)), update_time: pdTime(T(2)) },
+  ];
+});
+afterAll(async () => {
+  delete process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE;
+  await pd?.close();
+  await s?.close();
+});
+
+describe('Pipedrive built-in provider end to end (API → worker → Pipedrive simulator → Postgres)', () => {
+  it('syncs with start/limit paging, a rotated refresh token persisted before use, a 429, then incrementally by update_time', async () => {
+    const { connect, customerId, trigger } = await configureCrm(s, {
+      providerName: 'pipedrive',
+      clientId: pd.oauth.clientId,
+      clientSecret: pd.oauth.clientSecret,
+      common: ['contact', 'account', 'opportunity', 'lead', 'user'],
+      standard: ['deals'],
+    });
+    const expired = pd.oauth.issue({ ttlMs: -1 });
+    pd.rateLimit.once((r) => r.path === '/api/v1/persons' && r.query.start === '100', '1');
+
+    await s.worker.run(async () => {
+      const conn = await connect({ access_token: expired, refresh_token: 'refresh-1', expires_at: new Date(Date.now() + 30_000).toISOString() });
+      const first = await waitForRuns(s.tenant, customerId, 6, 90_000);
+      expect(first.map((r) => [r.status, r.error_message])).toEqual(Array(6).fill(['SUCCESS', null]));
+      // expires_at within the refresh margin: refreshed once before any request, rotated token stored.
+      expect(pd.oauth.tokenRequests).toBe(1);
+      expect(pd.rateLimit.hits).toBe(1);
+      const row = await s.api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.id).executeTakeFirstOrThrow();
+      const creds = s.api.deps.secrets.decryptJson(row.credentials_encrypted!) as Record<string, string>;
+      expect(creds.refresh_token).not.toBe('refresh-1');
+      expect(pd.oauth.refreshTokens.has(creds.refresh_token!)).toBe(true);
+      expect(creds.api_domain).toBe(pd.url);
+      expect(pd.sim.requests.filter((r) => r.headers.authorization === `Bearer ${expired}`)).toEqual([]);
+
+      const contacts = await tableRows(s.destPool, 'crm_contacts');
+      expect(contacts).toHaveLength(150);
+      expect(contacts.find((r) => r.id === '1')!.unified).toEqual({
+        id: '1',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        addresses: [],
+        email_addresses: [
+          { email_address: 'ada@example.com', email_address_type: 'primary' },
+          { email_address: 'ada@home.example', email_address_type: 'other' },
+        ],
+        phone_numbers: [
+          { phone_number: '+336', phone_number_type: 'mobile' },
+          { phone_number: '+331', phone_number_type: 'primary' },
+        ],
+        lifecycle_stage: null,
+        owner_id: '21',
+        account_id: '11',
+        last_activity_at: '2026-02-20T00:00:00.000Z',
+        created_at: T(0),
+        updated_at: T(1),
+        is_deleted: false,
+        last_modified_at: T(1),
+      });
+      expect((await tableRows(s.destPool, 'crm_accounts'))[0]!.unified).toMatchObject({
+        id: '11',
+        name: 'Acme',
+        owner_id: '21',
+        addresses: [{ address_type: 'primary', street_1: '1 Rue de Rivoli', city: 'Paris', postal_code: '75001', country: 'France', state: null, street_2: null }],
+      });
+      expect((await tableRows(s.destPool, 'crm_opportunities')).map((r) => [r.id, r.unified!.status, r.unified!.amount, r.unified!.stage, r.unified!.pipeline, r.unified!.account_id, r.unified!.owner_id])).toEqual([
+        ['31', 'WON', 1000, '4', '1', '11', '21'],
+        ['32', 'OPEN', 10, '1', '1', null, '21'],
+      ]);
+      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({ id: 'adf21080-0e10-11eb-879b-05d71fb426ec', title: 'Lead one', lead_source: 'API', owner_id: '21', updated_at: T(4) });
+      expect((await tableRows(s.destPool, 'crm_users')).map((r) => [r.id, r.unified!.name, r.unified!.is_active])).toEqual([['21', 'Olive Owner', true], ['22', 'Idle', false]]);
+      expect((await tableRows(s.destPool, 'pipedrive_deals')).map((r) => [r.id, r.raw.title])).toEqual([['31', 'Won deal'], ['32', 'Open deal']]);
+
+      // Incremental: newest first, stopping at the first record older than the cursor.
+      pd.upsert('persons', { ...pd.data.persons!.get('5')!, name: 'Changed 5', update_time: pdTime(T(500)) });
+      pd.upsert('persons', { ...pd.data.persons!.get('120')!, name: 'Changed 120', update_time: pdTime(T(501)) });
+      pd.upsert('persons', { id: 151, name: 'New', email: [], phone: [], add_time: pdTime(T(502)), update_time: pdTime(T(502)), active_flag: true });
+      const before = pd.requests('/api/v1/persons').length;
+      await trigger('common', 'contact');
+      const [second] = await waitForRuns(s.tenant, customerId, 7);
+      expect(second).toMatchObject({ status: 'SUCCESS', num_records_synced: 3 });
+      const incremental = pd.requests('/api/v1/persons').slice(before);
+      expect(incremental.map((r) => [r.query.sort, r.query.start])).toEqual([['update_time DESC', '0']]);
+      const after = await tableRows(s.destPool, 'crm_contacts');
+      expect(after).toHaveLength(151);
+      expect(after.find((r) => r.id === '120')!.raw.name).toBe('Changed 120');
+
+      // Pipedrive drops deleted persons from its lists: a full refresh soft-deletes them.
+      pd.remove('persons', 7);
+      await trigger('common', 'contact', true);
+      const [third] = await waitForRuns(s.tenant, customerId, 8);
+      expect(third).toMatchObject({ status: 'SUCCESS', num_records_synced: 150 });
+      expect((await tableRows(s.destPool, 'crm_contacts')).filter((r) => r.deleted).map((r) => r.id)).toEqual(['7']);
+    });
+  });
+
+  it('authenticates with an API token (api_token query parameter) and keeps it out of page state and errors', async () => {
+    const runtime = createHttpRuntime({ sleep: async () => {} });
+    const ctx = { applicationId: 'a', customerId: 'c', connectionId: 'pd-token-conn', providerName: 'pipedrive', params: { api_key: pd.apiToken, instance_url: pd.url } };
+    const conn = createPipedriveConnection(ctx, runtime);
+    const page = await conn.readPage({ object: 'organizations', objectType: 'standard', modifiedSince: null, pageState: null });
+    expect(page.records.map((r) => r.id)).toEqual(['11']);
+    expect(page.nextPageState).toBeNull();
+    expect(pd.sim.requests.at(-1)!.query.api_token).toBe(pd.apiToken);
+    const bad = createPipedriveConnection({ ...ctx, connectionId: 'pd-bad', params: { api_key: 'wrong-token', instance_url: pd.url } }, runtime);
+    const err = await bad.readPage({ object: 'persons', objectType: 'standard', modifiedSince: null, pageState: null }).catch((e) => e);
+    expect(err).toMatchObject({ name: 'ProviderError', kind: 'authentication', status: 401 });
+    expect(err.message).not.toContain('wrong-token');
+  });
+});
