@@ -52,14 +52,26 @@ export async function ok<T = any>(p: Promise<{ status: number; body: T }>, statu
 /** Everything up to (not including) the connection, which starts the syncs. */
 export async function configure(
   s: Omit<Scenario, 'customerId' | 'providerName'>,
-  source: SourceApi,
-  opts: { customerId?: string; providerName?: string; periodMs?: number; strategy?: 'full then incremental' | 'full only'; pageSize?: number; autoStart?: boolean } = {},
+  source: Pick<SourceApi, 'url' | 'apiKey'>,
+  opts: {
+    customerId?: string;
+    providerName?: string;
+    periodMs?: number;
+    strategy?: 'full then incremental' | 'full only';
+    pageSize?: number;
+    autoStart?: boolean;
+    /** Publish this definition through PUT /connectors/{providerName} instead of the built-in source connector. */
+    connector?: Record<string, unknown>;
+    /** Standard objects of the sync config (default: contacts). */
+    standardObjects?: string[];
+  } = {},
 ) {
   const customerId = opts.customerId ?? 'customer-1';
   const providerName = opts.providerName ?? 'acme-crm';
   const destUrl = new URL(s.dest.url);
   await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Cust', email: 'c@example.com' } }));
-  await upsertConnector(s.api.tdb.db, s.tenant.applicationId, providerName, sourceConnector(providerName, opts.pageSize));
+  if (opts.connector) await ok(s.tenant.request('PUT', `/connectors/${providerName}`, { body: opts.connector }), 201);
+  else await upsertConnector(s.api.tdb.db, s.tenant.applicationId, providerName, sourceConnector(providerName, opts.pageSize));
   await ok(s.tenant.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: providerName } }), 201);
   await ok(
     s.tenant.request('POST', '/destinations', {
@@ -78,7 +90,7 @@ export async function configure(
         provider_name: providerName,
         config: {
           default_config: { period_ms: opts.periodMs ?? 3_600_000, strategy: opts.strategy ?? 'full then incremental', auto_start_on_connection: opts.autoStart ?? true },
-          standard_objects: [{ object: 'contacts' }],
+          standard_objects: (opts.standardObjects ?? ['contacts']).map((object) => ({ object })),
         },
       },
     }),
