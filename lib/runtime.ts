@@ -11,7 +11,7 @@ import { createWriterCache } from '../destinations/registry';
 import { ensureDefaultApplication } from '../services/applications';
 import { startReconciler } from '../services/reconciler';
 import { startWebhookDispatcher } from '../services/webhooks-dispatcher';
-import { createWorker } from '../worker';
+import { createWorker } from './temporal-worker';
 import { ConfigError, getConfig, type Config } from './config';
 import { loadSecretBox } from './crypto';
 import { startInfrastructure } from './infrastructure';

@@ -8,7 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWriterCache } from '../destinations/registry';
 import { createHttpRuntime } from '../providers/runtime';
-import { createWorker } from '../worker';
+import { createWorker } from '../lib/temporal-worker';
 import { testLogger, testSecrets } from './helpers/logger';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, destinationRows, startScenario } from './helpers/sync-scenario';

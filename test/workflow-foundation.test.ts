@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertApplication } from '../db/repositories/applications';
 import { createWriterCache } from '../destinations/registry';
-import { createWorker } from '../worker';
+import { createWorker } from '../lib/temporal-worker';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { testLogger, testSecrets } from './helpers/logger';
 import { startDevServerWorker, uniqueTaskQueue, workflowBundle } from './helpers/temporal';

@@ -12,6 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { SyncActivities } from '../activities/sync';
 import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from './sync-failures';
 
@@ -20,24 +21,27 @@ const lifecycle = proxyActivities<SyncActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
-const chunks = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '15 minutes',
-  // A provider that stops answering stops the heartbeats: the attempt is failed and retried.
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [PAUSING_FAILURE, SYNC_DELETED_FAILURE],
-  },
-});
+const chunkActivities = (heartbeatTimeout: Duration) =>
+  proxyActivities<SyncActivities>({
+    startToCloseTimeout: '15 minutes',
+    // A stuck provider or a dead worker stops the heartbeats: the attempt fails and is retried.
+    heartbeatTimeout,
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '5 minutes',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes: [PAUSING_FAILURE, SYNC_DELETED_FAILURE],
+    },
+  });
 
 export interface SyncRunInput {
   syncId: string;
   /** Set when continuing a run as new. */
   runId?: string;
   strategy?: 'full' | 'incremental';
+  /** How long a chunk may go without a heartbeat (default 2 minutes). */
+  heartbeatTimeout?: Duration;
 }
 
 export type SyncRunResult =
@@ -70,6 +74,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   const progress: SyncProgress = { phase: 'starting', runId: input.runId, strategy: input.strategy, records: 0, batches: 0, cursor: null };
   setHandler(syncProgressQuery, () => progress);
 
+  const chunks = chunkActivities(input.heartbeatTimeout ?? '2 minutes');
   let runId = input.runId;
   let strategy = input.strategy;
   if (!runId) {
@@ -91,7 +96,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       progress.batches = chunk.seq;
       if (chunk.done) break;
       if (i + 1 >= CHUNKS_PER_EXECUTION || workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof syncRunWorkflow>({ syncId: input.syncId, runId, strategy });
+        await continueAsNew<typeof syncRunWorkflow>({ ...input, runId, strategy });
       }
     }
   } catch (err) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createWorker, WORKFLOWS_PATH } from '../../worker';
+import { createWorker, WORKFLOWS_PATH } from '../../lib/temporal-worker';
 import type { ActivityDeps } from '../../activities';
 import type { Db } from '../../db/connection';
 import { createWriterCache } from '../../destinations/registry';
