@@ -121,7 +121,7 @@ describe('a connector published through the API, end to end', () => {
       expect(contactsAfter).toHaveLength(16);
       expect(contactsAfter.find((r) => r.id === 'ct-1-1')!.raw).toEqual({ id: 'ct-1-1', name: 'Changed', updated_at: T(101), company_id: 'co-1' });
       expect(contactsAfter.find((r) => r.id === 'ct-4-9')!.raw).toEqual({ id: 'ct-4-9', name: 'New', updated_at: T(102), company_id: 'co-4' });
-      expect(contactsAfter.filter((r) => r.raw.name !== 'Changed' && r.id !== 'ct-4-9').every((r) => r.raw.name.startsWith('Contact '))).toBe(true);
+      expect(contactsAfter.filter((r) => r.raw.name !== 'Changed' && r.id !== 'ct-4-9').every((r) => String(r.raw.name).startsWith('Contact '))).toBe(true);
     });
 
     // The API key (a secret parameter) is encrypted at rest.

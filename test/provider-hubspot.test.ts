@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureCrm, syncStates, tableRows } from './helpers/crm-scenario';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
-import { startScenario, waitForRuns } from './helpers/sync-scenario';
+import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
 let s: Awaited<ReturnType<typeof startScenario>>;
 let hs: HubspotSim;
@@ -119,12 +119,31 @@ describe('HubSpot built-in provider end to end (API → worker → HubSpot simul
       expect(after.map((r) => [r.id, r.deleted])).toEqual([['1', false], ['2', false], ['3', true], ['4', false], ['5', false], ['6', false], ['9', true]]);
       expect(after.find((r) => r.id === '2')!.unified!.first_name).toBe('Changed');
 
+      // Search results carry no associations: they are read in a batch, so account_id survives.
+      hs.upsert('deals', { id: '501', updatedAt: T(150), companyId: '102', properties: { dealname: 'Big deal v2', amount: '1500.5', dealstage: 'closedwon', pipeline: 'default', hs_is_closed: 'true', hs_is_closed_won: 'true' } });
+      await trigger('common', 'opportunity');
+      const [dealRun] = await waitForRuns(s.tenant, customerId, 7);
+      expect(dealRun).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
+      expect(hs.requests('/crm/v3/associations/deals/companies/batch/read').at(-1)!.json).toEqual({ inputs: [{ id: '502' }, { id: '501' }] }); // 502 is at the (inclusive) cursor
+      expect((await tableRows(s.destPool, 'crm_opportunities')).find((r) => r.id === '501')!.unified).toMatchObject({ name: 'Big deal v2', account_id: '102' });
+
+      // Discovery: common objects with unified fields, standard objects with HubSpot's properties.
+      const discovered = await ok(s.tenant.request('GET', `/customers/${customerId}/connections/hubspot/_discover`));
+      expect(discovered.objects.map((o: { object_type: string; name: string }) => `${o.object_type}:${o.name}`)).toEqual([
+        'common:contact', 'common:account', 'common:opportunity', 'common:user',
+        'standard:contacts', 'standard:companies', 'standard:deals', 'standard:tickets', 'standard:products', 'standard:line_items',
+      ]);
+      const dealObject = discovered.objects.find((o: { name: string }) => o.name === 'deals');
+      expect(dealObject.fields).toContainEqual({ name: 'amount', type: 'number', nullable: true });
+      expect(dealObject.fields).toContainEqual({ name: 'closedate', type: 'string', nullable: true, format: 'date-time' });
+      expect(dealObject.supports_incremental).toBe(true);
+
       // More changes than search can page through: the full list, filtered by updatedAt.
       hs.upsert('companies', { id: '103', updatedAt: T(200), properties: { name: 'Company 3 renamed' } });
       hs.searchTotalOverride = 20_000;
       const listsBefore = hs.requests('/crm/v3/objects/companies').length;
       await trigger('common', 'account');
-      const [third] = await waitForRuns(s.tenant, customerId, 7);
+      const [third] = await waitForRuns(s.tenant, customerId, 8);
       expect(third).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
       expect(hs.requests('/crm/v3/objects/companies').length - listsBefore).toBe(2); // active + archived
       expect((await tableRows(s.destPool, 'crm_accounts')).find((r) => r.id === '103')!.unified!.name).toBe('Company 3 renamed');
@@ -134,7 +153,7 @@ describe('HubSpot built-in provider end to end (API → worker → HubSpot simul
       for (const token of hs.oauth.tokens.keys()) hs.oauth.expire(token);
       hs.oauth.refreshTokens.clear();
       await trigger('common', 'contact');
-      const [fourth] = await waitForRuns(s.tenant, customerId, 8);
+      const [fourth] = await waitForRuns(s.tenant, customerId, 9);
       expect(fourth!.status).toBe('FAILURE');
       expect(fourth!.error_message).toMatch(/HubSpot connection needs re-authorization.*invalid_grant/);
       const contactSync = (await syncStates(s.tenant, customerId)).find((x) => x.object === 'contact')!;

@@ -3,7 +3,7 @@ import { createPipedriveConnection } from '../providers/pipedrive';
 import { createHttpRuntime } from '../providers/runtime';
 import { configureCrm, tableRows } from './helpers/crm-scenario';
 import { pdTime, startPipedriveSim, type PipedriveSim } from './helpers/pipedrive-simulator';
-import { startScenario, waitForRuns } from './helpers/sync-scenario';
+import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
 let s: Awaited<ReturnType<typeof startScenario>>;
 let pd: PipedriveSim;
@@ -120,6 +120,15 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
       const after = await tableRows(s.destPool, 'crm_contacts');
       expect(after).toHaveLength(151);
       expect(after.find((r) => r.id === '120')!.raw.name).toBe('Changed 120');
+
+      // Discovery: *Fields metadata where Pipedrive has it, one sampled page for leads and users.
+      const discovered = await ok(s.tenant.request('GET', `/customers/${customerId}/connections/pipedrive/_discover`));
+      const byName = Object.fromEntries(discovered.objects.filter((o: { object_type: string }) => o.object_type === 'standard').map((o: { name: string; fields: unknown[] }) => [o.name, o]));
+      expect(Object.keys(byName)).toEqual(['persons', 'organizations', 'deals', 'leads', 'users', 'activities', 'products', 'notes']);
+      expect(byName.persons.fields).toContainEqual({ name: 'org_id', type: 'object', nullable: true });
+      expect(byName.leads.fields).toContainEqual({ name: 'title', type: 'string', nullable: false });
+      expect(byName.users.fields).toContainEqual({ name: 'active_flag', type: 'boolean', nullable: false });
+      expect(byName.users.supports_incremental).toBe(false);
 
       // Pipedrive drops deleted persons from its lists: a full refresh soft-deletes them.
       pd.remove('persons', 7);

@@ -139,6 +139,9 @@ class HubspotConnection implements ProviderConnection {
         // Too many changes for search paging: read everything, keeping what changed.
         return { records: [], nextPageState: toJson({ mode: 'list', phase: 'active', after: null, since: state.since }) };
       }
+      // Search returns no associations: read them in one batch call for this page.
+      const to = ASSOCIATIONS[object];
+      if (to && results.length > 0) await this.attachAssociations(object, to, results, req);
       const after = body?.paging?.next?.after ?? null;
       const next: HsState = after ? { ...state, after: String(after) } : { mode: 'list', phase: 'archived', after: null, since: state.since };
       return { records: results.map(toRecord), nextPageState: toJson(next) };
@@ -162,6 +165,16 @@ class HubspotConnection implements ProviderConnection {
     let next: HsState | null = after ? { ...state, after: String(after) } : null;
     if (!next && state.phase === 'active') next = { ...state, phase: 'archived', after: null };
     return { records, nextPageState: next ? toJson(next) : null };
+  }
+
+  private async attachAssociations(object: string, to: string, results: HsObject[], req: ReadPageRequest): Promise<void> {
+    const body = await this.post(`/crm/v3/associations/${object}/${to}/batch/read`, { inputs: results.map((r) => ({ id: String(r.id) })) }, req);
+    const byId = new Map<string, Array<{ id: string; type?: string }>>();
+    for (const r of Array.isArray(body?.results) ? body.results : []) byId.set(String(r?.from?.id), Array.isArray(r?.to) ? r.to.map((t: { id: unknown; type?: string }) => ({ id: String(t.id), ...(t.type ? { type: t.type } : {}) })) : []);
+    for (const r of results) {
+      const found = byId.get(String(r.id));
+      if (found && found.length > 0) r.associations = { ...r.associations, [to]: { results: found } };
+    }
   }
 
   private async readOwners(req: ReadPageRequest): Promise<ReadPageResult> {

@@ -115,6 +115,16 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       return { json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
     }
 
+    m = /^\/crm\/v3\/associations\/(contacts|deals)\/companies\/batch\/read$/.exec(req.path);
+    if (m && req.method === 'POST') {
+      const inputs = (req.json as { inputs: Array<{ id: string }> }).inputs;
+      const results = inputs.flatMap(({ id }) => {
+        const r = hs.objects[m![1]!]!.get(id);
+        return r?.companyId ? [{ from: { id }, to: [{ id: r.companyId, type: `${m![1]!.slice(0, -1)}_to_company` }] }] : [];
+      });
+      return { json: { status: 'COMPLETE', results } };
+    }
+
     m = /^\/crm\/v3\/objects\/([\w-]+)(\/search)?$/.exec(req.path);
     if (m && hs.objects[m[1]!]) {
       const object = m[1]!;
