@@ -1,6 +1,7 @@
 import type { WriterCache } from '../destinations/registry';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
+import { createDestinationTestActivities } from './destination-test';
 import { createReconcileActivities } from './reconcile';
 import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
@@ -22,5 +23,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createSyncActivities(deps),
     ...createReconcileActivities(deps),
     ...createWebhookActivities(deps),
+    ...createDestinationTestActivities(deps),
   };
 }

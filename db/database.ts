@@ -176,6 +176,24 @@ export interface ConnectorsTable {
   updated_at: Timestamp;
 }
 
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Async jobs (extension): e.g. a destination connection test run in Temporal. */
+export interface JobsTable {
+  id: Generated<string>;
+  application_id: string;
+  type: 'destination_test';
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  destination_id: string | null;
+  destination_version: number | null;
+  tested_version: number | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -192,4 +210,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   connectors: ConnectorsTable;
+  jobs: JobsTable;
 }

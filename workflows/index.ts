@@ -3,3 +3,4 @@ export { systemCheckWorkflow } from './system-check';
 export { syncRunWorkflow } from './sync-run';
 export { reconcileSchedulesWorkflow } from './reconcile';
 export { webhookDeliveryWorkflow, webhookDispatchWorkflow } from './webhook-delivery';
+export { destinationTestWorkflow } from './destination-test';

@@ -16,6 +16,7 @@ import { webhookEndpointRoutes } from './webhook-endpoints';
 import { webhookEventRoutes } from './webhook-events';
 import { connectorRoutes } from './connectors';
 import { discoverRoutes } from './discover';
+import { jobRoutes } from './jobs';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
@@ -35,4 +36,5 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', webhookEventRoutes(deps));
   mgmt.route('/', connectorRoutes(deps));
   mgmt.route('/', discoverRoutes(deps));
+  mgmt.route('/', jobRoutes(deps));
 }
