@@ -163,3 +163,20 @@ describe('HubSpot built-in provider end to end (API → worker → HubSpot simul
     });
   });
 });
+
+describe('HubSpot provider, directly', () => {
+  it('reads objects with hundreds of properties through a batch read instead of an over-long URL', async () => {
+    hs.extraProperties.tickets = Array.from({ length: 300 }, (_, i) => ({ name: `custom_property_number_${i}`, type: 'string' }));
+    hs.upsert('tickets', { id: '71', updatedAt: T(1), properties: { subject: 'Help', custom_property_number_299: 'deep' } });
+    const { createHubspotConnection, MAX_PROPERTIES_QUERY } = await import('../providers/hubspot');
+    const { createHttpRuntime } = await import('../providers/runtime');
+    const conn = createHubspotConnection({ applicationId: 'a', customerId: 'c', connectionId: 'hs-direct', providerName: 'hubspot', params: { access_token: hs.oauth.issue(), instance_url: hs.url } }, createHttpRuntime({ sleep: async () => {} }));
+    const page = await conn.readPage({ object: 'tickets', objectType: 'standard', modifiedSince: null, pageState: null });
+    expect(page.records.map((r) => [r.id, r.raw.subject, r.raw.custom_property_number_299])).toEqual([['71', 'Help', 'deep']]);
+    const list = hs.requests('/crm/v3/objects/tickets').at(-1)!;
+    expect(list.query.properties).toBeUndefined();
+    const batch = hs.requests('/crm/v3/objects/tickets/batch/read').at(-1)!;
+    expect((batch.json as { properties: string[] }).properties.join(',').length).toBeGreaterThan(MAX_PROPERTIES_QUERY);
+    expect((batch.json as { inputs: unknown[] }).inputs).toEqual([{ id: '71' }]);
+  });
+});

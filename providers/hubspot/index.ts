@@ -19,6 +19,8 @@ export const HUBSPOT_API_URL = 'https://api.hubapi.com';
 /** HubSpot's search endpoint refuses paging past this many results. */
 export const SEARCH_LIMIT = 10_000;
 const PAGE_SIZE = 100;
+/** Beyond this, the property list would make the list URL too long: properties come from a batch read instead. */
+export const MAX_PROPERTIES_QUERY = 3_000;
 
 export const HUBSPOT_STANDARD_OBJECTS = ['contacts', 'companies', 'deals', 'tickets', 'products', 'line_items'] as const;
 const COMMON_TO_OBJECT: Partial<Record<CommonObject, string>> = { contact: 'contacts', account: 'companies', opportunity: 'deals', user: 'owners' };
@@ -147,18 +149,21 @@ class HubspotConnection implements ProviderConnection {
       return { records: results.map(toRecord), nextPageState: toJson(next) };
     }
 
+    const joined = propertyNames.join(',');
+    const viaBatch = joined.length > MAX_PROPERTIES_QUERY;
+    const archived = state.phase === 'archived' ? 'true' : 'false';
     const body = await this.get(
       `/crm/v3/objects/${object}`,
-      {
-        limit: String(PAGE_SIZE),
-        after: state.after ?? undefined,
-        properties: propertyNames.join(',') || undefined,
-        associations: ASSOCIATIONS[object],
-        archived: state.phase === 'archived' ? 'true' : 'false',
-      },
+      { limit: String(PAGE_SIZE), after: state.after ?? undefined, properties: viaBatch ? undefined : joined || undefined, associations: ASSOCIATIONS[object], archived },
       req,
     );
     const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
+    if (viaBatch && results.length > 0) {
+      // Hundreds of properties: the page's records again, by id, with every property in a POST body.
+      const batch = await this.post(`/crm/v3/objects/${object}/batch/read?archived=${archived}`, { properties: propertyNames, inputs: results.map((r) => ({ id: String(r.id) })) }, req);
+      const full = new Map<string, HsObject>((Array.isArray(batch?.results) ? batch.results : []).map((r: HsObject) => [String(r.id), r]));
+      for (const r of results) r.properties = { ...r.properties, ...full.get(String(r.id))?.properties };
+    }
     let records = results.map(toRecord);
     if (state.since !== null) records = records.filter((r) => r.lastModifiedAt === null || r.lastModifiedAt.getTime() >= state.since!);
     const after = body?.paging?.next?.after ?? null;

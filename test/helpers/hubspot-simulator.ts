@@ -37,6 +37,8 @@ export interface HubspotSim {
   owners: Map<string, HsOwner>;
   /** Pretend search has this many results (to exercise the 10,000 cap). */
   searchTotalOverride: number | null;
+  /** Custom properties per object, beyond the standard ones. */
+  extraProperties: Record<string, Array<{ name: string; type: string }>>;
   upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
   archive(object: string, id: string, at: string): void;
   requests(path: string, method?: string): RecordedRequest[];
@@ -69,6 +71,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     objects: Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, new Map<string, HsRecord>()])),
     owners: new Map(),
     searchTotalOverride: null,
+    extraProperties: {},
     upsert(object, r) {
       const prev = hs.objects[object]!.get(r.id);
       const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, createdate: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
@@ -104,7 +107,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     if (limited) return limited;
 
     let m = /^\/crm\/v3\/properties\/([\w-]+)$/.exec(req.path);
-    if (m) return PROPERTIES[m[1]!] ? { json: { results: PROPERTIES[m[1]!] } } : { status: 404, json: { status: 'error', message: 'Unable to infer object type' } };
+    if (m) return PROPERTIES[m[1]!] ? { json: { results: [...PROPERTIES[m[1]!]!, ...(hs.extraProperties[m[1]!] ?? [])] } } : { status: 404, json: { status: 'error', message: 'Unable to infer object type' } };
 
     if (req.path === '/crm/v3/owners') {
       const archived = req.query.archived === 'true';
@@ -121,6 +124,17 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       const results = inputs.flatMap(({ id }) => {
         const r = hs.objects[m![1]!]!.get(id);
         return r?.companyId ? [{ from: { id }, to: [{ id: r.companyId, type: `${m![1]!.slice(0, -1)}_to_company` }] }] : [];
+      });
+      return { json: { status: 'COMPLETE', results } };
+    }
+
+    m = /^\/crm\/v3\/objects\/([\w-]+)\/batch\/read$/.exec(req.path);
+    if (m && req.method === 'POST' && hs.objects[m[1]!]) {
+      const body = req.json as { properties: string[]; inputs: Array<{ id: string }> };
+      const archived = req.query.archived === 'true';
+      const results = body.inputs.flatMap(({ id }) => {
+        const r = hs.objects[m![1]!]!.get(id);
+        return r && r.archived === archived ? [shape(m![1]!, r, body.properties, false)] : [];
       });
       return { json: { status: 'COMPLETE', results } };
     }
