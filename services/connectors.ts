@@ -4,7 +4,7 @@
  * connections; definitions are validated with the Connector Builder schema and
  * every problem is reported per field.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { ApiError, conflict, notFound } from '../api/errors';
 import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from '../api/schemas/providers';
 import type { ConnectorsTable } from '../db/database';
@@ -72,7 +72,39 @@ export async function putConnector(deps: ServiceDeps, applicationId: string, id:
   const def = validateDefinition(id, body);
   const existed = await repo.findConnector(deps.db, applicationId, id);
   const row = await repo.upsertConnector(deps.db, applicationId, id, def as unknown as Record<string, unknown>);
+  const secret = def.parameters.filter((p) => p.secret).map((p) => p.name);
+  if (existed && secret.length > 0) await encryptNewlySecretParams(deps, applicationId, id, secret);
   return { created: !existed, connector: toConnectorResponse(row) };
+}
+
+/** A replaced definition may mark parameters secret that existing connections store in the clear: move them into the encrypted credentials. */
+async function encryptNewlySecretParams(deps: ServiceDeps, applicationId: string, providerName: string, secret: string[]): Promise<void> {
+  const affected = await deps.db
+    .selectFrom('connections')
+    .select('id')
+    .where('application_id', '=', applicationId)
+    .where('provider_name', '=', providerName)
+    .where(sql<boolean>`params ?| ${sql.val(secret)}::text[]`)
+    .execute();
+  for (const { id } of affected) {
+    await deps.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('connections').select(['params', 'credentials_encrypted']).where('application_id', '=', applicationId).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!row) return;
+      const params = { ...(row.params as Record<string, unknown>) };
+      const credentials: Record<string, unknown> = row.credentials_encrypted ? deps.secrets.decryptJson(row.credentials_encrypted) : {};
+      for (const key of secret) {
+        if (!(key in params)) continue;
+        credentials[key] ??= params[key];
+        delete params[key];
+      }
+      await trx
+        .updateTable('connections')
+        .set({ params: JSON.stringify(params), credentials_encrypted: deps.secrets.encryptJson(credentials), updated_at: new Date() })
+        .where('application_id', '=', applicationId)
+        .where('id', '=', id)
+        .execute();
+    });
+  }
 }
 
 /** 409 while a connection uses the connector (connections.provider_name = id). */

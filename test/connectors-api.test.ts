@@ -129,6 +129,12 @@ describe('connectors API (extension)', () => {
     expect(api.deps.secrets.decryptJson(row.credentials_encrypted!)).toEqual({ api_key: 'k-123', workspace_pin: '9876' });
     expect(JSON.stringify(row)).not.toContain('9876');
 
+    // A replaced definition that makes region secret moves it into the encrypted credentials.
+    expect((await a.request('PUT', '/connectors/used-one', { body: definition({ parameters: [{ name: 'api_key', secret: true }, { name: 'workspace_pin', secret: true }, { name: 'region', secret: true }] }) })).status).toBe(200);
+    const moved = await api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.body.id).executeTakeFirstOrThrow();
+    expect(moved.params).toEqual({});
+    expect(api.deps.secrets.decryptJson(moved.credentials_encrypted!)).toEqual({ api_key: 'k-123', workspace_pin: '9876', region: 'eu' });
+
     const del = await a.request('DELETE', '/connectors/used-one');
     expect(del.status).toBe(409);
     expect(del.body.errors[0].detail).toMatch(/1 connection/);
