@@ -64,6 +64,8 @@ export async function configure(
     connector?: Record<string, unknown>;
     /** Standard objects of the sync config (default: contacts). */
     standardObjects?: string[];
+    /** The destination to create (default: the scenario's Postgres database, named `warehouse`). */
+    destination?: { type: string; config: Record<string, unknown>; name?: string };
   } = {},
 ) {
   const customerId = opts.customerId ?? 'customer-1';
@@ -73,20 +75,23 @@ export async function configure(
   if (opts.connector) await ok(s.tenant.request('PUT', `/connectors/${providerName}`, { body: opts.connector }), 201);
   else await upsertConnector(s.api.tdb.db, s.tenant.applicationId, providerName, sourceConnector(providerName, opts.pageSize));
   await ok(s.tenant.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: providerName } }), 201);
+  const destinationName = opts.destination?.name ?? 'warehouse';
   await ok(
     s.tenant.request('POST', '/destinations', {
-      body: {
-        name: 'warehouse',
-        type: 'postgres',
-        config: { host: destUrl.hostname, port: Number(destUrl.port), database: s.dest.name, schema: 'public', user: destUrl.username, password: decodeURIComponent(destUrl.password), ssl_mode: 'disable' },
-      },
+      body: opts.destination
+        ? { name: destinationName, type: opts.destination.type, config: opts.destination.config }
+        : {
+            name: destinationName,
+            type: 'postgres',
+            config: { host: destUrl.hostname, port: Number(destUrl.port), database: s.dest.name, schema: 'public', user: destUrl.username, password: decodeURIComponent(destUrl.password), ssl_mode: 'disable' },
+          },
     }),
     201,
   );
   await ok(
     s.tenant.request('POST', '/sync_configs', {
       body: {
-        destination_name: 'warehouse',
+        destination_name: destinationName,
         provider_name: providerName,
         config: {
           default_config: { period_ms: opts.periodMs ?? 3_600_000, strategy: opts.strategy ?? 'full then incremental', auto_start_on_connection: opts.autoStart ?? true },
