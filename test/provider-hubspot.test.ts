@@ -180,3 +180,33 @@ describe('HubSpot provider, directly', () => {
     expect((batch.json as { inputs: unknown[] }).inputs).toEqual([{ id: '71' }]);
   });
 });
+
+describe('HubSpot search paging', () => {
+  it('pages by modified time, so a record modified during the read never pushes another out of reach', async () => {
+    for (const [id, m] of [['81', 300], ['82', 301], ['83', 302], ['84', 303]] as const) hs.upsert('products', { id, updatedAt: T(m), properties: { name: `P${id}` } });
+    const { createHubspotConnection } = await import('../providers/hubspot');
+    const { createHttpRuntime } = await import('../providers/runtime');
+    const conn = createHubspotConnection({ applicationId: 'a', customerId: 'c', connectionId: 'hs-keyset', providerName: 'hubspot', params: { access_token: hs.oauth.issue(), instance_url: hs.url, page_size: 2 } }, createHttpRuntime({ sleep: async () => {} }));
+    let searches = 0;
+    hs.onSearch = () => {
+      // Between the first and second page, the first record read is modified again.
+      if (++searches === 2) hs.upsert('products', { id: '81', updatedAt: T(400), properties: { name: 'P81 again' } });
+    };
+    const seen: string[] = [];
+    let pageState = null;
+    do {
+      const page = await conn.readPage({ object: 'products', objectType: 'standard', modifiedSince: new Date(T(300)), pageState });
+      seen.push(...page.records.map((r) => r.id));
+      pageState = page.nextPageState;
+    } while (pageState !== null);
+    hs.onSearch = undefined;
+    // With offset paging 83 would be skipped ([82, 83, 84, 81] read from offset 2).
+    expect(seen).toEqual(['81', '82', '83', '84', '81']);
+    const bodies = hs.requests('/crm/v3/objects/products/search').slice(-3).map((r) => r.json as { filterGroups: Array<{ filters: Array<{ value: string }> }>; after?: string });
+    expect(bodies.map((b) => [b.filterGroups[0]!.filters[0]!.value, b.after])).toEqual([
+      [String(Date.parse(T(300))), undefined],
+      [String(Date.parse(T(301))), '1'],
+      [String(Date.parse(T(303))), '1'],
+    ]);
+  });
+});

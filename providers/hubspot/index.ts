@@ -34,6 +34,9 @@ interface HsState {
   after: string | null;
   /** Lower bound (ms) of an incremental read. */
   since: number | null;
+  /** Search keyset: the current lower bound (ms) and how many records at exactly that time were read. */
+  from?: number;
+  tie?: number;
 }
 
 const modifiedProperty = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
@@ -54,12 +57,15 @@ class HubspotConnection implements ProviderConnection {
   private readonly base: string;
   private readonly auth: ProviderAuth;
   private readonly properties = new Map<string, Promise<Array<{ name: string; type?: string }>>>();
+  /** Records per request (HubSpot's maximum, 100, unless the connection's page_size asks for fewer). */
+  private readonly pageSize: number;
 
   constructor(
     private readonly ctx: ConnectionContext,
     runtime: HttpRuntime,
   ) {
     this.base = String(ctx.params.instance_url || HUBSPOT_API_URL).replace(/\/+$/, '');
+    this.pageSize = Math.min(PAGE_SIZE, Math.max(1, Math.trunc(Number(ctx.params.page_size)) || PAGE_SIZE));
     this.auth = providerAuth(ctx, runtime, {
       providerLabel: 'HubSpot',
       tokenUrl: `${this.base}/oauth/v1/token`,
@@ -124,29 +130,41 @@ class HubspotConnection implements ProviderConnection {
     const toRecord = (o: HsObject): SourceRecord => this.toRecord(o, common);
 
     if (state.mode === 'search') {
+      // Keyset paging on the modified time (GTE the last time read, skipping the records already
+      // read at exactly that time): a record modified during the read moves to the end instead
+      // of shifting an offset past records not yet read.
       const prop = modifiedProperty(object);
+      const from = state.from ?? state.since!;
+      const tie = state.tie ?? 0;
       const body = await this.post(
         `/crm/v3/objects/${object}/search`,
         {
-          filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: String(state.since) }] }],
+          filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: String(from) }] }],
           sorts: [{ propertyName: prop, direction: 'ASCENDING' }],
           properties: propertyNames,
-          limit: PAGE_SIZE,
-          ...(state.after ? { after: state.after } : {}),
+          limit: this.pageSize,
+          ...(tie > 0 ? { after: String(tie) } : {}),
         },
         req,
       );
       const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
-      if (state.after === null && Number(body?.total) > SEARCH_LIMIT) {
-        // Too many changes for search paging: read everything, keeping what changed.
-        return { records: [], nextPageState: toJson({ mode: 'list', phase: 'active', after: null, since: state.since }) };
-      }
+      const fallBack = () => ({ records: [], nextPageState: toJson({ mode: 'list', phase: 'active', after: null, since: state.since }) });
+      // Too many changes for search (capped at 10,000 results): read everything, keeping what changed.
+      if (state.from === undefined && Number(body?.total) > SEARCH_LIMIT) return fallBack();
       // Search returns no associations: read them in one batch call for this page.
       const to = ASSOCIATIONS[object];
       if (to && results.length > 0) await this.attachAssociations(object, to, results, req);
-      const after = body?.paging?.next?.after ?? null;
-      const next: HsState = after ? { ...state, after: String(after) } : { mode: 'list', phase: 'archived', after: null, since: state.since };
-      return { records: results.map(toRecord), nextPageState: toJson(next) };
+      if (!body?.paging?.next?.after || results.length === 0) {
+        return { records: results.map(toRecord), nextPageState: toJson({ mode: 'list', phase: 'archived', after: null, since: state.since }) };
+      }
+      const times = results.map((r) => Date.parse(String(r.properties?.[prop] ?? r.updatedAt)));
+      const last = times[times.length - 1]!;
+      if (Number.isNaN(last)) throw new ProviderError('unknown', `HubSpot search returned ${object} without ${prop}`);
+      const atLast = times.filter((t) => t === last).length;
+      const nextTie = last === from ? tie + atLast : atLast;
+      // More than 10,000 records modified in the same millisecond: only the full list can page past them.
+      if (nextTie >= SEARCH_LIMIT) return { ...fallBack(), records: results.map(toRecord) };
+      return { records: results.map(toRecord), nextPageState: toJson({ ...state, from: last, tie: nextTie }) };
     }
 
     const joined = propertyNames.join(',');
@@ -154,7 +172,7 @@ class HubspotConnection implements ProviderConnection {
     const archived = state.phase === 'archived' ? 'true' : 'false';
     const body = await this.get(
       `/crm/v3/objects/${object}`,
-      { limit: String(PAGE_SIZE), after: state.after ?? undefined, properties: viaBatch ? undefined : joined || undefined, associations: ASSOCIATIONS[object], archived },
+      { limit: String(this.pageSize), after: state.after ?? undefined, properties: viaBatch ? undefined : joined || undefined, associations: ASSOCIATIONS[object], archived },
       req,
     );
     const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];

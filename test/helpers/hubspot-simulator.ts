@@ -37,6 +37,8 @@ export interface HubspotSim {
   owners: Map<string, HsOwner>;
   /** Pretend search has this many results (to exercise the 10,000 cap). */
   searchTotalOverride: number | null;
+  /** Called when a search request arrives, before it is answered. */
+  onSearch?: (object: string) => void;
   /** Custom properties per object, beyond the standard ones. */
   extraProperties: Record<string, Array<{ name: string; type: string }>>;
   upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
@@ -142,6 +144,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     m = /^\/crm\/v3\/objects\/([\w-]+)(\/search)?$/.exec(req.path);
     if (m && hs.objects[m[1]!]) {
       const object = m[1]!;
+      if (m[2]) hs.onSearch?.(object);
       const store = [...hs.objects[object]!.values()];
       if (m[2]) {
         if (req.method !== 'POST') return { status: 405, json: {} };
