@@ -114,3 +114,37 @@ describe('Salesforce built-in provider end to end (API → worker → Salesforce
     expect(body.objects[0].fields).toContainEqual({ name: 'email_addresses', type: 'array', nullable: false });
   });
 });
+
+describe('Salesforce Bulk API 2.0 (opt-in for full reads)', () => {
+  it('creates a query job, polls it, and reads typed records from CSV pages by locator', async () => {
+    sf.upsert('Account', { Id: '001C', SystemModstamp: T(3), Name: 'Comma, "Quoted"\nCo', NumberOfEmployees: 7, Website: '' });
+    sf.bulkPolls = 1;
+    const { createSalesforceConnection } = await import('../providers/salesforce');
+    const { createHttpRuntime } = await import('../providers/runtime');
+    const conn = createSalesforceConnection({ applicationId: 'a', customerId: 'c', connectionId: 'sf-bulk', providerName: 'salesforce', params: { access_token: sf.oauth.issue(), instance_url: sf.url, bulk_api: true } }, createHttpRuntime({ sleep: async () => {} }));
+    const waits: unknown[] = [];
+    const records = [];
+    let pageState = null;
+    let calls = 0;
+    do {
+      const page = await conn.readPage({ object: 'account', objectType: 'common', modifiedSince: null, pageState, onWait: (w) => waits.push(w) });
+      records.push(...page.records);
+      pageState = page.nextPageState;
+      calls++;
+    } while (pageState !== null);
+    // create job, one InProgress poll, then results pages of 2 (3 accounts).
+    expect(calls).toBe(4);
+    expect(waits).toEqual([{ reason: 'retry', ms: 2000 }]);
+    expect(sf.sim.requests.filter((r) => r.path.includes('/jobs/query')).map((r) => `${r.method} ${r.path.replace(/750\d+/, 'JOB')}${r.query.locator ? `?locator=${r.query.locator}` : ''}`)).toEqual([
+      'POST /services/data/v58.0/jobs/query',
+      'GET /services/data/v58.0/jobs/query/JOB',
+      'GET /services/data/v58.0/jobs/query/JOB',
+      'GET /services/data/v58.0/jobs/query/JOB/results',
+      'GET /services/data/v58.0/jobs/query/JOB/results?locator=2',
+    ]);
+    expect(records.map((r) => r.id).sort()).toEqual(['001A', '001B', '001C']);
+    const c = records.find((r) => r.id === '001C')!;
+    expect(c.raw).toMatchObject({ Id: '001C', Name: 'Comma, "Quoted"\nCo', NumberOfEmployees: 7, IsDeleted: false, Website: null });
+    expect(c.unified).toMatchObject({ name: 'Comma, "Quoted"\nCo', number_of_employees: 7, is_deleted: false, last_modified_at: T(3) });
+  });
+});

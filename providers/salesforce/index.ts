@@ -5,12 +5,14 @@
  * `queryAll`, which also returns deleted records (IsDeleted → isDeleted). The API
  * base is the connection's instance_url (refreshed token responses may move it).
  * Salesforce issues no expiry with its tokens: they are refreshed on 401.
- * Bulk API 2.0 is not used (large initial loads page through REST at 2,000 a page).
+ * Full reads can use Bulk API 2.0 instead (connection param `bulk_api: true`): one query job,
+ * polled until complete, then CSV result pages by Sforce-Locator.
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { date } from '../common-model/helpers';
 import { salesforceAccount, salesforceContact, salesforceLead, salesforceOpportunity, salesforceUser } from '../common-model/salesforce';
 import { ProviderError } from '../errors';
+import { parseCsv } from './csv';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
 import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
@@ -37,8 +39,22 @@ interface SfField {
   nillable?: boolean;
 }
 
-interface SfState {
-  next: string;
+/** REST paging, or a Bulk API 2.0 query job and its results locator. */
+type SfState = { next: string } | { job: string; locator: string | null; ready: boolean };
+
+/** Bulk API 2.0 results per request. */
+const BULK_PAGE = 10_000;
+const BULK_POLL_MS = 2_000;
+
+/** Bulk results are text: typed back from the describe (empty = null). */
+function fromCsv(value: string, type: string | undefined): unknown {
+  if (value === '') return null;
+  if (type === 'boolean') return value === 'true';
+  if (type === 'int' || type === 'double' || type === 'currency' || type === 'percent') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : value;
+  }
+  return value;
 }
 
 function fieldType(t: string): Pick<ObjectField, 'type' | 'format'> {
@@ -129,8 +145,17 @@ class SalesforceConnection implements ProviderConnection {
     const sobject = common ? COMMON_TO_SOBJECT[common] : req.object;
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(sobject)) throw new ProviderError('configuration', `"${sobject}" is not a Salesforce object name`);
 
+    const toRecord = (raw: Record<string, unknown>): SourceRecord => ({
+      id: String(raw.Id),
+      lastModifiedAt: date(raw.SystemModstamp ?? raw.LastModifiedDate),
+      isDeleted: raw.IsDeleted === true,
+      raw,
+      ...(common ? { unified: MAPPERS[common](raw) as Record<string, unknown> } : {}),
+    });
+
     let body: any;
     const state = req.pageState as unknown as SfState | null;
+    if (state && 'job' in state) return this.readBulk(sobject, state, req, toRecord);
     if (state) {
       if (typeof state.next !== 'string' || !state.next.startsWith('/services/data/')) throw new ProviderError('configuration', 'invalid Salesforce page state; restart the sync');
       body = await this.get(state.next, req);
@@ -141,20 +166,69 @@ class SalesforceConnection implements ProviderConnection {
       const since = incremental && req.modifiedSince ? req.modifiedSince.toISOString() : null;
       const order = incremental ? ' ORDER BY SystemModstamp ASC, Id ASC' : '';
       const soql = `SELECT ${fields.join(', ')} FROM ${sobject}${since ? ` WHERE SystemModstamp >= ${since}` : ''}${order}`;
+      if (!since && this.useBulk) {
+        // Full loads through Bulk API 2.0 (opt-in): one asynchronous query job, results as CSV pages.
+        const job = await this.send('POST', `/services/data/${this.version}/jobs/query`, { operation: 'query', query: soql.replace(order, ''), contentType: 'CSV', lineEnding: 'LF' }, req);
+        if (typeof job?.id !== 'string') throw new ProviderError('unknown', 'Salesforce Bulk API did not return a job id');
+        return { records: [], nextPageState: { job: job.id, locator: null, ready: false } };
+      }
       // queryAll includes deleted (and archived) records, so incremental runs see deletes.
       body = await this.get(`/services/data/${this.version}/${since ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`, req);
     }
     const records: SourceRecord[] = (Array.isArray(body?.records) ? body.records : []).map((r: Record<string, unknown>) => {
       const { attributes: _attributes, ...raw } = r;
-      return {
-        id: String(raw.Id),
-        lastModifiedAt: date(raw.SystemModstamp ?? raw.LastModifiedDate),
-        isDeleted: raw.IsDeleted === true,
-        raw,
-        ...(common ? { unified: MAPPERS[common](raw) as Record<string, unknown> } : {}),
-      } satisfies SourceRecord;
+      return toRecord(raw);
     });
     const next = body?.done === false && typeof body.nextRecordsUrl === 'string' ? ({ next: body.nextRecordsUrl } satisfies SfState) : null;
+    return { records, nextPageState: next as unknown as JsonValue };
+  }
+
+  /** Connection param `bulk_api: true` turns Bulk API 2.0 on for full reads. */
+  private get useBulk(): boolean {
+    const v = this.ctx.params.bulk_api;
+    return v === true || v === 'true';
+  }
+
+  private async send(method: 'POST', path: string, json: unknown, req: ReadPageRequest): Promise<any> {
+    const headers = await this.auth.headers();
+    const res = await this.auth.client.request({ method, url: `${this.base}${path}`, json, headers, signal: req.signal, onWait: req.onWait });
+    try {
+      return res.body ? JSON.parse(res.body) : {};
+    } catch {
+      throw new ProviderError('unknown', `Salesforce ${method} ${path} returned a body that is not JSON`);
+    }
+  }
+
+  /** One step of a Bulk API 2.0 query: poll the job until it completes, then one results page per call. */
+  private async readBulk(sobject: string, state: Extract<SfState, { job: string }>, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+    if (!/^[A-Za-z0-9]+$/.test(state.job)) throw new ProviderError('configuration', 'invalid Salesforce bulk page state; restart the sync');
+    const jobPath = `/services/data/${this.version}/jobs/query/${state.job}`;
+    if (!state.ready) {
+      const job = await this.get(jobPath, req);
+      if (job?.state === 'Failed' || job?.state === 'Aborted') {
+        throw new ProviderError('unknown', `Salesforce bulk query job ${state.job} ${String(job.state).toLowerCase()}: ${this.auth.client.redact(String(job.errorMessage ?? 'no message'))}`);
+      }
+      if (job?.state !== 'JobComplete') {
+        // Still running: wait a little and hand back the same state (the engine calls again and heartbeats).
+        req.onWait?.({ reason: 'retry', ms: BULK_POLL_MS });
+        await new Promise((r) => setTimeout(r, BULK_POLL_MS));
+        return { records: [], nextPageState: state as unknown as JsonValue };
+      }
+    }
+    const headers = await this.auth.headers();
+    const url = new URL(`${this.base}${jobPath}/results`);
+    url.searchParams.set('maxRecords', String(BULK_PAGE));
+    if (state.locator) url.searchParams.set('locator', state.locator);
+    const res = await this.auth.client.request({ url, headers: { ...headers, accept: 'text/csv' }, signal: req.signal, onWait: req.onWait });
+    const types = new Map((await this.describe(sobject, req)).map((f) => [f.name, f.type]));
+    const [header, ...rows] = parseCsv(res.body);
+    const records = (header ? rows : []).filter((r) => r.length > 1 || r[0] !== '').map((row) => {
+      const raw: Record<string, unknown> = {};
+      header!.forEach((name, i) => (raw[name] = fromCsv(row[i] ?? '', types.get(name))));
+      return toRecord(raw);
+    });
+    const locator = res.headers.get('sforce-locator');
+    const next = locator && locator !== 'null' ? { job: state.job, locator, ready: true } : null;
     return { records, nextPageState: next as unknown as JsonValue };
   }
 }

@@ -30,6 +30,9 @@ export interface SalesforceSim {
   records: Record<string, Map<string, SfRecord>>;
   /** Records per query page (Salesforce: 2,000). */
   batchSize: number;
+  /** Bulk API 2.0: records per results page, and how many polls answer InProgress. */
+  bulkPageSize: number;
+  bulkPolls: number;
   upsert(sobject: string, r: Record<string, unknown> & { Id: string; SystemModstamp: string }): void;
   remove(sobject: string, id: string, at: string): void;
   queries(): string[];
@@ -39,6 +42,7 @@ export interface SalesforceSim {
 export async function startSalesforceSim(): Promise<SalesforceSim> {
   const rateLimit = new RateLimiter();
   const cursors = new Map<string, SfRecord[]>();
+  const jobs = new Map<string, { fields: string[]; rows: unknown[][]; polls: number }>();
   let cursorN = 0;
   const sf: SalesforceSim = {
     sim: undefined as unknown as ApiSimulator,
@@ -47,6 +51,8 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     rateLimit,
     records: Object.fromEntries(Object.keys(SF_FIELDS).map((k) => [k, new Map<string, SfRecord>()])),
     batchSize: 2,
+    bulkPageSize: 2,
+    bulkPolls: 0,
     upsert(sobject, r) {
       const prev = sf.records[sobject]!.get(r.Id);
       const withDeleted = sobject === 'User' ? {} : { IsDeleted: false };
@@ -100,6 +106,33 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
         .map((r) => ({ attributes: { type: soql[2], url: `/services/data/${V}/sobjects/${soql[2]}/${r.Id}` }, ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])) }) as unknown as SfRecord);
       return page(all, 0);
     }
+    if (req.path === `/services/data/${V}/jobs/query` && req.method === 'POST') {
+      const body = req.json as { operation: string; query: string; contentType?: string };
+      const soql = /^SELECT (.+) FROM (\w+)$/.exec(body.query);
+      if (body.operation !== 'query' || !soql || !SF_FIELDS[soql[2]!]) return { status: 400, json: [{ errorCode: 'INVALIDJOB', message: `unsupported job ${body.query}` }] };
+      const fields = soql[1]!.split(', ');
+      const rows = [...sf.records[soql[2]!]!.values()].filter((r) => !r.IsDeleted).map((r) => fields.map((f) => r[f] ?? null));
+      const id = `750${++cursorN}`;
+      jobs.set(id, { fields, rows, polls: sf.bulkPolls });
+      return { json: { id, operation: 'query', object: soql[2], state: 'UploadComplete' } };
+    }
+    m = /^\/services\/data\/v58\.0\/jobs\/query\/(750\d+)(\/results)?$/.exec(req.path);
+    if (m) {
+      const job = jobs.get(m[1]!);
+      if (!job) return { status: 404, json: [{ errorCode: 'NOT_FOUND', message: 'job not found' }] };
+      if (!m[2]) return { json: { id: m[1], state: job.polls-- > 0 ? 'InProgress' : 'JobComplete' } };
+      const offset = Number(req.query.locator ?? 0);
+      const size = Math.min(Number(req.query.maxRecords ?? 1000), sf.bulkPageSize);
+      const cell = (v: unknown) => {
+        if (v === null || v === undefined) return '';
+        const t = String(v);
+        return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+      };
+      const csv = [job.fields, ...job.rows.slice(offset, offset + size)].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+      const next = offset + size < job.rows.length ? String(offset + size) : 'null';
+      return { headers: { 'content-type': 'text/csv', 'sforce-locator': next, 'sforce-numberofrecords': String(Math.min(size, job.rows.length - offset)) }, body: csv };
+    }
+
     m = /^\/services\/data\/v58\.0\/query\/(01g\d+)-(\d+)$/.exec(req.path);
     if (m) {
       const all = cursors.get(m[1]!);
