@@ -8,6 +8,7 @@
  * Full reads can use Bulk API 2.0 instead (connection param `bulk_api: true`): one query job,
  * polled until complete, then CSV result pages by Sforce-Locator.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { date } from '../common-model/helpers';
 import { salesforceAccount, salesforceContact, salesforceLead, salesforceOpportunity, salesforceUser } from '../common-model/salesforce';
@@ -211,7 +212,7 @@ class SalesforceConnection implements ProviderConnection {
       if (job?.state !== 'JobComplete') {
         // Still running: wait a little and hand back the same state (the engine calls again and heartbeats).
         req.onWait?.({ reason: 'retry', ms: BULK_POLL_MS });
-        await new Promise((r) => setTimeout(r, BULK_POLL_MS));
+        await delay(BULK_POLL_MS, undefined, { signal: req.signal });
         return { records: [], nextPageState: state as unknown as JsonValue };
       }
     }
