@@ -14,6 +14,8 @@ export interface ActivityDeps extends ServiceDeps {
   chunkBudgetMs?: number;
   /** Provider HTTP runtime (tests use one with quick retries). */
   httpRuntime?: HttpRuntime;
+  /** Records per destination batch (SYNC_BATCH_RECORDS). */
+  batchRecords?: number;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */

@@ -30,6 +30,8 @@ export interface SyncActivityDeps extends ServiceDeps {
   chunkBudgetMs?: number;
   /** HTTP runtime for providers; the process-wide default when omitted. */
   httpRuntime?: HttpRuntime;
+  /** Records per destination batch: pages are gathered up to this (default 5000). */
+  batchRecords?: number;
 }
 
 export interface RunProgress {
@@ -118,11 +120,14 @@ export function missingMappedFields(records: SourceRecord[], mapping: FieldMappi
   return Object.values(mapping).filter((field) => records.every((r) => !(field in r.raw)));
 }
 
+/** Last occurrence wins within a batch, so a batch's count is of distinct records. */
+function dedupeById(records: DestinationRecord[]): DestinationRecord[] {
+  return [...new Map(records.map((r) => [r.id, r])).values()];
+}
+
 function toDestinationRecords(records: SourceRecord[], emittedAt: Date, mapping: FieldMapping | null): DestinationRecord[] {
-  // Last occurrence wins within a batch, so the count is of distinct records.
-  const byId = new Map<string, DestinationRecord>();
-  for (const r of records) {
-    byId.set(r.id, {
+  return dedupeById(
+    records.map((r) => ({
       id: r.id,
       lastModifiedAt: r.lastModifiedAt,
       isDeleted: r.isDeleted,
@@ -130,9 +135,8 @@ function toDestinationRecords(records: SourceRecord[], emittedAt: Date, mapping:
       raw: r.raw,
       mapped: applyFieldMapping(r.raw, mapping),
       ...(r.unified ? { unified: r.unified } : {}),
-    });
-  }
-  return [...byId.values()];
+    })),
+  );
 }
 
 export function createSyncActivities(deps: SyncActivityDeps) {
@@ -220,29 +224,47 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         const known = ctx.state.cursor_records;
         const activity = Context.current();
         const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
+        const batchRecords = deps.batchRecords ?? 5000;
 
-        while (!progress.done && Date.now() < deadline) {
-          activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
-          const page = await provider.readPage({
+        const read = (pageState: JsonValue | null) => {
+          const p = provider.readPage({
             object: target.object,
             objectType: target.objectType,
             modifiedSince,
-            pageState: progress.pageState,
+            pageState,
             signal: activity.cancellationSignal,
             onWait: (w) => activity.heartbeat({ seq: progress.seq, records, phase: 'waiting', wait: w }),
           });
-          if (progress.seq === 0) {
-            const missing = missingMappedFields(page.records, mapping);
-            if (missing.length) {
-              throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+          p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
+          return p;
+        };
+        let next = read(progress.pageState);
+        while (!progress.done && Date.now() < deadline) {
+          // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
+          let batch: DestinationRecord[] = [];
+          let pageState = progress.pageState;
+          do {
+            activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
+            const page = await next;
+            // Read ahead: the next page downloads while this one is processed and written. Page
+            // states only advance after the write commits, so a crash resumes from the committed batch.
+            if (page.nextPageState !== null) next = read(page.nextPageState);
+            if (progress.seq === 0 && batch.length === 0) {
+              const missing = missingMappedFields(page.records, mapping);
+              if (missing.length) {
+                throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+              }
             }
-          }
-          let batch = toDestinationRecords(page.records, new Date(), mapping);
-          // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
-          if (modifiedSince && known) batch = batch.filter((r) => !(r.lastModifiedAt?.toISOString() === ctx.state.cursor && known[r.id] === contentHash(r.raw)));
+            let fresh = toDestinationRecords(page.records, new Date(), mapping);
+            // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+            if (modifiedSince && known) fresh = fresh.filter((r) => !(r.lastModifiedAt?.toISOString() === ctx.state.cursor && known[r.id] === contentHash(r.raw)));
+            batch = batch.length ? dedupeById([...batch, ...fresh]) : fresh;
+            pageState = page.nextPageState;
+          } while (pageState !== null && batch.length < batchRecords && Date.now() < deadline);
+
           const seq = progress.seq + 1;
           if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
-          progress = { ...progress, ...advanceBoundary(progress, batch), pageState: page.nextPageState, seq, done: page.nextPageState === null };
+          progress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
           records += batch.length;
           // The batch is committed at the destination; now make the progress durable. A crash in
           // between replays this batch, an idempotent upsert, and counts it once (this update never ran).

@@ -30,6 +30,7 @@ const envSchema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optionalString,
   API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ENCRYPTION_KEY: optionalString,
+  SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -56,6 +57,8 @@ export interface Config {
   };
   apiKey: string | undefined;
   encryptionKey: string | undefined;
+  /** Records per destination batch: pages are gathered up to this before a write. */
+  syncBatchRecords: number;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     apiKey: e.API_KEY,
     encryptionKey: e.ENCRYPTION_KEY,
+    syncBatchRecords: e.SYNC_BATCH_RECORDS,
   };
 }
 

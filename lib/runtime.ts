@@ -71,7 +71,7 @@ export async function runRoles(roles: Roles): Promise<void> {
       cleanups.push(() => connection.close());
       const writers = createWriterCache();
       cleanups.push(() => writers.closeAll());
-      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers } });
+      const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers, batchRecords: config.syncBatchRecords } });
       await startReconciler(services);
       await startWebhookDispatcher(services);
       const running = worker.run();

@@ -1,0 +1,232 @@
+/**
+ * End-to-end sync benchmark: N records (~1 KB, 20 fields) from a local HTTP provider
+ * through the real worker (its own process) into Postgres, against the raw COPY rate of
+ * the same rows into the same kind of table, measured in the same run.
+ *
+ *   npm run bench:sync -- [--records 1000000] [--baseline 100000] [--page 1000] [--changes 1000]
+ *
+ * Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded Postgres and a Temporal dev server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../api/app';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { upsertConnector } from '../db/repositories/connectors';
+import { SecretBox } from '../lib/crypto';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { ensureDatabase } from '../lib/infrastructure';
+import { createLogger } from '../lib/logger';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { resolveTemporalBinaryPath, PROJECT_ROOT } from '../scripts/temporal-binaries';
+import { createApplication } from '../services/applications';
+import { freePort } from '../test/helpers/ports';
+import { generateRecord, measureRawCopy } from './copy-baseline';
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    baseline: { type: 'string', default: '100000' },
+    page: { type: 'string', default: '1000' },
+    changes: { type: 'string', default: '1000' },
+  },
+});
+const N = Number(args.records);
+const N_SMALL = Number(args.baseline);
+const PAGE = Number(args.page);
+const CHANGES = Number(args.changes);
+const log = (m: string) => console.error(`[bench:sync] ${m}`);
+const updatedAtMs = (i: number) => Date.parse(generateRecord(0).updated_at as string) + i * 1000;
+
+/** A provider whose records are generated on demand, so the source costs no memory. */
+function startProvider(count: () => number, changed: Map<number, string>) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const offset = Number(url.searchParams.get('offset') ?? 0);
+    const limit = Number(url.searchParams.get('limit') ?? PAGE);
+    const since = url.searchParams.get('updated_after');
+    const n = count();
+    let indexes: number[];
+    if (since === null) {
+      indexes = Array.from({ length: Math.max(0, Math.min(limit, n - offset)) }, (_, k) => offset + k);
+    } else {
+      // Incremental: records at or after the bound, computed, not scanned.
+      const first = Math.max(0, Math.ceil((Number(since) * 1000 - updatedAtMs(0)) / 1000));
+      const all = [...new Set([...Array.from({ length: Math.max(0, n - first) }, (_, k) => first + k), ...changed.keys()])].sort((a, b) => a - b);
+      indexes = all.slice(offset, offset + limit);
+    }
+    const data = indexes.map((i) => {
+      const r = generateRecord(i);
+      const at = changed.get(i);
+      return at ? { ...r, updated_at: at, stage: 'changed' } : r;
+    });
+    const total = since === null ? n : Infinity;
+    const more = since === null ? offset + limit < total : indexes.length === limit;
+    const body = JSON.stringify({ data, next_offset: more ? offset + limit : null });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  return new Promise<{ url: string; close: () => void }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })),
+  );
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function main() {
+  const logger = createLogger('warn', 'bench');
+  const dir = await mkdtemp(path.join(tmpdir(), 'syncwell-bench-'));
+  await chmod(dir, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    let address = process.env.TEMPORAL_ADDRESS;
+    if (!adminUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
+      stops.push(pg.stop);
+      adminUrl = pg.adminUrl;
+    }
+    if (!address) {
+      const dev = await startTemporalDevServer({ cliPath: await resolveTemporalBinaryPath('cli'), port: await freePort(), namespace: 'default' });
+      stops.push(dev.stop);
+      address = dev.address;
+    }
+    const urlFor = (name: string) => Object.assign(new URL(adminUrl!), { pathname: `/${name}` }).toString();
+    const suffix = randomBytes(4).toString('hex');
+    const [appDbName, destDbName, copyDbName] = [`bench_app_${suffix}`, `bench_dest_${suffix}`, `bench_copy_${suffix}`];
+    for (const name of [appDbName, destDbName, copyDbName]) await ensureDatabase(adminUrl, name);
+    const db = createDb(urlFor(appDbName), 5);
+    stops.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    const key = `bench:${randomBytes(32).toString('base64')}`;
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+    const taskQueue = `bench-${randomUUID()}`;
+    const app = createApp({ db, logger, secrets: SecretBox.parse(key), temporal: { client, connection, taskQueue } });
+    const tenant = await createApplication(db, 'bench');
+    const call = async (method: string, p: string, body?: unknown) => {
+      const res = await app.request(`/mgmt/v2${p}`, { method, headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+      if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<any>;
+    };
+
+    let count = N_SMALL;
+    const changed = new Map<number, string>();
+    const provider = await startProvider(() => count, changed);
+    stops.push(async () => provider.close());
+
+    const dest = new URL(urlFor(destDbName));
+    await upsertConnector(db, tenant.id, 'bench-source', {
+      id: 'bench-source',
+      name: 'Bench source',
+      base_url: provider.url,
+      auth: { type: 'none' },
+      streams: [
+        {
+          id: 'records',
+          name: 'Records',
+          path: '/records',
+          primary_key: 'id',
+          pagination: { type: 'offset', location: 'query', offset_param: 'offset', limit_param: 'limit', limit: PAGE, next_offset_selector: '$.next_offset' },
+          incremental: { replication_key: 'updated_at', location: 'query', param: 'updated_after', format: 'timestamp' },
+          records_selector: '$.data',
+        },
+      ],
+    });
+    await call('PUT', '/customers', { customer_id: 'bench', name: 'Bench', email: 'bench@example.com' });
+    await call('POST', '/providers', { auth_type: 'api_key', category: 'no_category', name: 'bench-source' });
+    await call('POST', '/destinations', {
+      name: 'pg',
+      type: 'postgres',
+      config: { host: dest.hostname, port: Number(dest.port), database: destDbName, schema: 'public', user: dest.username, password: decodeURIComponent(dest.password), ssl_mode: 'disable' },
+    });
+    await call('POST', '/sync_configs', {
+      destination_name: 'pg',
+      provider_name: 'bench-source',
+      config: { default_config: { period_ms: 86_400_000, strategy: 'full then incremental', auto_start_on_connection: false }, standard_objects: [{ object: 'records' }] },
+    });
+    await call('POST', '/customers/bench/connections', { provider_name: 'bench-source', type: 'api_key', api_key: 'unused' });
+    const syncId = (await call('GET', '/syncs')).results[0].id as string;
+
+    const startWorker = (queue: string): ChildProcess =>
+      spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DATABASE_URL: urlFor(appDbName), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: queue, ENCRYPTION_KEY: key, DATA_DIR: dir, LOG_LEVEL: 'warn' },
+      });
+    /** The worker bundles its workflows at start: time runs only once it polls. */
+    const waitForWorker = async (queue: string) => {
+      for (;;) {
+        const res = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: queue }, taskQueueType: 1 });
+        if ((res.pollers ?? []).length > 0) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const run = async (label: string, queue: string) => {
+      const started = Date.now();
+      const result = await client.workflow.execute('syncRunWorkflow', { taskQueue: queue, workflowId: `bench-${label}-${randomUUID()}`, args: [{ syncId }] });
+      const seconds = (Date.now() - started) / 1000;
+      if (result.status !== 'SUCCESS') throw new Error(`${label} run failed: ${JSON.stringify(result)}`);
+      log(`${label}: ${result.numRecordsSynced} records in ${seconds.toFixed(1)} s`);
+      return { seconds, records: result.numRecordsSynced as number };
+    };
+    const stopWorker = async (w: ChildProcess) => {
+      w.kill('SIGTERM');
+      await new Promise((r) => w.once('exit', r));
+    };
+
+    // Phase 1: the small object, on a fresh worker, for the memory baseline.
+    // Each phase has its own worker process and task queue, so peak RSS is per phase.
+    const [queueSmall, queueLarge] = [`${taskQueue}-small`, `${taskQueue}-large`];
+    let worker = startWorker(queueSmall);
+    await waitForWorker(queueSmall);
+    const small = await run(`full-${N_SMALL}`, queueSmall);
+    const rssSmall = peakRssMb(worker.pid!);
+    await stopWorker(worker);
+
+    // Phase 2: the large object, full then incremental, on another fresh worker.
+    count = N;
+    await db.updateTable('syncs').set({ state: JSON.stringify({ full_refresh_requested: true }) }).where('id', '=', syncId).execute();
+    worker = startWorker(queueLarge);
+    await waitForWorker(queueLarge);
+    const full = await run(`full-${N}`, queueLarge);
+    const rssLarge = peakRssMb(worker.pid!);
+    const last = generateRecord(N - 1).updated_at as string;
+    for (let k = 0; k < CHANGES; k++) changed.set(Math.floor((k * N) / CHANGES), new Date(Date.parse(last) + 10_000).toISOString());
+    const incremental = await run('incremental', queueLarge);
+    await stopWorker(worker);
+
+    log(`raw COPY of ${N} rows...`);
+    const copyRate = await measureRawCopy(urlFor(copyDbName), N);
+
+    const e2e = full.records / full.seconds;
+    const lines = [
+      `records: ${N} (~1 KB, 20 fields), page ${PAGE}; memory baseline at ${N_SMALL}`,
+      `end-to-end full sync: ${Math.round(e2e).toLocaleString('en')} records/s (${full.seconds.toFixed(1)} s)`,
+      `raw COPY, same rows:  ${Math.round(copyRate).toLocaleString('en')} rows/s`,
+      `ratio e2e / COPY:     ${(e2e / copyRate).toFixed(2)}  (target >= 0.5)`,
+      `worker peak RSS:      ${rssSmall.toFixed(0)} MB at ${N_SMALL}, ${rssLarge.toFixed(0)} MB at ${N} -> ${(rssLarge / rssSmall).toFixed(2)}x (target <= 1.3x)`,
+      `small full sync:      ${Math.round(small.records / small.seconds).toLocaleString('en')} records/s`,
+      `incremental, ${incremental.records} changes: ${incremental.seconds.toFixed(2)} s = ${((100 * incremental.seconds) / full.seconds).toFixed(2)}% of the full run (target < 2%)`,
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
