@@ -2,23 +2,16 @@
  * A worker process SIGKILLed mid-run, three times: each new worker resumes from the last
  * committed batch, and the destination ends with exactly the source's records.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { testEncryptionKey } from './helpers/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, destinationRows, startScenario } from './helpers/sync-scenario';
+import { createWorkerProcesses, waitUntil as waitFor, type WorkerProcesses } from './helpers/worker-process';
 
-const root = path.resolve(import.meta.dirname, '..');
 let s: Awaited<ReturnType<typeof startScenario>>;
 let source: SourceApi;
-let dataDir: string;
+let workers: WorkerProcesses;
 let syncId: string;
-const workers: ChildProcess[] = [];
 const taskQueue = `crash-${randomUUID()}`;
 const PAGES = 40;
 const PAGE_SIZE = 50;
@@ -29,44 +22,17 @@ beforeAll(async () => {
   const c = await configure(s, source, { pageSize: PAGE_SIZE, autoStart: false });
   await c.connect();
   syncId = (await s.api.tdb.db.selectFrom('syncs').select('id').executeTakeFirstOrThrow()).id;
-  dataDir = await mkdtemp(path.join(tmpdir(), 'syncwell-crash-'));
-  await chmod(dataDir, 0o755);
+  workers = await createWorkerProcesses({ databaseUrl: s.api.tdb.url, taskQueue });
 });
 afterAll(async () => {
-  for (const w of workers) kill(w);
+  await workers?.close();
   await source?.close();
   await s?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function kill(w: ChildProcess) {
-  try {
-    process.kill(-w.pid!, 'SIGKILL');
-  } catch {
-    // already dead
-  }
-}
-
+const kill = (w: ReturnType<WorkerProcesses['start']>) => workers.kill(w);
 /** `npm run worker`'s entry point in its own process group, against the test's Postgres and Temporal. */
-function startWorkerProcess(): ChildProcess {
-  const log = openSync(path.join(dataDir, `worker-${workers.length}.log`), 'w');
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker.ts'], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: {
-      ...process.env,
-      DATABASE_URL: s.api.tdb.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      ENCRYPTION_KEY: testEncryptionKey,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'warn',
-    },
-  });
-  workers.push(child);
-  return child;
-}
+const startWorkerProcess = () => workers.start();
 
 async function committedSeq(runId: string | undefined): Promise<number> {
   const q = s.api.tdb.db.selectFrom('sync_runs').select('progress').where('sync_id', '=', syncId);
@@ -74,16 +40,7 @@ async function committedSeq(runId: string | undefined): Promise<number> {
   return (row?.progress as { seq?: number } | undefined)?.seq ?? 0;
 }
 
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) {
-      const logs = workers.map((_, i) => readFileSync(path.join(dataDir, `worker-${i}.log`), 'utf8').slice(-2000)).join('\n---\n');
-      throw new Error(`timed out waiting for ${what}; worker output:\n${logs}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntil = (cond: () => Promise<boolean>, timeoutMs: number, what: string) => waitFor(cond, timeoutMs, what, () => workers.logs());
 
 describe('crash safety', () => {
   it('survives SIGKILL of the worker at three points of a run with no record lost or duplicated', async () => {
