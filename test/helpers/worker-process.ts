@@ -19,6 +19,8 @@ export interface WorkerProcesses {
   start(): ChildProcess;
   /** SIGKILLs the worker's whole process group (tsx and node). */
   kill(worker: ChildProcess): void;
+  /** SIGKILLs every worker started so far. */
+  killAll(): void;
   /** The tail of every worker's output, for failure messages. */
   logs(maxPerWorker?: number): string;
   /** Kills every worker still running and removes the scratch dir. */
@@ -38,6 +40,10 @@ export async function createWorkerProcesses(opts: { databaseUrl: string; taskQue
     } catch {
       // already dead
     }
+  };
+
+  const killAll = () => {
+    for (const w of workers) kill(w);
   };
 
   return {
@@ -63,6 +69,7 @@ export async function createWorkerProcesses(opts: { databaseUrl: string; taskQue
       return child;
     },
     kill,
+    killAll,
     logs(maxPerWorker = 2000) {
       return workers
         .map((_, i) => {
@@ -75,7 +82,7 @@ export async function createWorkerProcesses(opts: { databaseUrl: string; taskQue
         .join('\n---\n');
     },
     async close() {
-      for (const w of workers) kill(w);
+      killAll();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
