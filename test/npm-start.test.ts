@@ -2,7 +2,9 @@
  * What a new user does: `npm start`, open the URLs, Ctrl-C, start again.
  * Ctrl-C is simulated as SIGINT to the whole process group, as a terminal sends it.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -98,6 +100,26 @@ describe('npm start', () => {
     expect(out).toContain(`/docs`);
     expect(out).toContain(`http://localhost:${env.TEMPORAL_UI_PORT}`);
     const apiKey = /API key\s+(sk_\S+)/.exec(out)![1]!;
+
+    // The README's curl walkthrough, as written (only the ports differ), against this instance.
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const script = /## Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!
+      .replace(/^export BASE=.*$/m, `export BASE=${api}/mgmt/v2`)
+      .replace(/^export API_KEY=.*$/m, `export API_KEY=${apiKey}`)
+      .replaceAll('"port":54329', `"port":${env.EMBEDDED_POSTGRES_PORT}`);
+    const walk = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(walk.status, walk.stderr + walk.stdout).toBe(0);
+    expect(walk.stdout).not.toMatch(/"errors"/);
+    const headers = { 'x-api-key': apiKey };
+    await expect
+      .poll(async () => ((await (await fetch(`${api}/mgmt/v2/sync-runs?customer_id=acme`, { headers })).json()) as { results: Array<{ status: string; num_records_synced: number }> }).results.filter((r) => r.status === 'SUCCESS').length, { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(1);
+    const pgUrl = `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/syncwell`;
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    const { rows } = await client.query('select _supaglue_id, _supaglue_raw_data from synced.syncwell_customers_customers');
+    await client.end();
+    expect(rows).toEqual([{ _supaglue_id: 'acme', _supaglue_raw_data: expect.objectContaining({ customer_id: 'acme', name: 'Acme Inc' }) }]);
 
     await ctrlC(first);
     // npm itself may exit before its children finish their graceful shutdown.
