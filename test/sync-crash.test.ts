@@ -22,7 +22,8 @@ beforeAll(async () => {
   const c = await configure(s, source, { pageSize: PAGE_SIZE, autoStart: false });
   await c.connect();
   syncId = (await s.api.tdb.db.selectFrom('syncs').select('id').executeTakeFirstOrThrow()).id;
-  workers = await createWorkerProcesses({ databaseUrl: s.api.tdb.url, taskQueue });
+  // One page per batch (the engine gathers pages up to SYNC_BATCH_RECORDS), so kills land between batches.
+  workers = await createWorkerProcesses({ databaseUrl: s.api.tdb.url, taskQueue, env: { SYNC_BATCH_RECORDS: String(PAGE_SIZE) } });
 });
 afterAll(async () => {
   await workers?.close();
