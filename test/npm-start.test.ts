@@ -2,7 +2,7 @@
  * What a new user does: `npm start`, open the URLs, Ctrl-C, start again.
  * Ctrl-C is simulated as SIGINT to the whole process group, as a terminal sends it.
  */
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -67,6 +67,14 @@ async function ctrlC(started: Started): Promise<void> {
   await started.exited;
 }
 
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: root, env, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 function processesUsing(dir: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return out.split('\n').filter((line) => line.includes(dir) && !line.includes('ps -eo'));
@@ -107,8 +115,9 @@ describe('npm start', () => {
       .replace(/^export BASE=.*$/m, `export BASE=${api}/mgmt/v2`)
       .replace(/^export API_KEY=.*$/m, `export API_KEY=${apiKey}`)
       .replaceAll('"port":54329', `"port":${env.EMBEDDED_POSTGRES_PORT}`);
-    const walk = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', timeout: 60_000 });
-    expect(walk.status, walk.stderr + walk.stdout).toBe(0);
+    // Async, not spawnSync: a blocked event loop would leave fetch holding keep-alive sockets the server closed.
+    const walk = await run('bash', ['-euo', 'pipefail', '-c', script]);
+    expect(walk.code, walk.stderr + walk.stdout).toBe(0);
     expect(walk.stdout).not.toMatch(/"errors"/);
     const headers = { 'x-api-key': apiKey };
     await expect
@@ -120,6 +129,15 @@ describe('npm start', () => {
     const { rows } = await client.query('select _supaglue_id, _supaglue_raw_data from synced.syncwell_customers_customers');
     await client.end();
     expect(rows).toEqual([{ _supaglue_id: 'acme', _supaglue_raw_data: expect.objectContaining({ customer_id: 'acme', name: 'Acme Inc' }) }]);
+
+    // `npm run cli` works against the running instance's data; the key is alone on the last line.
+    const cli = await run('npm', ['run', '--silent', 'cli', '--', 'applications', 'create', '--name', 'second-app'], { ...process.env, ...env, LOG_LEVEL: 'warn' });
+    expect(cli.code, cli.stderr).toBe(0);
+    const secondKey = cli.stdout.trim().split('\n').at(-1)!;
+    expect(secondKey).toMatch(/^sk_\S+$/);
+    const asSecond = await fetch(`${api}/mgmt/v2/customers`, { headers: { 'x-api-key': secondKey } });
+    expect(asSecond.status).toBe(200);
+    expect(await asSecond.json()).toEqual([]); // its own, empty tenant
 
     await ctrlC(first);
     // npm itself may exit before its children finish their graceful shutdown.
