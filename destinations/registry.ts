@@ -18,8 +18,10 @@ const factories: Record<string, WriterFactory> = {
   api: (c) => createApiWriter(c as never),
 };
 
-/** Types the API accepts but no writer exists for yet: a sync config targeting them is refused. */
-export const WRITABLE_DESTINATION_TYPES = Object.keys(factories);
+/** The API accepts more types (snowflake, redshift) than have writers: syncs may only target these. */
+export function hasWriter(type: string): boolean {
+  return Object.hasOwn(factories, type);
+}
 
 export class UnsupportedDestinationError extends Error {
   readonly kind = 'configuration';

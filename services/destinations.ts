@@ -14,6 +14,7 @@ import * as repo from '../db/repositories/destinations';
 import { apiDestinationConfigSchema } from '../destinations/api/config';
 import { bigqueryDestinationConfigSchema } from '../destinations/bigquery/config';
 import { postgresDestinationConfigSchema } from '../destinations/postgres/config';
+import { hasWriter } from '../destinations/registry';
 import { s3DestinationConfigSchema } from '../destinations/s3/config';
 import type { ServiceDeps } from './deps';
 import { isUniqueViolation } from './schemas';
@@ -191,6 +192,10 @@ export async function updateDestination(
   const existing = await getDestinationOrThrow(deps, applicationId, destinationId);
   const stale = () => conflict(`Destination ${destinationId} is at version ${existing.version}, not ${input.version}; re-read it and retry`);
   if (input.version !== existing.version) throw stale();
+
+  if (!hasWriter(input.type) && (await repo.isUsedBySyncConfig(deps.db, applicationId, existing.id))) {
+    throw unprocessable(`A sync config writes to this destination, and there is no writer for destination type ${input.type} yet`);
+  }
 
   const storedSecrets = existing.type === input.type && existing.secrets_encrypted ? deps.secrets.decryptJson<Obj>(existing.secrets_encrypted) : {};
   const full = parseFullConfig(input.type, carryOverSecrets(storedSecrets, input.config as Obj));

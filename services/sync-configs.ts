@@ -8,12 +8,11 @@ import { findProviderByName } from '../db/repositories/connections';
 import type { SyncConfigWithNames } from '../db/repositories/sync-configs';
 import * as repo from '../db/repositories/sync-configs';
 import type { Db } from '../db/connection';
+import { hasWriter } from '../destinations/registry';
 import { isUniqueViolation, isUuid } from './connections';
 import type { ServiceDeps } from './deps';
 import { deleteSyncSchedules, reconcileSyncConfigSyncs } from './syncs';
 
-/** Destination types we have no writer for: a sync config pointing at one could never run. */
-const UNSUPPORTED_DESTINATION_TYPES = new Set(['snowflake', 'redshift']);
 
 export function toSyncConfigResponse(row: SyncConfigWithNames) {
   return {
@@ -71,7 +70,8 @@ export async function createSyncConfig(
   if (!provider) throw notFound('Provider', `Provider ${input.provider_name} not found`);
   const destination = await repo.findDestinationByName(deps.db, applicationId, input.destination_name);
   if (!destination) throw notFound('Destination', `Destination ${input.destination_name} not found`);
-  if (UNSUPPORTED_DESTINATION_TYPES.has(destination.type)) throw unprocessable(`no writer for destination type ${destination.type} yet`);
+  // A sync config pointing at a type without a writer could never run.
+  if (!hasWriter(destination.type)) throw unprocessable(`no writer for destination type ${destination.type} yet`);
   await assertEntitiesExist(deps.db, applicationId, input.config);
   const duplicate = () => conflict(`A sync config for provider ${provider.name} already exists`);
   if (await repo.findSyncConfigByProvider(deps.db, applicationId, provider.id)) throw duplicate();

@@ -53,6 +53,15 @@ describe('sync configs', () => {
     expect((await a.request('GET', '/sync_configs')).body).toHaveLength(1);
   });
 
+  it('refuses to switch a destination a sync config writes to onto a type without a writer (422)', async () => {
+    const warehouse = ((await a.request('GET', '/destinations')).body as Array<{ id: string; name: string; version: number }>).find((d) => d.name === 'warehouse')!;
+    const snowflake = { host: 'acct.snowflakecomputing.com', role: 'r', warehouse: 'w', database: 'd', schema: 's', username: 'u', password: 'p' };
+    const res = await a.request('PUT', `/destinations/${warehouse.id}`, { body: { name: 'warehouse', type: 'snowflake', config: snowflake, version: warehouse.version } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].detail).toMatch(/no writer for destination type snowflake/);
+    expect((await a.request('GET', `/destinations/${warehouse.id}`)).body).toMatchObject({ type: 'postgres', version: warehouse.version });
+  });
+
   it('validates sync_config_data with field detail', async () => {
     const fields = async (cfg: unknown, extra: Record<string, unknown> = {}) => {
       const res = await a.request('POST', '/sync_configs', { body: { destination_name: 'warehouse', provider_name: 'hubspot', config: cfg, ...extra } });

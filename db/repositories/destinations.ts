@@ -36,3 +36,8 @@ export function updateDestinationIfVersion(
     .returningAll()
     .executeTakeFirst();
 }
+
+export async function isUsedBySyncConfig(db: Db, applicationId: string, destinationId: string): Promise<boolean> {
+  const row = await db.selectFrom('sync_configs').select('id').where('application_id', '=', applicationId).where('destination_id', '=', destinationId).executeTakeFirst();
+  return row !== undefined;
+}
