@@ -1,5 +1,6 @@
 /** Table names, staging names and column layout of the BigQuery destination. */
 import { createHash } from 'node:crypto';
+import { defaultTableName, layoutColumns, type ColumnKind } from '../layout';
 import type { WriteTarget } from '../types';
 import { DATASET_ID_RE } from './config';
 
@@ -14,22 +15,11 @@ export interface Column {
   type: 'STRING' | 'TIMESTAMP' | 'BOOL' | 'JSON';
 }
 
-const BASE_COLUMNS: Column[] = [
-  { name: '_supaglue_application_id', type: 'STRING' },
-  { name: '_supaglue_provider_name', type: 'STRING' },
-  { name: '_supaglue_customer_id', type: 'STRING' },
-  { name: '_supaglue_id', type: 'STRING' },
-  { name: '_supaglue_emitted_at', type: 'TIMESTAMP' },
-  { name: '_supaglue_last_modified_at', type: 'TIMESTAMP' },
-  { name: '_supaglue_is_deleted', type: 'BOOL' },
-  { name: '_supaglue_raw_data', type: 'JSON' },
-  { name: '_supaglue_mapped_data', type: 'JSON' },
-];
-const UNIFIED_COLUMN: Column = { name: '_supaglue_unified_data', type: 'JSON' };
+const BQ_TYPES: Record<ColumnKind, Column['type']> = { string: 'STRING', timestamp: 'TIMESTAMP', boolean: 'BOOL', json: 'JSON' };
 
 /** Target table columns; common objects also carry the unified record. */
 export function targetColumns(target: Pick<WriteTarget, 'objectType'>): Column[] {
-  return target.objectType === 'common' ? [...BASE_COLUMNS, UNIFIED_COLUMN] : BASE_COLUMNS;
+  return layoutColumns(target).map((c) => ({ name: c.name, type: BQ_TYPES[c.kind] }));
 }
 
 /** Staging columns: per-record fields only (application/provider/customer are query parameters). JSON travels as text. */
@@ -49,17 +39,10 @@ export function sanitizeName(value: string): string {
   return s;
 }
 
-function plural(word: string): string {
-  if (word.endsWith('s')) return word;
-  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
-  return `${word}s`;
-}
-
 /** `crm_contacts` for common objects, `<provider>_<object>` otherwise; `target.table` overrides. */
 export function tableName(target: WriteTarget): string {
   if (target.table) return assertTableId(target.table);
-  if (target.objectType === 'common') return `crm_${plural(sanitizeName(target.object))}`;
-  return `${sanitizeName(target.providerName)}_${sanitizeName(target.object)}`;
+  return sanitizeName(defaultTableName(target));
 }
 
 /** Deterministic per (table, runId, seq): a retried batch loads into (and truncates) the same staging table. */

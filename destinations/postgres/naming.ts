@@ -5,6 +5,7 @@
  * is ALWAYS double-quoted in SQL; values are always bound parameters or COPY data, never interpolated.
  */
 import { createHash } from 'node:crypto';
+import { defaultTableName, KEY_COLUMNS, layoutColumns, type ColumnKind } from '../layout';
 import type { WriteTarget } from '../types';
 
 /** Postgres' NAMEDATALEN - 1. */
@@ -35,28 +36,9 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const COMMON_TABLES: Record<string, string> = {
-  contact: 'crm_contacts',
-  account: 'crm_accounts',
-  opportunity: 'crm_opportunities',
-  lead: 'crm_leads',
-  user: 'crm_users',
-};
-
-function plural(word: string): string {
-  if (word.endsWith('s')) return word;
-  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
-  return `${word}s`;
-}
-
-/** `crm_<object>s` for common objects, `<provider>_<object>` otherwise; `target.table` overrides (sanitized too). */
+/** The layout's default name (`crm_<object>s` / `<provider>_<object>`); `target.table` overrides (sanitized too). */
 export function tableName(target: Pick<WriteTarget, 'providerName' | 'object' | 'objectType' | 'table'>): string {
-  if (target.table) return sanitizeIdentifier(target.table);
-  if (target.objectType === 'common') {
-    const object = sanitizeIdentifier(target.object);
-    return COMMON_TABLES[object] ?? sanitizeIdentifier(`crm_${plural(object)}`);
-  }
-  return sanitizeIdentifier(`${target.providerName}_${target.object}`);
+  return sanitizeIdentifier(target.table || defaultTableName(target));
 }
 
 /** `target.schema` when set, the destination's schema otherwise; sanitized. */
@@ -69,24 +51,13 @@ export interface Column {
   type: 'text' | 'timestamptz' | 'boolean' | 'jsonb';
 }
 
-export const KEY_COLUMNS = ['_supaglue_application_id', '_supaglue_provider_name', '_supaglue_customer_id', '_supaglue_id'] as const;
+export { KEY_COLUMNS };
 
-const BASE_COLUMNS: Column[] = [
-  { name: '_supaglue_application_id', type: 'text' },
-  { name: '_supaglue_provider_name', type: 'text' },
-  { name: '_supaglue_customer_id', type: 'text' },
-  { name: '_supaglue_id', type: 'text' },
-  { name: '_supaglue_emitted_at', type: 'timestamptz' },
-  { name: '_supaglue_last_modified_at', type: 'timestamptz' },
-  { name: '_supaglue_is_deleted', type: 'boolean' },
-  { name: '_supaglue_raw_data', type: 'jsonb' },
-  { name: '_supaglue_mapped_data', type: 'jsonb' },
-];
-const UNIFIED_COLUMN: Column = { name: '_supaglue_unified_data', type: 'jsonb' };
+const PG_TYPES: Record<ColumnKind, Column['type']> = { string: 'text', timestamp: 'timestamptz', boolean: 'boolean', json: 'jsonb' };
 
 /** Target table columns; common objects also carry the unified record. */
 export function targetColumns(target: Pick<WriteTarget, 'objectType'>): Column[] {
-  return target.objectType === 'common' ? [...BASE_COLUMNS, UNIFIED_COLUMN] : BASE_COLUMNS;
+  return layoutColumns(target).map((c) => ({ name: c.name, type: PG_TYPES[c.kind] }));
 }
 
 /** Per-record columns (application/provider/customer are parameters of the upsert, not COPY data). */
