@@ -139,6 +139,28 @@ describe('npm start', () => {
     expect(asSecond.status).toBe(200);
     expect(await asSecond.json()).toEqual([]); // its own, empty tenant
 
+    // The production topology: `npm run api` alone, against the Postgres and Temporal this instance runs.
+    const apiPort = String(await freePort());
+    const apiOnly = spawn('npm', ['run', 'api'], {
+      cwd: root,
+      detached: true,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        PORT: apiPort,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/syncwell`,
+        TEMPORAL_ADDRESS: `127.0.0.1:${env.TEMPORAL_PORT}`,
+      },
+    });
+    running.push(apiOnly);
+    const apiOnlyStarted: Started = { child: apiOnly, output: () => '', exited: new Promise((r) => apiOnly.once('exit', r)) };
+    const apiReady = await waitFor(`http://127.0.0.1:${apiPort}/ready`, apiOnlyStarted, 60_000);
+    expect(((await apiReady.json()) as { status: string }).status).toBe('ready');
+    expect((await fetch(`http://127.0.0.1:${apiPort}/mgmt/v2/customers`, { headers: { 'x-api-key': secondKey } })).status).toBe(200);
+    await ctrlC(apiOnlyStarted);
+
     await ctrlC(first);
     // npm itself may exit before its children finish their graceful shutdown.
     await expect.poll(() => processesUsing(dataDir), { timeout: 20_000, interval: 250 }).toEqual([]);
