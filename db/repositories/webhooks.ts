@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import { EVENT_LOG_LOCK_CLASS } from '../../services/events';
 import type { Db } from '../connection';
+import type { WebhookDeliveriesTable } from '../database';
 
 // --- endpoints ----------------------------------------------------------------------------
 
@@ -114,20 +115,7 @@ export function markEventsDispatched(db: Db, ids: string[]) {
 
 // --- deliveries ---------------------------------------------------------------------------
 
-export function insertDelivery(
-  db: Db,
-  values: {
-    application_id: string;
-    event_id: string;
-    endpoint_id: string;
-    workflow_id: string;
-    attempt: number;
-    status_code: number | null;
-    success: boolean;
-    latency_ms: number;
-    error: string | null;
-  },
-) {
+export function insertDelivery(db: Db, values: Omit<Insertable<WebhookDeliveriesTable>, 'id' | 'created_at'>) {
   // A replayed attempt (the same workflow, endpoint and attempt number) is recorded once.
   return db
     .insertInto('webhook_deliveries')
