@@ -4,8 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { badRequest } from './errors';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../db/ids';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -34,7 +33,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
     const [at, id] = Array.isArray(c.key) ? c.key : [];
-    if ((c.dir === 'next' || c.dir === 'prev') && typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID.test(id)) return c;
+    if ((c.dir === 'next' || c.dir === 'prev') && typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && isUuid(id)) return c;
   } catch {
     // fall through
   }

@@ -12,13 +12,7 @@ import { getCustomerOrThrow } from './customers';
 import type { ServiceDeps } from './deps';
 import { recordEvent } from './events';
 import { deleteSyncSchedules, reconcileConnectionSyncs } from './syncs';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Ids that are not UUIDs can't name a row; services answer 404 for them without asking Postgres (which would fail with 22P02). */
-export const isUuid = (s: string) => UUID.test(s);
-
-/** Postgres unique_violation: a concurrent insert won the race. */
-export const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+import { isUuid, isUniqueViolation } from '../db/ids';
 
 const SECRET_NAMES = new Set(['api_key', 'password', 'token', 'secret', 'access_token', 'refresh_token', 'client_secret', 'access_key', 'access_key_secret']);
 

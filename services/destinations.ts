@@ -17,7 +17,7 @@ import { postgresDestinationConfigSchema } from '../destinations/postgres/config
 import { hasWriter } from '../destinations/registry';
 import { s3DestinationConfigSchema } from '../destinations/s3/config';
 import type { ServiceDeps } from './deps';
-import { isUniqueViolation } from './schemas';
+import { isUniqueViolation } from '../db/ids';
 
 export type DestinationRow = Selectable<DestinationsTable>;
 type Obj = Record<string, unknown>;

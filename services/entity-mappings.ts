@@ -7,9 +7,10 @@ import { badRequest, notFound } from '../api/errors';
 import type { ConnectionEntityMappingInput } from '../api/schemas/entity-mappings';
 import * as connectionsRepo from '../db/repositories/connections';
 import * as repo from '../db/repositories/entity-mappings';
-import { getConnectionByHeadersOrThrow, isUuid } from './connections';
+import { getConnectionByHeadersOrThrow } from './connections';
 import type { ServiceDeps } from './deps';
 import { recordEvent } from './events';
+import { isUuid } from '../db/ids';
 
 type From = 'developer' | 'customer';
 

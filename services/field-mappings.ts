@@ -9,9 +9,10 @@ import type { Db } from '../db/connection';
 import * as connectionsRepo from '../db/repositories/connections';
 import type { ConnectionWithCustomer } from '../db/repositories/connections';
 import * as repo from '../db/repositories/field-mappings';
-import { getConnectionByHeadersOrThrow, isUuid } from './connections';
+import { getConnectionByHeadersOrThrow } from './connections';
 import type { ServiceDeps } from './deps';
 import { recordEvent } from './events';
+import { isUuid } from '../db/ids';
 
 export interface SchemaConfig {
   fields: Array<{ name: string; mapped_name?: string }>;

@@ -9,9 +9,9 @@ import type { JobResponse } from '../api/schemas/jobs';
 import type { DestinationType } from '../api/schemas/destinations';
 import * as repo from '../db/repositories/jobs';
 import type { JobRow } from '../db/repositories/jobs';
-import { isUuid } from './connections';
 import type { ServiceDeps } from './deps';
 import { getDestinationOrThrow, splitSecrets } from './destinations';
+import { isUuid } from '../db/ids';
 
 export const destinationTestWorkflowId = (jobId: string) => `destination-test:${jobId}`;
 

@@ -9,7 +9,7 @@ import { existingSchemaIds } from '../db/repositories/schemas';
 import { isBuiltInProvider } from '../providers/registry';
 import { connectorExists } from './connectors';
 import type { ServiceDeps } from './deps';
-import { isUniqueViolation } from './schemas';
+import { isUniqueViolation } from '../db/ids';
 
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderCategory = 'crm' | 'engagement' | 'enrichment' | 'marketing_automation' | 'no_category';

@@ -4,6 +4,7 @@ import type { SchemasTable } from '../db/database';
 import * as repo from '../db/repositories/schemas';
 import { providersUsingSchema } from '../db/repositories/providers';
 import type { ServiceDeps } from './deps';
+import { isUniqueViolation } from '../db/ids';
 
 export type SchemaRow = Selectable<SchemasTable>;
 
@@ -16,9 +17,6 @@ export interface SchemaInput {
   name: string;
   config: SchemaConfig;
 }
-
-/** pg unique_violation: the (application_id, name) constraint. */
-export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
 export function toSchemaResponse(row: SchemaRow) {
   return { id: row.id, application_id: row.application_id, name: row.name, config: row.config as unknown as SchemaConfig };

@@ -9,10 +9,9 @@ import type { SyncConfigWithNames } from '../db/repositories/sync-configs';
 import * as repo from '../db/repositories/sync-configs';
 import type { Db } from '../db/connection';
 import { hasWriter } from '../destinations/registry';
-import { isUniqueViolation, isUuid } from './connections';
 import type { ServiceDeps } from './deps';
 import { deleteSyncSchedules, reconcileSyncConfigSyncs } from './syncs';
-
+import { isUuid, isUniqueViolation } from '../db/ids';
 
 export function toSyncConfigResponse(row: SyncConfigWithNames) {
   return {

@@ -10,6 +10,7 @@ import type { WebhookEndpointRow } from '../db/repositories/webhooks';
 import type { ServiceDeps } from './deps';
 import type { WebhookEventType } from './events';
 import { redeliveryWorkflowId, startDeliveryWorkflow } from './webhooks-dispatcher';
+import { isUuid } from '../db/ids';
 
 /** Every event type the outbox records (the filter values an endpoint accepts). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -28,8 +29,6 @@ export const WEBHOOK_EVENT_TYPES = [
 type Missing = Exclude<WebhookEventType, (typeof WEBHOOK_EVENT_TYPES)[number]>;
 const exhaustive: [Missing] extends [never] ? true : Missing = true;
 void exhaustive;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `whsec_` + base64 of 32 random bytes: the Standard Webhooks secret format. */
 export function generateSigningSecret(): string {
@@ -99,7 +98,7 @@ function normalizeEventTypes(types: string[] | null | undefined): string[] | nul
 }
 
 async function endpointOrThrow(deps: ServiceDeps, applicationId: string, id: string): Promise<WebhookEndpointRow> {
-  const row = UUID.test(id) ? await repo.findEndpoint(deps.db, applicationId, id) : undefined;
+  const row = isUuid(id) ? await repo.findEndpoint(deps.db, applicationId, id) : undefined;
   if (!row) throw notFound('Webhook endpoint', `Webhook endpoint ${id} not found`);
   return row;
 }
@@ -217,7 +216,7 @@ export interface WebhookDeliveryItem {
 }
 
 async function eventOrThrow(deps: ServiceDeps, applicationId: string, id: string) {
-  const row = UUID.test(id) ? await repo.findEvent(deps.db, applicationId, id) : undefined;
+  const row = isUuid(id) ? await repo.findEvent(deps.db, applicationId, id) : undefined;
   if (!row) throw notFound('Webhook event', `Webhook event ${id} not found`);
   return row;
 }

@@ -1,11 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../connection';
 import type { SchemasTable } from '../database';
-
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A path or body id that is not a UUID cannot name a row: callers treat it as not found (never a pg cast error). */
-export const isUuid = (id: string): boolean => UUID_RE.test(id);
+import { isUuid } from '../ids';
 
 export function listSchemas(db: Db, applicationId: string) {
   return db.selectFrom('schemas').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('id').execute();
