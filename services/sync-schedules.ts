@@ -21,6 +21,8 @@ export interface SyncScheduleSpec {
   periodMs: number;
   paused: boolean;
   pauseReason?: string | null;
+  /** The sync runs now (auto-start): its first scheduled tick waits at least half a period. */
+  startedNow?: boolean;
 }
 
 /**
@@ -49,7 +51,12 @@ function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
   };
   return {
     scheduleId: scheduleIdFor(spec.syncId),
-    spec: { intervals: [{ every: spec.periodMs, offset: scheduleOffsetMs(spec.connectionId, spec.periodMs) }] },
+    spec: {
+      intervals: [{ every: spec.periodMs, offset: scheduleOffsetMs(spec.connectionId, spec.periodMs) }],
+      // Without this, the connection's phase slot may fall seconds after the run that
+      // auto-start triggers, and every object of the connection would sync twice in a row.
+      startAt: spec.startedNow ? new Date(Date.now() + Math.floor(spec.periodMs / 2)) : undefined,
+    },
     action: {
       type: 'startWorkflow',
       workflowType: 'syncRunWorkflow',
@@ -77,7 +84,12 @@ export async function upsertSyncSchedule(client: Client, taskQueue: string, spec
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
   const handle = client.schedule.getHandle(opts.scheduleId);
-  await handle.update((prev) => ({ ...prev, spec: opts.spec, action: opts.action, policies: { ...prev.policies, ...opts.policies } }));
+  await handle.update((prev) => ({
+    ...prev,
+    spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
+    action: opts.action,
+    policies: { ...prev.policies, ...opts.policies },
+  }));
   const desc = await handle.describe();
   if (desc.state.paused !== spec.paused) {
     if (spec.paused) await handle.pause(spec.pauseReason ?? 'paused');

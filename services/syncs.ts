@@ -100,8 +100,9 @@ async function applySchedules(deps: TemporalDeps, syncIds: string[], startNow: S
   for (const id of syncIds) {
     const ctx = await loadSyncContext(deps.db, id);
     if (!ctx) continue;
-    await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, scheduleSpec(ctx, ctx.strategy));
-    if (startNow.has(id) && !ctx.paused) await triggerSyncSchedule(deps.temporal.client, id);
+    const startedNow = startNow.has(id) && !ctx.paused;
+    await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, { ...scheduleSpec(ctx, ctx.strategy), startedNow });
+    if (startedNow) await triggerSyncSchedule(deps.temporal.client, id);
   }
 }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { searchAttributes } from '../lib/search-attributes';
 import { reconcileAllSyncSchedules } from '../services/syncs';
-import { scheduleIdFor, scheduleOffsetMs } from '../services/sync-schedules';
+import { deleteSyncSchedule, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/sync-schedules';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -97,6 +97,35 @@ describe('sync schedules and controls', () => {
       expect(first!.num_records_synced).toBe(60);
     });
     source.intercept = undefined;
+  });
+
+  it('gives an auto-started sync no scheduled tick within half a period of its first run, also after updates', async () => {
+    const client = s.worker.client;
+    const spec = {
+      syncId: '11111111-1111-1111-1111-111111111111',
+      applicationId: s.tenant.applicationId,
+      connectionId: await connId(),
+      customerId,
+      providerName: 'acme-crm',
+      objectType: 'standard',
+      object: 'startat-probe',
+      periodMs: 600_000,
+      paused: true,
+    };
+    const before = Date.now();
+    try {
+      expect(await upsertSyncSchedule(client, s.worker.taskQueue, { ...spec, startedNow: true })).toBe('created');
+      const created = await client.schedule.getHandle(scheduleIdFor(spec.syncId)).describe();
+      expect(created.spec.startAt!.getTime()).toBeGreaterThanOrEqual(before + 300_000);
+      // A later reconcile (no start now) keeps the gap instead of dropping it.
+      expect(await upsertSyncSchedule(client, s.worker.taskQueue, { ...spec, paused: false })).toBe('updated');
+      const updated = await client.schedule.getHandle(scheduleIdFor(spec.syncId)).describe();
+      expect(updated.spec.startAt).toEqual(created.spec.startAt);
+      expect(updated.info.nextActionTimes.length).toBeGreaterThan(0);
+      for (const t of updated.info.nextActionTimes) expect(t.getTime()).toBeGreaterThanOrEqual(created.spec.startAt!.getTime());
+    } finally {
+      await deleteSyncSchedule(client, spec.syncId);
+    }
   });
 
   it('reconciles drift: missing schedules come back, wrong pause state is fixed, orphans are deleted', async () => {
