@@ -6,7 +6,9 @@
  *   `latest.json` after a full sync (and not moved by an incremental one); and a worker process
  *   SIGKILLed while a part's PUT was answered-but-not-acknowledged: the replayed batch rewrote
  *   the same deterministic part key, the run's parts hold each source record exactly once.
- * - BigQuery (emulator): the exact rows via a query, after a full and an incremental run.
+ * - BigQuery (emulator): the exact rows via a query, after a full and an incremental run; and a
+ *   worker process SIGKILLed while the answer to a batch's MERGE job was held (the emulator had
+ *   merged it, the worker never learnt so): the batch is MERGEd again, each source row exactly once.
  * - HTTP API (local receivers): the exact records received, deduplicated by Idempotency-Key;
  *   and a worker SIGKILLed while the receiver held a batch: the same key is sent again.
  * - Snowflake / Redshift: a sync config targeting them is refused with 422.
@@ -288,23 +290,26 @@ describe('S3 destination end to end', () => {
 });
 
 /**
- * A reverse proxy to MinIO that forwards every request as is (SigV4 signs the Host header the
- * client used, which the proxy passes on) and can hold the answer to one matching request:
- * MinIO has done the work, the client does not know yet.
+ * A reverse proxy (to MinIO, or the BigQuery emulator) that forwards every request as is (SigV4
+ * signs the Host header the client used, which the proxy passes on) and can hold the answer to
+ * the first request matching `shouldHold` (given the request body): the upstream has done the
+ * work, the client does not know yet.
  */
-async function startHoldingProxy(target: string, shouldHold: (req: IncomingMessage) => boolean) {
+async function startHoldingProxy(target: string, shouldHold: (req: IncomingMessage, body: Buffer) => boolean) {
   const upstream = new URL(target);
   let holding = false;
   let releaseHeld: (() => void) | undefined;
-  const state = { held: false, puts: [] as string[] };
+  const state = { held: false, puts: [] as string[], requests: [] as Array<{ method: string; path: string; body: Buffer }> };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const hold = !holding && shouldHold(req);
+      const hold = !holding && shouldHold(req, body);
       if (hold) holding = true;
-      if (req.method === 'PUT') state.puts.push(decodeURIComponent((req.url ?? '').split('?')[0]!));
+      const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
+      state.requests.push({ method: req.method ?? '', path, body });
+      if (req.method === 'PUT') state.puts.push(path);
       const headers: IncomingHttpHeaders = { ...req.headers };
       delete headers.expect;
       const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (upRes) => {
@@ -334,6 +339,8 @@ async function startHoldingProxy(target: string, shouldHold: (req: IncomingMessa
       return state.held;
     },
     puts: state.puts,
+    /** Every request forwarded (or held), in arrival order. */
+    requests: state.requests,
     release: () => releaseHeld?.(),
     stop: () =>
       new Promise<void>((resolve) => {
@@ -359,8 +366,8 @@ describe('BigQuery destination end to end (emulator)', () => {
     await emulator?.stop();
   });
 
-  async function rows() {
-    const [result] = await bq.query({ query: `SELECT * FROM \`${PROJECT}\`.\`${DATASET}\`.\`acme_crm_contacts\` ORDER BY _supaglue_id` });
+  async function rows(dataset = DATASET) {
+    const [result] = await bq.query({ query: `SELECT * FROM \`${PROJECT}\`.\`${dataset}\`.\`acme_crm_contacts\` ORDER BY _supaglue_id` });
     return (result as Record<string, any>[]).map((r) => ({
       id: r._supaglue_id as string,
       app: r._supaglue_application_id as string,
@@ -378,22 +385,21 @@ describe('BigQuery destination end to end (emulator)', () => {
       .sort((a, b) => a.id.localeCompare(b.id))
       .map((c) => ({ id: c.id, app: appId, provider: PROVIDER, customer: CUSTOMER, lastModifiedAt: c.updated_at, deleted: false, raw: c, mapped: {} }));
 
+  const bqDestination = (dataset: string, apiEndpoint: string) => ({
+    type: 'bigquery',
+    config: {
+      project_id: PROJECT,
+      dataset,
+      api_endpoint: apiEndpoint,
+      credentials: { client_email: `sync@${PROJECT}.iam.gserviceaccount.com`, private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' },
+    },
+  });
+
   it('full then incremental: exactly the source rows, changed rows updated in place (no duplicates)', async () => {
     const t = await withTenant('bq-e2e');
     const source = await startSourceApi(makeContacts(180));
     try {
-      const { connect } = await configure(t, source, {
-        pageSize: 50,
-        destination: {
-          type: 'bigquery',
-          config: {
-            project_id: PROJECT,
-            dataset: DATASET,
-            api_endpoint: emulator.endpoint,
-            credentials: { client_email: `sync@${PROJECT}.iam.gserviceaccount.com`, private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n' },
-          },
-        },
-      });
+      const { connect } = await configure(t, source, { pageSize: 50, destination: bqDestination(DATASET, emulator.endpoint) });
       const appId = t.tenant.applicationId;
       await connect();
       const [first] = await waitForRuns(t.tenant, CUSTOMER, 1, 120_000);
@@ -416,6 +422,81 @@ describe('BigQuery destination end to end (emulator)', () => {
       await source.close();
     }
   }, 240_000);
+
+  /** The staging seq a jobs.insert request MERGEs from, if it is the writer's MERGE (see destinations/bigquery/sql.ts). */
+  function mergedSeq(req: { method?: string; url?: string; path?: string }, body: Buffer): number | null {
+    if (req.method !== 'POST' || !/^\/bigquery\/v2\/projects\/[^/]+\/jobs$/.test((req.path ?? req.url ?? '').split('?')[0]!)) return null;
+    let query: unknown;
+    try {
+      query = (JSON.parse(body.toString('utf8')) as { configuration?: { query?: { query?: unknown } } }).configuration?.query?.query;
+    } catch {
+      return null;
+    }
+    const m = typeof query === 'string' ? /^MERGE `[^`]+`\.`[^`]+`\.`acme_crm_contacts` T\s+USING `[^`]+`\.`[^`]+`\.`_supaglue_stage_[0-9a-f]{16}_[0-9a-f]{16}_(\d+)` S/.exec(query) : null;
+    return m ? Number(m[1]) : null;
+  }
+
+  const stagingTables = async (dataset: string) => (await bq.dataset(dataset).getTables())[0].map((t) => t.id!).filter((id) => id.startsWith('_supaglue_stage_'));
+
+  it('a worker SIGKILLed after the emulator ran a batch\'s MERGE but before the batch was committed: the replay MERGEs it again, each record once', async () => {
+    const CRASH_DATASET = 'warehouse_crash';
+    const t = await withTenant('bq-crash');
+    const source = await startSourceApi(makeContacts(400));
+    // The emulator runs a query job within jobs.insert: when its answer arrives, batch 3 is merged into the target.
+    const proxy = await startHoldingProxy(emulator.endpoint, (req, body) => mergedSeq(req, body) === 3);
+    try {
+      const c = await configure(t, source, { pageSize: 50, autoStart: false, destination: bqDestination(CRASH_DATASET, proxy.url) });
+      await c.connect();
+      const syncId = await syncIdOf(t.tenant);
+      const handle = await startCrashRun(syncId);
+
+      const worker = workers.start();
+      await waitUntil(() => proxy.held, 180_000, 'the MERGE of batch 3', () => workers.logs());
+      const [run] = await syncRunsOf(syncId);
+      expect(run!.progress).toMatchObject({ seq: 2 });
+      const committedBefore = run!.num_records_synced;
+      workers.kill(worker);
+
+      // The killed worker's leftovers: batch 3's staging table, and batch 3 already merged into the
+      // target on top of the committed batches 1 and 2 (so the replay meets rows it already wrote).
+      const staged = await stagingTables(CRASH_DATASET);
+      expect(staged).toHaveLength(1);
+      expect(staged[0]).toMatch(/_3$/);
+      const [counted] = await bq.query({ query: `SELECT COUNT(*) AS n FROM \`${PROJECT}\`.\`${CRASH_DATASET}\`.\`${staged[0]}\`` });
+      const stagedRows = Number((counted as Array<{ n: number }>)[0]!.n);
+      expect(committedBefore).toBeGreaterThan(0);
+      expect(stagedRows).toBeGreaterThan(0);
+      const merged = await rows(CRASH_DATASET);
+      expect(merged.map((r) => r.id)).toEqual(sortedIds(source).slice(0, committedBefore + stagedRows));
+      expect(merged.length).toBeLessThan(400);
+
+      proxy.release();
+      workers.start();
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: 400 });
+
+      const runs = await syncRunsOf(syncId);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'SUCCESS', num_records_synced: 400, error_message: null });
+
+      // Batch 3 was MERGEd twice (the held one and the replay), every other batch once, in order.
+      const merges = proxy.requests.map((r) => mergedSeq(r, r.body)).filter((seq): seq is number => seq !== null);
+      const batches = Math.max(...merges);
+      expect(batches).toBeGreaterThan(3);
+      expect(merges).toEqual([1, 2, 3, ...range(3, batches)]);
+
+      // Exactly the source's records, each once, with their content; no staging table left behind.
+      const after = await rows(CRASH_DATASET);
+      expect(after).toHaveLength(400);
+      expect(new Set(after.map((r) => r.id)).size).toBe(400);
+      expect(after).toEqual(expected(t.tenant.applicationId, source));
+      expect(await stagingTables(CRASH_DATASET)).toEqual([]);
+    } finally {
+      workers.killAll();
+      await proxy.stop();
+      await source.close();
+    }
+  }, 420_000);
 });
 
 // --- HTTP API -------------------------------------------------------------------------------
