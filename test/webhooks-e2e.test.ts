@@ -2,7 +2,7 @@
  * Webhooks end to end on the Temporal dev server: connect → sync → auto-pause → delete,
  * every event delivered by the dispatcher schedule to a real receiver, signed, matching the
  * reference spec's webhook schemas; the event log agrees; a worker stopped mid-delivery
- * loses nothing.
+ * loses nothing, and neither does a worker process SIGKILLed mid-delivery.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-a
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 import { startDevServerWorker } from './helpers/temporal';
 import { startWebhookReceiver, webhookPayloadProblems, type WebhookReceiver } from './helpers/webhook-receiver';
+import { createWorkerProcesses, waitUntil } from './helpers/worker-process';
 
 let s: Awaited<ReturnType<typeof startScenario>>;
 let source: SourceApi;
@@ -159,4 +160,78 @@ describe('webhooks end to end', () => {
       expect.objectContaining({ attempt: 2, success: true, status_code: 200 }),
     ]);
   });
+
+  it('loses nothing when the worker process is SIGKILLed while the receiver holds the first request open', async () => {
+    await s.worker.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+    // Real `npm run worker` processes on a task queue of their own: the in-test worker
+    // (s.worker, which polls its own queue the whole file) never sees this delivery.
+    const taskQueue = `webhook-kill-${randomUUID()}`;
+    const workers = await createWorkerProcesses({ databaseUrl: s.api.tdb.url, taskQueue });
+    try {
+      // Only this test's endpoint: the earlier tests' endpoints would get the event too, and
+      // the kill would cut their attempts at random points.
+      for (const e of await ok(s.tenant.request('GET', '/webhook_endpoints'))) await ok(s.tenant.request('DELETE', `/webhook_endpoints/${e.id}`), 204);
+      const ep = await ok(s.tenant.request('POST', '/webhook_endpoints', { body: { url: receiver.url('kill'), event_types: ['connection.created'] } }), 201);
+      receiver.setSecrets('kill', ep.secret);
+      // The first request is held open until the worker dies (its socket closes with the
+      // process); later ones succeed.
+      receiver.respond('kill', (_r, n) => (n === 1 ? 'hang' : 200));
+      // In the outbox before any worker runs: a worker process dispatches pending events at
+      // start-up (startWebhookDispatcher), starting the delivery workflow on its own queue.
+      const payload = { customer_id: 'c-kill', provider_id: randomUUID(), category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' };
+      const event = await recordEvent(s.api.tdb.db, s.tenant.applicationId, 'connection.created', payload);
+      const msgId = webhookMessageId(event.id, ep.id);
+
+      const first = workers.start();
+      await waitUntil(() => receiver.requests('kill').length === 1, 60_000, 'the first attempt at the receiver', () => workers.logs());
+      const handle = s.worker.client.workflow.getHandle(deliveryWorkflowId(event.id));
+      expect((await handle.describe()).taskQueue).toBe(taskQueue);
+      // Killed well within the 10 s per-attempt HTTP timeout: the attempt never completes,
+      // never records itself, never reports to Temporal.
+      workers.kill(first);
+      const killedAt = Date.now();
+      await waitUntil(() => first.exitCode !== null || first.signalCode !== null, 10_000, 'the killed worker to exit');
+      expect(first.signalCode).toBe('SIGKILL');
+      expect(receiver.requests('kill')[0]!.status).toBeUndefined();
+
+      // Recovery. The attempt activity has no heartbeat timeout, so nothing tells Temporal the
+      // worker is gone until the activity's 30 s start-to-close timeout expires; the workflow
+      // then records the attempt as lost, waits the first retry delay (5 s) and sends attempt
+      // 2 from whichever worker polls the queue. Measured: the second request arrives ~35.5 s
+      // after the kill (30 s + 5 s). Start the next worker now: it is ready long before that.
+      const second = workers.start();
+      const result = (await handle.result()) as EndpointDeliveryResult[];
+      const recoveredAfterMs = receiver.requests('kill')[1]!.at - killedAt;
+      workers.kill(second);
+      expect(result).toEqual([{ endpointId: ep.id, outcome: 'delivered', attempts: 2 }]);
+      // Recovery is bounded by the timeouts above, not by anything longer (a later retry delay).
+      expect(recoveredAfterMs).toBeLessThan(60_000);
+
+      // The receiver: two requests with the same webhook-id, both signed; the first was cut
+      // off by the kill, the second acknowledged: exactly one delivery after dedupe.
+      const requests = receiver.requests('kill');
+      expect(requests.map((r) => [r.headers['webhook-id'], r.status])).toEqual([
+        [msgId, undefined],
+        [msgId, 200],
+      ]);
+      for (const r of requests) expect(r.verified, r.verifyError).toBe(true);
+      expect(receiver.accepted('kill')).toEqual([{ id: msgId, body: { webhook_event_type: 'connection.created', ...payload }, request: requests[1] }]);
+
+      // The deliveries log. What the product guarantees: every attempt number has exactly one
+      // row (unique on workflow, endpoint, attempt; inserts are ON CONFLICT DO NOTHING), the
+      // killed one included. The attempt activity records itself after the HTTP exchange; if
+      // the worker dies before that insert (here: while the receiver held the request), the
+      // workflow's recordLostWebhookAttempt records it once the activity has timed out, as a
+      // failure without a status code. (Had the kill landed after the receiver answered but
+      // before the insert, that row would say "did not complete" although the receiver got the
+      // request: delivery is at least once, and receivers dedupe on webhook-id.)
+      const rows = await ok(s.tenant.request('GET', `/webhook_events/${event.id}/deliveries`));
+      expect(rows.results).toEqual([
+        expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 1, success: false, status_code: null, error: expect.stringMatching(/^attempt did not complete: .*StartToClose/i) }),
+        expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 2, success: true, status_code: 200, error: null }),
+      ]);
+    } finally {
+      await workers.close();
+    }
+  }, 150_000);
 });
