@@ -120,23 +120,16 @@ export function missingMappedFields(records: SourceRecord[], mapping: FieldMappi
   return Object.values(mapping).filter((field) => records.every((r) => !(field in r.raw)));
 }
 
-/** Last occurrence wins within a batch, so a batch's count is of distinct records. */
-function dedupeById(records: DestinationRecord[]): DestinationRecord[] {
-  return [...new Map(records.map((r) => [r.id, r])).values()];
-}
-
-function toDestinationRecords(records: SourceRecord[], emittedAt: Date, mapping: FieldMapping | null): DestinationRecord[] {
-  return dedupeById(
-    records.map((r) => ({
-      id: r.id,
-      lastModifiedAt: r.lastModifiedAt,
-      isDeleted: r.isDeleted,
-      emittedAt,
-      raw: r.raw,
-      mapped: applyFieldMapping(r.raw, mapping),
-      ...(r.unified ? { unified: r.unified } : {}),
-    })),
-  );
+function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null): DestinationRecord {
+  return {
+    id: r.id,
+    lastModifiedAt: r.lastModifiedAt,
+    isDeleted: r.isDeleted,
+    emittedAt,
+    raw: r.raw,
+    mapped: applyFieldMapping(r.raw, mapping),
+    ...(r.unified ? { unified: r.unified } : {}),
+  };
 }
 
 export function createSyncActivities(deps: SyncActivityDeps) {
@@ -238,42 +231,66 @@ export function createSyncActivities(deps: SyncActivityDeps) {
           p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
           return p;
         };
-        let next = read(progress.pageState);
-        while (!progress.done && Date.now() < deadline) {
-          // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
-          let batch: DestinationRecord[] = [];
-          let pageState = progress.pageState;
-          do {
-            activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
-            const page = await next;
-            // Read ahead: the next page downloads while this one is processed and written. Page
-            // states only advance after the write commits, so a crash resumes from the committed batch.
-            if (page.nextPageState !== null) next = read(page.nextPageState);
-            if (progress.seq === 0 && batch.length === 0) {
-              const missing = missingMappedFields(page.records, mapping);
-              if (missing.length) {
-                throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
-              }
-            }
-            let fresh = toDestinationRecords(page.records, new Date(), mapping);
-            // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
-            if (modifiedSince && known) fresh = fresh.filter((r) => !(r.lastModifiedAt?.toISOString() === ctx.state.cursor && known[r.id] === contentHash(r.raw)));
-            batch = batch.length ? dedupeById([...batch, ...fresh]) : fresh;
-            pageState = page.nextPageState;
-          } while (pageState !== null && batch.length < batchRecords && Date.now() < deadline);
+        // Two stages overlap: batch k is written and its progress committed while batch k+1 is
+        // gathered from the provider (one page read ahead). Progress commits stay in batch order,
+        // and only a committed batch's page state is ever saved, so a crash resumes from it.
+        let readState = progress.pageState;
+        let nextSeq = progress.seq + 1;
+        let next = read(readState);
+        let inFlight: Promise<void> | null = null;
 
-          const seq = progress.seq + 1;
+        const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
           if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
-          progress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
-          records += batch.length;
+          const committed: RunProgress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
           // The batch is committed at the destination; now make the progress durable. A crash in
           // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
           await deps.db
             .updateTable('sync_runs')
-            .set({ progress: JSON.stringify(progress), num_records_synced: sql<number>`num_records_synced + ${batch.length}` })
+            .set({ progress: JSON.stringify(committed), num_records_synced: sql<number>`num_records_synced + ${batch.length}` })
             .where('id', '=', input.runId)
             .execute();
+          progress = committed;
+          records += batch.length;
           activity.heartbeat({ seq, records, phase: 'committed' });
+        };
+
+        try {
+          while (Date.now() < deadline) {
+            // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
+            const batch = new Map<string, DestinationRecord>();
+            do {
+              activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
+              const page = await next;
+              if (page.nextPageState !== null) next = read(page.nextPageState);
+              if (nextSeq === 1 && batch.size === 0) {
+                const missing = missingMappedFields(page.records, mapping);
+                if (missing.length) {
+                  throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+                }
+              }
+              const emittedAt = new Date();
+              for (const r of page.records) {
+                const rec = toDestinationRecord(r, emittedAt, mapping);
+                // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+                if (modifiedSince && known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw)) continue;
+                // Last occurrence wins, so a batch's count is of distinct records.
+                batch.delete(rec.id);
+                batch.set(rec.id, rec);
+              }
+              readState = page.nextPageState;
+            } while (readState !== null && batch.size < batchRecords && Date.now() < deadline);
+
+            if (inFlight) await inFlight;
+            inFlight = commit([...batch.values()], nextSeq++, readState);
+            // Awaited above or below; until then a failure must not count as unhandled.
+            inFlight.catch(() => undefined);
+            if (readState === null) break;
+          }
+          if (inFlight) await inFlight;
+        } finally {
+          // Never leave a write running behind a failed chunk: its retry would replay the batch
+          // while this one still commits, and count it twice.
+          await inFlight?.catch(() => undefined);
         }
         return { done: progress.done, records, seq: progress.seq };
       } catch (err) {

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRecord, measureRawCopyStats } from '../bench/copy-baseline';
 import {
@@ -337,14 +338,96 @@ describe('transaction hooks', () => {
       await client.query('BEGIN');
       const a = await writeBatchInTransaction(client, t, { runId: 'r', seq: 0, records: [rec('1'), rec('1'), rec('2')] }, { defaultSchema: 'syncwell' });
       const b = await writeBatchInTransaction(client, t, { runId: 'r', seq: 1, records: [rec('3')] }, { defaultSchema: 'syncwell' });
-      expect(a).toEqual({ received: 3, upserted: 2 });
-      expect(b).toEqual({ received: 1, upserted: 1 });
+      expect(a).toEqual({ received: 3, upserted: 2, direct: false });
+      expect(b).toEqual({ received: 1, upserted: 1, direct: false });
       expect((await rows('syncwell', 'hubspot_own_tx')).length).toBe(0); // not visible to others before COMMIT
       await client.query('ROLLBACK');
     } finally {
       await client.end();
     }
     expect((await rows('syncwell', 'hubspot_own_tx')).length).toBe(0);
+  });
+});
+
+describe('direct insert of new rows (first full load)', () => {
+  const inTx = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: dest.url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } finally {
+      await client.end();
+    }
+  };
+  const write = (t: WriteTarget, records: DestinationRecord[], direct: boolean) =>
+    inTx((c) => writeBatchInTransaction(c, t, { runId: 'r', seq: 1, records }, { defaultSchema: 'syncwell', direct }));
+  const content = (r: Record<string, any>) => {
+    const { _supaglue_customer_id: _c, ...rest } = r;
+    return rest;
+  };
+
+  it('COPYs all-new rows straight into the table, with the same rows the upsert writes', async () => {
+    const w = writer();
+    const direct = target({ object: 'direct_same', customerId: 'direct' });
+    const upsert = { ...direct, customerId: 'upsert' };
+    await w.prepare(direct);
+    const batch = [rec('1', { name: 'tab\there', n: 1.5 }), rec('2', { s: 'back\\slash\nnl' }, { lastModifiedAt: null }), rec('3', {}, { isDeleted: true, mapped: { m: 1 } })];
+    expect(await write(direct, batch, true)).toEqual({ received: 3, upserted: 3, direct: true });
+    expect(await write(upsert, batch, false)).toEqual({ received: 3, upserted: 3, direct: false });
+    const got = await rows('syncwell', 'hubspot_direct_same');
+    expect(got.filter((r) => r._supaglue_customer_id === 'direct').map(content)).toEqual(got.filter((r) => r._supaglue_customer_id === 'upsert').map(content));
+    expect(got.find((r) => r._supaglue_customer_id === 'direct' && r._supaglue_id === '1')!._supaglue_raw_data).toEqual({ id: '1', name: 'tab\there', n: 1.5 });
+  });
+
+  it('falls back to the upsert when an id exists or repeats, and the batch lands whole', async () => {
+    const w = writer();
+    const t = target({ object: 'direct_fallback' });
+    await w.prepare(t);
+    await write(t, [rec('a', { v: 1 })], true);
+    // 'a' exists: the direct COPY is rolled back to its savepoint; the upsert updates 'a' and inserts 'b'.
+    expect(await write(t, [rec('b', { v: 1 }), rec('a', { v: 2 })], true)).toEqual({ received: 2, upserted: 2, direct: false });
+    // A repeated id within the batch: the last occurrence wins, as on the upsert path.
+    expect(await write(t, [rec('c', { v: 1 }), rec('c', { v: 2 })], true)).toEqual({ received: 2, upserted: 1, direct: false });
+    expect((await rows('syncwell', 'hubspot_direct_fallback')).map((r) => [r._supaglue_id, r._supaglue_raw_data.v])).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['c', 2],
+    ]);
+  });
+
+  it('the writer goes direct while a run only adds rows, and upserts the rest of a run once one batch did not', async () => {
+    const lines: Array<{ seq: number; direct: boolean }> = [];
+    const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const w = writer({}, { logger });
+    const t = target({ object: 'direct_policy' });
+    const batch = (seq: number, ids: string[], runId = 'run1') => w.writeBatch(t, { runId, seq, records: ids.map((id) => rec(id, { seq })) });
+    await batch(1, ['1', '2']);
+    await batch(2, ['3', '4']);
+    await batch(3, ['4', '5']); // a replayed id: this batch upserts...
+    await batch(4, ['6']); // ...and so does the rest of the run
+    await batch(1, ['1', '7'], 'run2'); // another run tries direct again (and needs the upsert)
+    await batch(1, ['8'], 'run3');
+    expect(lines.filter((l) => 'direct' in l).map((l) => [l.seq, l.direct])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+      [4, false],
+      [1, false],
+      [1, true],
+    ]);
+    expect((await rows('syncwell', 'hubspot_direct_policy')).map((r) => [r._supaglue_id, r._supaglue_raw_data.seq])).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['3', 2],
+      ['4', 3],
+      ['5', 3],
+      ['6', 4],
+      ['7', 1],
+      ['8', 1],
+    ]);
   });
 });
 

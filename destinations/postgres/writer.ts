@@ -4,7 +4,9 @@
  * Per batch, in ONE transaction: `COPY ... FROM STDIN` (text format) into a TEMP staging table
  * (ON COMMIT DROP), then one set-based `INSERT ... SELECT DISTINCT ON (_supaglue_id) ... ON CONFLICT
  * (application, provider, customer, id) DO UPDATE`. Within a batch the last occurrence of an id
- * wins; a retried batch upserts the same rows again, so it never duplicates.
+ * wins; a retried batch upserts the same rows again, so it never duplicates. While a run's batches
+ * are all new rows (a first full load), each first tries one `COPY` straight into the table under
+ * a savepoint; the primary key turns any existing or repeated id into a rollback to the upsert.
  *
  * Extending the transaction: `writer.writeBatch(target, batch, { afterWrite })` runs
  * `afterWrite(client)` after the upsert and before COMMIT on the same connection, so the sync engine
@@ -85,9 +87,10 @@ async function ensureSchema(client: pg.ClientBase, schema: string): Promise<void
  * Creates `schema.table` for the target when missing, and adds any missing `_supaglue_*` column to an
  * existing table. Idempotent and safe when several workers prepare the same table at once: the
  * unique_violation a concurrent CREATE TABLE IF NOT EXISTS can raise (on pg_type / pg_class) means
- * the other one won and the table exists.
+ * the other one won and the table exists. Returns whether the table has a unique index on exactly
+ * the key columns (one we create always has; a user's own table may lack it).
  */
-export async function prepareTable(client: pg.ClientBase, schema: string, table: string, target: Pick<WriteTarget, 'objectType'>): Promise<void> {
+export async function prepareTable(client: pg.ClientBase, schema: string, table: string, target: Pick<WriteTarget, 'objectType'>): Promise<boolean> {
   await ensureSchema(client, schema);
   const columns = targetColumns(target);
   const q = qualified(schema, table);
@@ -105,7 +108,7 @@ export async function prepareTable(client: pg.ClientBase, schema: string, table:
     const pk = KEY_COLUMNS.map(quoteIdent).join(', ');
     try {
       await client.query(`CREATE TABLE IF NOT EXISTS ${q} (${columns.map(columnDef).join(', ')}, PRIMARY KEY (${pk}))`);
-      return;
+      return hasKeyIndex(client, schema, table);
     } catch (err) {
       if (!isCreateRace(err)) throw err;
     }
@@ -119,18 +122,36 @@ export async function prepareTable(client: pg.ClientBase, schema: string, table:
       if (!isCreateRace(err)) throw err;
     }
   }
+  return hasKeyIndex(client, schema, table);
+}
+
+/** A plain (non-partial, non-expression) unique index on exactly the key columns: what ON CONFLICT needs. */
+async function hasKeyIndex(client: pg.ClientBase, schema: string, table: string): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+        AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum = ANY (i.indkey)) = $3::text[]
+        AND cardinality(i.indkey) = cardinality($3::text[])`,
+    [schema, table, [...KEY_COLUMNS].sort()],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 /** COPY data columns of the staging table: the row's position (last occurrence wins) and the per-record columns. */
 const ORD = '_supaglue_ord';
 
-/** One COPY text row in `recordColumns` order, prefixed by the ordinal: id, emitted_at, last_modified_at, is_deleted, raw, mapped[, unified]. */
-function encodeRecord(r: DestinationRecord, i: number, common: boolean): string {
+/**
+ * One COPY text row in `recordColumns` order (id, emitted_at, last_modified_at, is_deleted, raw,
+ * mapped[, unified]) after `prefix`: the staging ordinal, or the key columns for a direct insert.
+ */
+function encodeRecord(r: DestinationRecord, prefix: string, common: boolean): string {
   if (!(r.emittedAt instanceof Date) || Number.isNaN(r.emittedAt.getTime())) {
     throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
   }
   const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
-  let row = `${i}\t${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJsonField(jsonText(r.raw ?? {}))}\t${copyJsonField(jsonText(r.mapped ?? {}))}`;
+  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJsonField(jsonText(r.raw ?? {}))}\t${copyJsonField(jsonText(r.mapped ?? {}))}`;
   if (common) row += `\t${r.unified === undefined ? '\\N' : copyJsonField(jsonText(r.unified))}`;
   return `${row}\n`;
 }
@@ -140,38 +161,60 @@ export interface BatchStats {
   received: number;
   /** Rows inserted or updated (distinct ids). */
   upserted: number;
+  /** Whether the rows went straight into the table (all new), not through staging. */
+  direct: boolean;
 }
 
 /**
  * The batch's COPY + upsert on `client`, which MUST be inside a transaction (BEGIN ... COMMIT): the
  * staging table is ON COMMIT DROP. Nothing is committed here, so the caller can add its own writes to
  * the same transaction. Assumes the table exists (see `prepareTable`). Callable several times in one
- * transaction. `defaultSchema` is used when `target.schema` is not set. Sets `work_mem` for the rest
+ * transaction. `defaultSchema` is used when `target.schema` is not set. `direct` first tries a COPY
+ * straight into the table (only safe when it has the key index, see `prepareTable`). Sets `work_mem` for the rest
  * of the transaction (SET LOCAL) so the DISTINCT ON sort of a batch stays in memory.
  */
 export async function writeBatchInTransaction(
   client: pg.ClientBase,
   target: WriteTarget,
   batch: WriteBatch,
-  options: { defaultSchema?: string } = {},
+  options: { defaultSchema?: string; direct?: boolean } = {},
 ): Promise<BatchStats> {
   const records = batch.records;
-  if (records.length === 0) return { received: 0, upserted: 0 };
+  if (records.length === 0) return { received: 0, upserted: 0, direct: false };
   const schema = schemaName(target, options.defaultSchema ?? 'public');
   const table = tableName(target);
   const common = target.objectType === 'common';
   const data = recordColumns(target);
+  const all = targetColumns(target).map((c) => c.name);
+
+  if (options.direct) {
+    // All new rows (a first full load): COPY straight into the table, half the writes of
+    // staging + upsert. Any existing or repeated id aborts it with a unique violation, and
+    // the batch takes the upsert path instead, so the outcome is the same either way.
+    const keys = [target.applicationId, target.providerName, target.customerId].map((k) => `${copyField(k)}\t`).join('');
+    await client.query('SAVEPOINT syncwell_direct');
+    try {
+      const n = await copyRows(client, qualified(schema, table), all.map(quoteIdent).join(', '), (function* () {
+        for (const r of records) yield encodeRecord(r, keys, common);
+      })());
+      await client.query('RELEASE SAVEPOINT syncwell_direct');
+      return { received: records.length, upserted: n, direct: true };
+    } catch (err) {
+      if (sqlCode(err) !== PG_UNIQUE_VIOLATION) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT syncwell_direct');
+    }
+  }
+
   const stage = quoteIdent(`_supaglue_stage_${randomBytes(6).toString('hex')}`);
 
   // DISTINCT ON sorts the whole batch: with the default 4 MB work_mem a batch of ~1 KB records spills to disk.
   await client.query(`SET LOCAL work_mem = '64MB'`);
   await client.query(`CREATE TEMP TABLE ${stage} (${quoteIdent(ORD)} integer, ${data.map(columnDef).join(', ')}) ON COMMIT DROP`);
   function* rows() {
-    for (let i = 0; i < records.length; i++) yield encodeRecord(records[i]!, i, common);
+    for (let i = 0; i < records.length; i++) yield encodeRecord(records[i]!, `${i}\t`, common);
   }
   await copyRows(client, stage, [ORD, ...data.map((c) => c.name)].map(quoteIdent).join(', '), rows());
 
-  const all = targetColumns(target).map((c) => c.name);
   const id = quoteIdent('_supaglue_id');
   const updates = all.filter((c) => !(KEY_COLUMNS as readonly string[]).includes(c)).map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
   const result = await client.query(
@@ -183,7 +226,7 @@ export async function writeBatchInTransaction(
     [target.applicationId, target.providerName, target.customerId],
   );
   await client.query(`DROP TABLE ${stage}`);
-  return { received: records.length, upserted: result.rowCount ?? 0 };
+  return { received: records.length, upserted: result.rowCount ?? 0, direct: false };
 }
 
 /**
@@ -221,7 +264,18 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
   let pool: Promise<pg.Pool> | null = null;
   let closed = false;
   /** Tables known to exist with all columns (per schema.table.objectType). */
-  const prepared = new Map<string, Promise<void>>();
+  const prepared = new Map<string, Promise<boolean>>();
+  /**
+   * Per run: whether its last batch went in directly (all new rows). A run's first batch tries
+   * that; once a batch needs the upsert (rows exist: a re-sync, an incremental, a replay), the
+   * rest of the run upserts. Bounded: a forgotten run just tries direct once more.
+   */
+  const directRuns = new Map<string, boolean>();
+  const rememberDirect = (runId: string, direct: boolean) => {
+    directRuns.delete(runId);
+    directRuns.set(runId, direct);
+    if (directRuns.size > 1000) directRuns.delete(directRuns.keys().next().value!);
+  };
 
   const sslOnce = () => {
     ssl ??= resolveSsl(config, connectTimeoutMs).catch((err) => {
@@ -290,7 +344,8 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
   };
   const forgetPrepared = (target: WriteTarget) => prepared.delete(preparedKey(target));
 
-  function ensurePrepared(target: WriteTarget): Promise<void> {
+  /** Prepares the target once; resolves to whether its table has the key index (see prepareTable). */
+  function ensurePrepared(target: WriteTarget): Promise<boolean> {
     const { schema, table } = names(target);
     const key = preparedKey(target);
     let p = prepared.get(key);
@@ -309,15 +364,19 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
 
     tableFor: names,
 
-    prepare: (target) => ensurePrepared(target),
+    prepare: async (target) => {
+      await ensurePrepared(target);
+    },
 
     async writeBatch(target, batch, options = {}) {
       const started = Date.now();
       const attempt = async () => {
-        await ensurePrepared(target);
+        // Without the key index a direct COPY could not detect existing rows.
+        const keyed = await ensurePrepared(target);
+        const direct = keyed && (directRuns.get(batch.runId) ?? true);
         return withClient(`writing batch ${batch.seq} of run ${batch.runId} to ${describe(target)}`, (client) =>
           inTransaction(client, async () => {
-            const s = await writeBatchInTransaction(client, target, batch, { defaultSchema });
+            const s = await writeBatchInTransaction(client, target, batch, { defaultSchema, direct });
             if (options.afterWrite) await options.afterWrite(client);
             return s;
           }),
@@ -333,6 +392,7 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
         forgetPrepared(target);
         stats = await attempt();
       }
+      if (stats.received) rememberDirect(batch.runId, stats.direct);
       log?.debug({ ...names(target), runId: batch.runId, seq: batch.seq, ...stats, ms: Date.now() - started }, 'postgres destination: batch written');
     },
 
