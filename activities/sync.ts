@@ -92,6 +92,22 @@ function rethrow(err: unknown): never {
   throw err instanceof Error ? err : new Error(message);
 }
 
+/**
+ * Heartbeats while a destination write is pending. A write may rightly take longer than the
+ * heartbeat timeout (a BigQuery load job, an API target honouring Retry-After); without this the
+ * attempt would be timed out and retried while it still writes. The writers' own timeouts and the
+ * activity's start-to-close timeout bound a stuck destination.
+ */
+async function heartbeatWhile<T>(activity: Context, work: Promise<T>, details: () => Record<string, unknown>): Promise<T> {
+  const everyMs = Math.max(1000, Math.floor((activity.info.heartbeatTimeoutMs ?? 60_000) / 3));
+  const timer = setInterval(() => activity.heartbeat(details()), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 function writeTarget(ctx: SyncContext): WriteTarget {
   return {
     applicationId: ctx.application_id,
@@ -240,7 +256,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         let inFlight: Promise<void> | null = null;
 
         const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
-          if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
+          if (batch.length) await heartbeatWhile(activity, writer.writeBatch(target, { runId: input.runId, seq, records: batch }), () => ({ seq: progress.seq, records, phase: 'writing', writing: seq }));
           const committed: RunProgress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
           // The batch is committed at the destination; now make the progress durable. A crash in
           // between replays this batch, an idempotent upsert, and counts it once (this update never ran).

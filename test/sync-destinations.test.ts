@@ -577,6 +577,35 @@ describe('HTTP API destination end to end', () => {
     }
   });
 
+  it('a batch the endpoint takes longer than the heartbeat timeout to accept does not time the chunk out: it heartbeats while it writes', async () => {
+    const t = await withTenant('api-slow');
+    const source = await startSourceApi(makeContacts(60));
+    const before = receiver.requests.length;
+    receiver.respondWith({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}', delayMs: 5000 });
+    try {
+      const c = await configure(t, source, { pageSize: 50, autoStart: false, destination: { type: 'api', config: { url: `${receiver.url}/slow` } } });
+      await c.connect();
+      const syncId = await syncIdOf(t.tenant);
+      const handle = await s.worker.client.workflow.start('syncRunWorkflow', {
+        taskQueue: s.worker.taskQueue,
+        workflowId: `dest-slow-${syncId}`,
+        args: [{ syncId, heartbeatTimeout: '2 seconds' }],
+      });
+      expect(await handle.result()).toMatchObject({ status: 'SUCCESS', numRecordsSynced: 60 });
+      // Without heartbeats during the 5 s write, the attempt would time out after 2 s and be
+      // retried while it still wrote: every activity finished on its first attempt.
+      const started = (await handle.fetchHistory()).events!.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt] : []));
+      expect(started.length).toBeGreaterThan(0);
+      expect(started.every((attempt) => attempt === 1)).toBe(true);
+      const mine = receiver.requests.slice(before).map((r) => ({ key: String(r.headers['idempotency-key']), headers: r.headers, payload: r.json as ApiBatch['payload'] }));
+      expect(mine.map((b) => b.key.split(':').slice(1).join(':'))).toEqual(['1:0', '2:0']);
+      expect(mine.flatMap((b) => b.payload.records)).toEqual([...source.contacts.values()].map(expectedApiRecord));
+      expect((await syncRunsOf(syncId)).map((r) => r.status)).toEqual(['SUCCESS']);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('a worker SIGKILLed while the endpoint held a batch: the batch is sent again with the same Idempotency-Key; deduplicated, each record exactly once', async () => {
     const t = await withTenant('api-crash');
     const source = await startSourceApi(makeContacts(300));

@@ -18,6 +18,8 @@ export interface ScriptedResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this long (a slow endpoint). */
+  delayMs?: number;
 }
 
 export interface ApiReceiver {
@@ -45,8 +47,10 @@ export async function startApiReceiver(): Promise<ApiReceiver> {
       }
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json });
       const next = queue.shift() ?? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
-      res.writeHead(next.status, next.headers);
-      res.end(next.body ?? '');
+      setTimeout(() => {
+        res.writeHead(next.status, next.headers);
+        res.end(next.body ?? '');
+      }, next.delayMs ?? 0);
     });
   });
   server.keepAliveTimeout = 1000;
