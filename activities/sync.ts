@@ -50,20 +50,28 @@ const MAX_BOUNDARY_RECORDS = 1000;
 
 const contentHash = (raw: Record<string, unknown>) => createHash('sha1').update(JSON.stringify(raw)).digest('base64url');
 
-/** Folds a committed batch into the run's cursor bookkeeping. */
-function advanceBoundary(progress: RunProgress, batch: DestinationRecord[]): Pick<RunProgress, 'maxLastModified' | 'maxRecords'> {
-  let { maxLastModified, maxRecords } = progress;
+/**
+ * Folds a committed batch into the run's cursor bookkeeping. Only records at the batch's greatest
+ * last-modified are hashed: hashing every record of an ascending stream costs a JSON.stringify each.
+ */
+export function advanceBoundary(progress: Pick<RunProgress, 'maxLastModified' | 'maxRecords'>, batch: DestinationRecord[]): Pick<RunProgress, 'maxLastModified' | 'maxRecords'> {
+  let top = -Infinity;
   for (const r of batch) {
-    const at = r.lastModifiedAt?.toISOString();
-    if (!at || (maxLastModified && at < maxLastModified)) continue;
-    if (at !== maxLastModified) {
-      maxLastModified = at;
-      maxRecords = {};
-    }
-    if (maxRecords && Object.keys(maxRecords).length < MAX_BOUNDARY_RECORDS) maxRecords[r.id] = contentHash(r.raw);
+    const t = r.lastModifiedAt?.getTime();
+    if (t !== undefined && t > top) top = t; // NaN (an invalid date) never wins
+  }
+  if (top === -Infinity) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
+  const at = new Date(top).toISOString();
+  if (progress.maxLastModified && at < progress.maxLastModified) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
+  let maxRecords: Record<string, string> | null = at === progress.maxLastModified ? (progress.maxRecords && { ...progress.maxRecords }) : {};
+  let kept = maxRecords ? Object.keys(maxRecords).length : 0;
+  for (const r of batch) {
+    if (!maxRecords || r.lastModifiedAt?.getTime() !== top) continue;
+    if (r.id in maxRecords) maxRecords[r.id] = contentHash(r.raw);
+    else if (kept++ < MAX_BOUNDARY_RECORDS) maxRecords[r.id] = contentHash(r.raw);
     else maxRecords = null;
   }
-  return { maxLastModified, maxRecords };
+  return { maxLastModified: at, maxRecords };
 }
 
 export type StartRunResult =

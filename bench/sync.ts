@@ -134,6 +134,8 @@ async function main() {
       name: 'Bench source',
       base_url: provider.url,
       auth: { type: 'none' },
+      // A local API without a quota; the polite default (10 requests/s) would cap the run at 10 pages/s.
+      rate_limit: { requests_per_second: 10_000, burst: 100 },
       streams: [
         {
           id: 'records',
