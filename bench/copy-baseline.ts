@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { copyField, copyJsonField, copyRows, jsonText } from '../destinations/postgres/copy';
+import { copyField, copyJson, copyRows } from '../destinations/postgres/copy';
 import { qualified, quoteIdent, targetColumns } from '../destinations/postgres/naming';
 
 /** Deterministic 32-bit PRNG (mulberry32). */
@@ -100,9 +100,9 @@ export async function measureRawCopyStats(url: string, rows: number, rowBytes = 
     function* encoded() {
       for (let i = 0; i < rows; i++) {
         const rec = generateRecord(i, rowBytes);
-        const raw = jsonText(rec);
+        const raw = copyJson(rec);
         bytes += raw.length;
-        yield `bench_app\tbench\tbench_customer\t${copyField(String(rec.id))}\t${emittedAt}\t${String(rec.updated_at)}\tf\t${copyJsonField(raw)}\t{}\n`;
+        yield `bench_app\tbench\tbench_customer\t${copyField(String(rec.id))}\t${emittedAt}\t${String(rec.updated_at)}\tf\t${raw}\t{}\n`;
       }
     }
     const started = performance.now();

@@ -64,6 +64,16 @@ export function copyJsonField(json: string | null): string {
   return json.includes('\\') ? json.replace(/\\/g, '\\\\') : json;
 }
 
+/**
+ * `value` as a COPY field of JSON text that jsonb accepts. JSON.stringify output without a
+ * backslash has no escapes at all (no \u0000, no lone surrogate, nothing to double): one scan
+ * decides, and only the rare rest takes the cleaning path.
+ */
+export function copyJson(value: unknown): string {
+  const json = JSON.stringify(value ?? null) ?? 'null';
+  return json.indexOf('\\') === -1 ? json : copyJsonField(jsonText(value));
+}
+
 export function copyRow(fields: Array<string | null>): string {
   return `${fields.map(copyField).join('\t')}\n`;
 }

@@ -25,7 +25,7 @@ import type { Logger } from '../../lib/logger';
 import type { DestinationRecord, DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { postgresDestinationConfigSchema, type PostgresDestinationConfig, type PostgresDestinationConfigInput } from './config';
 import { DEFAULT_CONNECT_TIMEOUT_MS, clientConfig, resolveSsl, type SslOptions } from './connection';
-import { copyField, copyJsonField, copyRows, jsonText } from './copy';
+import { copyField, copyJson, copyRows } from './copy';
 import { PostgresDestinationError, toPostgresError, type ErrorContext } from './errors';
 import { KEY_COLUMNS, PROBE_PREFIX, qualified, quoteIdent, recordColumns, schemaName, tableName, targetColumns, type Column } from './naming';
 
@@ -151,8 +151,8 @@ function encodeRecord(r: DestinationRecord, prefix: string, common: boolean): st
     throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
   }
   const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
-  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJsonField(jsonText(r.raw ?? {}))}\t${copyJsonField(jsonText(r.mapped ?? {}))}`;
-  if (common) row += `\t${r.unified === undefined ? '\\N' : copyJsonField(jsonText(r.unified))}`;
+  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJson(r.raw ?? {})}\t${copyJson(r.mapped ?? {})}`;
+  if (common) row += `\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}`;
   return `${row}\n`;
 }
 
