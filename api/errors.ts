@@ -49,5 +49,8 @@ export const badRequest = (detail: string, meta?: Record<string, unknown>) =>
   new ApiError(400, 'BAD_REQUEST_ERROR', 'Bad request', detail, meta);
 export const conflict = (detail: string) => new ApiError(409, 'CONFLICT_ERROR', 'Conflict', detail);
 export const unprocessable = (detail: string) => new ApiError(422, 'UNPROCESSABLE_ERROR', 'Unprocessable entity', detail);
+/** The reference's 499 remoteProviderError: the customer's provider failed or refused, meta.origin says so. */
+export const remoteProviderError = (detail: string, meta?: Record<string, unknown>) =>
+  new ApiError(499 as ContentfulStatusCode, 'REMOTE_PROVIDER_ERROR', 'Remote provider error', detail, { ...meta, origin: 'remote-provider' });
 export const unauthorized = (detail = 'Missing or invalid x-api-key header') =>
   new ApiError(401, 'UNAUTHORIZED_ERROR', 'Unauthorized', detail);

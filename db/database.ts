@@ -1,5 +1,6 @@
 /** Typed view of the application database. Tables are created by migrations in db/migrations/. */
 import type { ColumnType, Generated } from 'kysely';
+import type { RateLimitInfo } from '../providers/types';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** jsonb: read as T, written as T or a JSON string. */
@@ -68,6 +69,11 @@ export interface SyncConfigsTable extends Stamped {
   config: Json<Record<string, unknown>>;
 }
 
+export interface ProviderUserDetails {
+  raw_details?: Record<string, unknown>;
+  additional_raw_details?: Record<string, unknown>;
+}
+
 export interface ConnectionsTable extends Stamped {
   id: Generated<string>;
   application_id: string;
@@ -78,6 +84,10 @@ export interface ConnectionsTable extends Stamped {
   status: Generated<string>;
   instance_url: Generated<string>;
   provider_user_id: string | null;
+  /** What the provider said about that user (GET .../_provider_user_id), secrets removed. */
+  provider_user_details: Json<ProviderUserDetails> | null;
+  /** The rate limits the provider's latest response reported. */
+  rate_limit_info: Json<RateLimitInfo> | null;
   params: JsonDefault<Record<string, unknown>>;
   credentials_encrypted: string | null;
   connection_sync_config: Json<Record<string, unknown>> | null;

@@ -23,3 +23,11 @@ export class ProviderError extends Error {
     return this.kind === 'authentication' || this.kind === 'permission' || this.kind === 'configuration';
   }
 }
+
+/** Neither a published connector nor a built-in provider has that name: there is nothing to open. */
+export class UnknownProviderError extends ProviderError {
+  constructor(providerName: string) {
+    super('configuration', `No connector or built-in provider named "${providerName}"`);
+    this.name = 'UnknownProviderError';
+  }
+}

@@ -5,7 +5,7 @@
 import type { Db } from '../db/connection';
 import { findConnector } from '../db/repositories/connectors';
 import { createDeclarativeConnection } from './declarative/connector';
-import { ProviderError } from './errors';
+import { UnknownProviderError } from './errors';
 import { createHubspotConnection } from './hubspot';
 import { createPipedriveConnection } from './pipedrive';
 import { createSalesforceConnection } from './salesforce';
@@ -31,7 +31,7 @@ export async function openProviderConnection(db: Db, ctx: ConnectionContext, run
   if (connector) return createDeclarativeConnection(connector.definition, ctx, runtime);
   const builtIn = builtIns.get(ctx.providerName);
   if (builtIn) return builtIn(ctx, runtime);
-  throw new ProviderError('configuration', `No connector or built-in provider named "${ctx.providerName}"`);
+  throw new UnknownProviderError(ctx.providerName);
 }
 
 // Built-in CRM providers.

@@ -59,10 +59,40 @@ export interface ObjectDescriptor {
   fields?: ObjectField[];
 }
 
+/** One rate limit window as the provider reported it, in the Management API's `single_rate_limit_info` shape. */
+export interface RateLimitWindow {
+  limit: number;
+  remaining: number;
+  /** Epoch seconds; absent for a sliding window. */
+  reset_time?: number;
+}
+
+/** A provider's rate limits as its latest response reported them (the API's `rate_limit_info`, stored as is). */
+export interface RateLimitInfo {
+  daily?: RateLimitWindow;
+  hourly?: RateLimitWindow;
+  other?: Record<string, RateLimitWindow>;
+}
+
+/** The provider user who authorized a connection. */
+export interface ProviderUser {
+  /** The common-schema User id: Salesforce User, HubSpot V3 Owner, Pipedrive user. */
+  id: string;
+  /** What the provider said about the user. */
+  raw: Record<string, unknown>;
+  /** Further data used to find the id (the HubSpot owner behind the token's user). */
+  additionalRaw?: Record<string, unknown>;
+}
+
 /** A live connection to a provider for one customer. */
 export interface ProviderConnection {
   readPage(req: ReadPageRequest): Promise<ReadPageResult>;
   listObjects(): Promise<ObjectDescriptor[]>;
+  /**
+   * The user the connection's credentials act as. Absent when the provider has no such notion;
+   * null when these credentials are not a user's (a HubSpot private app token).
+   */
+  loggedInUser?(): Promise<ProviderUser | null>;
 }
 
 /** Everything a provider needs to talk to the API for one connection. Secrets are already decrypted. */
@@ -84,6 +114,8 @@ export interface ConnectionContext {
    * released; null changes nothing. Resolves to the stored credentials afterwards.
    */
   withCredentialLock?: (fn: (current: Record<string, unknown>) => Promise<Record<string, unknown> | null>) => Promise<Record<string, unknown>>;
+  /** Told the rate limits each provider response reports; must be cheap (called per request) and never throw. */
+  onRateLimitInfo?: (info: RateLimitInfo) => void;
 }
 
 export interface OAuthClientConfig {

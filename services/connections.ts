@@ -153,21 +153,6 @@ export async function deleteConnection(deps: ServiceDeps, applicationId: string,
   await deleteSyncSchedules(deps, syncIds);
 }
 
-export async function getProviderUserId(deps: ServiceDeps, applicationId: string, externalCustomerId: string, providerName: string) {
-  const connection = await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName);
-  if (!connection.provider_user_id) throw notFound('Provider user id', `The ${providerName} user of customer ${externalCustomerId} is not known`);
-  return { user_id: connection.provider_user_id };
-}
-
-/**
- * Rate limit info as far as we store it: nothing yet (the provider runtime keeps its limits in
- * memory), so an empty rate_limit_info for an existing connection, as the spec allows.
- */
-export async function getRateLimitInfo(deps: ServiceDeps, applicationId: string, externalCustomerId: string, providerName: string) {
-  await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName);
-  return {};
-}
-
 export interface ConnectionWithSecrets {
   id: string;
   /** Internal uuid of the customer. */

@@ -7,7 +7,7 @@
 import { ApiError, unprocessable } from '../api/errors';
 import { inferSchema } from '../providers/declarative';
 import { schemaFields } from '../providers/declarative/schema-fields';
-import { ProviderError } from '../providers/errors';
+import { ProviderError, UnknownProviderError } from '../providers/errors';
 import type { ObjectDescriptor, ObjectField, ProviderConnection } from '../providers/types';
 import { getConnectionByHeadersOrThrow } from './connections';
 import type { ServiceDeps } from './deps';
@@ -44,7 +44,7 @@ export async function discoverConnection(deps: ServiceDeps, applicationId: strin
     provider = await openConnectionProvider(deps, applicationId, connection.id);
     objects = await provider.listObjects();
   } catch (err) {
-    if (err instanceof ProviderError && err.kind === 'configuration' && /No connector or built-in provider/.test(err.message)) {
+    if (err instanceof UnknownProviderError) {
       throw unprocessable(`${providerName} has no published connector or built-in implementation to discover`);
     }
     providerFailure(err, `listing ${providerName} objects failed`);

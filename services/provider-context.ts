@@ -9,6 +9,7 @@ import type { ConnectionContext, OAuthClientConfig, ProviderConnection } from '.
 import { loadConnectionWithSecrets, saveConnectionCredentials, type ConnectionWithSecrets } from './connections';
 import type { ServiceDeps } from './deps';
 import { loadProviderWithSecrets } from './providers';
+import { rateLimitRecorder } from './rate-limits';
 
 /** Token endpoint override per provider, e.g. SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE (sandboxes, simulators). */
 const tokenUrlOverride = (providerName: string) => process.env[`SYNCWELL_OAUTH_TOKEN_URL_${providerName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || undefined;
@@ -22,14 +23,21 @@ export async function oauthClientFor(deps: ServiceDeps, applicationId: string, c
   return { clientId: creds.oauth_client_id, clientSecret: creds.oauth_client_secret, ...(tokenUrl ? { tokenUrl } : {}) };
 }
 
-/** What activities/sync.ts adds to its ConnectionContext: the OAuth client and the cross-process credential lock. */
+/**
+ * What activities/sync.ts adds to its ConnectionContext: the OAuth client, the cross-process
+ * credential lock and (not OAuth, but wired the same way) the rate limit recorder.
+ */
 export async function oauthContextFor(
   deps: ServiceDeps,
   applicationId: string,
   conn: Pick<ConnectionWithSecrets, 'id' | 'providerId' | 'providerName'>,
-): Promise<Pick<ConnectionContext, 'oauth' | 'withCredentialLock'>> {
+): Promise<Pick<ConnectionContext, 'oauth' | 'withCredentialLock' | 'onRateLimitInfo'>> {
   const oauth = await oauthClientFor(deps, applicationId, conn);
-  return { ...(oauth ? { oauth } : {}), withCredentialLock: credentialLockFor(deps.db, deps.secrets, applicationId, conn.id) };
+  return {
+    ...(oauth ? { oauth } : {}),
+    withCredentialLock: credentialLockFor(deps.db, deps.secrets, applicationId, conn.id),
+    onRateLimitInfo: rateLimitRecorder(deps, applicationId, conn.id),
+  };
 }
 
 export async function connectionContextFor(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<ConnectionContext> {

@@ -145,9 +145,10 @@ describe('connections', () => {
     expect(malformed.status).toBe(400);
   });
 
-  it('returns the stored provider user id (404 when unknown) and empty rate limit info', async () => {
-    const missing = await a.request('GET', '/customers/cust-1/connections/_provider_user_id?provider_name=apollo');
-    expect(missing.status).toBe(404);
+  it('returns the stored provider user id (422 when the provider cannot be asked) and empty rate limit info', async () => {
+    const unknown = await a.request('GET', '/customers/cust-1/connections/_provider_user_id?provider_name=apollo');
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].detail).toMatch(/apollo connections have no logged-in user/);
     await api.tdb.db.updateTable('connections').set({ provider_user_id: 'user-42' }).where('application_id', '=', a.applicationId).where('provider_name', '=', 'apollo').execute();
     const found = await a.request('GET', '/customers/cust-1/connections/_provider_user_id?provider_name=apollo');
     expect(found.status).toBe(200);

@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as connections from '../../services/connections';
+import { getProviderUserId } from '../../services/provider-user';
+import { getRateLimitInfo } from '../../services/rate-limits';
 import type { AppDeps, AuthedEnv } from '../deps';
-import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
+import { errorResponses, jsonBody, jsonResponse, remoteProviderErrorResponse, security } from '../schemas/common';
 import {
   connectionPathParams,
   connectionSchema,
@@ -54,14 +56,13 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Get logged in User ID and details',
+      description:
+        'The provider user the connection acts as (Salesforce User, HubSpot V3 Owner, Pipedrive user). Asked of the provider on the first call, then served as stored. 422 for providers that have no such user (declarative connectors); 499 when the provider fails.',
       request: { params: customerIdPathParam, query: providerUserIdQuery },
-      responses: { 200: jsonResponse(providerUserIdSchema, 'UserId'), ...errorResponses },
+      responses: { 200: jsonResponse(providerUserIdSchema, 'UserId'), ...errorResponses, ...remoteProviderErrorResponse },
     }),
     async (c) =>
-      c.json(
-        await connections.getProviderUserId(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('query').provider_name),
-        200,
-      ),
+      c.json(await getProviderUserId(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('query').provider_name), 200),
   );
 
   app.openapi(
@@ -104,12 +105,13 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Get connection rate limit info',
+      description: 'The rate limits the provider reported on its latest response seen (syncs, discovery, the user id call); `{}` until then and for providers that report none.',
       request: { params: connectionPathParams },
       responses: { 200: jsonResponse(rateLimitInfoSchema, 'Connection rate limit info'), ...errorResponses },
     }),
     async (c) => {
       const { customer_id, provider_name } = c.req.valid('param');
-      return c.json(await connections.getRateLimitInfo(deps, c.get('applicationId'), customer_id, provider_name), 200);
+      return c.json(await getRateLimitInfo(deps, c.get('applicationId'), customer_id, provider_name), 200);
     },
   );
 

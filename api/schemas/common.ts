@@ -28,6 +28,9 @@ export const errorResponses = {
   500: errorResponse('Internal server error'),
 } as const;
 
+/** For routes that ask the customer's provider (the reference's remoteProviderError). */
+export const remoteProviderErrorResponse = { 499: errorResponse('Remote provider error') } as const;
+
 export const jsonBody = <T extends z.ZodType>(schema: T, description = 'Request body') => ({
   body: { description, required: true, content: { 'application/json': { schema } } },
 });

@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../connection';
+import type { RateLimitInfo } from '../../providers/types';
 import type { ConnectionsTable } from '../database';
 
 /** A provider of the application, by its name (providers are owned by the providers API; this is a read). */
@@ -71,6 +72,11 @@ export function updateConnection(db: Db, applicationId: string, id: string, valu
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+}
+
+/** Leaves updated_at alone: observed provider state, not a change to the connection. */
+export async function updateRateLimitInfo(db: Db, applicationId: string, id: string, info: RateLimitInfo): Promise<void> {
+  await db.updateTable('connections').set({ rate_limit_info: JSON.stringify(info) }).where('application_id', '=', applicationId).where('id', '=', id).execute();
 }
 
 export function deleteConnection(db: Db, applicationId: string, id: string) {

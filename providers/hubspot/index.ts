@@ -5,15 +5,17 @@
  * hs_lastmodifieddate GTE filter sorted ascending; when the search would exceed
  * HubSpot's 10,000-result cap the run falls back to the full list, filtered by
  * updatedAt. Owners are the users. Common objects: contact, account (companies),
- * opportunity (deals), user (owners).
+ * opportunity (deals), user (owners). The logged-in user is the owner of the OAuth token's
+ * user; rate limits come from the X-HubSpot-RateLimit-* headers.
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { hubspotAccount, hubspotContact, hubspotOpportunity, hubspotUser } from '../common-model/hubspot';
 import { date } from '../common-model/helpers';
 import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
+import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
 
 export const HUBSPOT_API_URL = 'https://api.hubapi.com';
 /** HubSpot's search endpoint refuses paging past this many results. */
@@ -49,6 +51,24 @@ function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> 
   return { type: 'string' };
 }
 
+/**
+ * The daily limit (X-HubSpot-RateLimit-Daily[-Remaining]) and the burst windows: Max/Remaining per
+ * Interval-Milliseconds (`other.per_10s`) and Secondly[-Remaining] (`other.per_1s`). HubSpot
+ * resets the daily limit at midnight in the account's time zone, which the headers don't say.
+ */
+export function hubspotRateLimits(headers: Headers): RateLimitInfo | null {
+  const h = (name: string) => intHeader(headers, `x-hubspot-ratelimit-${name}`);
+  const daily = rateWindow(h('daily'), h('daily-remaining'));
+  const other: NonNullable<RateLimitInfo['other']> = {};
+  const interval = h('interval-milliseconds');
+  const burst = rateWindow(h('max'), h('remaining'));
+  if (burst && interval) other[interval % 1000 === 0 ? `per_${interval / 1000}s` : `per_${interval}ms`] = burst;
+  const secondly = rateWindow(h('secondly'), h('secondly-remaining'));
+  if (secondly) other.per_1s = secondly;
+  if (!daily && Object.keys(other).length === 0) return null;
+  return { ...(daily ? { daily } : {}), ...(Object.keys(other).length ? { other } : {}) };
+}
+
 export function createHubspotConnection(ctx: ConnectionContext, runtime: HttpRuntime = getDefaultHttpRuntime()): ProviderConnection {
   return new HubspotConnection(ctx, runtime);
 }
@@ -72,6 +92,7 @@ class HubspotConnection implements ProviderConnection {
       limits: { requestsPerSecond: 10, burst: 10, concurrency: 4 },
       // Private app access tokens are bearer tokens too.
       apiKeyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
+      rateLimitInfo: hubspotRateLimits,
     });
   }
 
@@ -115,6 +136,34 @@ class HubspotConnection implements ProviderConnection {
       out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: true, fields });
     }
     return out;
+  }
+
+  /**
+   * The V3 owner of the token's user: the token's metadata names the user (email and user id),
+   * the owners list (filtered by that email) has the owner whose userId it is. A private app
+   * token acts as the app, not as a user: null.
+   */
+  async loggedInUser(): Promise<ProviderUser | null> {
+    if (!this.auth.usesOAuth) return null;
+    const token = await this.tokenInfo();
+    const email = typeof token?.user === 'string' ? token.user : undefined;
+    const owners = email ? await this.get('/crm/v3/owners', { email, limit: String(PAGE_SIZE) }) : {};
+    const owner = (Array.isArray(owners?.results) ? owners.results : []).find((o: { userId?: unknown }) => o.userId !== undefined && String(o.userId) === String(token?.user_id));
+    if (!owner?.id) throw new ProviderError('configuration', `HubSpot user ${String(token?.user_id)} of account ${String(token?.hub_id)} is not an owner`);
+    return { id: String(owner.id), raw: token, additionalRaw: owner };
+  }
+
+  /** GET /oauth/v1/access-tokens/{token}. The token is in the path, so a 401 answered by a refresh is asked again with the new one. */
+  private async tokenInfo(): Promise<any> {
+    const token = await this.auth.session.accessToken();
+    const ask = (t: string) => this.get(`/oauth/v1/access-tokens/${encodeURIComponent(t)}`, {});
+    try {
+      return await ask(token);
+    } catch (err) {
+      const fresh = this.auth.session.credentials.access_token;
+      if (err instanceof ProviderError && err.status === 401 && typeof fresh === 'string' && fresh !== token) return ask(fresh);
+      throw err;
+    }
   }
 
   async readPage(req: ReadPageRequest): Promise<ReadPageResult> {

@@ -5,7 +5,7 @@
  */
 import type { HttpClient, HttpRuntime } from '../runtime';
 import type { ConnectionLimits } from '../runtime';
-import type { ConnectionContext } from '../types';
+import type { ConnectionContext, RateLimitInfo } from '../types';
 import { OAuthSession, type OAuthSessionOptions } from './session';
 
 export interface ProviderAuth {
@@ -24,6 +24,8 @@ export function providerAuth(
     limits?: Partial<ConnectionLimits>;
     /** Headers for API-key connections (no access_token / refresh_token); undefined: not supported. */
     apiKeyHeaders?: (apiKey: string) => Record<string, string>;
+    /** Reads the provider's rate limit headers, for ctx.onRateLimitInfo; null when a response has none. */
+    rateLimitInfo?: (headers: Headers) => RateLimitInfo | null;
   },
 ): ProviderAuth {
   const session = new OAuthSession(ctx, opts);
@@ -36,6 +38,7 @@ export function providerAuth(
     secrets: secretValues,
     limits: opts.limits,
     ...(usesOAuth ? { onUnauthorized: () => session.onUnauthorized() } : {}),
+    ...(ctx.onRateLimitInfo && opts.rateLimitInfo ? { onResponse: reportRateLimits(opts.rateLimitInfo, ctx.onRateLimitInfo) } : {}),
   });
   return {
     session,
@@ -47,5 +50,12 @@ export function providerAuth(
       if (key && opts.apiKeyHeaders) return opts.apiKeyHeaders(key);
       return { authorization: `Bearer ${await session.accessToken()}` }; // throws: no credentials
     },
+  };
+}
+
+function reportRateLimits(read: (headers: Headers) => RateLimitInfo | null, report: (info: RateLimitInfo) => void) {
+  return (res: { headers: Headers }) => {
+    const info = read(res.headers);
+    if (info) report(info);
   };
 }

@@ -6,15 +6,16 @@
  * record, never skips one). Deletions show up as active_flag=false / status=deleted
  * where Pipedrive returns them; otherwise a full refresh soft-deletes what is gone.
  * Auth: OAuth bearer (refresh via HTTP Basic client auth, api_domain kept) or an API
- * token (`api_token` query parameter).
+ * token (`api_token` query parameter); either acts as a user (GET /users/me).
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { date } from '../common-model/helpers';
 import { pipedriveAccount, pipedriveContact, pipedriveLead, pipedriveOpportunity, pipedriveUser } from '../common-model/pipedrive';
 import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
+import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
 
 export const PIPEDRIVE_API_URL = 'https://api.pipedrive.com/v1';
 export const PIPEDRIVE_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
@@ -47,6 +48,16 @@ function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> 
 
 const modifiedOf = (r: Record<string, unknown>) => date(r.update_time ?? r.modified);
 
+/**
+ * The burst window (x-ratelimit-limit / -remaining, -reset in seconds from now) as `other.burst`.
+ * x-daily-requests-left comes without the daily budget it is left of, so it is not reported.
+ */
+export function pipedriveRateLimits(headers: Headers, now = Date.now()): RateLimitInfo | null {
+  const reset = intHeader(headers, 'x-ratelimit-reset');
+  const burst = rateWindow(intHeader(headers, 'x-ratelimit-limit'), intHeader(headers, 'x-ratelimit-remaining'), reset === null ? undefined : Math.ceil(now / 1000) + reset);
+  return burst ? { other: { burst } } : null;
+}
+
 export function createPipedriveConnection(ctx: ConnectionContext, runtime: HttpRuntime = getDefaultHttpRuntime()): ProviderConnection {
   return new PipedriveConnection(ctx, runtime);
 }
@@ -65,6 +76,7 @@ class PipedriveConnection implements ProviderConnection {
       keepFromResponse: ['api_domain'],
       limits: { requestsPerSecond: 8, burst: 8, concurrency: 4 },
       apiKeyHeaders: () => ({}),
+      rateLimitInfo: pipedriveRateLimits,
     });
   }
 
@@ -109,6 +121,12 @@ class PipedriveConnection implements ProviderConnection {
       out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: !UNPAGED.has(object), ...(fields ? { fields } : {}) });
     }
     return out;
+  }
+
+  async loggedInUser(): Promise<ProviderUser> {
+    const me = (await this.get('/users/me', {}))?.data;
+    if (me?.id === undefined || me.id === null) throw new ProviderError('unknown', 'Pipedrive GET /users/me returned no user id');
+    return { id: String(me.id), raw: me };
   }
 
   async readPage(req: ReadPageRequest): Promise<ReadPageResult> {

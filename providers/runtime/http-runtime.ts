@@ -46,6 +46,8 @@ export interface HttpClientOptions {
    * Concurrent 401s on one client share a single call.
    */
   onUnauthorized?: () => Promise<Record<string, string> | null>;
+  /** Sees every response the provider sends (throttled and failed ones too, which report rate limits as well). */
+  onResponse?: (res: HttpResponse) => void;
 }
 
 export interface HttpRuntimeOptions {
@@ -171,6 +173,7 @@ export class HttpClient {
         await this.wait(req, { reason: 'retry', ms: backoffDelay(transient, rt.backoff, rt.random) });
         continue;
       }
+      this.opts.onResponse?.(res);
 
       const disposition = classifyStatus(res.status);
       if (disposition.action === 'ok') return res;

@@ -7,6 +7,8 @@
  * Salesforce issues no expiry with its tokens: they are refreshed on 401.
  * Full reads can use Bulk API 2.0 instead (connection param `bulk_api: true`): one query job,
  * polled until complete, then CSV result pages by Sforce-Locator.
+ * The logged-in user comes from the OpenID Connect userinfo endpoint; API usage from the
+ * Sforce-Limit-Info header of REST responses.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
@@ -16,7 +18,7 @@ import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
 
 export const SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
 export const SALESFORCE_API_VERSION = 'v58.0';
@@ -67,6 +69,18 @@ function fieldType(t: string): Pick<ObjectField, 'type' | 'format'> {
   return { type: 'string' };
 }
 
+/**
+ * `Sforce-Limit-Info: api-usage=18/15000` (possibly followed by `; per-app-api-usage=...`): the
+ * org's API requests over the last 24 hours, a rolling window, so there is no reset time.
+ */
+export function salesforceRateLimits(headers: Headers): RateLimitInfo | null {
+  const m = /(?:^|[\s;,])api-usage=(\d+)\/(\d+)/.exec(headers.get('sforce-limit-info') ?? '');
+  if (!m) return null;
+  const used = Number(m[1]);
+  const limit = Number(m[2]);
+  return { daily: { limit, remaining: Math.max(0, limit - used) } };
+}
+
 export function createSalesforceConnection(ctx: ConnectionContext, runtime: HttpRuntime = getDefaultHttpRuntime()): ProviderConnection {
   return new SalesforceConnection(ctx, runtime);
 }
@@ -87,6 +101,7 @@ class SalesforceConnection implements ProviderConnection {
       tokenUrl: `${login}/services/oauth2/token`,
       keepFromResponse: ['instance_url'],
       limits: { requestsPerSecond: 20, burst: 20, concurrency: 4 },
+      rateLimitInfo: salesforceRateLimits,
     });
   }
 
@@ -138,6 +153,12 @@ class SalesforceConnection implements ProviderConnection {
       });
     }
     return out;
+  }
+
+  async loggedInUser(): Promise<ProviderUser> {
+    const info = await this.get('/services/oauth2/userinfo');
+    if (typeof info?.user_id !== 'string' || info.user_id === '') throw new ProviderError('unknown', 'Salesforce userinfo returned no user_id');
+    return { id: info.user_id, raw: info };
   }
 
   async readPage(req: ReadPageRequest): Promise<ReadPageResult> {

@@ -147,7 +147,7 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
     } else {
       connection = await connect();
     }
-    // Nothing in the product learns a provider user id yet (no OAuth flow): store one as that flow would.
+    // A declarative connector has no logged-in user to ask for (422): store one, so the walk sees the stored-value 200.
     await api.tdb.db.updateTable('connections').set({ provider_user_id: 'provider-user-1' }).where('id', '=', connection.id).execute();
 
     const headers = { 'x-customer-id': customerId, 'x-provider-name': providerName };

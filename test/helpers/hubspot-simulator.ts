@@ -1,7 +1,8 @@
 /**
  * A local HubSpot: CRM v3 objects (list with `after` paging, properties, associations,
  * archived listing), search (hs_lastmodifieddate GTE, ascending, 10,000-result cap),
- * owners, properties, the OAuth token endpoint, and 429 with Retry-After on demand.
+ * owners (filterable by email), properties, the OAuth token endpoint and access token metadata,
+ * 429 with Retry-After on demand, and X-HubSpot-RateLimit-* headers on every CRM response.
  */
 import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
 import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
@@ -41,6 +42,12 @@ export interface HubspotSim {
   onSearch?: (object: string) => void;
   /** Custom properties per object, beyond the standard ones. */
   extraProperties: Record<string, Array<{ name: string; type: string }>>;
+  /** Who every access token belongs to (GET /oauth/v1/access-tokens/{token}). */
+  tokenUser: { user: string; user_id: number; hub_id: number };
+  /** CRM requests answered so far; the daily allowance and the per-10-seconds burst window. */
+  apiCalls: number;
+  dailyLimit: number;
+  burstMax: number;
   upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
   archive(object: string, id: string, at: string): void;
   requests(path: string, method?: string): RecordedRequest[];
@@ -74,6 +81,10 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     owners: new Map(),
     searchTotalOverride: null,
     extraProperties: {},
+    tokenUser: { user: 'olive@example.com', user_id: 9001, hub_id: 62515 },
+    apiCalls: 0,
+    dailyLimit: 250_000,
+    burstMax: 190,
     upsert(object, r) {
       const prev = hs.objects[object]!.get(r.id);
       const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, createdate: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
@@ -101,8 +112,16 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     };
   };
 
-  hs.sim = await startApiSimulator((req): SimResponse => {
+  const route = (req: RecordedRequest): SimResponse => {
     if (req.path === '/oauth/v1/token' && req.method === 'POST') return oauth.tokenEndpoint(req);
+    const info = /^\/oauth\/v1\/access-tokens\/([^/]+)$/.exec(req.path);
+    if (info) {
+      // The token is the path: no Authorization needed.
+      const token = decodeURIComponent(info[1]!);
+      const exp = oauth.tokens.get(token);
+      if (exp === undefined || exp <= Date.now()) return { status: 401, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The access token is expired or invalid' } };
+      return { json: { token, ...hs.tokenUser, hub_domain: 'acme.example', scopes: ['oauth', 'crm.objects.contacts.read'], app_id: 4242, expires_in: Math.round((exp - Date.now()) / 1000), token_type: 'access' } };
+    }
     const denied = oauth.check(req);
     if (denied) return { ...denied, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The OAuth token used to make this call expired' } };
     const limited = rateLimit.check(req, { status: 'error', category: 'RATE_LIMITS', message: 'You have reached your secondly limit.' });
@@ -113,7 +132,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
 
     if (req.path === '/crm/v3/owners') {
       const archived = req.query.archived === 'true';
-      const all = [...hs.owners.values()].filter((o) => o.archived === archived).sort((a, b) => a.id.localeCompare(b.id));
+      const all = [...hs.owners.values()].filter((o) => o.archived === archived && (!req.query.email || o.email === req.query.email)).sort((a, b) => a.id.localeCompare(b.id));
       const start = Number(req.query.after ?? 0);
       const limit = Number(req.query.limit ?? 100);
       const page = all.slice(start, start + limit);
@@ -169,6 +188,19 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       return { json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `${hs.url}${req.path}?after=${start + limit}` } } } : {}) } };
     }
     return { status: 404, json: { status: 'error', message: `no route ${req.method} ${req.path}` } };
+  };
+  hs.sim = await startApiSimulator((req) => {
+    const res = route(req);
+    if (!req.path.startsWith('/crm/') || res.status === 401) return res;
+    const n = ++hs.apiCalls;
+    const limits = {
+      'x-hubspot-ratelimit-daily': String(hs.dailyLimit),
+      'x-hubspot-ratelimit-daily-remaining': String(hs.dailyLimit - n),
+      'x-hubspot-ratelimit-max': String(hs.burstMax),
+      'x-hubspot-ratelimit-remaining': String(hs.burstMax - 1 - ((n - 1) % hs.burstMax)),
+      'x-hubspot-ratelimit-interval-milliseconds': '10000',
+    };
+    return { ...res, headers: { ...res.headers, ...limits } };
   });
   hs.url = hs.sim.url;
   return hs;

@@ -2,7 +2,8 @@
  * A local Pipedrive (API v1 under {api_domain}/api/v1): list endpoints with start/limit
  * paging and `sort` (id ASC, update_time DESC), users (unpaged), *Fields metadata, the
  * OAuth token endpoint (HTTP Basic client auth, rotating refresh tokens, api_domain),
- * API-token auth, deleted records dropped from lists, and 429 with Retry-After on demand.
+ * API-token auth, deleted records dropped from lists, 429 with Retry-After on demand, the
+ * authorized user (users/me), and x-ratelimit-* headers on every API response.
  */
 import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
 import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
@@ -35,6 +36,11 @@ export interface PipedriveSim {
   apiToken: string;
   data: Record<string, Map<string, PdRecord>>;
   users: PdRecord[];
+  /** What /users/me answers, whichever credentials are used. */
+  me: Record<string, unknown>;
+  /** API requests answered so far; the burst window's allowance. */
+  apiCalls: number;
+  burstLimit: number;
   upsert(object: string, r: PdRecord): void;
   /** Deleted records vanish from Pipedrive's lists. */
   remove(object: string, id: string | number): void;
@@ -52,6 +58,9 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
     apiToken: 'pd-api-token',
     data: Object.fromEntries(LISTS.map((k) => [k, new Map<string, PdRecord>()])),
     users: [],
+    me: { id: 7, name: 'Pia Pipe', email: 'pia@example.com', company_id: 1, company_name: 'Acme', company_domain: 'acme', is_admin: true, active_flag: true, timezone_name: 'Europe/Berlin' },
+    apiCalls: 0,
+    burstLimit: 80,
     upsert: (object, r) => void pd.data[object]!.set(String(r.id), r),
     remove: (object, id) => void pd.data[object]!.delete(String(id)),
     requests: (path) => pd.sim.requests.filter((r) => r.path === path),
@@ -59,13 +68,14 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
   };
   const modified = (r: PdRecord) => Date.parse(/^\d{4}-\d{2}-\d{2} /.test(r.update_time) ? `${r.update_time.replace(' ', 'T')}Z` : r.update_time);
 
-  pd.sim = await startApiSimulator((req): SimResponse => {
+  const route = (req: RecordedRequest): SimResponse => {
     if (req.path === '/oauth/token' && req.method === 'POST') return pd.oauth.tokenEndpoint(req);
     const tokenAuth = req.query.api_token === pd.apiToken;
     if (!tokenAuth && pd.oauth.check(req)) return { status: 401, json: { success: false, error: 'unauthorized access', errorCode: 401 } };
     const limited = rateLimit.check(req, { success: false, error: 'Request over limit', errorCode: 429 });
     if (limited) return limited;
 
+    if (req.path === '/api/v1/users/me') return { json: { success: true, data: pd.me } };
     const m = /^\/api\/v1\/(\w+)$/.exec(req.path);
     if (!m) return { status: 404, json: { success: false, error: 'Unknown method' } };
     const what = m[1]!;
@@ -88,6 +98,13 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
         additional_data: { pagination: { start, limit, more_items_in_collection: more, ...(more ? { next_start: start + limit } : {}) } },
       },
     };
+  };
+  pd.sim = await startApiSimulator((req) => {
+    const res = route(req);
+    if (!req.path.startsWith('/api/v1/') || res.status === 401) return res;
+    const n = ++pd.apiCalls;
+    const limits = { 'x-ratelimit-limit': String(pd.burstLimit), 'x-ratelimit-remaining': String(pd.burstLimit - 1 - ((n - 1) % pd.burstLimit)), 'x-ratelimit-reset': '2', 'x-daily-requests-left': String(10_000 - n) };
+    return { ...res, headers: { ...res.headers, ...limits } };
   });
   pd.url = pd.sim.url;
   pd.oauth = createOAuthSim({ rotate: true, basicAuth: true, extra: { api_domain: pd.url, scope: 'base' } });

@@ -2,8 +2,9 @@
  * A local Salesforce: OAuth token endpoint (login_url; instance_url in the response,
  * no expiry), global describe, sObject describe, SOQL query/queryAll (the subset the
  * provider emits: SELECT … FROM X [WHERE SystemModstamp >= t] ORDER BY SystemModstamp
- * ASC, Id ASC) with nextRecordsUrl paging, deletes (IsDeleted, only via queryAll), and
- * 429 with Retry-After on demand.
+ * ASC, Id ASC) with nextRecordsUrl paging, deletes (IsDeleted, only via queryAll), 429 with
+ * Retry-After on demand, the OpenID Connect userinfo of the token's user, and API usage
+ * (Sforce-Limit-Info: api-usage=used/limit) on every REST response.
  */
 import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
 import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
@@ -33,6 +34,11 @@ export interface SalesforceSim {
   /** Bulk API 2.0: records per results page, and how many polls answer InProgress. */
   bulkPageSize: number;
   bulkPolls: number;
+  /** What /services/oauth2/userinfo answers for any valid token. */
+  userinfo: Record<string, unknown>;
+  /** REST requests answered so far, and the org's daily allowance, as Sforce-Limit-Info reports them. */
+  apiUsage: number;
+  apiLimit: number;
   upsert(sobject: string, r: Record<string, unknown> & { Id: string; SystemModstamp: string }): void;
   remove(sobject: string, id: string, at: string): void;
   queries(): string[];
@@ -53,6 +59,9 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     batchSize: 2,
     bulkPageSize: 2,
     bulkPolls: 0,
+    userinfo: {},
+    apiUsage: 0,
+    apiLimit: 15_000,
     upsert(sobject, r) {
       const prev = sf.records[sobject]!.get(r.Id);
       const withDeleted = sobject === 'User' ? {} : { IsDeleted: false };
@@ -78,9 +87,10 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     return { json: { totalSize: all.length, done, records: batch, ...(nextRecordsUrl ? { nextRecordsUrl } : {}) } };
   };
 
-  sf.sim = await startApiSimulator((req: RecordedRequest): SimResponse => {
+  const route = (req: RecordedRequest): SimResponse => {
     if (req.path === '/services/oauth2/token' && req.method === 'POST') return sf.oauth.tokenEndpoint(req);
     if (sf.oauth.check(req)) return { status: 401, json: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] };
+    if (req.path === '/services/oauth2/userinfo') return { json: sf.userinfo };
     const limited = rateLimit.check(req, [{ message: 'Too many requests', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
     if (limited) return limited;
 
@@ -139,8 +149,27 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
       return all ? page(all, Number(m[2])) : { status: 400, json: [{ errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator' }] };
     }
     return { status: 404, json: [{ errorCode: 'NOT_FOUND', message: `no route ${req.path}` }] };
+  };
+  sf.sim = await startApiSimulator((req) => {
+    const res = route(req);
+    if (!req.path.startsWith('/services/data/') || res.status === 401) return res;
+    sf.apiUsage++;
+    return { ...res, headers: { ...res.headers, 'sforce-limit-info': `api-usage=${sf.apiUsage}/${sf.apiLimit}` } };
   });
   sf.url = sf.sim.url;
-  sf.oauth = createOAuthSim({ sendExpiresIn: false, extra: { instance_url: sf.url, id: `${sf.url}/id/00D/005`, issued_at: String(Date.now()) } });
+  sf.oauth = createOAuthSim({ sendExpiresIn: false, extra: { instance_url: sf.url, id: `${sf.url}/id/00D000000000001/005A`, issued_at: String(Date.now()) } });
+  sf.userinfo = {
+    sub: `${sf.url}/id/00D000000000001/005A`,
+    user_id: '005A',
+    organization_id: '00D000000000001',
+    preferred_username: 'olive@acme.example',
+    name: 'Olive Owner',
+    email: 'olive@example.com',
+    email_verified: true,
+    zoneinfo: 'Europe/Paris',
+    active: true,
+    user_type: 'STANDARD',
+    urls: { rest: `${sf.url}/services/data/v{version}/`, profile: `${sf.url}/005A` },
+  };
   return sf;
 }
