@@ -59,6 +59,27 @@ export interface Config {
   encryptionKey: string | undefined;
   /** Records per destination batch: pages are gathered up to this before a write. */
   syncBatchRecords: number;
+  /**
+   * OAuth token endpoint overrides (sandboxes, simulators) from SYNCWELL_OAUTH_TOKEN_URL_<PROVIDER>,
+   * keyed by `oauthTokenUrlKey(provider name)`.
+   */
+  oauthTokenUrls: Record<string, string>;
+}
+
+const OAUTH_TOKEN_URL_PREFIX = 'SYNCWELL_OAUTH_TOKEN_URL_';
+
+/** The env suffix a provider's token URL override uses: `pipedrive` → `PIPEDRIVE`, `ms-dynamics` → `MS_DYNAMICS`. */
+export const oauthTokenUrlKey = (providerName: string) => providerName.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+function oauthTokenUrls(env: Record<string, string | undefined>): { urls: Record<string, string>; problems: string[] } {
+  const urls: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(OAUTH_TOKEN_URL_PREFIX) || !value?.trim()) continue;
+    if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) problems.push(`${name}: must be an http(s) URL`);
+    else urls[name.slice(OAUTH_TOKEN_URL_PREFIX.length)] = value;
+  }
+  return { urls, problems };
 }
 
 export class ConfigError extends Error {
@@ -70,9 +91,9 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
-  }
+  const tokenUrls = oauthTokenUrls(env);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)), ...tokenUrls.problems];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -97,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKey: e.API_KEY,
     encryptionKey: e.ENCRYPTION_KEY,
     syncBatchRecords: e.SYNC_BATCH_RECORDS,
+    oauthTokenUrls: tokenUrls.urls,
   };
 }
 

@@ -64,7 +64,7 @@ export async function runRoles(roles: Roles): Promise<void> {
 
     const temporal = await connectTemporalClient(infra.temporalAddress, config.temporal.namespace);
     cleanups.push(() => temporal.close());
-    const services = { db, logger, secrets, temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue } };
+    const services = { db, logger, secrets, temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue }, oauthTokenUrls: config.oauthTokenUrls };
 
     if (roles.worker) {
       const connection = await NativeConnection.connect({ address: infra.temporalAddress });

@@ -9,4 +9,6 @@ export interface ServiceDeps {
   temporal: { client: Client; taskQueue: string };
   secrets: SecretBox;
   logger: Logger;
+  /** OAuth token endpoint overrides by `oauthTokenUrlKey(provider name)` (config.oauthTokenUrls). */
+  oauthTokenUrls?: Record<string, string>;
 }

@@ -3,6 +3,7 @@
  * provider's OAuth client (for token refresh) and the credential lock — for the sync
  * activities and for discovery.
  */
+import { oauthTokenUrlKey } from '../lib/config';
 import { credentialLockFor } from '../providers/oauth';
 import { openProviderConnection } from '../providers/registry';
 import type { ConnectionContext, OAuthClientConfig, ProviderConnection } from '../providers/types';
@@ -11,15 +12,14 @@ import type { ServiceDeps } from './deps';
 import { loadProviderWithSecrets } from './providers';
 import { rateLimitRecorder } from './rate-limits';
 
-/** Token endpoint override per provider, e.g. SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE (sandboxes, simulators). */
-const tokenUrlOverride = (providerName: string) => process.env[`SYNCWELL_OAUTH_TOKEN_URL_${providerName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || undefined;
 
 /** The OAuth client of the connection's provider row, with its secret decrypted; undefined for non-OAuth providers. */
 export async function oauthClientFor(deps: ServiceDeps, applicationId: string, conn: Pick<ConnectionWithSecrets, 'providerId' | 'providerName'>): Promise<OAuthClientConfig | undefined> {
   const provider = await loadProviderWithSecrets(deps, applicationId, conn.providerId);
   const creds = provider.auth_type === 'oauth2' ? provider.config?.oauth.credentials : undefined;
   if (!creds) return undefined;
-  const tokenUrl = tokenUrlOverride(conn.providerName);
+  // Sandboxes and simulators: SYNCWELL_OAUTH_TOKEN_URL_<PROVIDER>, via the config.
+  const tokenUrl = deps.oauthTokenUrls?.[oauthTokenUrlKey(conn.providerName)];
   return { clientId: creds.oauth_client_id, clientSecret: creds.oauth_client_secret, ...(tokenUrl ? { tokenUrl } : {}) };
 }
 

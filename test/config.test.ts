@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, oauthTokenUrlKey } from '../lib/config';
 
 describe('config', () => {
   it('applies the embedded defaults', () => {
@@ -10,6 +10,13 @@ describe('config', () => {
     expect(c.temporal.address).toBeUndefined();
     expect(c.publicUrl).toBe('http://localhost:8080');
     expect(c.dataDir.endsWith('.data')).toBe(true);
+  });
+
+  it('collects OAuth token URL overrides by provider, and rejects ones that are not http(s) URLs', () => {
+    const c = loadConfig({ SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE: 'http://127.0.0.1:9/oauth/token', SYNCWELL_OAUTH_TOKEN_URL_MS_DYNAMICS: ' ' });
+    expect(c.oauthTokenUrls).toEqual({ PIPEDRIVE: 'http://127.0.0.1:9/oauth/token' });
+    expect(oauthTokenUrlKey('ms-dynamics')).toBe('MS_DYNAMICS');
+    expect(() => loadConfig({ PORT: 'x', SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: 'file:///etc/passwd' })).toThrow(/PORT[\s\S]*SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: must be an http\(s\) URL/);
   });
 
   it('treats empty strings as unset', () => {

@@ -37,7 +37,8 @@ let n = 0;
 beforeAll(async () => {
   s = await startScenario();
   [sf, hs, pd] = await Promise.all([startSalesforceSim(), startHubspotSim(), startPipedriveSim()]);
-  process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE = `${pd.url}/oauth/token`;
+  // What SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE gives a real process: the simulator's token endpoint.
+  for (const deps of [s.api.deps, s.worker.deps]) deps.oauthTokenUrls = { PIPEDRIVE: `${pd.url}/oauth/token` };
   const oauthProvider = (name: string, clientId: string, clientSecret: string) =>
     ok(s.tenant.request('POST', '/providers', { body: { category: 'crm', auth_type: 'oauth2', name, config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: clientId, oauth_client_secret: clientSecret } } } } }), 201);
   await oauthProvider('salesforce', sf.oauth.clientId, sf.oauth.clientSecret);
@@ -49,7 +50,6 @@ beforeAll(async () => {
   hs.owners.set('502', { id: '502', email: 'other@example.com', firstName: 'Other', lastName: 'Owner', userId: 9002, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z', archived: false });
 });
 afterAll(async () => {
-  delete process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE;
   await Promise.all([sf?.close(), hs?.close(), pd?.close()]);
   await s?.close();
 });

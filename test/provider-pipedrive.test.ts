@@ -12,7 +12,8 @@ const T = (m: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + m * 60_00
 beforeAll(async () => {
   s = await startScenario();
   pd = await startPipedriveSim();
-  process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE = `${pd.url}/oauth/token`;
+  // What SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE gives a real process: the simulator's token endpoint.
+  for (const deps of [s.api.deps, s.worker.deps]) deps.oauthTokenUrls = { PIPEDRIVE: `${pd.url}/oauth/token` };
   pd.upsert('persons', {
     id: 1,
     name: 'Ada Lovelace',
@@ -38,7 +39,6 @@ beforeAll(async () => {
   ];
 });
 afterAll(async () => {
-  delete process.env.SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE;
   await pd?.close();
   await s?.close();
 });
