@@ -14,13 +14,13 @@ import { openProviderConnection } from '../providers/registry';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
 import { oauthContextFor } from '../services/provider-context';
-import { getObjectFieldMapping } from '../services/field-mappings';
 import { ProviderError } from '../providers/errors';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { recordEvent } from '../services/events';
 import { nextSyncState } from '../services/sync-plan';
-import { loadSyncContext, runStrategyFor, setSyncPaused, type SyncContext } from '../services/syncs';
+import { resolveSyncSource } from '../services/sync-source';
+import { loadSyncContext, runStrategyFor, setSyncPaused, syncEventSubject, syncSubject, type SyncContext } from '../services/syncs';
 import { loadDestinationWithSecrets } from '../services/destinations';
 import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from '../workflows/sync-failures';
 
@@ -121,8 +121,7 @@ function writeTarget(ctx: SyncContext): WriteTarget {
     applicationId: ctx.application_id,
     customerId: ctx.external_customer_id,
     providerName: ctx.provider_name,
-    object: ctx.object ?? '',
-    objectType: ctx.object_type ?? 'standard',
+    ...syncSubject(ctx),
     ...(ctx.schemaOverride ? { schema: ctx.schemaOverride } : {}),
     ...(ctx.table ? { table: ctx.table } : {}),
   };
@@ -207,6 +206,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             category: ctx.category,
             object_type: ctx.object_type,
             object: ctx.object,
+            entity_id: ctx.entity_id,
             status: 'IN_PROGRESS',
             strategy,
             start_timestamp: new Date(),
@@ -230,11 +230,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         let records = run.num_records_synced;
         if (progress.done) return { done: true, records, seq: progress.seq };
 
-        const [writer, provider, mapping] = await Promise.all([
-          openWriter(ctx),
-          openProvider(ctx),
-          ctx.object_type === 'custom' ? null : getObjectFieldMapping(deps, ctx.application_id, ctx.connection_id, ctx.object_type ?? 'standard', ctx.object ?? ''),
-        ]);
+        const [writer, provider, { mapping, ...source }] = await Promise.all([openWriter(ctx), openProvider(ctx), resolveSyncSource(deps, ctx)]);
         const target = writeTarget(ctx);
         await writer.prepare(target);
         const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
@@ -245,8 +241,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
 
         const read = (pageState: JsonValue | null) => {
           const p = provider.readPage({
-            object: target.object,
-            objectType: target.objectType,
+            object: source.object,
+            objectType: source.objectType,
             modifiedSince,
             pageState,
             signal: activity.cancellationSignal,
@@ -367,9 +363,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             result: success ? 'SUCCESS' : 'ERROR',
             num_records_synced: run.num_records_synced,
             error_message: error,
-            type: 'object',
-            object_type: ctx.object_type,
-            object: ctx.object,
+            ...syncEventSubject(ctx),
           });
         }
       });

@@ -39,7 +39,20 @@ export function pluralize(word: string): string {
   return `${word}s`;
 }
 
-/** `crm_<object>s` for common objects (crm_contacts, crm_opportunities), `<provider>_<object>` otherwise; before the destination's own sanitizing. */
+/**
+ * What a target's records are called where there is no table (S3 prefixes, API streams): the
+ * object's name, or `entity_<name>` so an entity never shares a name with a provider object.
+ */
+export function streamName(target: Pick<WriteTarget, 'object' | 'objectType'>): string {
+  return target.objectType === 'entity' ? `entity_${target.object}` : target.object;
+}
+
+/**
+ * `crm_<object>s` for common objects (crm_contacts, crm_opportunities), `entity_<name>` for entities
+ * (as Supaglue names them), `<provider>_<object>` otherwise; before the destination's own sanitizing.
+ */
 export function defaultTableName(target: Pick<WriteTarget, 'providerName' | 'object' | 'objectType'>): string {
-  return target.objectType === 'common' ? `crm_${pluralize(target.object)}` : `${target.providerName}_${target.object}`;
+  if (target.objectType === 'common') return `crm_${pluralize(target.object)}`;
+  if (target.objectType === 'entity') return streamName(target);
+  return `${target.providerName}_${target.object}`;
 }

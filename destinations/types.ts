@@ -16,13 +16,20 @@ export interface DestinationRecord {
   unified?: Record<string, unknown>;
 }
 
+/**
+ * What a target holds: a provider object, or an entity. An entity target is named after the
+ * entity (`object` is its name), not after the provider object its mapping reads, so remapping
+ * the entity to another object keeps writing to the same place.
+ */
+export type TargetKind = ObjectType | 'entity';
+
 /** Where one sync's records land. */
 export interface WriteTarget {
   applicationId: string;
   customerId: string;
   providerName: string;
   object: string;
-  objectType: ObjectType;
+  objectType: TargetKind;
   /** Overrides from the connection sync config (schema, per-object table). */
   schema?: string;
   table?: string;

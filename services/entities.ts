@@ -6,6 +6,7 @@ import * as repo from '../db/repositories/entities';
 import { providersUsingEntity } from '../db/repositories/providers';
 import type { ServiceDeps } from './deps';
 import { isUniqueViolation } from '../db/ids';
+import { applySchedules } from './syncs';
 
 export type EntityRow = Selectable<EntitiesTable>;
 
@@ -56,6 +57,11 @@ export async function updateEntity(deps: ServiceDeps, applicationId: string, ent
     throw err;
   }
   if (!row) throw notFound('Entity', `Entity ${entityId} not found`);
+  // Its syncs' schedules carry the entity's name (search attribute Object, the runs' memo); the reconciler repairs a miss.
+  const syncs = await deps.db.selectFrom('syncs').select('id').where('application_id', '=', applicationId).where('entity_id', '=', row.id).execute();
+  await applySchedules(deps, syncs.map((s) => s.id)).catch((err) =>
+    deps.logger.warn({ err: (err as Error).message, entityId: row!.id }, 'entity sync schedules not updated; the reconciler will'),
+  );
   return toEntityResponse(row);
 }
 

@@ -9,6 +9,7 @@ import * as connectionsRepo from '../db/repositories/connections';
 import * as repo from '../db/repositories/entity-mappings';
 import { getConnectionByHeadersOrThrow } from './connections';
 import type { ServiceDeps } from './deps';
+import { requestEntityFullRefresh } from './entity-sync';
 import { recordEvent } from './events';
 import { isUuid } from '../db/ids';
 
@@ -123,6 +124,7 @@ export async function upsertEntityMapping(
     const existing = (row.entity_mappings ?? []) as ConnectionEntityMappingInput[];
     const isNew = !existing.some((m) => m.entity_id === entity.id);
     await repo.setConnectionEntityMappings(trx, applicationId, connection.id, [...existing.filter((m) => m.entity_id !== entity.id), mapping]);
+    await requestEntityFullRefresh(trx, applicationId, [entity.id], { connectionId: connection.id });
     await recordEvent(trx, applicationId, isNew ? 'entity.entity_mapping.created' : 'entity.entity_mapping.updated', {
       entity_id: entity.id,
       application_id: applicationId,
@@ -148,6 +150,7 @@ export async function deleteEntityMapping(deps: ServiceDeps, applicationId: stri
     const deleted = existing.find((m) => m.entity_id === entityId);
     if (!deleted) throw notMapped();
     await repo.setConnectionEntityMappings(trx, applicationId, connection.id, existing.filter((m) => m.entity_id !== entityId));
+    await requestEntityFullRefresh(trx, applicationId, [entityId], { connectionId: connection.id });
     await recordEvent(trx, applicationId, 'entity.entity_mapping.deleted', {
       entity_id: entityId,
       application_id: applicationId,

@@ -9,6 +9,7 @@ import { existingSchemaIds } from '../db/repositories/schemas';
 import { isBuiltInProvider } from '../providers/registry';
 import { connectorExists } from './connectors';
 import type { ServiceDeps } from './deps';
+import { changedEntityIds, requestEntityFullRefresh } from './entity-sync';
 import { isUniqueViolation } from '../db/ids';
 
 export type ProviderRow = Selectable<ProvidersTable>;
@@ -176,6 +177,10 @@ export async function updateProvider(deps: ServiceDeps, applicationId: string, p
       ...(input.objects !== undefined ? { objects: JSON.stringify(input.objects) } : {}),
       ...(input.entity_mappings !== undefined ? { entity_mappings: JSON.stringify(input.entity_mappings) } : {}),
     });
+    if (input.entity_mappings !== undefined) {
+      const changed = changedEntityIds(existing.entity_mappings as Array<{ entity_id: string }>, input.entity_mappings);
+      await requestEntityFullRefresh(trx, applicationId, changed, { providerId: existing.id });
+    }
     return toProviderResponse(row!);
   });
 }

@@ -22,6 +22,7 @@ export const engineSyncConfigSchema = z.object({
   common_objects: z.array(objectEntry).optional(),
   standard_objects: z.array(objectEntry).optional(),
   custom_objects: z.array(objectEntry).optional(),
+  entities: z.array(z.object({ entity_id: z.string() })).optional(),
 });
 export type EngineSyncConfig = z.infer<typeof engineSyncConfigSchema>;
 

@@ -3,6 +3,7 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import { badRequest } from '../api/errors';
 import { buildPage, decodeCursor, pageSize, type Page } from '../api/pagination';
 import type { ServiceDeps } from './deps';
+import { toSyncResponse } from './sync-commands';
 
 interface CommonFilters {
   cursor?: string;
@@ -64,14 +65,7 @@ export async function listSyncs(deps: ServiceDeps, applicationId: string, f: Com
     .limit(size + 1)
     .execute();
   return buildPage(rows, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], (r) => ({
-    id: r.id,
-    type: r.type,
-    object_type: r.object_type,
-    object: r.object,
-    connection_id: r.connection_id,
-    sync_config_id: r.sync_config_id,
-    paused: r.paused,
-    pause_reason: r.pause_reason,
+    ...toSyncResponse(r),
     provider_name: r.provider_name,
     customer_id: r.external_id,
   }));
@@ -113,8 +107,8 @@ export async function listSyncRuns(deps: ServiceDeps, applicationId: string, f: 
   return buildPage(rows, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], (r) => ({
     id: r.id,
     sync_id: r.sync_id,
-    object_type: r.object_type,
-    object: r.object,
+    // The reference's entity variant: entity_id instead of the object fields.
+    ...(r.entity_id ? { entity_id: r.entity_id } : { object_type: r.object_type, object: r.object }),
     error_message: r.error_message,
     start_timestamp: iso(r.start_timestamp),
     end_timestamp: r.end_timestamp ? iso(r.end_timestamp) : null,

@@ -16,6 +16,7 @@ export interface SyncScheduleSpec {
   connectionId: string;
   customerId: string;
   providerName: string;
+  /** 'entity' for an entity sync, whose `object` is the entity's name. */
   objectType: string;
   object: string;
   periodMs: number;
@@ -45,7 +46,10 @@ function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
     { key: searchAttributes.syncId, value: spec.syncId },
   ]);
   const memo = {
-    description: `${spec.providerName} ${spec.objectType} object "${spec.object}" for customer ${spec.customerId}`,
+    description:
+      spec.objectType === 'entity'
+        ? `${spec.providerName} entity "${spec.object}" for customer ${spec.customerId}`
+        : `${spec.providerName} ${spec.objectType} object "${spec.object}" for customer ${spec.customerId}`,
     applicationId: spec.applicationId,
     connectionId: spec.connectionId,
   };
@@ -89,6 +93,8 @@ export async function upsertSyncSchedule(client: Client, taskQueue: string, spec
     spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
     action: opts.action,
     policies: { ...prev.policies, ...opts.policies },
+    // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
+    typedSearchAttributes: opts.typedSearchAttributes,
   }));
   const desc = await handle.describe();
   if (desc.state.paused !== spec.paused) {

@@ -7,7 +7,9 @@ import type { Selectable } from 'kysely';
 import { ApiError, notFound } from '../api/errors';
 import type { SyncsTable } from '../db/database';
 import type { Db } from '../db/connection';
+import type { TargetKind } from '../destinations/types';
 import type { ServiceDeps } from './deps';
+import { reconcileEntitySyncRows } from './entity-sync';
 import { recordEvent } from './events';
 import {
   chooseRunStrategy,
@@ -37,6 +39,7 @@ export async function loadSyncContext(db: Db, syncId: string) {
     .innerJoin('connections', 'connections.id', 'syncs.connection_id')
     .innerJoin('customers', 'customers.id', 'connections.customer_id')
     .innerJoin('sync_configs', 'sync_configs.id', 'syncs.sync_config_id')
+    .leftJoin('entities', 'entities.id', 'syncs.entity_id')
     .select([
       'syncs.id',
       'syncs.application_id',
@@ -45,6 +48,8 @@ export async function loadSyncContext(db: Db, syncId: string) {
       'syncs.type',
       'syncs.object_type',
       'syncs.object',
+      'syncs.entity_id',
+      'entities.name as entity_name',
       'syncs.paused',
       'syncs.pause_reason',
       'syncs.state',
@@ -61,6 +66,7 @@ export async function loadSyncContext(db: Db, syncId: string) {
   if (!row) return undefined;
   const config = engineSyncConfigSchema.parse(row.sync_config);
   const connConfig = engineConnectionSyncConfigSchema.parse(row.connection_sync_config);
+  // Entity syncs match no planned object: they run on the default strategy.
   const plan = planConnectionSyncs(config, connConfig).find((p) => syncKey(p.objectType, p.object) === syncKey(row.object_type ?? '', row.object ?? ''));
   return {
     ...row,
@@ -72,15 +78,28 @@ export async function loadSyncContext(db: Db, syncId: string) {
 }
 export type SyncContext = NonNullable<Awaited<ReturnType<typeof loadSyncContext>>>;
 
-function scheduleSpec(ctx: Pick<SyncContext, 'id' | 'application_id' | 'connection_id' | 'external_customer_id' | 'provider_name' | 'object_type' | 'object' | 'paused' | 'pause_reason'>, strategy: SyncStrategyConfig): SyncScheduleSpec {
+type SubjectFields = Pick<SyncContext, 'type' | 'object_type' | 'object' | 'entity_id' | 'entity_name'>;
+
+/** What a sync is about, as schedules and destinations name it: its object, or an entity by name. */
+export function syncSubject(ctx: SubjectFields): { objectType: TargetKind; object: string } {
+  if (ctx.type === 'entity') return { objectType: 'entity', object: ctx.entity_name ?? '' };
+  return { objectType: ctx.object_type ?? 'standard', object: ctx.object ?? '' };
+}
+
+/** The sync's part of sync.complete / sync.paused payloads: the reference's object or entity variant. */
+export function syncEventSubject(ctx: SubjectFields) {
+  if (ctx.type === 'entity') return { type: 'entity' as const, entity_id: ctx.entity_id, entity_name: ctx.entity_name };
+  return { type: 'object' as const, object_type: ctx.object_type, object: ctx.object };
+}
+
+function scheduleSpec(ctx: SyncContext, strategy: SyncStrategyConfig): SyncScheduleSpec {
   return {
     syncId: ctx.id,
     applicationId: ctx.application_id,
     connectionId: ctx.connection_id,
     customerId: ctx.external_customer_id,
     providerName: ctx.provider_name,
-    objectType: ctx.object_type ?? 'standard',
-    object: ctx.object ?? '',
+    ...syncSubject(ctx),
     periodMs: strategy.period_ms,
     paused: ctx.paused,
     pauseReason: ctx.pause_reason,
@@ -96,7 +115,8 @@ export async function deleteSyncSchedules(deps: TemporalDeps, syncIds: string[])
   }
 }
 
-async function applySchedules(deps: TemporalDeps, syncIds: string[], startNow: Set<string>): Promise<void> {
+/** Brings the syncs' schedules to their rows (interval, paused state, search attributes such as an entity's name); `startNow` run at once. */
+export async function applySchedules(deps: TemporalDeps, syncIds: string[], startNow = new Set<string>()): Promise<void> {
   for (const id of syncIds) {
     const ctx = await loadSyncContext(deps.db, id);
     if (!ctx) continue;
@@ -108,7 +128,7 @@ async function applySchedules(deps: TemporalDeps, syncIds: string[], startNow: S
 
 /**
  * Brings a connection's syncs in line with its sync config and connection sync config:
- * creates missing sync rows (started at once when auto_start_on_connection, the default),
+ * creates missing object and entity sync rows (started at once when auto_start_on_connection, the default),
  * removes ones no longer configured, and updates every schedule.
  */
 export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<void> {
@@ -121,12 +141,11 @@ export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId:
       .forUpdate()
       .executeTakeFirst();
     const existing = await trx.selectFrom('syncs').selectAll().where('connection_id', '=', connectionId).where('type', '=', 'object').execute();
-    const syncConfig = conn
+    const configRow = conn
       ? await trx.selectFrom('sync_configs').select(['id', 'config']).where('application_id', '=', applicationId).where('provider_id', '=', conn.provider_id).executeTakeFirst()
       : undefined;
-    const planned = syncConfig
-      ? planConnectionSyncs(engineSyncConfigSchema.parse(syncConfig.config), engineConnectionSyncConfigSchema.parse(conn!.connection_sync_config))
-      : [];
+    const syncConfig = configRow && { id: configRow.id, config: engineSyncConfigSchema.parse(configRow.config) };
+    const planned = syncConfig ? planConnectionSyncs(syncConfig.config, engineConnectionSyncConfigSchema.parse(conn!.connection_sync_config)) : [];
     const plannedKeys = new Set(planned.map((p) => syncKey(p.objectType, p.object)));
     const existingByKey = new Map(existing.map((s) => [syncKey(s.object_type ?? '', s.object ?? ''), s]));
 
@@ -144,10 +163,11 @@ export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId:
       createdRows.push({ id: row.id, autoStart: p.strategy.auto_start_on_connection ?? true });
     }
     const removedIds = new Set(removedRows.map((r) => r.id));
+    const entities = await reconcileEntitySyncRows(trx, applicationId, connectionId, syncConfig);
     return {
-      keep: [...existing.filter((s) => !removedIds.has(s.id)).map((s) => s.id), ...createdRows.map((c) => c.id)],
-      created: createdRows,
-      removed: removedRows.map((r) => r.id),
+      keep: [...existing.filter((s) => !removedIds.has(s.id)).map((s) => s.id), ...createdRows.map((c) => c.id), ...entities.keep],
+      created: [...createdRows, ...entities.created],
+      removed: [...removedRows.map((r) => r.id), ...entities.removed],
     };
   });
   await deleteSyncSchedules(deps, removed);
@@ -203,9 +223,7 @@ export async function setSyncPaused(deps: ServiceDeps, sync: SyncRow, paused: bo
         connection_id: sync.connection_id,
         customer_id: ctx?.external_customer_id,
         provider_name: ctx?.provider_name,
-        type: 'object',
-        object_type: sync.object_type,
-        object: sync.object,
+        ...syncEventSubject({ ...sync, entity_name: ctx?.entity_name ?? null }),
         pause_reason: reason,
       });
     }
@@ -243,7 +261,7 @@ export function runStrategyFor(ctx: SyncContext): 'full' | 'incremental' {
  * deleted. Idempotent.
  */
 export async function reconcileAllSyncSchedules(deps: TemporalDeps): Promise<{ upserted: number; deleted: number }> {
-  const rows = await deps.db.selectFrom('syncs').select('id').where('type', '=', 'object').execute();
+  const rows = await deps.db.selectFrom('syncs').select('id').execute();
   const known = new Set(rows.map((r) => r.id));
   let upserted = 0;
   for (const { id } of rows) {

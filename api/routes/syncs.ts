@@ -3,7 +3,7 @@ import { listSyncRuns, listSyncs } from '../../services/sync-queries';
 import { pauseSync, resumeSync, triggerSyncRun } from '../../services/sync-commands';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { listSyncRunsQuery, listSyncsQuery, syncObjectBody, syncPageSchema, syncRunPageSchema, syncSchema, triggerBody } from '../schemas/syncs';
+import { listSyncRunsQuery, listSyncsQuery, syncRefBody, syncPageSchema, syncRunPageSchema, syncSchema, triggerBody } from '../schemas/syncs';
 import { validationHook } from '../validation';
 
 export function syncRoutes(deps: AppDeps) {
@@ -15,8 +15,8 @@ export function syncRoutes(deps: AppDeps) {
   );
 
   for (const [path, summary, body, handler] of [
-    ['/syncs/_pause', 'Pause a sync (takes effect immediately and durably)', syncObjectBody, pauseSync],
-    ['/syncs/_resume', 'Resume a sync', syncObjectBody, resumeSync],
+    ['/syncs/_pause', 'Pause a sync (takes effect immediately and durably)', syncRefBody, pauseSync],
+    ['/syncs/_resume', 'Resume a sync', syncRefBody, resumeSync],
     ['/syncs/_trigger', 'Run a sync now (after the current run, if one is in progress)', triggerBody, triggerSyncRun],
   ] as const) {
     app.openapi(

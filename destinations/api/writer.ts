@@ -2,6 +2,7 @@
  * HTTP API destination: POSTs records as JSON chunks of `batch_size` to a customer's endpoint.
  * Each chunk carries `Idempotency-Key: <runId>:<seq>:<chunk>` so a retried batch can be deduplicated.
  */
+import { streamName } from '../layout';
 import type { DestinationRecord, DestinationWriter, WriteBatch, WriteTarget } from '../types';
 import { apiDestinationConfigSchema, authHeaders, secretValues, type ApiDestinationConfigInput } from './config';
 import { ApiDestinationError, postJsonWithRetry } from './http';
@@ -73,7 +74,7 @@ export function createApiWriter(input: ApiDestinationConfigInput, options: ApiWr
     async writeBatch(target: WriteTarget, batch: WriteBatch) {
       for (let start = 0, chunk = 0; start < batch.records.length; start += config.batch_size, chunk++) {
         const payload: ApiPayload = {
-          stream: target.object,
+          stream: streamName(target),
           customer_id: target.customerId,
           provider_name: target.providerName,
           records: batch.records.slice(start, start + config.batch_size).map(toApiRecord),
@@ -83,7 +84,7 @@ export function createApiWriter(input: ApiDestinationConfigInput, options: ApiWr
           await postJsonWithRetry(url, JSON.stringify(payload), headers, postOptions);
         } catch (err) {
           if (err instanceof ApiDestinationError) {
-            err.message = `${err.message} [${target.object}, batch ${batch.seq}, chunk ${chunk}]`;
+            err.message = `${err.message} [${streamName(target)}, batch ${batch.seq}, chunk ${chunk}]`;
           }
           throw err;
         }

@@ -1,13 +1,14 @@
 /** Object key layout of the S3 destination. Keys are deterministic: a retried batch overwrites. */
+import { streamName } from '../layout';
 import type { WriteTarget } from '../types';
 
 function join(...parts: string[]): string {
   return parts.filter((p) => p.length > 0).join('/');
 }
 
-/** `<prefix>/<app>/<provider>/<object>/<customer>` */
+/** `<prefix>/<app>/<provider>/<object>/<customer>` (`entity_<name>` in place of the object for an entity). */
 export function objectPrefix(prefix: string, target: WriteTarget): string {
-  return join(prefix, target.applicationId, target.providerName, target.object, target.customerId);
+  return join(prefix, target.applicationId, target.providerName, streamName(target), target.customerId);
 }
 
 export function runPrefix(prefix: string, target: WriteTarget, runId: string): string {
