@@ -10,10 +10,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
 import type { WriterCache } from '../destinations/registry';
-import { openProviderConnection } from '../providers/registry';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
-import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
-import { oauthContextFor } from '../services/provider-context';
+import { openConnectionProvider } from '../services/provider-context';
 import { ProviderError } from '../providers/errors';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
@@ -167,18 +165,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     return deps.writers.get(destination);
   }
 
-  async function openProvider(ctx: SyncContext): Promise<ProviderConnection> {
-    const conn = await loadConnectionWithSecrets(deps, ctx.application_id, ctx.connection_id);
-    return openProviderConnection(deps.db, {
-      applicationId: ctx.application_id,
-      customerId: conn.externalCustomerId,
-      connectionId: conn.id,
-      providerName: conn.providerName,
-      params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
-      saveCredentials: (next) => saveConnectionCredentials(deps, ctx.application_id, ctx.connection_id, next),
-      ...(await oauthContextFor(deps, ctx.application_id, conn)),
-    }, deps.httpRuntime);
-  }
+  const openProvider = (ctx: SyncContext): Promise<ProviderConnection> => openConnectionProvider(deps, ctx.application_id, ctx.connection_id, deps.httpRuntime);
 
   return {
     /** Opens a run: skips paused or deleted syncs, picks the strategy, writes the IN_PROGRESS row. */

@@ -1,11 +1,12 @@
 /**
  * Builds the ConnectionContext a provider is opened with — decrypted credentials, the
- * provider's OAuth client (for token refresh) and the credential lock — for the sync
- * activities and for discovery.
+ * provider's OAuth client (for token refresh), the credential lock and the rate limit
+ * recorder — for the sync activities, discovery and the provider user id.
  */
 import { oauthTokenUrlKey } from '../lib/config';
 import { credentialLockFor } from '../providers/oauth';
 import { openProviderConnection } from '../providers/registry';
+import type { HttpRuntime } from '../providers/runtime';
 import type { ConnectionContext, OAuthClientConfig, ProviderConnection } from '../providers/types';
 import { loadConnectionWithSecrets, saveConnectionCredentials, type ConnectionWithSecrets } from './connections';
 import type { ServiceDeps } from './deps';
@@ -23,11 +24,8 @@ export async function oauthClientFor(deps: ServiceDeps, applicationId: string, c
   return { clientId: creds.oauth_client_id, clientSecret: creds.oauth_client_secret, ...(tokenUrl ? { tokenUrl } : {}) };
 }
 
-/**
- * What activities/sync.ts adds to its ConnectionContext: the OAuth client, the cross-process
- * credential lock and (not OAuth, but wired the same way) the rate limit recorder.
- */
-export async function oauthContextFor(
+/** The OAuth client, the cross-process credential lock and the rate limit recorder of a connection. */
+async function runtimeContextFor(
   deps: ServiceDeps,
   applicationId: string,
   conn: Pick<ConnectionWithSecrets, 'id' | 'providerId' | 'providerName'>,
@@ -49,10 +47,11 @@ export async function connectionContextFor(deps: ServiceDeps, applicationId: str
     providerName: conn.providerName,
     params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
     saveCredentials: (next) => saveConnectionCredentials(deps, applicationId, conn.id, next),
-    ...(await oauthContextFor(deps, applicationId, conn)),
+    ...(await runtimeContextFor(deps, applicationId, conn)),
   };
 }
 
-export async function openConnectionProvider(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<ProviderConnection> {
-  return openProviderConnection(deps.db, await connectionContextFor(deps, applicationId, connectionId));
+/** `runtime`: the HTTP runtime to use (the process-wide default when omitted). */
+export async function openConnectionProvider(deps: ServiceDeps, applicationId: string, connectionId: string, runtime?: HttpRuntime): Promise<ProviderConnection> {
+  return openProviderConnection(deps.db, await connectionContextFor(deps, applicationId, connectionId), runtime);
 }

@@ -59,7 +59,7 @@ class DeclarativeConnection implements ProviderConnection {
 
   constructor(
     private readonly def: ConnectorDefinition,
-    private readonly ctx: ConnectionContext,
+    ctx: ConnectionContext,
     runtime: HttpRuntime,
   ) {
     const config: Record<string, unknown> = { ...ctx.params };

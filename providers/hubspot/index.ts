@@ -81,7 +81,7 @@ class HubspotConnection implements ProviderConnection {
   private readonly pageSize: number;
 
   constructor(
-    private readonly ctx: ConnectionContext,
+    ctx: ConnectionContext,
     runtime: HttpRuntime,
   ) {
     this.base = String(ctx.params.instance_url || HUBSPOT_API_URL).replace(/\/+$/, '');
