@@ -22,7 +22,15 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
 
     /** One HTTP attempt, recorded; never throws for an HTTP failure (the workflow schedules retries). */
     async attemptWebhookDelivery(input: AttemptInput): Promise<AttemptResult> {
-      return attemptWebhookDelivery(deps, input, { timeoutMs: deps.webhookTimeoutMs, signal: Context.current().cancellationSignal });
+      const activity = Context.current();
+      // Liveness only (the request has its own timeout): a killed worker stops these, and the
+      // workflow learns within the heartbeat timeout instead of the whole start-to-close.
+      const timer = setInterval(() => activity.heartbeat(), 1000);
+      try {
+        return await attemptWebhookDelivery(deps, input, { timeoutMs: deps.webhookTimeoutMs, signal: activity.cancellationSignal });
+      } finally {
+        clearInterval(timer);
+      }
     },
 
     /** Records an attempt whose activity failed or timed out without recording itself. */

@@ -194,18 +194,18 @@ describe('webhooks end to end', () => {
       expect(first.signalCode).toBe('SIGKILL');
       expect(receiver.requests('kill')[0]!.status).toBeUndefined();
 
-      // Recovery. The attempt activity has no heartbeat timeout, so nothing tells Temporal the
-      // worker is gone until the activity's 30 s start-to-close timeout expires; the workflow
-      // then records the attempt as lost, waits the first retry delay (5 s) and sends attempt
-      // 2 from whichever worker polls the queue. Measured: the second request arrives ~35.5 s
-      // after the kill (30 s + 5 s). Start the next worker now: it is ready long before that.
+      // Recovery. The attempt activity heartbeats every second with a 5 s heartbeat timeout, so
+      // Temporal notices the dead worker within 5 s; the workflow then records the attempt as
+      // lost, waits the first retry delay (5 s) and sends attempt 2 from whichever worker polls
+      // the queue: ~10 s after the kill. Start the next worker now: it is ready by then.
       const second = workers.start();
       const result = (await handle.result()) as EndpointDeliveryResult[];
       const recoveredAfterMs = receiver.requests('kill')[1]!.at - killedAt;
       workers.kill(second);
       expect(result).toEqual([{ endpointId: ep.id, outcome: 'delivered', attempts: 2 }]);
-      // Recovery is bounded by the timeouts above, not by anything longer (a later retry delay).
-      expect(recoveredAfterMs).toBeLessThan(60_000);
+      // Recovery is bounded by the heartbeat timeout and the first retry delay, not by the
+      // 30 s start-to-close timeout (35 s before the attempt heartbeated).
+      expect(recoveredAfterMs).toBeLessThan(25_000);
 
       // The receiver: two requests with the same webhook-id, both signed; the first was cut
       // off by the kill, the second acknowledged: exactly one delivery after dedupe.
@@ -227,7 +227,7 @@ describe('webhooks end to end', () => {
       // request: delivery is at least once, and receivers dedupe on webhook-id.)
       const rows = await ok(s.tenant.request('GET', `/webhook_events/${event.id}/deliveries`));
       expect(rows.results).toEqual([
-        expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 1, success: false, status_code: null, error: expect.stringMatching(/^attempt did not complete: .*StartToClose/i) }),
+        expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 1, success: false, status_code: null, error: expect.stringMatching(/^attempt did not complete: .*heartbeat/i) }),
         expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 2, success: true, status_code: 200, error: null }),
       ]);
     } finally {

@@ -25,6 +25,8 @@ export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = (() => {
 const attempts = proxyActivities<WebhookActivities>({
   // The HTTP request has 10 s; the rest is for the database.
   startToCloseTimeout: '30 seconds',
+  // The attempt heartbeats every second: a lost worker shows within 5 s.
+  heartbeatTimeout: '5 seconds',
   // One attempt per try: the schedule above is the retry policy.
   retry: { maximumAttempts: 1 },
 });
