@@ -28,7 +28,7 @@ import { createLogger } from '../lib/logger';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { resolveTemporalBinaryPath, PROJECT_ROOT } from '../scripts/temporal-binaries';
 import { createApplication } from '../services/applications';
-import { freePort } from '../test/helpers/ports';
+import { freePort } from '../lib/ports';
 import { generateRecord, measureRawCopy } from './copy-baseline';
 
 const { values: args } = parseArgs({
@@ -98,7 +98,7 @@ async function main() {
       adminUrl = pg.adminUrl;
     }
     if (!address) {
-      const dev = await startTemporalDevServer({ cliPath: await resolveTemporalBinaryPath('cli'), port: await freePort(), namespace: 'default' });
+      const dev = await startTemporalDevServer({ cliPath: await resolveTemporalBinaryPath('cli'), port: 'auto', namespace: 'default' });
       stops.push(dev.stop);
       address = dev.address;
     }

@@ -8,13 +8,18 @@ import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_TYPES } from './search-attributes';
 import type { Logger } from './logger';
+import { freePort } from './ports';
 import { stopChild } from './processes';
 
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file; omit for an in-memory server (tests). */
   dbFile?: string;
-  port: number;
+  /**
+   * Frontend gRPC port. 'auto': a free one, and another if the server dies at start-up (it also
+   * binds ports of its own next to it, which another process may hold).
+   */
+  port: number | 'auto';
   uiPort?: number;
   namespace: string;
   logger?: Logger;
@@ -27,7 +32,21 @@ export interface DevServerHandle {
 }
 
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServerHandle> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace];
+  if (opts.port !== 'auto') return startOnPort(opts, opts.port);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(opts, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof EarlyExitError)) throw err;
+      opts.logger?.warn({ err: err.message }, 'temporal dev server died at start-up; trying other ports');
+    }
+  }
+}
+
+class EarlyExitError extends Error {}
+
+async function startOnPort(opts: DevServerOptions, port: number): Promise<DevServerHandle> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace];
   args.push('--log-level', 'warn', '--log-format', 'json');
   if (opts.dbFile) {
     await mkdir(path.dirname(opts.dbFile), { recursive: true });
@@ -38,21 +57,27 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${name}=${type}`);
 
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
+  // The head says why it failed (a Go panic's reason comes before its long stack), the tail how.
+  let head = '';
+  let tail = '';
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
+    const text = chunk.toString();
+    if (head.length < 2000) head += text.slice(0, 2000 - head.length);
+    tail = (tail + text).slice(-2000);
     opts.logger?.debug({ component: 'temporal' }, chunk.toString().trim());
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
-  const address = `127.0.0.1:${opts.port}`;
+  const address = `127.0.0.1:${port}`;
   try {
-    await waitForPort(opts.port, child, 60_000);
+    await waitForPort(port, child, 60_000);
     if (opts.uiPort) await waitForPort(opts.uiPort, child, 30_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`Temporal dev server failed to start: ${(err as Error).message}\n${output}`);
+    const exited = err instanceof EarlyExitError;
+    const output = head.length < 2000 ? head : `${head}\n…\n${tail}`;
+    throw new (exited ? EarlyExitError : Error)(`Temporal dev server failed to start: ${(err as Error).message}\n${output}`);
   }
   return {
     address,
@@ -66,7 +91,7 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   return new Promise((resolve, reject) => {
     const attempt = () => {
       if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new Error(`process exited (${child.exitCode ?? child.signalCode})`));
+        reject(new EarlyExitError(`process exited (${child.exitCode ?? child.signalCode})`));
         return;
       }
       const socket = net.connect(port, '127.0.0.1');

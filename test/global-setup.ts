@@ -28,10 +28,17 @@ export default async function setup(project: TestProject) {
   // Postgres runs as an unprivileged user when we are root: it must be able to reach its data dir.
   const dir = await mkdtemp(path.join(tmpdir(), 'syncwell-test-'));
   await chmod(dir, 0o755);
-  const [pg, temporal] = await Promise.all([
+  const [pgStart, temporalStart] = await Promise.allSettled([
     startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false }),
-    startTemporalDevServer({ cliPath, port: await freePort(), namespace: 'default' }),
+    startTemporalDevServer({ cliPath, port: 'auto', namespace: 'default' }),
   ]);
+  if (pgStart.status === 'rejected' || temporalStart.status === 'rejected') {
+    // Never leave the one that did start running behind a failed setup.
+    await Promise.allSettled([pgStart.status === 'fulfilled' && pgStart.value.stop(), temporalStart.status === 'fulfilled' && temporalStart.value.stop()]);
+    await rm(dir, { recursive: true, force: true });
+    throw pgStart.status === 'rejected' ? pgStart.reason : (temporalStart as PromiseRejectedResult).reason;
+  }
+  const [pg, temporal] = [pgStart.value, temporalStart.value];
   project.provide('pgAdminUrl', pg.adminUrl);
   project.provide('temporalAddress', temporal.address);
   project.provide('testServerPath', testServerPath);
