@@ -1,25 +1,35 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
 import type { ServiceDeps } from './deps';
 import { reconcileAllSyncSchedules } from './syncs';
 
 export const RECONCILER_SCHEDULE_ID = 'syncwell:reconciler';
 
 /**
- * At worker start: repair drift once now, and make sure the periodic reconciler exists
- * (it catches a process that died between a database write and its Temporal call).
+ * At worker start: make sure the periodic reconciler exists (it catches a process that died
+ * between a database write and its Temporal call), and repair drift once now. The reconciler's
+ * own schedule remembers the task queue the sync schedules were last written for: when this
+ * worker's queue differs (the setting changed), every sync schedule is re-applied, since the
+ * schedule list the cheap reconcile reads does not show task queues.
  */
 export async function startReconciler(deps: ServiceDeps, everyMs = 10 * 60_000): Promise<void> {
+  const action: ScheduleOptionsAction = { type: 'startWorkflow', workflowType: 'reconcileSchedulesWorkflow', workflowId: RECONCILER_SCHEDULE_ID, taskQueue: deps.temporal.taskQueue, args: [] };
+  // A new reconciler schedule cannot say which queue the sync schedules were written for.
+  let force = true;
   try {
     await deps.temporal.client.schedule.create({
       scheduleId: RECONCILER_SCHEDULE_ID,
       spec: { intervals: [{ every: everyMs }] },
-      action: { type: 'startWorkflow', workflowType: 'reconcileSchedulesWorkflow', workflowId: RECONCILER_SCHEDULE_ID, taskQueue: deps.temporal.taskQueue, args: [] },
+      action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       memo: { description: 'Keeps one Temporal Schedule per sync row, with the right interval and paused state' },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    const handle = deps.temporal.client.schedule.getHandle(RECONCILER_SCHEDULE_ID);
+    const { action: current } = await handle.describe();
+    force = current.taskQueue !== deps.temporal.taskQueue;
+    if (force) await handle.update((prev) => ({ ...prev, action }));
   }
-  const result = await reconcileAllSyncSchedules(deps);
-  deps.logger.info(result, 'sync schedules reconciled');
+  const result = await reconcileAllSyncSchedules(deps, { force });
+  deps.logger.info({ ...result, force }, 'sync schedules reconciled');
 }

@@ -3,8 +3,9 @@
  * truth; everything here is idempotent so the reconciler can repeat it at will.
  */
 import { createHash } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
+import { TypedSearchAttributes, type Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { searchAttributes } from '../lib/search-attributes';
 
 export const SYNC_SCHEDULE_PREFIX = 'sync:';
@@ -35,16 +36,18 @@ export function scheduleOffsetMs(connectionId: string, periodMs: number): number
   return h % periodMs;
 }
 
+const attributePairs = (spec: SyncScheduleSpec) => [
+  { key: searchAttributes.applicationId, value: spec.applicationId },
+  { key: searchAttributes.customerId, value: spec.customerId },
+  { key: searchAttributes.connectionId, value: spec.connectionId },
+  { key: searchAttributes.providerName, value: spec.providerName },
+  { key: searchAttributes.objectType, value: spec.objectType },
+  { key: searchAttributes.object, value: spec.object },
+  { key: searchAttributes.syncId, value: spec.syncId },
+];
+
 function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
-  const attrs = new TypedSearchAttributes([
-    { key: searchAttributes.applicationId, value: spec.applicationId },
-    { key: searchAttributes.customerId, value: spec.customerId },
-    { key: searchAttributes.connectionId, value: spec.connectionId },
-    { key: searchAttributes.providerName, value: spec.providerName },
-    { key: searchAttributes.objectType, value: spec.objectType },
-    { key: searchAttributes.object, value: spec.object },
-    { key: searchAttributes.syncId, value: spec.syncId },
-  ]);
+  const attrs = new TypedSearchAttributes(attributePairs(spec));
   const memo = {
     description:
       spec.objectType === 'entity'
@@ -124,15 +127,31 @@ export async function triggerSyncSchedule(client: Client, syncId: string): Promi
 }
 
 /**
- * Sync schedules on the namespace that belong to the given applications (for the
- * reconciler's orphan sweep: a namespace may be shared, so never touch others' schedules).
+ * Sync schedules on the namespace that belong to the given applications, by sync id, as the list
+ * shows them (for the reconciler: a namespace may be shared, so never touch others' schedules).
  */
-export async function listSyncSchedules(client: Client, applicationIds: Set<string>): Promise<string[]> {
-  const ids: string[] = [];
+export async function listSyncSchedules(client: Client, applicationIds: Set<string>): Promise<Map<string, ScheduleSummary>> {
+  const found = new Map<string, ScheduleSummary>();
   for await (const s of client.schedule.list()) {
     if (!s.scheduleId.startsWith(SYNC_SCHEDULE_PREFIX)) continue;
     const app = s.typedSearchAttributes?.get(searchAttributes.applicationId);
-    if (app && applicationIds.has(app)) ids.push(s.scheduleId.slice(SYNC_SCHEDULE_PREFIX.length));
+    if (app && applicationIds.has(app)) found.set(s.scheduleId.slice(SYNC_SCHEDULE_PREFIX.length), s);
   }
-  return ids;
+  return found;
 }
+
+/**
+ * Whether a listed schedule already matches the spec in everything the list shows (interval,
+ * offset, paused state, workflow type, search attributes): then the reconciler leaves it alone
+ * instead of spending four calls on it. The task queue is not in the list; see startReconciler.
+ */
+export function scheduleMatches(summary: ScheduleSummary, spec: SyncScheduleSpec): boolean {
+  const intervals = summary.spec?.intervals ?? [];
+  const [interval] = intervals;
+  if (intervals.length !== 1 || !interval) return false;
+  if (msOf(interval.every) !== spec.periodMs || msOf(interval.offset ?? 0) !== scheduleOffsetMs(spec.connectionId, spec.periodMs)) return false;
+  if (summary.state.paused !== spec.paused || summary.action?.workflowType !== 'syncRunWorkflow') return false;
+  return attributePairs(spec).every((p) => summary.typedSearchAttributes?.get(p.key) === p.value);
+}
+
+const msOf = (d: Duration) => (typeof d === 'number' ? d : msToNumber(d));

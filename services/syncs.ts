@@ -23,6 +23,7 @@ import {
 import {
   deleteSyncSchedule,
   listSyncSchedules,
+  scheduleMatches,
   setSyncSchedulePaused,
   triggerSyncSchedule,
   upsertSyncSchedule,
@@ -258,24 +259,34 @@ export function runStrategyFor(ctx: SyncContext): 'full' | 'incremental' {
 /**
  * Makes Temporal match the database: every sync has a schedule with the right interval
  * and paused state; schedules of this database's applications without a sync row are
- * deleted. Idempotent.
+ * deleted. Idempotent. One paged list shows what already matches, so a steady state costs
+ * no per-sync Temporal call; `force` re-applies every schedule (e.g. the task queue changed,
+ * which the list does not show).
  */
-export async function reconcileAllSyncSchedules(deps: TemporalDeps): Promise<{ upserted: number; deleted: number }> {
+export async function reconcileAllSyncSchedules(deps: TemporalDeps, opts: { force?: boolean } = {}): Promise<{ upserted: number; unchanged: number; deleted: number }> {
   const rows = await deps.db.selectFrom('syncs').select('id').execute();
-  const known = new Set(rows.map((r) => r.id));
+  const apps = new Set((await deps.db.selectFrom('applications').select('id').execute()).map((a) => a.id));
+  const existing = await listSyncSchedules(deps.temporal.client, apps);
   let upserted = 0;
+  let unchanged = 0;
   for (const { id } of rows) {
     const ctx = await loadSyncContext(deps.db, id);
     if (!ctx) continue;
-    await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, scheduleSpec(ctx, ctx.strategy));
+    const spec = scheduleSpec(ctx, ctx.strategy);
+    const listed = existing.get(id);
+    if (!opts.force && listed && scheduleMatches(listed, spec)) {
+      unchanged++;
+      continue;
+    }
+    await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, spec);
     upserted++;
   }
-  const apps = new Set((await deps.db.selectFrom('applications').select('id').execute()).map((a) => a.id));
+  const known = new Set(rows.map((r) => r.id));
   let deleted = 0;
-  for (const id of await listSyncSchedules(deps.temporal.client, apps)) {
+  for (const id of existing.keys()) {
     if (known.has(id)) continue;
     await deleteSyncSchedule(deps.temporal.client, id);
     deleted++;
   }
-  return { upserted, deleted };
+  return { upserted, unchanged, deleted };
 }

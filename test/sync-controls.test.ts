@@ -1,9 +1,11 @@
 /** Schedules, pause/resume/trigger, trigger-during-run, progress query and the reconciler, on the dev server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { searchAttributes } from '../lib/search-attributes';
+import { startReconciler } from '../services/reconciler';
 import { reconcileAllSyncSchedules } from '../services/syncs';
-import { deleteSyncSchedule, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/sync-schedules';
+import { deleteSyncSchedule, listSyncSchedules, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/sync-schedules';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -128,23 +130,57 @@ describe('sync schedules and controls', () => {
     }
   });
 
-  it('reconciles drift: missing schedules come back, wrong pause state is fixed, orphans are deleted', async () => {
+  it('reconciles drift: missing schedules come back, wrong pause state is fixed, orphans are deleted; what matches costs no call', async () => {
     const client = s.worker.client;
+    const orphan = '00000000-0000-0000-0000-000000000000';
+    // The reconciler reads the schedule list, which Temporal's visibility updates asynchronously:
+    // wait for it to show each change, as a later reconcile would see it.
+    const listedAs = async (want: (m: Map<string, ScheduleSummary>) => boolean) => {
+      for (const deadline = Date.now() + 30_000; ; ) {
+        if (want(await listSyncSchedules(client, new Set([s.tenant.applicationId])))) return;
+        if (Date.now() > deadline) throw new Error('the schedule list never showed the change');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
     await client.schedule.getHandle(scheduleIdFor(syncId)).delete();
     await s.api.tdb.db.updateTable('syncs').set({ paused: true }).where('id', '=', syncId).execute(); // paused in the DB only
     await client.schedule.create({
-      scheduleId: scheduleIdFor('00000000-0000-0000-0000-000000000000'),
+      scheduleId: scheduleIdFor(orphan),
       spec: { intervals: [{ every: '1 hour' }] },
       action: { type: 'startWorkflow', workflowType: 'syncRunWorkflow', taskQueue: s.worker.taskQueue, args: [{ syncId: 'gone' }] },
       typedSearchAttributes: new TypedSearchAttributes([{ key: searchAttributes.applicationId, value: s.tenant.applicationId }]),
       state: { paused: true },
     });
-    const result = await reconcileAllSyncSchedules({ ...s.worker.deps });
-    expect(result).toEqual({ upserted: 1, deleted: 1 });
+    await listedAs((m) => !m.has(syncId) && m.has(orphan));
+    expect(await reconcileAllSyncSchedules({ ...s.worker.deps })).toEqual({ upserted: 1, unchanged: 0, deleted: 1 });
     expect((await schedule()).state.paused).toBe(true);
-    await expect(client.schedule.getHandle(scheduleIdFor('00000000-0000-0000-0000-000000000000')).describe()).rejects.toThrow();
-    // Idempotent.
-    expect(await reconcileAllSyncSchedules({ ...s.worker.deps })).toEqual({ upserted: 1, deleted: 0 });
+    await expect(client.schedule.getHandle(scheduleIdFor(orphan)).describe()).rejects.toThrow();
+
+    // Idempotent, and a schedule that matches is left alone.
+    await listedAs((m) => m.get(syncId)?.state.paused === true && !m.has(orphan));
+    expect(await reconcileAllSyncSchedules({ ...s.worker.deps })).toEqual({ upserted: 0, unchanged: 1, deleted: 0 });
+
+    // Drift the list does show (resumed behind the database's back) is repaired.
+    await client.schedule.getHandle(scheduleIdFor(syncId)).unpause('by hand');
+    await listedAs((m) => m.get(syncId)?.state.paused === false);
+    expect(await reconcileAllSyncSchedules({ ...s.worker.deps })).toEqual({ upserted: 1, unchanged: 0, deleted: 0 });
+    expect((await schedule()).state.paused).toBe(true);
+    // force re-applies everything (what the list cannot show, e.g. the task queue).
+    expect(await reconcileAllSyncSchedules({ ...s.worker.deps }, { force: true })).toEqual({ upserted: 1, unchanged: 0, deleted: 0 });
+  });
+});
+
+describe('reconciler start-up', () => {
+  it('re-applies every sync schedule when the worker task queue changed (the list cannot show it)', async () => {
+    const other = `${s.worker.taskQueue}-moved`;
+    const action = async () => (await schedule()).action as { taskQueue: string };
+    try {
+      await startReconciler({ ...s.worker.deps, temporal: { ...s.worker.deps.temporal, taskQueue: other } });
+      expect((await action()).taskQueue).toBe(other);
+    } finally {
+      await startReconciler({ ...s.worker.deps });
+    }
+    expect((await action()).taskQueue).toBe(s.worker.taskQueue);
   });
 });
 
