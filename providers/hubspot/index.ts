@@ -5,8 +5,10 @@
  * hs_lastmodifieddate GTE filter sorted ascending; when the search would exceed
  * HubSpot's 10,000-result cap the run falls back to the full list, filtered by
  * updatedAt. Owners are the users. Common objects: contact, account (companies),
- * opportunity (deals), user (owners). The logged-in user is the owner of the OAuth token's
- * user; rate limits come from the X-HubSpot-RateLimit-* headers.
+ * opportunity (deals), user (owners). Custom objects are the portal's schemas
+ * (`GET /crm/v3/schemas`), read like standard objects through their objectTypeId.
+ * The logged-in user is the owner of the OAuth token's user; rate limits come from
+ * the X-HubSpot-RateLimit-* headers.
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { hubspotAccount, hubspotContact, hubspotOpportunity, hubspotUser } from '../common-model/hubspot';
@@ -28,6 +30,9 @@ export const HUBSPOT_STANDARD_OBJECTS = ['contacts', 'companies', 'deals', 'tick
 const COMMON_TO_OBJECT: Partial<Record<CommonObject, string>> = { contact: 'contacts', account: 'companies', opportunity: 'deals', user: 'owners' };
 const ASSOCIATIONS: Record<string, string> = { contacts: 'companies', deals: 'companies' };
 
+/** A custom object's schema, as `GET /crm/v3/schemas` describes it. */
+type HsSchema = { name: string; objectTypeId: string; fullyQualifiedName?: string; labels?: { singular?: string; plural?: string }; properties?: Array<{ name: string; type?: string }> };
+
 type HsObject = { id: string; properties?: Record<string, unknown>; createdAt?: string; updatedAt?: string; archived?: boolean; archivedAt?: string; associations?: Record<string, { results?: Array<{ id: string }> }> };
 
 interface HsState {
@@ -46,9 +51,21 @@ const modifiedProperty = (object: string) => (object === 'contacts' ? 'lastmodif
 function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> {
   if (t === 'number') return { type: 'number' };
   if (t === 'bool' || t === 'boolean') return { type: 'boolean' };
-  if (t === 'datetime') return { type: 'string', format: 'date-time' };
+  // Schema definitions are documented with dateTime; the properties API answers datetime.
+  if (t === 'datetime' || t === 'dateTime') return { type: 'string', format: 'date-time' };
   if (t === 'date') return { type: 'string', format: 'date' };
   return { type: 'string' };
+}
+
+/** The fields of a raw record (see toRecord): id, the properties, the timestamps and archived. */
+function objectFields(props: Array<{ name: string; type?: string }>): ObjectField[] {
+  return [
+    { name: 'id', type: 'string', nullable: false },
+    ...props.map((p) => ({ name: p.name, nullable: true, ...fieldType(p.type) })),
+    { name: 'createdAt', type: 'string', nullable: false, format: 'date-time' },
+    { name: 'updatedAt', type: 'string', nullable: false, format: 'date-time' },
+    { name: 'archived', type: 'boolean', nullable: false },
+  ];
 }
 
 /**
@@ -77,6 +94,7 @@ class HubspotConnection implements ProviderConnection {
   private readonly base: string;
   private readonly auth: ProviderAuth;
   private readonly properties = new Map<string, Promise<Array<{ name: string; type?: string }>>>();
+  private schemas: Promise<HsSchema[]> | undefined;
   /** Records per request (HubSpot's maximum, 100, unless the connection's page_size asks for fewer). */
   private readonly pageSize: number;
 
@@ -119,21 +137,46 @@ class HubspotConnection implements ProviderConnection {
     return p;
   }
 
+  /** The portal's custom object schemas (cached for the life of this connection). */
+  private customSchemas(req?: ReadPageRequest): Promise<HsSchema[]> {
+    if (!this.schemas) {
+      this.schemas = this.get('/crm/v3/schemas', {}, req).then((body) => (Array.isArray(body?.results) ? body.results : []));
+      this.schemas.catch(() => (this.schemas = undefined));
+    }
+    return this.schemas;
+  }
+
+  /**
+   * The objectTypeId of a custom object named by its name, fully qualified name or objectTypeId:
+   * the objects API takes only the latter two, and a sync config names the object as the customer knows it.
+   */
+  private async customObjectType(object: string, req: ReadPageRequest): Promise<string> {
+    // Already an objectTypeId: no need for the schemas (nor their scope, crm.schemas.custom.read).
+    if (/^\d+-\d+$/.test(object)) return object;
+    const schemas = await this.customSchemas(req);
+    const schema = schemas.find((s) => s.name === object || s.fullyQualifiedName === object);
+    if (!schema) throw new ProviderError('configuration', `HubSpot has no custom object "${object}" (it has ${schemas.map((s) => s.name).join(', ') || 'none'})`);
+    return schema.objectTypeId;
+  }
+
   async listObjects(): Promise<ObjectDescriptor[]> {
     const out: ObjectDescriptor[] = [];
     for (const [common, object] of Object.entries(COMMON_TO_OBJECT) as Array<[CommonObject, string]>) {
       out.push({ name: common, objectType: 'common', label: COMMON_LABELS[common], supportsIncremental: object !== 'owners', fields: COMMON_OBJECT_FIELDS[common] });
     }
     for (const object of HUBSPOT_STANDARD_OBJECTS) {
-      const props = await this.propertiesOf(object);
-      const fields: ObjectField[] = [
-        { name: 'id', type: 'string', nullable: false },
-        ...props.map((p) => ({ name: p.name, nullable: true, ...fieldType(p.type) })),
-        { name: 'createdAt', type: 'string', nullable: false, format: 'date-time' },
-        { name: 'updatedAt', type: 'string', nullable: false, format: 'date-time' },
-        { name: 'archived', type: 'boolean', nullable: false },
-      ];
-      out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: true, fields });
+      out.push({ name: object, objectType: 'standard', label: object, supportsIncremental: true, fields: objectFields(await this.propertiesOf(object)) });
+    }
+    let schemas: HsSchema[] = [];
+    try {
+      schemas = await this.customSchemas();
+    } catch (err) {
+      // Without crm.schemas.custom.read (or custom objects in the portal's plan) the schemas are
+      // forbidden: the connection then has no custom objects to offer, but everything else stands.
+      if (!(err instanceof ProviderError && err.kind === 'permission')) throw err;
+    }
+    for (const s of schemas) {
+      out.push({ name: s.name, objectType: 'custom', label: s.labels?.plural ?? s.labels?.singular ?? s.name, supportsIncremental: true, fields: objectFields(s.properties ?? []) });
     }
     return out;
   }
@@ -168,7 +211,7 @@ class HubspotConnection implements ProviderConnection {
 
   async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
     const common = req.objectType === 'common' ? (req.object as CommonObject) : undefined;
-    const object = common ? COMMON_TO_OBJECT[common] : req.object;
+    const object = common ? COMMON_TO_OBJECT[common] : req.objectType === 'custom' ? await this.customObjectType(req.object, req) : req.object;
     if (!object) throw new ProviderError('configuration', `HubSpot has no common object "${req.object}" (it has ${Object.keys(COMMON_TO_OBJECT).join(', ')})`);
     if (!/^[A-Za-z0-9_-]+$/.test(object)) throw new ProviderError('configuration', `"${object}" is not a HubSpot object name`);
     if (object === 'owners') return this.readOwners(req);

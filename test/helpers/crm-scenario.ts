@@ -1,7 +1,7 @@
 /**
  * End-to-end set-up for built-in CRM providers through the real API: customer →
- * oauth2 provider (client id/secret) → Postgres destination → sync config with common
- * and standard objects → connection with OAuth tokens (which starts the syncs).
+ * oauth2 provider (client id/secret) → Postgres destination → sync config with common,
+ * standard and custom objects → connection with OAuth tokens (which starts the syncs).
  */
 import type pg from 'pg';
 import { ok, type Scenario } from './sync-scenario';
@@ -12,6 +12,7 @@ export interface CrmSetup {
   clientSecret: string;
   common: string[];
   standard: string[];
+  custom?: string[];
   customerId?: string;
   strategy?: 'full then incremental' | 'full only';
 }
@@ -45,6 +46,7 @@ export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerNam
           default_config: { period_ms: 3_600_000, strategy: o.strategy ?? 'full then incremental', auto_start_on_connection: true },
           common_objects: o.common.map((object) => ({ object })),
           standard_objects: o.standard.map((object) => ({ object })),
+          ...(o.custom ? { custom_objects: o.custom.map((object) => ({ object })) } : {}),
         },
       },
     }),
@@ -54,7 +56,7 @@ export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerNam
     customerId,
     connect: (creds: { access_token: string; refresh_token: string; expires_at?: string; instance_url?: string; login_url?: string }) =>
       ok(s.tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: o.providerName, type: 'oauth2', ...creds } })),
-    trigger: (object_type: 'common' | 'standard', object: string, perform_full_refresh = false) =>
+    trigger: (object_type: 'common' | 'standard' | 'custom', object: string, perform_full_refresh = false) =>
       ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': o.providerName }, body: { object_type, object, perform_full_refresh } })),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * A local HubSpot: CRM v3 objects (list with `after` paging, properties, associations,
  * archived listing), search (hs_lastmodifieddate GTE, ascending, 10,000-result cap),
+ * custom objects (their schemas at /crm/v3/schemas, 403 without the scope; records under
+ * their objectTypeId or fully qualified name, not their bare name),
  * owners (filterable by email), properties, the OAuth token endpoint and access token metadata,
  * 429 with Retry-After on demand, and X-HubSpot-RateLimit-* headers on every CRM response.
  */
@@ -29,6 +31,25 @@ export interface HsOwner {
   archived: boolean;
 }
 
+/** A custom object's schema as GET /crm/v3/schemas answers it. */
+export interface HsSchema {
+  id: string;
+  objectTypeId: string;
+  name: string;
+  fullyQualifiedName: string;
+  labels: { singular: string; plural: string };
+  metaType: 'PORTAL_SPECIFIC';
+  primaryDisplayProperty: string;
+  requiredProperties: string[];
+  searchableProperties: string[];
+  secondaryDisplayProperties: string[];
+  associations: unknown[];
+  properties: Array<{ name: string; label: string; type: string; fieldType: string; hasUniqueValue: boolean; archived: boolean }>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
 export interface HubspotSim {
   sim: ApiSimulator;
   url: string;
@@ -42,12 +63,18 @@ export interface HubspotSim {
   onSearch?: (object: string) => void;
   /** Custom properties per object, beyond the standard ones. */
   extraProperties: Record<string, Array<{ name: string; type: string }>>;
+  /** Custom object schemas; their records are in `objects` under the objectTypeId. */
+  schemas: HsSchema[];
+  /** The token lacks crm.schemas.custom.read: GET /crm/v3/schemas answers 403. */
+  schemasForbidden: boolean;
   /** Who every access token belongs to (GET /oauth/v1/access-tokens/{token}). */
   tokenUser: { user: string; user_id: number; hub_id: number };
   /** CRM requests answered so far; the daily allowance and the per-10-seconds burst window. */
   apiCalls: number;
   dailyLimit: number;
   burstMax: number;
+  /** Defines a custom object (the name's first property is its primary display property). */
+  defineCustomObject(def: { objectTypeId: string; name: string; singular: string; plural: string; properties: Array<{ name: string; type: string }> }): HsSchema;
   upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
   archive(object: string, id: string, at: string): void;
   requests(path: string, method?: string): RecordedRequest[];
@@ -68,6 +95,10 @@ function p(s: string) {
 }
 
 const modProp = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
+const isCustom = (object: string) => /^2-\d+$/.test(object);
+/** Custom objects carry HubSpot's default properties under hs_ names. */
+const createProp = (object: string) => (isCustom(object) ? 'hs_createdate' : 'createdate');
+const FIELD_TYPES: Record<string, string> = { string: 'text', number: 'number', bool: 'booleancheckbox', enumeration: 'select', date: 'date', datetime: 'date' };
 
 export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<HubspotSim> {
   const oauth = createOAuthSim({ ttlMs: opts.ttlMs ?? 1_800_000 });
@@ -81,13 +112,39 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     owners: new Map(),
     searchTotalOverride: null,
     extraProperties: {},
+    schemas: [],
+    schemasForbidden: false,
     tokenUser: { user: 'olive@example.com', user_id: 9001, hub_id: 62515 },
     apiCalls: 0,
     dailyLimit: 250_000,
     burstMax: 190,
+    defineCustomObject(def) {
+      const at = '2026-01-01T00:00:00.000Z';
+      const props = [{ name: 'hs_object_id', type: 'number' }, { name: 'hs_createdate', type: 'datetime' }, { name: 'hs_lastmodifieddate', type: 'datetime' }, ...def.properties];
+      const schema: HsSchema = {
+        id: def.objectTypeId.slice(2),
+        objectTypeId: def.objectTypeId,
+        name: def.name,
+        fullyQualifiedName: `p${hs.tokenUser.hub_id}_${def.name}`,
+        labels: { singular: def.singular, plural: def.plural },
+        metaType: 'PORTAL_SPECIFIC',
+        primaryDisplayProperty: def.properties[0]!.name,
+        requiredProperties: [def.properties[0]!.name],
+        searchableProperties: [def.properties[0]!.name],
+        secondaryDisplayProperties: [],
+        associations: [],
+        properties: props.map((q) => ({ name: q.name, label: q.name, type: q.type, fieldType: FIELD_TYPES[q.type] ?? 'text', hasUniqueValue: false, archived: false })),
+        createdAt: at,
+        updatedAt: at,
+        archived: false,
+      };
+      hs.schemas.push(schema);
+      hs.objects[def.objectTypeId] = new Map();
+      return schema;
+    },
     upsert(object, r) {
       const prev = hs.objects[object]!.get(r.id);
-      const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, createdate: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
+      const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, [createProp(object)]: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
       hs.objects[object]!.set(r.id, rec);
     },
     archive(object, id, at) {
@@ -112,6 +169,13 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     };
   };
 
+  /** The store of an object named in a path: a standard object's name, or a custom object's objectTypeId or fully qualified name. */
+  const objectKey = (segment: string): string | undefined => {
+    if (hs.objects[segment]) return segment;
+    return hs.schemas.find((s) => s.fullyQualifiedName === segment)?.objectTypeId;
+  };
+  const propertiesOf = (key: string | undefined) => (!key ? undefined : (PROPERTIES[key] ?? hs.schemas.find((s) => s.objectTypeId === key)?.properties));
+
   const route = (req: RecordedRequest): SimResponse => {
     if (req.path === '/oauth/v1/token' && req.method === 'POST') return oauth.tokenEndpoint(req);
     const info = /^\/oauth\/v1\/access-tokens\/([^/]+)$/.exec(req.path);
@@ -127,8 +191,17 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     const limited = rateLimit.check(req, { status: 'error', category: 'RATE_LIMITS', message: 'You have reached your secondly limit.' });
     if (limited) return limited;
 
+    if (req.path === '/crm/v3/schemas') {
+      if (hs.schemasForbidden) return { status: 403, json: { status: 'error', category: 'MISSING_SCOPES', message: 'This app hasn\'t been granted all required scopes to make this call.', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredScopes: ['crm.schemas.custom.read'] } }] } };
+      return { json: { results: hs.schemas.filter((s) => !s.archived) } };
+    }
+
     let m = /^\/crm\/v3\/properties\/([\w-]+)$/.exec(req.path);
-    if (m) return PROPERTIES[m[1]!] ? { json: { results: [...PROPERTIES[m[1]!]!, ...(hs.extraProperties[m[1]!] ?? [])] } } : { status: 404, json: { status: 'error', message: 'Unable to infer object type' } };
+    if (m) {
+      const key = objectKey(m[1]!);
+      const props = propertiesOf(key);
+      return props ? { json: { results: [...props, ...(hs.extraProperties[key!] ?? [])] } } : { status: 404, json: { status: 'error', message: 'Unable to infer object type' } };
+    }
 
     if (req.path === '/crm/v3/owners') {
       const archived = req.query.archived === 'true';
@@ -150,19 +223,20 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     }
 
     m = /^\/crm\/v3\/objects\/([\w-]+)\/batch\/read$/.exec(req.path);
-    if (m && req.method === 'POST' && hs.objects[m[1]!]) {
+    const batchKey = m && objectKey(m[1]!);
+    if (batchKey && req.method === 'POST') {
       const body = req.json as { properties: string[]; inputs: Array<{ id: string }> };
       const archived = req.query.archived === 'true';
       const results = body.inputs.flatMap(({ id }) => {
-        const r = hs.objects[m![1]!]!.get(id);
-        return r && r.archived === archived ? [shape(m![1]!, r, body.properties, false)] : [];
+        const r = hs.objects[batchKey]!.get(id);
+        return r && r.archived === archived ? [shape(batchKey, r, body.properties, false)] : [];
       });
       return { json: { status: 'COMPLETE', results } };
     }
 
     m = /^\/crm\/v3\/objects\/([\w-]+)(\/search)?$/.exec(req.path);
-    if (m && hs.objects[m[1]!]) {
-      const object = m[1]!;
+    const object = m && objectKey(m[1]!);
+    if (m && object) {
       if (m[2]) hs.onSearch?.(object);
       const store = [...hs.objects[object]!.values()];
       if (m[2]) {
