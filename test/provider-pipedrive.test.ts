@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('Pipedrive built-in provider end to end (API → worker → Pipedrive simulator → Postgres)', () => {
-  it('syncs with start/limit paging, a rotated refresh token persisted before use, a 429, then incrementally by update_time', async () => {
+  it('syncs with start/limit paging, a rotated refresh token persisted before use, a 429, then incrementally by update_time with deletions from /recents', async () => {
     const { connect, customerId, trigger } = await configureCrm(s, {
       providerName: 'pipedrive',
       clientId: pd.oauth.clientId,
@@ -130,12 +130,28 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
       expect(byName.users.fields).toContainEqual({ name: 'active_flag', type: 'boolean', nullable: false });
       expect(byName.users.supports_incremental).toBe(false);
 
-      // Pipedrive drops deleted persons from its lists: a full refresh soft-deletes them.
-      pd.remove('persons', 7);
+      // A person deleted at the source is gone from the list: the incremental run learns of it from
+      // /recents (changes since the cursor, T(502)) and marks its row deleted; no other row changes.
+      const beforeDelete = await tableRows(s.destPool, 'crm_contacts');
+      pd.remove('persons', 8, T(600));
+      const recentsBefore = pd.requests('/api/v1/recents').length;
+      await trigger('common', 'contact');
+      const [deletion] = await waitForRuns(s.tenant, customerId, 8);
+      expect(deletion).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
+      expect(pd.requests('/api/v1/recents').slice(recentsBefore).map((r) => [r.query.since_timestamp, r.query.items, r.query.start])).toEqual([[pdTime(new Date(Date.parse(T(502)) - 1000).toISOString()), 'person', '0']]);
+      const afterDelete = await tableRows(s.destPool, 'crm_contacts');
+      expect(afterDelete.filter((r) => r.id !== '8')).toEqual(beforeDelete.filter((r) => r.id !== '8'));
+      const deleted = afterDelete.find((r) => r.id === '8')!;
+      expect(deleted).toMatchObject({ deleted: true, raw: pd.deleted.persons!.get('8'), modified: new Date(T(600)) });
+      expect(deleted.raw.active_flag).toBe(false);
+      expect(deleted.unified).toMatchObject({ id: '8', last_name: '8', is_deleted: true });
+
+      // A full refresh reads only the list: it soft-deletes whatever is no longer there.
+      pd.remove('persons', 7, T(601));
       await trigger('common', 'contact', true);
-      const [third] = await waitForRuns(s.tenant, customerId, 8);
-      expect(third).toMatchObject({ status: 'SUCCESS', num_records_synced: 150 });
-      expect((await tableRows(s.destPool, 'crm_contacts')).filter((r) => r.deleted).map((r) => r.id)).toEqual(['7']);
+      const [third] = await waitForRuns(s.tenant, customerId, 9);
+      expect(third).toMatchObject({ status: 'SUCCESS', num_records_synced: 149 });
+      expect((await tableRows(s.destPool, 'crm_contacts')).filter((r) => r.deleted).map((r) => r.id)).toEqual(['7', '8']);
     });
   });
 
@@ -151,5 +167,40 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
     const err = await bad.readPage({ object: 'persons', objectType: 'standard', modifiedSince: null, pageState: null }).catch((e) => e);
     expect(err).toMatchObject({ name: 'ProviderError', kind: 'authentication', status: 401 });
     expect(err.message).not.toContain('wrong-token');
+  });
+
+  it('reads deletions from /recents after an incremental list read only: inactive items, and a tombstone for an item reported without data', async () => {
+    const conn = createPipedriveConnection({ applicationId: 'a', customerId: 'c', connectionId: 'pd-deletions', providerName: 'pipedrive', params: { api_key: pd.apiToken, instance_url: pd.url } }, createHttpRuntime({ sleep: async () => {} }));
+    const readAll = async (object: string, objectType: 'common' | 'standard', modifiedSince: Date | null) => {
+      const out = [];
+      let pageState = null;
+      do {
+        const page = await conn.readPage({ object, objectType, modifiedSince, pageState });
+        out.push(...page.records);
+        pageState = page.nextPageState;
+      } while (pageState !== null);
+      return out;
+    };
+    pd.upsert('deals', { id: 33, title: 'Doomed', status: 'open', add_time: pdTime(T(700)), update_time: pdTime(T(700)), active: true, deleted: false });
+    pd.upsert('organizations', { id: 12, name: 'Gone Inc', add_time: pdTime(T(700)), update_time: pdTime(T(700)), active_flag: true });
+    pd.remove('deals', 33, T(710));
+    pd.purge('organizations', 12, T(711));
+    pd.upsert('deals', { id: 34, title: 'Fresh', status: 'open', add_time: pdTime(T(720)), update_time: pdTime(T(720)), active: true, deleted: false });
+
+    // The changed deal comes from the list, once; the deleted one from /recents, which lists both.
+    const deals = await readAll('opportunity', 'common', new Date(T(705)));
+    expect(deals.map((r) => [r.id, r.isDeleted, r.raw.status, r.unified!.is_deleted])).toEqual([
+      ['34', false, 'open', false],
+      ['33', true, 'deleted', true],
+    ]);
+    expect(await readAll('organizations', 'standard', new Date(T(705)))).toEqual([{ id: '12', lastModifiedAt: null, isDeleted: true, raw: { id: 12 } }]);
+    const [account] = await readAll('account', 'common', new Date(T(705)));
+    expect(account!.unified).toMatchObject({ id: '12', name: null, is_deleted: true });
+
+    // Full reads list what exists and never ask /recents; leads have no /recents item type.
+    const recentsBefore = pd.requests('/api/v1/recents').length;
+    expect((await readAll('organizations', 'standard', null)).map((r) => r.id)).toEqual(['11']);
+    await readAll('leads', 'standard', new Date(T(705)));
+    expect(pd.requests('/api/v1/recents').length).toBe(recentsBefore);
   });
 });

@@ -3,8 +3,9 @@
  * (`additional_data.pagination.more_items_in_collection` / `next_start`). Incremental
  * reads sort by `update_time DESC` and stop at the first record older than the cursor
  * (newer changes made during the read move records forward, which only repeats a
- * record, never skips one). Deletions show up as active_flag=false / status=deleted
- * where Pipedrive returns them; otherwise a full refresh soft-deletes what is gone.
+ * record, never skips one). Deleted items are gone from the lists, so an incremental
+ * read then asks `GET /recents` what was deleted since the cursor (see readDeletions);
+ * a full run soft-deletes whatever it did not see.
  * Auth: OAuth bearer (refresh via HTTP Basic client auth, api_domain kept) or an API
  * token (`api_token` query parameter); either acts as a user (GET /users/me).
  */
@@ -34,9 +35,13 @@ export const PIPEDRIVE_STANDARD_OBJECTS = ['persons', 'organizations', 'deals', 
 const FIELDS_ENDPOINT: Record<string, string> = { persons: 'personFields', organizations: 'organizationFields', deals: 'dealFields', activities: 'activityFields', products: 'productFields', notes: 'noteFields' };
 /** Objects without paging or an update_time sort. */
 const UNPAGED = new Set(['users']);
+/** The item type of an object in GET /recents (leads have none). */
+const RECENTS_ITEM: Record<string, string> = { persons: 'person', organizations: 'organization', deals: 'deal', activities: 'activity', products: 'product', notes: 'note' };
 
 interface PdState {
   start: number;
+  /** Absent while reading the object's list; 'deletions' while reading /recents after an incremental list read. */
+  phase?: 'deletions';
 }
 
 function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> {
@@ -47,6 +52,10 @@ function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> 
 }
 
 const modifiedOf = (r: Record<string, unknown>) => date(r.update_time ?? r.modified);
+/** Pipedrive keeps a deleted item for 30 days, marked active_flag=false (a deal: status=deleted, deleted=true). */
+const isDeletedItem = (r: Record<string, unknown>) => r.active_flag === false || r.status === 'deleted' || r.deleted === true;
+/** Pipedrive's UTC timestamp format, YYYY-MM-DD HH:MM:SS. */
+const pdTimestamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * The burst window (x-ratelimit-limit / -remaining, -reset in seconds from now) as `other.burst`.
@@ -137,6 +146,7 @@ class PipedriveConnection implements ProviderConnection {
     const state = (req.pageState as unknown as PdState | null) ?? { start: 0 };
     const unpaged = UNPAGED.has(object);
     const since = unpaged ? null : req.modifiedSince?.getTime() ?? null;
+    if (state.phase === 'deletions' && since !== null) return this.readDeletions(object, common, since, state.start, req);
 
     const body = await this.get(
       `/${object}`,
@@ -144,13 +154,7 @@ class PipedriveConnection implements ProviderConnection {
       req,
     );
     const items: Array<Record<string, any>> = Array.isArray(body?.data) ? body.data : [];
-    let records: SourceRecord[] = items.map((r) => ({
-      id: String(r.id),
-      lastModifiedAt: modifiedOf(r),
-      isDeleted: r.active_flag === false || r.status === 'deleted',
-      raw: r,
-      ...(common ? { unified: MAPPERS[common](r) as Record<string, unknown> } : {}),
-    }));
+    let records = items.map((r) => toRecord(r, common));
     let reachedOlder = false;
     if (since !== null) {
       reachedOlder = records.some((r) => r.lastModifiedAt !== null && r.lastModifiedAt.getTime() < since);
@@ -159,6 +163,49 @@ class PipedriveConnection implements ProviderConnection {
     const pagination = body?.additional_data?.pagination;
     const more = !unpaged && !reachedOlder && pagination?.more_items_in_collection === true;
     const nextStart = Number(pagination?.next_start ?? state.start + items.length);
-    return { records, nextPageState: more ? ({ start: nextStart } as unknown as JsonValue) : null };
+    if (more) return { records, nextPageState: toJson({ start: nextStart }) };
+    return { records, nextPageState: since !== null && RECENTS_ITEM[object] ? toJson({ start: 0, phase: 'deletions' }) : null };
+  }
+
+  /**
+   * What was deleted since the cursor. `GET /recents` lists the items changed after since_timestamp,
+   * deleted ones included (Pipedrive keeps a deleted item, inactive, for 30 days); an item it reports
+   * with `data: null` has nothing left to read, which is gone too. Changed items that still exist were
+   * read from the list already. Pipedrive answers at most the last month of changes (since December
+   * 2024): deletions older than that, behind a cursor that old, wait for the next full run.
+   */
+  private async readDeletions(object: string, common: CommonObject | undefined, since: number, start: number, req: ReadPageRequest): Promise<ReadPageResult> {
+    const item = RECENTS_ITEM[object]!;
+    // Changes *after* the timestamp, to the second: a second earlier, so a deletion in the cursor's own second is not missed.
+    const query = { since_timestamp: pdTimestamp(since - 1000), items: item, start: String(start), limit: String(PAGE_SIZE) };
+    const body = await this.get('/recents', query, req);
+    const changes: Array<{ item?: unknown; id?: unknown; data?: Record<string, any> | null }> = Array.isArray(body?.data) ? body.data : [];
+    const records: SourceRecord[] = [];
+    for (const c of changes) {
+      if (c.item !== item) continue;
+      if (!c.data) records.push(tombstone(c.id, common));
+      else if (isDeletedItem(c.data)) records.push(toRecord(c.data, common));
+    }
+    const pagination = body?.additional_data?.pagination;
+    if (pagination?.more_items_in_collection !== true) return { records, nextPageState: null };
+    return { records, nextPageState: toJson({ start: Number(pagination.next_start ?? start + changes.length), phase: 'deletions' }) };
   }
 }
+
+function toRecord(r: Record<string, any>, common: CommonObject | undefined): SourceRecord {
+  return {
+    id: String(r.id),
+    lastModifiedAt: modifiedOf(r),
+    isDeleted: isDeletedItem(r),
+    raw: r,
+    ...(common ? { unified: MAPPERS[common](r) as Record<string, unknown> } : {}),
+  };
+}
+
+/** A deleted item of which only the id is known. */
+function tombstone(id: unknown, common: CommonObject | undefined): SourceRecord {
+  const raw = { id };
+  return { id: String(id), lastModifiedAt: null, isDeleted: true, raw, ...(common ? { unified: { ...(MAPPERS[common](raw) as Record<string, unknown>), is_deleted: true } } : {}) };
+}
+
+const toJson = (s: PdState): JsonValue => s as unknown as JsonValue;

@@ -2,8 +2,10 @@
  * A local Pipedrive (API v1 under {api_domain}/api/v1): list endpoints with start/limit
  * paging and `sort` (id ASC, update_time DESC), users (unpaged), *Fields metadata, the
  * OAuth token endpoint (HTTP Basic client auth, rotating refresh tokens, api_domain),
- * API-token auth, deleted records dropped from lists, 429 with Retry-After on demand, the
- * authorized user (users/me), and x-ratelimit-* headers on every API response.
+ * API-token auth, deleted records dropped from lists but reported by /recents (changes after
+ * since_timestamp, { item, id, data }, start/limit paging; `data: null` once nothing is left of
+ * an item), 429 with Retry-After on demand, the authorized user (users/me), and x-ratelimit-*
+ * headers on every API response.
  */
 import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
 import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
@@ -27,6 +29,8 @@ const FIELDS: Record<string, Array<{ key: string; name: string; field_type: stri
   noteFields: [],
 };
 const LISTS = ['persons', 'organizations', 'deals', 'leads', 'activities', 'products', 'notes'];
+/** Item types of GET /recents and the list each comes from. */
+const RECENTS: Record<string, string> = { person: 'persons', organization: 'organizations', deal: 'deals', activity: 'activities', product: 'products', note: 'notes' };
 
 export interface PipedriveSim {
   sim: ApiSimulator;
@@ -35,6 +39,10 @@ export interface PipedriveSim {
   rateLimit: RateLimiter;
   apiToken: string;
   data: Record<string, Map<string, PdRecord>>;
+  /** Deleted records (inactive, as Pipedrive keeps them for 30 days) by object. */
+  deleted: Record<string, Map<string, PdRecord>>;
+  /** Records deleted for good: /recents reports them with `data: null` (id → time of the change). */
+  purged: Record<string, Map<string, string>>;
   users: PdRecord[];
   /** What /users/me answers, whichever credentials are used. */
   me: Record<string, unknown>;
@@ -42,8 +50,10 @@ export interface PipedriveSim {
   apiCalls: number;
   burstLimit: number;
   upsert(object: string, r: PdRecord): void;
-  /** Deleted records vanish from Pipedrive's lists. */
-  remove(object: string, id: string | number): void;
+  /** Deletes a record at `at` (ISO): it vanishes from the lists and /recents reports it inactive. */
+  remove(object: string, id: string | number, at: string): void;
+  /** Deletes a record for good at `at` (ISO): /recents reports it with `data: null`. */
+  purge(object: string, id: string | number, at: string): void;
   requests(path: string): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -57,16 +67,59 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
     rateLimit,
     apiToken: 'pd-api-token',
     data: Object.fromEntries(LISTS.map((k) => [k, new Map<string, PdRecord>()])),
+    deleted: Object.fromEntries(LISTS.map((k) => [k, new Map<string, PdRecord>()])),
+    purged: Object.fromEntries(LISTS.map((k) => [k, new Map<string, string>()])),
     users: [],
     me: { id: 7, name: 'Pia Pipe', email: 'pia@example.com', company_id: 1, company_name: 'Acme', company_domain: 'acme', is_admin: true, active_flag: true, timezone_name: 'Europe/Berlin' },
     apiCalls: 0,
     burstLimit: 80,
     upsert: (object, r) => void pd.data[object]!.set(String(r.id), r),
-    remove: (object, id) => void pd.data[object]!.delete(String(id)),
+    remove(object, id, at) {
+      const r = pd.data[object]!.get(String(id))!;
+      pd.data[object]!.delete(String(id));
+      const marks = object === 'deals' ? { status: 'deleted', deleted: true } : { active_flag: false };
+      pd.deleted[object]!.set(String(id), { ...r, ...marks, update_time: pdTime(at) });
+    },
+    purge(object, id, at) {
+      pd.data[object]!.delete(String(id));
+      pd.deleted[object]!.delete(String(id));
+      pd.purged[object]!.set(String(id), at);
+    },
     requests: (path) => pd.sim.requests.filter((r) => r.path === path),
     close: () => pd.sim.close(),
   };
-  const modified = (r: PdRecord) => Date.parse(/^\d{4}-\d{2}-\d{2} /.test(r.update_time) ? `${r.update_time.replace(' ', 'T')}Z` : r.update_time);
+  const parseTime = (t: string) => Date.parse(/^\d{4}-\d{2}-\d{2} /.test(t) ? `${t.replace(' ', 'T')}Z` : t);
+  const modified = (r: PdRecord) => parseTime(r.update_time);
+
+  /** GET /recents: every listed item type's changes strictly after since_timestamp, oldest first. */
+  const recents = (req: RecordedRequest): SimResponse => {
+    const since = req.query.since_timestamp;
+    if (!since || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(since)) return { status: 400, json: { success: false, error: 'since_timestamp is required (YYYY-MM-DD HH:MM:SS)' } };
+    const types = (req.query.items ?? Object.keys(RECENTS).join(',')).split(',');
+    const changes: Array<{ at: number; item: string; id: number | string; data: PdRecord | null }> = [];
+    for (const item of types) {
+      const list = RECENTS[item];
+      if (!list) return { status: 400, json: { success: false, error: `unknown item type ${item}` } };
+      for (const r of [...pd.data[list]!.values(), ...pd.deleted[list]!.values()]) changes.push({ at: modified(r), item, id: r.id, data: r });
+      for (const [id, at] of pd.purged[list]!) changes.push({ at: Date.parse(at), item, id: Number(id), data: null });
+    }
+    const after = changes.filter((c) => c.at > parseTime(since)).sort((a, b) => a.at - b.at || String(a.id).localeCompare(String(b.id)));
+    const start = Number(req.query.start ?? 0);
+    const limit = Math.min(Number(req.query.limit ?? 100), 500);
+    const page = after.slice(start, start + limit);
+    const more = start + limit < after.length;
+    return {
+      json: {
+        success: true,
+        data: page.map(({ item, id, data }) => ({ item, id, data })),
+        additional_data: {
+          since_timestamp: since,
+          last_timestamp_on_page: page.length ? pdTime(new Date(page.at(-1)!.at).toISOString()) : null,
+          pagination: { start, limit, more_items_in_collection: more, ...(more ? { next_start: start + limit } : {}) },
+        },
+      },
+    };
+  };
 
   const route = (req: RecordedRequest): SimResponse => {
     if (req.path === '/oauth/token' && req.method === 'POST') return pd.oauth.tokenEndpoint(req);
@@ -76,6 +129,7 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
     if (limited) return limited;
 
     if (req.path === '/api/v1/users/me') return { json: { success: true, data: pd.me } };
+    if (req.path === '/api/v1/recents') return recents(req);
     const m = /^\/api\/v1\/(\w+)$/.exec(req.path);
     if (!m) return { status: 404, json: { success: false, error: 'Unknown method' } };
     const what = m[1]!;
