@@ -44,7 +44,7 @@ export function createDestinationTestActivities(deps: ServiceDeps) {
       const secrets = secretStrings(destination.type, destination.config);
       const timeoutMs = Math.min(Math.max(input.timeoutMs ?? DEFAULT_DESTINATION_TEST_TIMEOUT_MS, 1), MAX_DESTINATION_TEST_TIMEOUT_MS);
       // A writer of its own: the test opens fresh connections and leaves no pool behind.
-      const writers = createWriterCache();
+      const writers = createWriterCache({ outboundPolicy: deps.outboundPolicy });
       let timer: NodeJS.Timeout | undefined;
       try {
         const writer = writers.get(destination);

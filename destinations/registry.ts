@@ -3,19 +3,25 @@
  * Writers are cached per destination and rebuilt when its version changes, so each
  * worker keeps one pool/client per destination.
  */
+import type { OutboundPolicy } from '../lib/outbound-policy';
 import { createApiWriter } from './api';
 import { createBigQueryWriter } from './bigquery';
 import { createPostgresWriter } from './postgres';
 import { createS3Writer } from './s3';
 import type { DestinationWriter } from './types';
 
-type WriterFactory = (config: Record<string, unknown>) => DestinationWriter;
+/** What the process gives every writer. The outbound policy only concerns the HTTP API (see lib/outbound-policy.ts). */
+export interface WriterEnv {
+  outboundPolicy?: OutboundPolicy;
+}
+
+type WriterFactory = (config: Record<string, unknown>, env: WriterEnv) => DestinationWriter;
 
 const factories: Record<string, WriterFactory> = {
   postgres: (c) => createPostgresWriter(c as never),
   s3: (c) => createS3Writer(c as never),
   bigquery: (c) => createBigQueryWriter(c as never),
-  api: (c) => createApiWriter(c as never),
+  api: (c, env) => createApiWriter(c as never, { outboundPolicy: env.outboundPolicy }),
 };
 
 /** The API accepts more types (snowflake, redshift) than have writers: syncs may only target these. */
@@ -45,7 +51,7 @@ export interface WriterCache {
   readonly size: number;
 }
 
-export function createWriterCache(): WriterCache {
+export function createWriterCache(env: WriterEnv = {}): WriterCache {
   const entries = new Map<string, { version: number; writer: DestinationWriter }>();
   return {
     get(destination) {
@@ -54,7 +60,7 @@ export function createWriterCache(): WriterCache {
       if (current && current.version >= destination.version) return current.writer;
       const factory = factories[destination.type];
       if (!factory) throw new UnsupportedDestinationError(destination.type);
-      const writer = factory(destination.config);
+      const writer = factory(destination.config, env);
       entries.set(destination.id, { version: destination.version, writer });
       if (current) void current.writer.close().catch(() => undefined);
       return writer;

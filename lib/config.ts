@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedHosts, type OutboundPolicy } from './outbound-policy';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const optionalString = z
@@ -31,6 +32,7 @@ const envSchema = z.object({
   API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ENCRYPTION_KEY: optionalString,
   SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
+  OUTBOUND_BLOCK_PRIVATE_NETWORKS: optionalString.pipe(z.stringbool().optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -64,6 +66,8 @@ export interface Config {
    * keyed by `oauthTokenUrlKey(provider name)`.
    */
   oauthTokenUrls: Record<string, string>;
+  /** Whether tenant-configured URLs may reach private networks (lib/outbound-policy.ts). */
+  outboundPolicy: OutboundPolicy;
 }
 
 const OAUTH_TOKEN_URL_PREFIX = 'SYNCWELL_OAUTH_TOKEN_URL_';
@@ -92,7 +96,12 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   const tokenUrls = oauthTokenUrls(env);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)), ...tokenUrls.problems];
+  const allowed = parseAllowedHosts(env.OUTBOUND_ALLOWED_HOSTS);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...tokenUrls.problems,
+    ...allowed.problems.map((p) => `OUTBOUND_ALLOWED_HOSTS: ${p}`),
+  ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -119,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: e.ENCRYPTION_KEY,
     syncBatchRecords: e.SYNC_BATCH_RECORDS,
     oauthTokenUrls: tokenUrls.urls,
+    outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },
   };
 }
 

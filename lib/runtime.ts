@@ -64,12 +64,12 @@ export async function runRoles(roles: Roles): Promise<void> {
 
     const temporal = await connectTemporalClient(infra.temporalAddress, config.temporal.namespace);
     cleanups.push(() => temporal.close());
-    const services = { db, logger, secrets, temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue }, oauthTokenUrls: config.oauthTokenUrls };
+    const services = { db, logger, secrets, temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue }, oauthTokenUrls: config.oauthTokenUrls, outboundPolicy: config.outboundPolicy };
 
     if (roles.worker) {
       const connection = await NativeConnection.connect({ address: infra.temporalAddress });
       cleanups.push(() => connection.close());
-      const writers = createWriterCache();
+      const writers = createWriterCache({ outboundPolicy: config.outboundPolicy });
       cleanups.push(() => writers.closeAll());
       const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers, batchRecords: config.syncBatchRecords } });
       await startReconciler(services);

@@ -3,6 +3,8 @@
  * and built-in CRMs). Reading is page-at-a-time with an opaque, JSON-serialisable
  * page state so a run can resume from the last committed page after a crash.
  */
+import type { OutboundPolicy } from '../lib/outbound-policy';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type ObjectType = 'common' | 'standard' | 'custom';
@@ -116,6 +118,8 @@ export interface ConnectionContext {
   withCredentialLock?: (fn: (current: Record<string, unknown>) => Promise<Record<string, unknown> | null>) => Promise<Record<string, unknown>>;
   /** Told the rate limits each provider response reports; must be cheap (called per request) and never throw. */
   onRateLimitInfo?: (info: RateLimitInfo) => void;
+  /** Private-network protection; providers whose hosts the tenant chose (declarative connectors) apply it. */
+  outboundPolicy?: OutboundPolicy;
 }
 
 export interface OAuthClientConfig {

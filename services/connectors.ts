@@ -11,6 +11,7 @@ import type { ConnectorsTable } from '../db/database';
 import type { Db } from '../db/connection';
 import * as repo from '../db/repositories/connectors';
 import { ConnectorDefinitionError, inferSchema, parseConnectorDefinition, type ConnectorDefinition, type DefinitionIssue, type JSONSchema } from '../providers/declarative';
+import { privateUrlProblem, type OutboundPolicy } from '../lib/outbound-policy';
 import type { ServiceDeps } from './deps';
 
 type ConnectorRow = Selectable<ConnectorsTable>;
@@ -33,16 +34,30 @@ export function toConnectorResponse(row: ConnectorRow) {
   };
 }
 
+/** A definition issue with its own `meta.fields` code (`invalid_definition` otherwise). */
+type FieldIssue = DefinitionIssue & { code?: string };
+
 /** A 400 in the API's validation shape: one `meta.fields` entry per definition issue. */
-export function definitionValidationError(issues: DefinitionIssue[]): ApiError {
-  const fields = issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: 'invalid_definition' }));
+export function definitionValidationError(issues: FieldIssue[]): ApiError {
+  const fields = issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: i.code ?? 'invalid_definition' }));
   const detail = fields.map((f) => `json${f.field === '(root)' ? '' : `.${f.field}`}: ${f.message}`).join('; ');
   return new ApiError(400, 'VALIDATION_ERROR', 'Invalid connector definition', detail, { location: 'json', fields });
 }
 
+/**
+ * A base_url whose host is a private address or localhost, under the outbound policy. A templated
+ * host (`{config.instance_url}`, `https://{config.subdomain}.example.com`) is only known per
+ * connection: the request-time check covers it.
+ */
+function privateBaseUrl(def: ConnectorDefinition, policy: OutboundPolicy | undefined): FieldIssue | null {
+  if (def.base_url.startsWith('{')) return null;
+  const problem = privateUrlProblem(policy, def.base_url.replace(/\{[^{}]*\}/g, 'x'));
+  return problem ? { path: 'base_url', message: problem, code: 'private_address' } : null;
+}
+
 /** Validates a definition for PUT /connectors/{id}: the path id wins when the body has none. */
-export function validateDefinition(pathId: string, body: Record<string, unknown>): ConnectorDefinition {
-  const pre: DefinitionIssue[] = [];
+export function validateDefinition(pathId: string, body: Record<string, unknown>, policy?: OutboundPolicy): ConnectorDefinition {
+  const pre: FieldIssue[] = [];
   if (body.id !== undefined && body.id !== pathId) pre.push({ path: 'id', message: `id "${String(body.id)}" differs from the path id "${pathId}" (omit it or make them equal)` });
   if (RESERVED.has(pathId)) pre.push({ path: 'id', message: `"${pathId}" is the name of a built-in provider; choose another connector id` });
   let def: ConnectorDefinition | undefined;
@@ -53,6 +68,8 @@ export function validateDefinition(pathId: string, body: Record<string, unknown>
     // The path id may itself be malformed: report it where the caller put it.
     throw definitionValidationError([...pre, ...err.issues]);
   }
+  const blocked = privateBaseUrl(def, policy);
+  if (blocked) pre.push(blocked);
   if (pre.length > 0) throw definitionValidationError(pre);
   return def;
 }
@@ -69,7 +86,7 @@ export async function getConnector(deps: ServiceDeps, applicationId: string, id:
 
 /** Creates or replaces; `created` says which (201 vs 200). */
 export async function putConnector(deps: ServiceDeps, applicationId: string, id: string, body: Record<string, unknown>) {
-  const def = validateDefinition(id, body);
+  const def = validateDefinition(id, body, deps.outboundPolicy);
   const existed = await repo.findConnector(deps.db, applicationId, id);
   const row = await repo.upsertConnector(deps.db, applicationId, id, def as unknown as Record<string, unknown>);
   const secret = def.parameters.filter((p) => p.secret).map((p) => p.name);

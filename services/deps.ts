@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
+import type { OutboundPolicy } from '../lib/outbound-policy';
 
 /** What every service function receives first. Services are the only callers of db and Temporal. */
 export interface ServiceDeps {
@@ -11,4 +12,6 @@ export interface ServiceDeps {
   logger: Logger;
   /** OAuth token endpoint overrides by `oauthTokenUrlKey(provider name)` (config.oauthTokenUrls). */
   oauthTokenUrls?: Record<string, string>;
+  /** Private-network protection for tenant-configured URLs (config.outboundPolicy); absent: off. */
+  outboundPolicy?: OutboundPolicy;
 }

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { conflict, notFound, unprocessable } from '../api/errors';
+import { ApiError, conflict, notFound, unprocessable } from '../api/errors';
 import {
   unsafeConfigSchemas,
   type CreateDestinationInput,
@@ -18,6 +18,7 @@ import { hasWriter } from '../destinations/registry';
 import { s3DestinationConfigSchema } from '../destinations/s3/config';
 import type { ServiceDeps } from './deps';
 import { isUniqueViolation } from '../db/ids';
+import { privateUrlProblem, type OutboundPolicy } from '../lib/outbound-policy';
 
 export type DestinationRow = Selectable<DestinationsTable>;
 type Obj = Record<string, unknown>;
@@ -147,14 +148,23 @@ const configProblems = (error: z.ZodError) =>
 /**
  * Validates a full config against its type's unsafe schema, then against its writer's own
  * checks, so a config the sync could not use is refused now (400) rather than at the first run.
- * Field paths are reported under `config.`.
+ * Field paths are reported under `config.`. An `api` URL is the only one the outbound policy
+ * covers (see lib/outbound-policy.ts for why database hosts are not).
  */
-function parseFullConfig(type: DestinationType, full: Obj): Obj {
+function parseFullConfig(type: DestinationType, full: Obj, policy: OutboundPolicy | undefined): Obj {
   const result = unsafeConfigSchemas[type].safeParse(full);
   if (!result.success) throw configProblems(result.error);
   const writer = writerConfigSchemas[type]?.safeParse(result.data);
   if (writer && !writer.success) throw configProblems(writer.error);
-  return result.data as Obj;
+  const config = result.data as Obj;
+  const blocked = type === 'api' ? privateUrlProblem(policy, String(config.url)) : null;
+  if (blocked) {
+    throw new ApiError(400, 'VALIDATION_ERROR', 'Invalid request', `json.config.url: ${blocked}`, {
+      location: 'json',
+      fields: [{ field: 'config.url', message: blocked, code: 'private_address' }],
+    });
+  }
+  return config;
 }
 
 function encryptSecrets(deps: ServiceDeps, secrets: Obj): string | null {
@@ -163,7 +173,7 @@ function encryptSecrets(deps: ServiceDeps, secrets: Obj): string | null {
 
 export async function createDestination(deps: ServiceDeps, applicationId: string, input: CreateDestinationInput): Promise<DestinationResponse> {
   if (input.type === 'supaglue') throw unprocessable('The "supaglue" destination type is not supported');
-  const { config, secrets } = splitSecrets(input.type, parseFullConfig(input.type, input.config as Obj));
+  const { config, secrets } = splitSecrets(input.type, parseFullConfig(input.type, input.config as Obj, deps.outboundPolicy));
   try {
     const row = await repo.insertDestination(deps.db, {
       application_id: applicationId,
@@ -198,7 +208,7 @@ export async function updateDestination(
   }
 
   const storedSecrets = existing.type === input.type && existing.secrets_encrypted ? deps.secrets.decryptJson<Obj>(existing.secrets_encrypted) : {};
-  const full = parseFullConfig(input.type, carryOverSecrets(storedSecrets, input.config as Obj));
+  const full = parseFullConfig(input.type, carryOverSecrets(storedSecrets, input.config as Obj), deps.outboundPolicy);
   const { config, secrets } = splitSecrets(input.type, full);
 
   let row: DestinationRow | undefined;

@@ -47,6 +47,7 @@ export async function connectionContextFor(deps: ServiceDeps, applicationId: str
     providerName: conn.providerName,
     params: { ...conn.params, ...(conn.instanceUrl ? { instance_url: conn.instanceUrl } : {}) },
     saveCredentials: (next) => saveConnectionCredentials(deps, applicationId, conn.id, next),
+    outboundPolicy: deps.outboundPolicy,
     ...(await runtimeContextFor(deps, applicationId, conn)),
   };
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import * as repo from '../db/repositories/webhooks';
+import { outboundBlockOf, withOutboundPolicy } from '../lib/outbound-policy';
 import type { ServiceDeps } from './deps';
 
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
@@ -33,7 +34,10 @@ export type AttemptOutcome =
   | 'delivered'
   /** 410 Gone: the endpoint was disabled; no more attempts. */
   | 'gone'
-  /** Anything else (3xx, 4xx, 5xx, timeout, network error): try again later. */
+  /**
+   * Anything else (3xx, 4xx, 5xx, timeout, network error): try again later. A connection the
+   * outbound policy refused is retried too: the host's DNS may be corrected meanwhile.
+   */
   | 'retry'
   /** The endpoint was deleted or disabled (or the event is gone) before this attempt: stop. */
   | 'skipped';
@@ -63,6 +67,8 @@ function describeError(err: unknown, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
   if (e?.name === 'AbortError') return 'aborted (worker shutting down)';
+  const blocked = outboundBlockOf(err);
+  if (blocked) return blocked.message;
   const cause = e?.cause?.code ?? e?.cause?.message;
   return `${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`.slice(0, 1000);
 }
@@ -90,7 +96,7 @@ export async function attemptWebhookDelivery(
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(endpoint.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any(signals) });
+    const res = await fetch(endpoint.url, withOutboundPolicy(deps.outboundPolicy, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any(signals) }));
     statusCode = res.status;
     // The body is not read (it is not ours to keep); release the connection.
     await res.body?.cancel().catch(() => undefined);

@@ -11,6 +11,7 @@ import type { ServiceDeps } from './deps';
 import type { WebhookEventType } from './events';
 import { redeliveryWorkflowId, startDeliveryWorkflow } from './webhooks-dispatcher';
 import { isUuid } from '../db/ids';
+import { privateUrlProblem, type OutboundPolicy } from '../lib/outbound-policy';
 
 /** Every event type the outbox records (the filter values an endpoint accepts). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -68,8 +69,11 @@ function toEndpoint(row: WebhookEndpointRow): WebhookEndpoint {
   };
 }
 
-/** http(s) only, no user:password (we never send credentials, and fetch refuses them). */
-export function validateEndpointUrl(raw: string): string {
+/**
+ * http(s) only, no user:password (we never send credentials, and fetch refuses them), and no
+ * private address when the outbound policy blocks them (delivery checks resolved names again).
+ */
+export function validateEndpointUrl(raw: string, policy?: OutboundPolicy): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -82,6 +86,8 @@ export function validateEndpointUrl(raw: string): string {
   if (url.username || url.password) {
     throw badRequest('url: must not contain credentials', { fields: [{ field: 'url', message: 'must not contain credentials', code: 'invalid_url' }] });
   }
+  const blocked = privateUrlProblem(policy, url);
+  if (blocked) throw badRequest(`url: ${blocked}`, { fields: [{ field: 'url', message: blocked, code: 'private_address' }] });
   return url.toString();
 }
 
@@ -116,7 +122,7 @@ export async function createWebhookEndpoint(deps: ServiceDeps, applicationId: st
   const secret = generateSigningSecret();
   const row = await repo.insertEndpoint(deps.db, {
     application_id: applicationId,
-    url: validateEndpointUrl(input.url),
+    url: validateEndpointUrl(input.url, deps.outboundPolicy),
     description: input.description ?? null,
     event_types: normalizeEventTypes(input.event_types) ?? null,
     enabled: input.enabled ?? true,
@@ -128,7 +134,7 @@ export async function createWebhookEndpoint(deps: ServiceDeps, applicationId: st
 export async function updateWebhookEndpoint(deps: ServiceDeps, applicationId: string, id: string, input: Partial<WebhookEndpointInput>): Promise<WebhookEndpoint> {
   await endpointOrThrow(deps, applicationId, id);
   const row = await repo.updateEndpoint(deps.db, applicationId, id, {
-    ...(input.url !== undefined ? { url: validateEndpointUrl(input.url) } : {}),
+    ...(input.url !== undefined ? { url: validateEndpointUrl(input.url, deps.outboundPolicy) } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.event_types !== undefined ? { event_types: normalizeEventTypes(input.event_types) } : {}),
     // Enabling again (after a 410, say) clears the reason.

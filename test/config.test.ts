@@ -19,6 +19,18 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'x', SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: 'file:///etc/passwd' })).toThrow(/PORT[\s\S]*SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: must be an http\(s\) URL/);
   });
 
+  it('reads the outbound policy: off by default, a boolean switch and an allowlist of names, addresses and ranges', () => {
+    expect(loadConfig({}).outboundPolicy).toEqual({ blockPrivateNetworks: false, allowedHosts: [], allowedRanges: [] });
+    expect(loadConfig({ OUTBOUND_BLOCK_PRIVATE_NETWORKS: '' }).outboundPolicy.blockPrivateNetworks).toBe(false);
+    const c = loadConfig({ OUTBOUND_BLOCK_PRIVATE_NETWORKS: 'true', OUTBOUND_ALLOWED_HOSTS: 'Vault.Internal, 10.20.0.0/16, fd00::7' });
+    expect(c.outboundPolicy).toMatchObject({ blockPrivateNetworks: true, allowedHosts: ['vault.internal'] });
+    expect(c.outboundPolicy.allowedRanges).toHaveLength(2);
+    expect(loadConfig({ OUTBOUND_BLOCK_PRIVATE_NETWORKS: '0' }).outboundPolicy.blockPrivateNetworks).toBe(false);
+    expect(() => loadConfig({ OUTBOUND_BLOCK_PRIVATE_NETWORKS: 'sometimes', OUTBOUND_ALLOWED_HOSTS: 'ok.example, 10.0.0.0/99' })).toThrow(
+      /OUTBOUND_BLOCK_PRIVATE_NETWORKS[\s\S]*OUTBOUND_ALLOWED_HOSTS: "10\.0\.0\.0\/99" is neither a host name nor an IP address or CIDR range/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).databaseUrl).toBeUndefined();
   });

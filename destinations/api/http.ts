@@ -2,6 +2,7 @@
  * One JSON POST with retries (429/5xx/408/network, honouring Retry-After), same-origin-only
  * redirects and error messages that carry the status and a redacted body excerpt.
  */
+import { outboundBlockOf, withOutboundPolicy, type OutboundPolicy } from '../../lib/outbound-policy';
 import { backoffMs, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry';
 
 export class ApiDestinationError extends Error {
@@ -12,6 +13,8 @@ export class ApiDestinationError extends Error {
     readonly status: number | undefined,
     /** False for answers that a retry will not change (4xx other than 408/429, cross-host redirects). */
     readonly retryable: boolean,
+    /** `configuration`: the URL itself is refused (outbound policy); the sync pauses (classify in activities/sync.ts). */
+    readonly kind?: 'configuration',
   ) {
     super(message);
   }
@@ -26,6 +29,8 @@ export interface PostOptions {
   secrets: string[];
   /** Called before each retry wait. */
   onRetry?: (info: { attempt: number; delayMs: number; status?: number }) => void;
+  /** Connects under this policy (the URL is the tenant's). */
+  outboundPolicy?: OutboundPolicy;
 }
 
 const MAX_REDIRECTS = 5;
@@ -65,16 +70,19 @@ async function statusError(res: Response, retryable: boolean, secrets: string[])
 }
 
 /** POSTs once, following same-origin redirects; throws on a redirect to another host. */
-async function postFollowingSameOrigin(url: URL, body: string, headers: Record<string, string>, timeoutMs: number) {
+async function postFollowingSameOrigin(url: URL, body: string, headers: Record<string, string>, opts: PostOptions) {
   let current = url;
   for (let hop = 0; ; hop++) {
-    const res = await fetch(current, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const res = await fetch(
+      current,
+      withOutboundPolicy(opts.outboundPolicy, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      }),
+    );
     if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
     await res.body?.cancel();
     const location = res.headers.get('location');
@@ -103,9 +111,11 @@ export async function postJsonWithRetry(
     const last = attempt >= opts.policy.maxAttempts;
     let res: Response;
     try {
-      res = await postFollowingSameOrigin(url, body, headers, opts.timeoutMs);
+      res = await postFollowingSameOrigin(url, body, headers, opts);
     } catch (err) {
       if (err instanceof ApiDestinationError) throw err;
+      const blocked = outboundBlockOf(err);
+      if (blocked) throw new ApiDestinationError(`HTTP API destination: ${blocked.message}`, undefined, false, 'configuration');
       if (last) {
         throw new ApiDestinationError(
           `HTTP API destination: cannot reach ${url.origin} (${networkReason(err)}) after ${attempt} attempt(s)`,

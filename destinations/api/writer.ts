@@ -2,6 +2,7 @@
  * HTTP API destination: POSTs records as JSON chunks of `batch_size` to a customer's endpoint.
  * Each chunk carries `Idempotency-Key: <runId>:<seq>:<chunk>` so a retried batch can be deduplicated.
  */
+import type { OutboundPolicy } from '../../lib/outbound-policy';
 import { streamName } from '../layout';
 import type { DestinationRecord, DestinationWriter, WriteBatch, WriteTarget } from '../types';
 import { apiDestinationConfigSchema, authHeaders, secretValues, type ApiDestinationConfigInput } from './config';
@@ -33,6 +34,8 @@ export interface ApiWriterOptions {
   /** Per-request timeout. Default 30 s. */
   timeoutMs?: number;
   onRetry?: (info: { attempt: number; delayMs: number; status?: number }) => void;
+  /** Private-network protection for the (tenant-chosen) URL. */
+  outboundPolicy?: OutboundPolicy;
 }
 
 export function toApiRecord(record: DestinationRecord): ApiRecord {
@@ -66,6 +69,7 @@ export function createApiWriter(input: ApiDestinationConfigInput, options: ApiWr
     timeoutMs: options.timeoutMs ?? 30_000,
     secrets,
     onRetry: options.onRetry,
+    outboundPolicy: options.outboundPolicy,
   };
 
   return {

@@ -70,6 +70,8 @@ class DeclarativeConnection implements ProviderConnection {
     for (const [k, v] of Object.entries(ctx.params)) if (SECRET_NAME.test(k)) secrets.push(v);
     this.client = runtime.client({
       connectionId: ctx.connectionId,
+      // base_url (and so every host this connector calls) is the tenant's choice.
+      outboundPolicy: ctx.outboundPolicy,
       secrets: [...secrets.filter((s) => !isAbsent(s)).map(String), ...authSecrets(def.auth, this.scope)],
       limits: {
         ...(def.rate_limit?.concurrency !== undefined && { concurrency: def.rate_limit.concurrency }),

@@ -2,9 +2,11 @@
  * The HTTP runtime shared by every provider: per-connection concurrency and rate
  * limits, timeouts, retries (Retry-After aware), OAuth refresh hook and error
  * classification into ProviderError. Keep-alive comes from Node's global fetch
- * (undici's global dispatcher pools connections per origin).
+ * (undici's global dispatcher pools connections per origin; a client under an outbound
+ * policy uses that policy's pool).
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { outboundBlockOf, withOutboundPolicy, type OutboundPolicy } from '../../lib/outbound-policy';
 import { ProviderError } from '../errors';
 import type { WaitInfo } from '../types';
 import { DEFAULT_LIMITS, LimiterRegistry, type ConnectionLimits } from './limiter';
@@ -48,6 +50,8 @@ export interface HttpClientOptions {
   onUnauthorized?: () => Promise<Record<string, string> | null>;
   /** Sees every response the provider sends (throttled and failed ones too, which report rate limits as well). */
   onResponse?: (res: HttpResponse) => void;
+  /** Connects under this policy (for hosts a tenant chose); a refused connection fails as a configuration error. */
+  outboundPolicy?: OutboundPolicy;
 }
 
 export interface HttpRuntimeOptions {
@@ -165,6 +169,8 @@ export class HttpClient {
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason ?? err;
         if (err instanceof ProviderError) throw err;
+        const blocked = outboundBlockOf(err);
+        if (blocked) throw new ProviderError('configuration', `${what}: ${this.redact(blocked.message)}`, { cause: err });
         transient++;
         const reason = this.networkReason(err, req.timeoutMs ?? rt.timeoutMs);
         if (transient >= rt.maxTransientAttempts) {
@@ -234,7 +240,7 @@ export class HttpClient {
     let currentHeaders = headers;
     // Redirects are followed by hand: fetch would forward custom auth headers (x-api-key) to any host.
     for (let hop = 0; ; hop++) {
-      const res = await fetch(currentUrl, { method: currentMethod, headers: currentHeaders, body: currentBody, signal, redirect: 'manual' });
+      const res = await fetch(currentUrl, withOutboundPolicy(this.opts.outboundPolicy, { method: currentMethod, headers: currentHeaders, body: currentBody, signal, redirect: 'manual' }));
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel();
