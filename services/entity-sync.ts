@@ -7,6 +7,7 @@ import { notFound } from '../api/errors';
 import type { Db } from '../db/connection';
 import { isUuid } from '../db/ids';
 import { existingEntityIds } from '../db/repositories/entities';
+import { connectionSyncsQuery } from '../db/repositories/syncs';
 import type { EngineSyncConfig } from './sync-plan';
 import type { SyncRow } from './syncs';
 
@@ -52,14 +53,7 @@ export async function reconcileEntitySyncRows(
 /** The entity sync of one connection, addressed as the API does (x-customer-id, x-provider-name, entity_id). */
 export async function findSyncForEntity(db: Db, applicationId: string, q: { customerId: string; providerName: string; entityId: string }): Promise<SyncRow> {
   const row = isUuid(q.entityId)
-    ? await db
-        .selectFrom('syncs')
-        .innerJoin('connections', 'connections.id', 'syncs.connection_id')
-        .innerJoin('customers', 'customers.id', 'connections.customer_id')
-        .selectAll('syncs')
-        .where('syncs.application_id', '=', applicationId)
-        .where('customers.external_id', '=', q.customerId)
-        .where('connections.provider_name', '=', q.providerName)
+    ? await connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
         .where('syncs.type', '=', 'entity')
         .where('syncs.entity_id', '=', q.entityId)
         .executeTakeFirst()

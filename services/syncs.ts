@@ -7,6 +7,7 @@ import type { Selectable } from 'kysely';
 import { ApiError, notFound } from '../api/errors';
 import type { SyncsTable } from '../db/database';
 import type { Db } from '../db/connection';
+import { connectionSyncsQuery } from '../db/repositories/syncs';
 import type { TargetKind } from '../destinations/types';
 import type { ServiceDeps } from './deps';
 import { reconcileEntitySyncRows } from './entity-sync';
@@ -190,14 +191,7 @@ export async function findSyncForObject(
   applicationId: string,
   q: { customerId: string; providerName: string; objectType: string; object: string },
 ): Promise<SyncRow> {
-  const row = await db
-    .selectFrom('syncs')
-    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
-    .innerJoin('customers', 'customers.id', 'connections.customer_id')
-    .selectAll('syncs')
-    .where('syncs.application_id', '=', applicationId)
-    .where('customers.external_id', '=', q.customerId)
-    .where('connections.provider_name', '=', q.providerName)
+  const row = await connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
     .where('syncs.object_type', '=', q.objectType as 'common')
     .where('syncs.object', '=', q.object)
     .executeTakeFirst();
