@@ -11,6 +11,7 @@ import { createWriterCache } from '../destinations/registry';
 import { ensureDefaultApplication } from '../services/applications';
 import { startReconciler } from '../services/reconciler';
 import { startWebhookDispatcher } from '../services/webhooks-dispatcher';
+import { startWebhookKickListener } from '../services/webhooks-kick';
 import { createWorker } from './temporal-worker';
 import { ConfigError, getConfig, type Config } from './config';
 import { loadSecretBox } from './crypto';
@@ -74,6 +75,9 @@ export async function runRoles(roles: Roles): Promise<void> {
       const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers, batchRecords: config.syncBatchRecords } });
       await startReconciler(services);
       await startWebhookDispatcher(services);
+      // Delivery starts on commit of an event; the schedule above stays the safety net.
+      const kicks = startWebhookKickListener(services, { databaseUrl: infra.databaseUrl });
+      cleanups.push(() => kicks.close());
       const running = worker.run();
       cleanups.push(() => stopWorker(worker, running));
       running.catch((err) => {

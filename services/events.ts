@@ -14,6 +14,9 @@ import type { Db } from '../db/connection';
  */
 export const EVENT_LOG_LOCK_CLASS = 0x5717_0001;
 
+/** NOTIFY channel of committed webhook events (payload empty: listeners dispatch the whole outbox). */
+export const WEBHOOK_EVENTS_CHANNEL = 'syncwell_webhook_events';
+
 export type WebhookEventType =
   | 'sync.complete'
   | 'sync.paused'
@@ -37,10 +40,15 @@ export async function recordEvent(
 ): Promise<{ id: string }> {
   const body = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== null && v !== undefined));
   // One statement: the lock is taken before the row (and its seq) exists, and held to commit.
+  // The notification wakes the workers' dispatchers (services/webhooks-kick.ts); Postgres sends
+  // it only when the transaction commits (never for a rolled-back event), and one per transaction.
   const { rows } = await sql<{ id: string }>`
-    with lock as (select pg_advisory_xact_lock_shared(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text)))
-    insert into webhook_events (application_id, type, payload)
-    select ${applicationId}::uuid, ${type}::text, ${JSON.stringify({ webhook_event_type: type, ...body })}::jsonb from lock
-    returning id`.execute(trx);
-  return rows[0]!;
+    with lock as (select pg_advisory_xact_lock_shared(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text))),
+    inserted as (
+      insert into webhook_events (application_id, type, payload)
+      select ${applicationId}::uuid, ${type}::text, ${JSON.stringify({ webhook_event_type: type, ...body })}::jsonb from lock
+      returning id
+    )
+    select id, pg_notify(${WEBHOOK_EVENTS_CHANNEL}::text, '') from inserted`.execute(trx);
+  return { id: rows[0]!.id };
 }

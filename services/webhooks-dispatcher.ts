@@ -2,7 +2,8 @@
  * Moves outbox events into Temporal: one delivery workflow per event (`webhook:<event id>`),
  * started idempotently; `dispatched_at` is set only after the start succeeded (or the
  * workflow already existed), so an event is never lost between its commit and its start.
- * Run every few seconds by the `syncwell:webhook-dispatcher` Schedule and once at worker start.
+ * Run on every committed event by the workers' listeners (services/webhooks-kick.ts), every few
+ * seconds by the `syncwell:webhook-dispatcher` Schedule (the safety net) and once at worker start.
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
