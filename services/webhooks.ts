@@ -7,6 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../api/errors';
 import * as repo from '../db/repositories/webhooks';
 import type { WebhookEndpointRow } from '../db/repositories/webhooks';
+import type { Selectable } from 'kysely';
+import type { WebhookDeliveriesTable } from '../db/database';
 import type { ServiceDeps } from './deps';
 import type { WebhookEventType } from './events';
 import { redeliveryWorkflowId, startDeliveryWorkflow } from './webhooks-dispatcher';
@@ -208,18 +210,8 @@ export async function listWebhookEvents(
   };
 }
 
-export interface WebhookDeliveryItem {
-  id: string;
-  event_id: string;
-  endpoint_id: string;
-  workflow_id: string;
-  attempt: number;
-  status_code: number | null;
-  success: boolean;
-  latency_ms: number;
-  error: string | null;
-  created_at: string;
-}
+/** A delivery attempt as the API shows it: the row without its tenant, with an ISO timestamp. */
+export type WebhookDeliveryItem = Omit<Selectable<WebhookDeliveriesTable>, 'application_id' | 'created_at'> & { created_at: string };
 
 async function eventOrThrow(deps: ServiceDeps, applicationId: string, id: string) {
   const row = isUuid(id) ? await repo.findEvent(deps.db, applicationId, id) : undefined;
@@ -232,18 +224,7 @@ export async function listWebhookDeliveries(deps: ServiceDeps, applicationId: st
   await eventOrThrow(deps, applicationId, eventId);
   const rows = await repo.listDeliveries(deps.db, applicationId, eventId);
   return {
-    results: rows.map((r) => ({
-      id: r.id,
-      event_id: r.event_id,
-      endpoint_id: r.endpoint_id,
-      workflow_id: r.workflow_id,
-      attempt: r.attempt,
-      status_code: r.status_code,
-      success: r.success,
-      latency_ms: r.latency_ms,
-      error: r.error,
-      created_at: new Date(r.created_at).toISOString(),
-    })),
+    results: rows.map(({ application_id: _tenant, created_at, ...r }) => ({ ...r, created_at: new Date(created_at).toISOString() })),
   };
 }
 
