@@ -139,6 +139,8 @@ export interface SyncRunsTable {
   progress: JsonDefault<Record<string, unknown>>;
   start_timestamp: Timestamp;
   end_timestamp: Timestamp | null;
+  /** First execution run id of the workflow that opened the run (null for runs opened before it was recorded). */
+  workflow_run_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface WebhookEventsTable {

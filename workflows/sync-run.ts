@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   continueAsNew,
   defineQuery,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -40,8 +41,13 @@ export interface SyncRunInput {
   /** Set when continuing a run as new. */
   runId?: string;
   strategy?: 'full' | 'incremental';
-  /** How long a chunk may go without a heartbeat (default 2 minutes). */
+  /**
+   * How long a chunk may go without a heartbeat (default 10 s). Chunks heartbeat every quarter
+   * of it for as long as they run, so this is how soon a dead worker's chunk is retried elsewhere.
+   */
   heartbeatTimeout?: Duration;
+  /** What earlier executions of this run did, so the `progress` query keeps counting across continue-as-new. */
+  carried?: { records: number; batches: number; cursor: string | null };
 }
 
 export type SyncRunResult =
@@ -61,7 +67,13 @@ export interface SyncProgress {
 export const syncProgressQuery = defineQuery<SyncProgress>('progress');
 
 /** Chunks per workflow execution before continuing as new (history stays small). */
-const CHUNKS_PER_EXECUTION = 50;
+export const CHUNKS_PER_EXECUTION = 50;
+
+/**
+ * continueAsNew throws ContinueAsNew; called inside the try below it was taken for a failure and
+ * the run finished as FAILURE. Runs that reached that point before the fix replay as they ran.
+ */
+const CONTINUE_AS_NEW_OUTSIDE_TRY = 'sync-run-continue-as-new-outside-try';
 
 function failureMessage(err: unknown): { message: string; type?: string } {
   let e: unknown = err;
@@ -71,10 +83,11 @@ function failureMessage(err: unknown): { message: string; type?: string } {
 }
 
 export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResult> {
-  const progress: SyncProgress = { phase: 'starting', runId: input.runId, strategy: input.strategy, records: 0, batches: 0, cursor: null };
+  const { records = 0, batches = 0, cursor = null } = input.carried ?? {};
+  const progress: SyncProgress = { phase: 'starting', runId: input.runId, strategy: input.strategy, records, batches, cursor };
   setHandler(syncProgressQuery, () => progress);
 
-  const chunks = chunkActivities(input.heartbeatTimeout ?? '2 minutes');
+  const chunks = chunkActivities(input.heartbeatTimeout ?? '10 seconds');
   let runId = input.runId;
   let strategy = input.strategy;
   if (!runId) {
@@ -89,6 +102,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   }
   Object.assign(progress, { runId, strategy, phase: 'syncing' });
 
+  let continueRun = false;
   try {
     for (let i = 0; ; i++) {
       const chunk = await chunks.syncChunk({ syncId: input.syncId, runId });
@@ -96,6 +110,10 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
       progress.batches = chunk.seq;
       if (chunk.done) break;
       if (i + 1 >= CHUNKS_PER_EXECUTION || workflowInfo().continueAsNewSuggested) {
+        if (patched(CONTINUE_AS_NEW_OUTSIDE_TRY)) {
+          continueRun = true;
+          break;
+        }
         await continueAsNew<typeof syncRunWorkflow>({ ...input, runId, strategy });
       }
     }
@@ -107,6 +125,11 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
     const { numRecordsSynced } = await lifecycle.finishSyncRun({ syncId: input.syncId, runId, success: false, error: message });
     progress.phase = 'done';
     return { status: 'FAILURE', runId, strategy: strategy!, numRecordsSynced, error: message, paused };
+  }
+
+  if (continueRun) {
+    const carried = { records: progress.records, batches: progress.batches, cursor: progress.cursor };
+    return continueAsNew<typeof syncRunWorkflow>({ ...input, runId, strategy, carried });
   }
 
   progress.phase = 'finishing';

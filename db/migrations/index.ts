@@ -10,6 +10,7 @@ import * as m20261122000300 from './20261122000300_connectors';
 import * as m20261122002000 from './20261122002000_webhooks';
 import * as m20261122003000 from './20261122003000_jobs';
 import * as m20261122004000 from './20261122004000_connection_provider_info';
+import * as m20261201000000 from './20261201000000_sync_run_workflow';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '20261122002000_webhooks': m20261122002000,
   '20261122003000_jobs': m20261122003000,
   '20261122004000_connection_provider_info': m20261122004000,
+  '20261201000000_sync_run_workflow': m20261201000000,
 };

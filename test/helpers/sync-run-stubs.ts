@@ -1,0 +1,62 @@
+/**
+ * Stub sync activities for workflow tests on the time-skipping server: they count what the
+ * workflow asked for and answer as a run of `chunks` chunks would, without a database.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ChunkResult, StartRunResult, SyncActivities } from '../../activities/sync';
+import { PAUSING_FAILURE } from '../../workflows/sync-failures';
+
+export interface StubRunOptions {
+  /** The chunk that reports done (1-based). */
+  chunks: number;
+  recordsPerChunk?: number;
+  /** Called before chunk n answers (e.g. to hold it while a test queries the workflow). */
+  beforeChunk?: (n: number) => Promise<void> | void;
+  /** Failures by chunk: 'pause' = a credential error, 'transient' = fails this many attempts first. */
+  failAt?: { chunk: number; kind: 'pause' } | { chunk: number; kind: 'transient'; attempts: number } | { chunk: number; kind: 'fatal' };
+}
+
+export interface StubCalls {
+  start: number;
+  finish: Array<{ success: boolean; error?: string }>;
+  paused: string[];
+  /** Workflow executions (run ids) that asked for chunks, in order of first appearance. */
+  executions: string[];
+  chunkAttempts: number;
+}
+
+export function stubSyncActivities(opts: StubRunOptions): { activities: Pick<SyncActivities, 'startSyncRun' | 'syncChunk' | 'finishSyncRun' | 'pauseSyncForError'>; calls: StubCalls } {
+  const calls: StubCalls = { start: 0, finish: [], paused: [], executions: [], chunkAttempts: 0 };
+  const perChunk = opts.recordsPerChunk ?? 10;
+  let seq = 0;
+  const activities = {
+    async startSyncRun(): Promise<StartRunResult> {
+      calls.start++;
+      return { runId: 'run-1', strategy: 'incremental', cursor: '2026-11-30T00:00:00.000Z' };
+    },
+    async syncChunk(): Promise<ChunkResult> {
+      calls.chunkAttempts++;
+      const execution = Context.current().info.workflowExecution!.runId;
+      if (!calls.executions.includes(execution)) calls.executions.push(execution);
+      const n = seq + 1;
+      await opts.beforeChunk?.(n);
+      const f = opts.failAt;
+      if (f && f.chunk === n) {
+        if (f.kind === 'pause') throw ApplicationFailure.nonRetryable('provider rejected the credentials (401): invalid api key', PAUSING_FAILURE);
+        if (f.kind === 'fatal') throw ApplicationFailure.nonRetryable('destination rejected a value (22P02)', 'DestinationDataError');
+        if (Context.current().info.attempt <= f.attempts) throw new Error(`provider answered 503 (attempt ${Context.current().info.attempt})`);
+      }
+      seq = n;
+      return { done: n >= opts.chunks, records: n * perChunk, seq: n };
+    },
+    async finishSyncRun(input: { success: boolean; error?: string }): Promise<{ numRecordsSynced: number }> {
+      calls.finish.push({ success: input.success, ...(input.error ? { error: input.error } : {}) });
+      return { numRecordsSynced: seq * perChunk };
+    },
+    async pauseSyncForError(input: { reason: string }): Promise<void> {
+      calls.paused.push(input.reason);
+    },
+  };
+  return { activities: activities as unknown as ReturnType<typeof stubSyncActivities>['activities'], calls };
+}
