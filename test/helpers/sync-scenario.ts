@@ -58,6 +58,7 @@ export async function configure(
     providerName?: string;
     periodMs?: number;
     strategy?: 'full then incremental' | 'full only';
+    fullSyncEveryNIncrementals?: number;
     pageSize?: number;
     autoStart?: boolean;
     /** Publish this definition through PUT /connectors/{providerName} instead of the built-in source connector. */
@@ -94,7 +95,12 @@ export async function configure(
         destination_name: destinationName,
         provider_name: providerName,
         config: {
-          default_config: { period_ms: opts.periodMs ?? 3_600_000, strategy: opts.strategy ?? 'full then incremental', auto_start_on_connection: opts.autoStart ?? true },
+          default_config: {
+            period_ms: opts.periodMs ?? 3_600_000,
+            strategy: opts.strategy ?? 'full then incremental',
+            auto_start_on_connection: opts.autoStart ?? true,
+            ...(opts.fullSyncEveryNIncrementals !== undefined ? { full_sync_every_n_incrementals: opts.fullSyncEveryNIncrementals } : {}),
+          },
           standard_objects: (opts.standardObjects ?? ['contacts']).map((object) => ({ object })),
         },
       },
