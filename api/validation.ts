@@ -14,7 +14,11 @@ export function fieldProblems(error: ZodError): FieldProblem[] {
 }
 
 export function validationError(target: string, error: ZodError): ApiError {
-  const problems = fieldProblems(error);
+  return fieldsValidationError(target, fieldProblems(error));
+}
+
+/** The same 400 for problems a schema cannot see (a body checked against stored state, say). */
+export function fieldsValidationError(target: string, problems: FieldProblem[]): ApiError {
   const detail = problems.map((p) => `${target}${p.field === '(root)' ? '' : `.${p.field}`}: ${p.message}`).join('; ');
   return new ApiError(400, 'VALIDATION_ERROR', 'Invalid request', detail, { location: target, fields: problems });
 }

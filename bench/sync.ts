@@ -160,7 +160,7 @@ async function main() {
       provider_name: 'bench-source',
       config: { default_config: { period_ms: 86_400_000, strategy: 'full then incremental', auto_start_on_connection: false }, standard_objects: [{ object: 'records' }] },
     });
-    await call('POST', '/customers/bench/connections', { provider_name: 'bench-source', type: 'api_key', api_key: 'unused' });
+    await call('POST', '/customers/bench/connections', { provider_name: 'bench-source', params: {} });
     const syncId = (await call('GET', '/syncs')).results[0].id as string;
 
     const startWorker = (queue: string): ChildProcess =>

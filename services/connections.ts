@@ -7,7 +7,8 @@ import { conflict, notFound } from '../api/errors';
 import type { CreateConnectionInput } from '../api/schemas/connections';
 import type { ConnectionWithCustomer } from '../db/repositories/connections';
 import * as repo from '../db/repositories/connections';
-import { secretParamNames } from './connectors';
+import { checkConnectionBody, TOP_LEVEL_PARAMS } from './connection-params';
+import { findConnectorDefinition } from './connectors';
 import { getCustomerOrThrow } from './customers';
 import type { ServiceDeps } from './deps';
 import { recordEvent } from './events';
@@ -29,7 +30,7 @@ export function splitConnectionParams(
   secretParams: ReadonlySet<string> = new Set(),
 ): { params: Record<string, unknown>; credentials: Record<string, unknown> } {
   const all: Record<string, unknown> = { ...input.params };
-  for (const key of ['api_key', 'access_key', 'access_key_secret', 'access_token', 'refresh_token', 'login_url'] as const) {
+  for (const key of TOP_LEVEL_PARAMS) {
     if (input[key] !== undefined) all[key] = input[key];
   }
   const params: Record<string, unknown> = {};
@@ -94,10 +95,14 @@ export async function getConnection(deps: ServiceDeps, applicationId: string, ex
  * sync engine create (and, with auto_start_on_connection, start) the connection's syncs.
  */
 export async function createConnection(deps: ServiceDeps, applicationId: string, externalCustomerId: string, input: CreateConnectionInput) {
+  const connector = await findConnectorDefinition(deps.db, applicationId, input.provider_name);
+  // A body that fits no provider is a 400 before any 404, as when the body schema refuses it.
+  checkConnectionBody(input, connector);
   const customer = await getCustomerOrThrow(deps, applicationId, externalCustomerId);
   const provider = await repo.findProviderByName(deps.db, applicationId, input.provider_name);
   if (!provider) throw notFound('Provider', `Provider ${input.provider_name} not found`);
-  const { params, credentials } = splitConnectionParams(input, await secretParamNames(deps.db, applicationId, provider.name));
+  const secretParams = new Set(connector?.parameters.filter((p) => p.secret).map((p) => p.name));
+  const { params, credentials } = splitConnectionParams(input, secretParams);
   const duplicate = () => conflict(`Customer ${externalCustomerId} already has a ${provider.name} connection`);
   if (await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, provider.name)) throw duplicate();
 

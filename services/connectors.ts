@@ -150,12 +150,8 @@ export async function connectorExists(db: Db, applicationId: string, id: string)
   return (await repo.findConnector(db, applicationId, id)) !== undefined;
 }
 
-/**
- * Parameters the application's connector named `providerName` marks `secret: true`
- * (empty when there is no such connector). Connections encrypt these with the other secrets.
- */
-export async function secretParamNames(db: Db, applicationId: string, providerName: string): Promise<Set<string>> {
+/** The application's connector named `providerName`, parsed (so defaults are filled in); undefined when there is none. */
+export async function findConnectorDefinition(db: Db, applicationId: string, providerName: string): Promise<ConnectorDefinition | undefined> {
   const row = await repo.findConnector(db, applicationId, providerName);
-  const params = (row?.definition as { parameters?: Array<{ name?: unknown; secret?: unknown }> } | undefined)?.parameters;
-  return new Set((Array.isArray(params) ? params : []).filter((p) => p?.secret === true && typeof p.name === 'string').map((p) => p.name as string));
+  return row ? parseConnectorDefinition(row.definition) : undefined;
 }

@@ -151,7 +151,7 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
   });
 
   it('422 for a declarative connector and for a HubSpot private app token: no logged-in user to report', async () => {
-    const declarative = await connect('acme-crm', { type: 'api_key', api_key: 'k' });
+    const declarative = await connect('acme-crm', { type: 'api_key', api_key: 'k', params: { base_url: 'http://127.0.0.1:1' } });
     const e1 = await expectError(await getUserId(declarative.customerId, 'acme-crm'), 422);
     expect(e1).toMatchObject({ code: 'UNPROCESSABLE_ERROR', meta: { origin: 'supaglue' } });
     expect(e1.detail).toMatch(/acme-crm connections have no logged-in user/);
@@ -205,12 +205,12 @@ describe('GET /customers/{customer_id}/connections/{provider_name}/_rate_limit_i
     await expect.poll(async () => (await getRateLimits(customerId, 'salesforce', tenant)).body, { timeout: 15_000 }).toEqual({ daily: { limit: 15_000, remaining: 15_000 - used } });
     expectValid(validator.responseSchema(rateLimitOp, 200), (await getRateLimits(customerId, 'salesforce', tenant)).body);
 
-    const declarative = await connect('acme-crm', { type: 'api_key', api_key: 'k' });
+    const declarative = await connect('acme-crm', { type: 'api_key', api_key: 'k', params: { base_url: 'http://127.0.0.1:1' } });
     expect(await ok(getRateLimits(declarative.customerId, 'acme-crm'))).toEqual({});
   });
 
   it('writes sparingly: a burst of reports is one write at once and one for the latest value after the interval', async () => {
-    const { customerId, connectionId } = await connect('acme-crm', { type: 'api_key', api_key: 'k' });
+    const { customerId, connectionId } = await connect('acme-crm', { type: 'api_key', api_key: 'k', params: { base_url: 'http://127.0.0.1:1' } });
     let updates = 0;
     const counting: KyselyPlugin = {
       transformQuery: (args) => {

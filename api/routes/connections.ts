@@ -40,7 +40,8 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Create a connection',
-      description: 'For providers that use an API key or access key; `params` (extension) carries connector parameters. Secrets are encrypted at rest and never returned.',
+      description:
+        "For providers that use an API key or access key; `params` (extension) carries connector parameters. A declarative connector's own parameters decide what its connection needs: `{ provider_name, params }` suffices (type is implied), each missing required parameter or undeclared one is a field-level 400. Secrets are encrypted at rest and never returned.",
       request: { params: customerIdPathParam, ...jsonBody(createConnectionSchema) },
       responses: { 200: jsonResponse(connectionSchema, 'Connection created'), ...errorResponses },
     }),

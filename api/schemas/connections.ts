@@ -36,13 +36,18 @@ export const connectionSchema = z
 const nonEmpty = z.string().min(1);
 
 /**
- * The spec's per-provider `oneOf`, flattened: `type` says which credentials are required.
- * `params` (extension) carries connector parameters; `api_key` in the body and `params.api_key` are the same thing.
+ * The spec's per-provider `oneOf`, flattened. Which credentials are required depends on the provider, so
+ * services/connection-params.ts checks that: `type` decides for the reference's providers, a declarative
+ * connector's own parameters decide for it. `params` (extension) carries connector parameters; `api_key` in the
+ * body and `params.api_key` are the same thing.
  */
 export const createConnectionSchema = z
   .object({
     provider_name: nonEmpty.openapi({ example: 'apollo' }),
-    type: z.enum(['api_key', 'access_key_secret', 'oauth2']),
+    type: z
+      .enum(['api_key', 'access_key_secret', 'oauth2'])
+      .optional()
+      .openapi({ description: "Required by the reference's providers; optional for a declarative connector, whose auth implies it (api_key)." }),
     api_key: nonEmpty.optional().openapi({ description: 'API key for the connected customer.' }),
     access_key: nonEmpty.optional(),
     access_key_secret: nonEmpty.optional(),
@@ -55,23 +60,12 @@ export const createConnectionSchema = z
       .record(z.string(), z.unknown())
       .optional()
       .openapi({
-        description: 'Syncwell extension: connector parameters. Secret ones (api_key, password, token, secret, access_token, refresh_token, client_secret, ...) are encrypted at rest and never returned.',
+        description:
+          'Syncwell extension: connector parameters. For a declarative connector exactly its declared parameters: a required one missing or one it does not declare is a 400. Secret ones (api_key, password, token, secret, access_token, refresh_token, client_secret, ...) are encrypted at rest and never returned.',
         'x-extension': true,
       } as Record<string, unknown>),
   })
   .superRefine((body, ctx) => {
-    const has = (key: string) => {
-      const v = (body as Record<string, unknown>)[key] ?? body.params?.[key];
-      return typeof v === 'string' && v.length > 0;
-    };
-    const need = (...keys: string[]) => {
-      for (const key of keys) if (!has(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required for type ${body.type}` });
-    };
-    if (body.type === 'api_key') need('api_key');
-    if (body.type === 'access_key_secret') need('access_key', 'access_key_secret');
-    if (body.type === 'oauth2' && !has('refresh_token') && !has('access_token')) {
-      ctx.addIssue({ code: 'custom', path: ['refresh_token'], message: 'refresh_token (or access_token) is required for type oauth2' });
-    }
     for (const key of ['api_key', 'access_key', 'access_key_secret', 'access_token', 'refresh_token'] as const) {
       const fromParams = body.params?.[key];
       if (body[key] !== undefined && fromParams !== undefined && fromParams !== body[key]) {

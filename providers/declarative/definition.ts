@@ -237,6 +237,20 @@ function checkCrossReferences(def: Def, ctx: Ctx): void {
   });
 }
 
+/**
+ * The parameters a connection may set: the declared ones, and the undeclared `{config.X}` of query,
+ * header and body values, which checkCrossReferences tolerates as implicitly optional.
+ */
+export function connectionParameterNames(def: ConnectorDefinition): Set<string> {
+  const names = new Set(def.parameters.map((p) => p.name));
+  for (const s of def.streams) {
+    walkStrings([s.headers, s.query, s.body ?? {}], [], (text) => {
+      for (const ref of templateRefs(text)) if (ref.ns === 'config') names.add(ref.name);
+    });
+  }
+  return names;
+}
+
 function walkStrings(value: unknown, path: (string | number)[], fn: (text: string, path: (string | number)[]) => void): void {
   if (typeof value === 'string') fn(value, path);
   else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], fn));

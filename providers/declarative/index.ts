@@ -2,6 +2,7 @@ export { createDeclarativeConnection } from './connector';
 export {
   connectorDefinitionSchema,
   parseConnectorDefinition,
+  connectionParameterNames,
   definitionIssues,
   ConnectorDefinitionError,
   type ConnectorDefinition,
