@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { sql } from 'kysely';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
 import type { WriterCache } from '../destinations/registry';
+import * as runs from '../db/repositories/sync-runs';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
 import { openConnectionProvider } from '../services/provider-context';
 import { ProviderError } from '../providers/errors';
@@ -99,19 +99,17 @@ function rethrow(err: unknown): never {
 }
 
 /**
- * Heartbeats while a destination write is pending. A write may rightly take longer than the
- * heartbeat timeout (a BigQuery load job, an API target honouring Retry-After); without this the
- * attempt would be timed out and retried while it still writes. The writers' own timeouts and the
- * activity's start-to-close timeout bound a stuck destination.
+ * Heartbeats for as long as a chunk runs, with its latest progress. A dead worker stops them,
+ * so Temporal retries the chunk elsewhere within the (short) heartbeat timeout, while reads and
+ * writes that rightly take longer (a slow provider page, a Retry-After wait, a BigQuery load job)
+ * are not timed out and replayed while they still run. The providers' and writers' own timeouts
+ * and the activity's start-to-close timeout bound a stuck provider or destination.
  */
-async function heartbeatWhile<T>(activity: Context, work: Promise<T>, details: () => Record<string, unknown>): Promise<T> {
-  const everyMs = Math.max(1000, Math.floor((activity.info.heartbeatTimeoutMs ?? 60_000) / 3));
+function keepHeartbeating(activity: Context, details: () => Record<string, unknown>): () => void {
+  const everyMs = Math.max(250, Math.floor((activity.info.heartbeatTimeoutMs ?? 60_000) / 4));
+  activity.heartbeat(details());
   const timer = setInterval(() => activity.heartbeat(details()), everyMs);
-  try {
-    return await work;
-  } finally {
-    clearInterval(timer);
-  }
+  return () => clearInterval(timer);
 }
 
 function writeTarget(ctx: SyncContext): WriteTarget {
@@ -168,39 +166,33 @@ export function createSyncActivities(deps: SyncActivityDeps) {
   const openProvider = (ctx: SyncContext): Promise<ProviderConnection> => openConnectionProvider(deps, ctx.application_id, ctx.connection_id, deps.httpRuntime);
 
   return {
-    /** Opens a run: skips paused or deleted syncs, picks the strategy, writes the IN_PROGRESS row. */
+    /**
+     * Opens a run: skips paused or deleted syncs, picks the strategy, writes the IN_PROGRESS row.
+     * Idempotent per workflow: a retry after the insert committed continues that run.
+     */
     async startSyncRun(input: { syncId: string }): Promise<StartRunResult> {
+      const workflowRunId = Context.current().info.workflowExecution?.runId ?? null;
+      const own = workflowRunId ? await runs.findRunOfWorkflow(deps.db, workflowRunId) : undefined;
       const ctx = await loadSyncContext(deps.db, input.syncId);
+      if (own) return { runId: own.id, strategy: own.strategy, cursor: own.strategy === 'incremental' ? (ctx?.state.cursor ?? null) : null };
       if (!ctx) return { skipped: 'deleted' };
       if (ctx.paused) return { skipped: 'paused' };
       const strategy = runStrategyFor(ctx);
-      const run = await deps.db.transaction().execute(async (trx) => {
-        // Runs of one sync never overlap (schedule policy), so an open run here lost its workflow.
-        await trx
-          .updateTable('sync_runs')
-          .set({ status: 'FAILURE', error_message: 'run was interrupted: its workflow ended without finishing it', end_timestamp: new Date() })
-          .where('sync_id', '=', ctx.id)
-          .where('status', '=', 'IN_PROGRESS')
-          .execute();
-        return trx
-          .insertInto('sync_runs')
-          .values({
-            application_id: ctx.application_id,
-            sync_id: ctx.id,
-            connection_id: ctx.connection_id,
-            customer_id: ctx.customer_id,
-            provider_name: ctx.provider_name,
-            category: ctx.category,
-            object_type: ctx.object_type,
-            object: ctx.object,
-            entity_id: ctx.entity_id,
-            status: 'IN_PROGRESS',
-            strategy,
-            start_timestamp: new Date(),
-            progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null, maxRecords: {} } satisfies RunProgress),
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+      const run = await runs.openSyncRun(deps.db, {
+        application_id: ctx.application_id,
+        sync_id: ctx.id,
+        connection_id: ctx.connection_id,
+        customer_id: ctx.customer_id,
+        provider_name: ctx.provider_name,
+        category: ctx.category,
+        object_type: ctx.object_type,
+        object: ctx.object,
+        entity_id: ctx.entity_id,
+        status: 'IN_PROGRESS',
+        strategy,
+        start_timestamp: new Date(),
+        progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null, maxRecords: {} } satisfies RunProgress),
+        workflow_run_id: workflowRunId,
       });
       return { runId: run.id, strategy, cursor: strategy === 'incremental' ? (ctx.state.cursor ?? null) : null };
     },
@@ -210,11 +202,16 @@ export function createSyncActivities(deps: SyncActivityDeps) {
      * the chunk's time budget is spent. Resumes from the run's committed progress.
      */
     async syncChunk(input: { syncId: string; runId: string }): Promise<ChunkResult> {
+      const activity = Context.current();
+      const beat: { phase: string; seq?: number; records?: number; writing?: number; wait?: unknown } = { phase: 'opening' };
+      const stopHeartbeating = keepHeartbeating(activity, () => ({ ...beat }));
       try {
         const ctx = await requireContext(input.syncId);
-        const run = await deps.db.selectFrom('sync_runs').select(['progress', 'strategy', 'num_records_synced']).where('id', '=', input.runId).executeTakeFirstOrThrow();
+        const run = await runs.getSyncRun(deps.db, input.runId);
+        if (!run) throw ApplicationFailure.nonRetryable(`sync run ${input.runId} no longer exists`, SYNC_DELETED_FAILURE);
         let progress = run.progress as unknown as RunProgress;
         let records = run.num_records_synced;
+        Object.assign(beat, { seq: progress.seq, records });
         if (progress.done) return { done: true, records, seq: progress.seq };
 
         const [writer, provider, { mapping, ...source }] = await Promise.all([openWriter(ctx), openProvider(ctx), resolveSyncSource(deps, ctx)]);
@@ -222,7 +219,6 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         await writer.prepare(target);
         const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
         const known = ctx.state.cursor_records;
-        const activity = Context.current();
         const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
         const batchRecords = deps.batchRecords ?? 5000;
 
@@ -233,7 +229,10 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             modifiedSince,
             pageState,
             signal: activity.cancellationSignal,
-            onWait: (w) => activity.heartbeat({ seq: progress.seq, records, phase: 'waiting', wait: w }),
+            onWait: (w) => {
+              beat.wait = w;
+              activity.heartbeat({ ...beat });
+            },
           });
           p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
           return p;
@@ -247,18 +246,15 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         let inFlight: Promise<void> | null = null;
 
         const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
-          if (batch.length) await heartbeatWhile(activity, writer.writeBatch(target, { runId: input.runId, seq, records: batch }), () => ({ seq: progress.seq, records, phase: 'writing', writing: seq }));
+          beat.writing = seq;
+          if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
           const committed: RunProgress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
           // The batch is committed at the destination; now make the progress durable. A crash in
           // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
-          await deps.db
-            .updateTable('sync_runs')
-            .set({ progress: JSON.stringify(committed), num_records_synced: sql<number>`num_records_synced + ${batch.length}` })
-            .where('id', '=', input.runId)
-            .execute();
+          await runs.commitRunProgress(deps.db, input.runId, committed, batch.length);
           progress = committed;
           records += batch.length;
-          activity.heartbeat({ seq, records, phase: 'committed' });
+          Object.assign(beat, { seq, records, writing: undefined });
         };
 
         try {
@@ -266,8 +262,9 @@ export function createSyncActivities(deps: SyncActivityDeps) {
             // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
             const batch = new Map<string, DestinationRecord>();
             do {
-              activity.heartbeat({ seq: progress.seq, records, phase: 'reading' });
+              beat.phase = 'reading';
               const page = await next;
+              beat.wait = undefined;
               if (page.nextPageState !== null) next = read(page.nextPageState);
               if (nextSeq === 1 && batch.size === 0) {
                 const missing = missingMappedFields(page.records, mapping);
@@ -302,12 +299,14 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         return { done: progress.done, records, seq: progress.seq };
       } catch (err) {
         rethrow(err);
+      } finally {
+        stopHeartbeating();
       }
     },
 
     /** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
     async finishSyncRun(input: { syncId: string; runId: string; success: boolean; error?: string }): Promise<{ numRecordsSynced: number }> {
-      const run = await deps.db.selectFrom('sync_runs').selectAll().where('id', '=', input.runId).executeTakeFirst();
+      const run = await runs.getSyncRun(deps.db, input.runId);
       // The sync (and its runs, by cascade) was deleted mid-run: nothing left to close. Throwing
       // here would only retry for minutes and then fail the workflow.
       if (!run) return { numRecordsSynced: 0 };

@@ -82,3 +82,32 @@ describe('crash safety', () => {
     expect(source.contactRequests()).toBeLessThanOrEqual(PAGES + 3);
   }, 300_000);
 });
+
+describe('recovery after a worker dies', () => {
+  it('resumes a dead worker’s chunk on another worker within 30 s, with the default heartbeat timeout', async () => {
+    await s.api.tdb.db.deleteFrom('sync_runs').where('sync_id', '=', syncId).execute();
+    // What perform_full_refresh asks for: a full run, so there are batches to kill it between.
+    await s.api.tdb.db.updateTable('syncs').set({ state: JSON.stringify({ full_refresh_requested: true }) }).where('id', '=', syncId).execute();
+    source.intercept = async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return undefined;
+    };
+    // As the sync's Schedule starts it: no test-only heartbeat timeout.
+    const handle = await s.worker.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId: `recover-${syncId}`, args: [{ syncId }] });
+    let worker = startWorkerProcess();
+    await waitUntil(async () => (await committedSeq(undefined)) >= 5, 120_000, 'batch 5');
+    kill(worker);
+    const killedAt = Date.now();
+    const seqAtKill = await committedSeq(undefined);
+    worker = startWorkerProcess();
+    await waitUntil(async () => (await committedSeq(undefined)) > seqAtKill, 60_000, `a batch after the kill at ${seqAtKill}`);
+    const recoveryMs = Date.now() - killedAt;
+    console.info(`[sync-crash] next batch committed ${recoveryMs} ms after SIGKILL`);
+    expect(recoveryMs, `next batch committed ${recoveryMs} ms after the kill`).toBeLessThan(30_000);
+
+    const result = await handle.result();
+    source.intercept = undefined;
+    kill(worker);
+    expect(result).toMatchObject({ status: 'SUCCESS' });
+  }, 300_000);
+});
