@@ -16,7 +16,7 @@ import { ProviderError } from '../providers/errors';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { recordEvent } from '../services/events';
-import { nextSyncState } from '../services/sync-plan';
+import { nextSyncState, type SyncState } from '../services/sync-plan';
 import { resolveSyncSource } from '../services/sync-source';
 import { loadSyncContext, runStrategyFor, setSyncPaused, syncEventSubject, syncSubject, type SyncContext } from '../services/syncs';
 import { loadDestinationWithSecrets } from '../services/destinations';
@@ -41,6 +41,8 @@ export interface RunProgress {
   maxLastModified: string | null;
   /** Records at exactly maxLastModified (id → content hash); null when too many to keep. */
   maxRecords: Record<string, string> | null;
+  /** The sync's pending full refresh request when the run started: the one a full run satisfies. */
+  fullRefreshRequestAtStart?: string | null;
 }
 
 /** Boundary records kept per run; beyond this the next run just re-reads the boundary. */
@@ -191,7 +193,14 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         status: 'IN_PROGRESS',
         strategy,
         start_timestamp: new Date(),
-        progress: JSON.stringify({ pageState: null, seq: 0, done: false, maxLastModified: null, maxRecords: {} } satisfies RunProgress),
+        progress: JSON.stringify({
+          pageState: null,
+          seq: 0,
+          done: false,
+          maxLastModified: null,
+          maxRecords: {},
+          fullRefreshRequestAtStart: ctx.state.full_refresh_request_id ?? null,
+        } satisfies RunProgress),
         workflow_run_id: workflowRunId,
       });
       return { runId: run.id, strategy, cursor: strategy === 'incremental' ? (ctx.state.cursor ?? null) : null };
@@ -339,7 +348,16 @@ export function createSyncActivities(deps: SyncActivityDeps) {
           .where('id', '=', run.id)
           .execute();
         if (ctx) {
-          const state = nextSyncState(ctx.state, { strategy: run.strategy, success, maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords, finishedAt: finishedAt.toISOString() });
+          // The state as it is now, locked: a full refresh requested during the run is not overwritten.
+          const current = await trx.selectFrom('syncs').select('state').where('id', '=', ctx.id).forUpdate().executeTakeFirst();
+          const state = nextSyncState((current?.state ?? ctx.state) as SyncState, {
+            strategy: run.strategy,
+            success,
+            maxLastModified: progress.maxLastModified,
+            maxRecords: progress.maxRecords,
+            finishedAt: finishedAt.toISOString(),
+            fullRefreshRequestAtStart: progress.fullRefreshRequestAtStart,
+          });
           await trx.updateTable('syncs').set({ state: JSON.stringify(state), updated_at: finishedAt }).where('id', '=', ctx.id).execute();
           await recordEvent(trx, ctx.application_id, 'sync.complete', {
             run_id: run.id,

@@ -3,12 +3,13 @@
  * its sync config lists. What a run reads is resolved in sync-source.ts; records land in
  * `entity_<entity name>`.
  */
+import { sql } from 'kysely';
 import { notFound } from '../api/errors';
 import type { Db } from '../db/connection';
 import { isUuid } from '../db/ids';
 import { existingEntityIds } from '../db/repositories/entities';
 import { connectionSyncsQuery } from '../db/repositories/syncs';
-import type { EngineSyncConfig } from './sync-plan';
+import { fullRefreshRequest, type EngineSyncConfig } from './sync-plan';
 import type { SyncRow } from './syncs';
 
 export interface SyncRowChanges {
@@ -79,7 +80,7 @@ export async function requestEntityFullRefresh(trx: Db, applicationId: string, e
   if (ids.length === 0) return;
   await trx
     .updateTable('syncs')
-    .set((eb) => ({ state: eb.fn('jsonb_set', [eb.ref('state'), eb.val('{full_refresh_requested}'), eb.val('true')]), updated_at: new Date() }))
+    .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(fullRefreshRequest())}::jsonb`, updated_at: new Date() })
     .where('application_id', '=', applicationId)
     .where('type', '=', 'entity')
     .where('entity_id', 'in', ids)

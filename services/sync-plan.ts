@@ -2,6 +2,7 @@
  * Pure planning: which syncs a connection should have, and which strategy a run uses.
  * Kept free of I/O so the rules are unit-tested directly.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 export type ObjectType = 'common' | 'standard' | 'custom';
@@ -82,7 +83,14 @@ export interface SyncState {
   cursor_records?: Record<string, string>;
   incrementals_since_full?: number;
   full_refresh_requested?: boolean;
+  /** Names the pending full refresh request: a full run satisfies only the request pending when it started. */
+  full_refresh_request_id?: string;
   last_full_sync_at?: string;
+}
+
+/** Merged into a sync's stored state to make its next run full. */
+export function fullRefreshRequest(): Pick<SyncState, 'full_refresh_requested' | 'full_refresh_request_id'> {
+  return { full_refresh_requested: true, full_refresh_request_id: randomUUID() };
 }
 
 export function chooseRunStrategy(strategy: SyncStrategyConfig, state: SyncState): 'full' | 'incremental' {
@@ -94,10 +102,21 @@ export function chooseRunStrategy(strategy: SyncStrategyConfig, state: SyncState
   return 'incremental';
 }
 
-/** The sync state after a run ends. A failed run changes nothing but keeps a pending full refresh. */
+/**
+ * The sync state after a run ends, from the state as it is now (not as the run found it). A failed
+ * run changes nothing but keeps a pending full refresh.
+ */
 export function nextSyncState(
   state: SyncState,
-  run: { strategy: 'full' | 'incremental'; success: boolean; maxLastModified: string | null; maxRecords: Record<string, string> | null; finishedAt: string },
+  run: {
+    strategy: 'full' | 'incremental';
+    success: boolean;
+    maxLastModified: string | null;
+    maxRecords: Record<string, string> | null;
+    finishedAt: string;
+    /** full_refresh_request_id of the state when the run started (a full run satisfies that request only). */
+    fullRefreshRequestAtStart?: string | null;
+  },
 ): SyncState {
   if (!run.success) return state;
   const boundary = (cursor: string | null | undefined): Pick<SyncState, 'cursor' | 'cursor_records'> => {
@@ -109,8 +128,16 @@ export function nextSyncState(
     return { cursor: cursor ?? null, cursor_records: cursor === state.cursor ? state.cursor_records : {} };
   };
   if (run.strategy === 'full') {
+    // A full refresh requested after the run started stays pending: the run may have read past what it was for.
+    const pending = !!state.full_refresh_requested && (state.full_refresh_request_id ?? null) !== (run.fullRefreshRequestAtStart ?? null);
     // A full run saw everything: its own maximum is the cursor, even if older than before (records deleted).
-    return { ...boundary(run.maxLastModified ?? state.cursor), incrementals_since_full: 0, full_refresh_requested: false, last_full_sync_at: run.finishedAt };
+    return {
+      ...boundary(run.maxLastModified ?? state.cursor),
+      incrementals_since_full: 0,
+      full_refresh_requested: pending,
+      ...(pending ? { full_refresh_request_id: state.full_refresh_request_id } : {}),
+      last_full_sync_at: run.finishedAt,
+    };
   }
   const cursor = [state.cursor ?? null, run.maxLastModified].filter((c): c is string => !!c).sort().at(-1) ?? null;
   return { ...state, ...boundary(cursor), incrementals_since_full: (state.incrementals_since_full ?? 0) + 1 };

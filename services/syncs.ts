@@ -3,7 +3,7 @@
  * the affected Temporal schedules are brought in line. A crash between the two is
  * repaired by reconcileAllSyncSchedules (run at worker start and periodically).
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { ApiError, notFound } from '../api/errors';
 import type { SyncsTable } from '../db/database';
 import type { Db } from '../db/connection';
@@ -16,6 +16,7 @@ import {
   chooseRunStrategy,
   engineConnectionSyncConfigSchema,
   engineSyncConfigSchema,
+  fullRefreshRequest,
   planConnectionSyncs,
   syncKey,
   type SyncState,
@@ -237,7 +238,7 @@ export async function triggerSync(deps: ServiceDeps, sync: SyncRow, opts: { full
   if (opts.fullRefresh) {
     row = await deps.db
       .updateTable('syncs')
-      .set((eb) => ({ state: eb.fn('jsonb_set', [eb.ref('state'), eb.val('{full_refresh_requested}'), eb.val('true')]), updated_at: new Date() }))
+      .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(fullRefreshRequest())}::jsonb`, updated_at: new Date() })
       .where('id', '=', sync.id)
       .returningAll()
       .executeTakeFirstOrThrow();

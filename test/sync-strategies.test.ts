@@ -127,3 +127,51 @@ describe('sync run strategies', () => {
     expectSequence(observed, ['full', 'incr', 'incr', 'full', 'incr', 'full', 'incr', 'incr', 'full', 'incr', 'incr!', 'incr', 'full!', 'full', 'incr', 'full!', 'full', 'incr']);
   });
 });
+
+describe('a full refresh requested while a run is in progress', () => {
+  it('makes the run after it full, also when the run in progress is itself full', { timeout: 120_000 }, async () => {
+    const s = await startScenario();
+    const source = await startSourceApi(makeContacts(5));
+    try {
+      const c = await configure(s, source, { periodMs: 86_400_000 });
+      const trigger = (fullRefresh: boolean) => ok(s.tenant.request('POST', '/syncs/_trigger', { headers, body: { ...object, ...(fullRefresh ? { perform_full_refresh: true } : {}) } }));
+      const strategies = async () =>
+        (await s.api.tdb.db.selectFrom('sync_runs').select('strategy').orderBy('start_timestamp').execute()).map((r) => r.strategy);
+      /** Holds the source's answers while `during` runs, once the next run is reading. */
+      const whileReading = async (start: () => Promise<unknown>, during: () => Promise<unknown>) => {
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        const from = source.sim.requests.length;
+        source.intercept = () => held.then(() => undefined);
+        await start();
+        for (const deadline = Date.now() + 30_000; source.sim.requests.length === from; ) {
+          if (Date.now() > deadline) throw new Error('the run never read the source');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await during();
+        source.intercept = undefined;
+        release();
+      };
+      await s.worker.run(async () => {
+        await c.connect();
+        await waitForRuns(s.tenant, c.customerId, 1);
+
+        // During an incremental run.
+        await whileReading(() => trigger(false), () => trigger(true));
+        await waitForRuns(s.tenant, c.customerId, 3);
+        expect(await strategies()).toEqual(['full', 'incremental', 'full']);
+
+        // During a full run (itself a full refresh): that run started before the request.
+        await whileReading(() => trigger(true), () => trigger(true));
+        await waitForRuns(s.tenant, c.customerId, 5);
+        await trigger(false);
+        await waitForRuns(s.tenant, c.customerId, 6);
+        expect(await strategies()).toEqual(['full', 'incremental', 'full', 'full', 'full', 'incremental']);
+      });
+      expect((await runs(s.tenant, c.customerId)).map((r) => r.status)).toEqual(Array(6).fill('SUCCESS'));
+    } finally {
+      await source.close();
+      await s.close();
+    }
+  });
+});
