@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ServiceDeps } from '../services/deps';
 import { attemptWebhookDelivery, recordLostAttempt, webhookTargets, type AttemptInput, type AttemptResult } from '../services/webhooks-delivery';
-import { dispatchWebhookEvents } from '../services/webhooks-dispatcher';
+import { deleteLegacyDispatcherSchedule, dispatchWebhookEvents } from '../services/webhooks-dispatcher';
 
 export interface WebhookActivityDeps extends ServiceDeps {
   /** Per-attempt HTTP timeout (tests shorten it); 10 s by default. */
@@ -10,8 +10,13 @@ export interface WebhookActivityDeps extends ServiceDeps {
 
 export function createWebhookActivities(deps: WebhookActivityDeps) {
   return {
-    /** Starts delivery workflows for undispatched outbox events (the dispatcher schedule). */
+    /**
+     * Only the legacy dispatcher schedule's workflow calls this. Such a run on this version means
+     * an old worker re-created the schedule during an upgrade: it goes again, and the run still
+     * dispatches.
+     */
     async dispatchWebhookEvents(): Promise<{ started: number; skipped: number }> {
+      await deleteLegacyDispatcherSchedule(deps);
       return dispatchWebhookEvents(deps);
     },
 

@@ -10,7 +10,7 @@ import { migrateToLatest } from '../db/migrate';
 import { createWriterCache } from '../destinations/registry';
 import { ensureDefaultApplication } from '../services/applications';
 import { startReconciler } from '../services/reconciler';
-import { startWebhookDispatcher } from '../services/webhooks-dispatcher';
+import { deleteLegacyDispatcherSchedule } from '../services/webhooks-dispatcher';
 import { startWebhookKickListener } from '../services/webhooks-kick';
 import { createWorker } from './temporal-worker';
 import { ConfigError, getConfig, type Config } from './config';
@@ -74,8 +74,8 @@ export async function runRoles(roles: Roles): Promise<void> {
       cleanups.push(() => writers.closeAll());
       const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: { ...services, writers, batchRecords: config.syncBatchRecords } });
       await startReconciler(services);
-      await startWebhookDispatcher(services);
-      // Delivery starts on commit of an event; the schedule above stays the safety net.
+      await deleteLegacyDispatcherSchedule(services);
+      // Delivery starts on commit of an event; the listener's own sweep catches a lost notification.
       const kicks = startWebhookKickListener(services, { databaseUrl: infra.databaseUrl });
       cleanups.push(() => kicks.close());
       const running = worker.run();

@@ -2,16 +2,16 @@
  * Moves outbox events into Temporal: one delivery workflow per event (`webhook:<event id>`),
  * started idempotently; `dispatched_at` is set only after the start succeeded (or the
  * workflow already existed), so an event is never lost between its commit and its start.
- * Run on every committed event by the workers' listeners (services/webhooks-kick.ts), every few
- * seconds by the `syncwell:webhook-dispatcher` Schedule (the safety net) and once at worker start.
+ * Run by the workers' listeners (services/webhooks-kick.ts): on every committed event, after
+ * every (re)connect, and by their in-process sweep (the net for a lost notification).
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import * as repo from '../db/repositories/webhooks';
 import type { ServiceDeps } from './deps';
 
-export const WEBHOOK_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
-export const DEFAULT_DISPATCH_EVERY_MS = 5_000;
+/** The 5 s dispatcher Schedule of earlier versions (17,280 executions a day); deleted at worker start. */
+export const LEGACY_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
 
 export const deliveryWorkflowId = (eventId: string) => `webhook:${eventId}`;
 export const redeliveryWorkflowId = (eventId: string, suffix: string) => `webhook:${eventId}:redeliver:${suffix}`;
@@ -79,35 +79,16 @@ export async function dispatchWebhookEvents(deps: ServiceDeps, opts: { batchSize
 }
 
 /**
- * At worker start: dispatch what is pending now, and make sure the periodic dispatcher
- * Schedule exists with this interval and task queue (idempotent; survives restarts).
+ * Deletes the dispatcher Schedule an earlier version created (idempotent): the workers' sweep
+ * replaces it, without a workflow execution every few seconds in the Temporal UI.
  */
-export async function startWebhookDispatcher(
-  deps: ServiceDeps,
-  opts: { everyMs?: number; scheduleId?: string } = {},
-): Promise<void> {
-  const scheduleId = opts.scheduleId ?? WEBHOOK_DISPATCHER_SCHEDULE_ID;
-  const spec = { intervals: [{ every: opts.everyMs ?? DEFAULT_DISPATCH_EVERY_MS }] };
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: 'webhookDispatchWorkflow',
-    workflowId: scheduleId,
-    taskQueue: deps.temporal.taskQueue,
-    args: [],
-    workflowRunTimeout: '5 minutes',
-  };
+export async function deleteLegacyDispatcherSchedule(deps: ServiceDeps): Promise<boolean> {
   try {
-    await deps.temporal.client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-      memo: { description: 'Starts a webhook delivery workflow for every event in the outbox' },
-    });
+    await deps.temporal.client.schedule.getHandle(LEGACY_DISPATCHER_SCHEDULE_ID).delete();
+    deps.logger.info({ scheduleId: LEGACY_DISPATCHER_SCHEDULE_ID }, 'deleted the legacy webhook dispatcher schedule');
+    return true;
   } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await deps.temporal.client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action }));
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
   }
-  const result = await dispatchWebhookEvents(deps);
-  deps.logger.info(result, 'webhook events dispatched');
 }

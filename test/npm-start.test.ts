@@ -3,6 +3,7 @@
  * Ctrl-C is simulated as SIGINT to the whole process group, as a terminal sends it.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -80,6 +81,20 @@ function processesUsing(dir: string): string[] {
   return out.split('\n').filter((line) => line.includes(dir) && !line.includes('ps -eo'));
 }
 
+async function temporalContents(address: string): Promise<{ executions: Array<{ workflowId: string; type: string }>; schedules: string[] }> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace: 'default' });
+    const executions = [];
+    for await (const w of client.workflow.list()) executions.push({ workflowId: w.workflowId, type: w.type });
+    const schedules = [];
+    for await (const sc of client.schedule.list()) schedules.push(sc.scheduleId);
+    return { executions, schedules };
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('npm start', () => {
   it('brings up the API and the Temporal UI, stops cleanly on Ctrl-C, and keeps its data across restarts', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'syncwell-start-'));
@@ -100,6 +115,7 @@ describe('npm start', () => {
     expect(await ui.text()).toMatch(/<html/i);
     const ready = await waitFor(`${api}/ready`, first, 30_000);
     expect(((await ready.json()) as { status: string }).status).toBe('ready');
+    const readyAt = Date.now();
 
     // The banner names every URL and the first application's key.
     await expect.poll(() => first.output(), { timeout: 10_000 }).toMatch(/API key\s+sk_\S+/);
@@ -161,6 +177,16 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${apiPort}/mgmt/v2/customers`, { headers: { 'x-api-key': secondKey } })).status).toBe(200);
     await ctrlC(apiOnlyStarted);
 
+    // A minute in, what an operator sees in the Temporal UI is the sync runs, and no more than a
+    // few other executions (the webhook dispatcher and the reconciler used to add one every 5 s / 10 min).
+    await new Promise((r) => setTimeout(r, Math.max(0, readyAt + 60_000 - Date.now())));
+    const { executions, schedules } = await temporalContents(`127.0.0.1:${env.TEMPORAL_PORT}`);
+    const isSync = (w: { workflowId: string; type: string }) => w.workflowId.startsWith('sync:') && w.type === 'syncRunWorkflow';
+    expect(executions.filter(isSync).length).toBeGreaterThanOrEqual(1);
+    const others = executions.filter((w) => !isSync(w));
+    expect(others.length, JSON.stringify(others)).toBeLessThanOrEqual(3);
+    expect(schedules.sort()).toEqual([expect.stringMatching(/^sync:/), 'syncwell:reconciler']);
+
     await ctrlC(first);
     // npm itself may exit before its children finish their graceful shutdown.
     await expect.poll(() => processesUsing(dataDir), { timeout: 20_000, interval: 250 }).toEqual([]);
@@ -176,5 +202,5 @@ describe('npm start', () => {
 
     await ctrlC(second);
     await expect.poll(() => processesUsing(dataDir), { timeout: 20_000, interval: 250 }).toEqual([]);
-  }, 240_000);
+  }, 300_000);
 });

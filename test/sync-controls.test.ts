@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { searchAttributes } from '../lib/search-attributes';
-import { startReconciler } from '../services/reconciler';
+import { RECONCILER_SCHEDULE_ID, startReconciler } from '../services/reconciler';
 import { reconcileAllSyncSchedules } from '../services/syncs';
 import { deleteSyncSchedule, listSyncSchedules, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/sync-schedules';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
@@ -181,6 +181,14 @@ describe('reconciler start-up', () => {
       await startReconciler({ ...s.worker.deps });
     }
     expect((await action()).taskQueue).toBe(s.worker.taskQueue);
+  });
+
+  it('moves the reconciler schedule of an earlier version (every 10 min) to hourly', async () => {
+    const every = async () => (await s.worker.client.schedule.getHandle(RECONCILER_SCHEDULE_ID).describe()).spec.intervals?.map((i) => i.every);
+    await startReconciler({ ...s.worker.deps }, 10 * 60_000);
+    expect(await every()).toEqual([10 * 60_000]);
+    await startReconciler({ ...s.worker.deps });
+    expect(await every()).toEqual([60 * 60_000]);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Webhooks end to end on the Temporal dev server: connect → sync → auto-pause → delete,
- * every event delivered by the dispatcher schedule to a real receiver, signed, matching the
+ * every event delivered (started by the worker's kick listener) to a real receiver, signed, matching the
  * reference spec's webhook schemas; the event log agrees; a worker stopped mid-delivery
  * loses nothing, and neither does a worker process SIGKILLed mid-delivery.
  */
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookActivityDeps } from '../activities/webhooks';
 import { recordEvent } from '../services/events';
 import { webhookMessageId } from '../services/webhooks-delivery';
-import { deliveryWorkflowId, dispatchWebhookEvents, startWebhookDispatcher } from '../services/webhooks-dispatcher';
+import { deliveryWorkflowId, dispatchWebhookEvents } from '../services/webhooks-dispatcher';
+import { startWebhookKickListener } from '../services/webhooks-kick';
 import type { EndpointDeliveryResult } from '../workflows/webhook-delivery';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
@@ -20,13 +21,11 @@ import { createWorkerProcesses, waitUntil } from './helpers/worker-process';
 let s: Awaited<ReturnType<typeof startScenario>>;
 let source: SourceApi;
 let receiver: WebhookReceiver;
-const scheduleId = `test-webhook-dispatcher-${randomUUID()}`;
 
 beforeAll(async () => {
   [s, source, receiver] = await Promise.all([startScenario(), startSourceApi(makeContacts(30)), startWebhookReceiver()]);
 });
 afterAll(async () => {
-  await s?.worker.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
   await receiver?.close();
   await source?.close();
   await s?.close();
@@ -55,8 +54,8 @@ describe('webhooks end to end', () => {
     receiver.respond('all', (_r, n) => (n === 1 ? 500 : 200));
 
     const { connect, customerId, providerName } = await configure(s, source, { pageSize: 10 });
+    const listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url });
     await s.worker.run(async () => {
-      await startWebhookDispatcher(s.worker.deps, { scheduleId, everyMs: 1000 });
       await connect();
       const [first] = await waitForRuns(s.tenant, customerId, 1);
       expect(first).toMatchObject({ status: 'SUCCESS', num_records_synced: 30 });
@@ -70,7 +69,7 @@ describe('webhooks end to end', () => {
 
       const expected = ['connection.created', 'sync.complete', 'sync.paused', 'sync.complete', 'connection.deleted'];
       await receiver.waitFor(() => receiver.accepted('all').length >= expected.length && receiver.accepted('syncs').length >= 2, 60_000, 'every event at the receiver');
-    });
+    }).finally(() => listener.close());
 
     // (d) The event log: every event, in order, paged by cursor.
     const log = await eventLog(2);
@@ -125,7 +124,6 @@ describe('webhooks end to end', () => {
   });
 
   it('loses nothing when the worker stops in the middle of a delivery', async () => {
-    await s.worker.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
     const ep = await ok(s.tenant.request('POST', '/webhook_endpoints', { body: { url: receiver.url('restart'), event_types: ['connection.created'] } }), 201);
     receiver.setSecrets('restart', ep.secret);
     // The first request hangs (the worker is stopped while waiting for it); later ones succeed.
@@ -162,7 +160,6 @@ describe('webhooks end to end', () => {
   });
 
   it('loses nothing when the worker process is SIGKILLed while the receiver holds the first request open', async () => {
-    await s.worker.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
     // Real `npm run worker` processes on a task queue of their own: the in-test worker
     // (s.worker, which polls its own queue the whole file) never sees this delivery.
     const taskQueue = `webhook-kill-${randomUUID()}`;
@@ -176,8 +173,8 @@ describe('webhooks end to end', () => {
       // The first request is held open until the worker dies (its socket closes with the
       // process); later ones succeed.
       receiver.respond('kill', (_r, n) => (n === 1 ? 'hang' : 200));
-      // In the outbox before any worker runs: a worker process dispatches pending events at
-      // start-up (startWebhookDispatcher), starting the delivery workflow on its own queue.
+      // In the outbox before any worker runs: a worker process dispatches pending events once
+      // its listener is up (services/webhooks-kick.ts), starting the delivery workflow on its own queue.
       const payload = { customer_id: 'c-kill', provider_id: randomUUID(), category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' };
       const event = await recordEvent(s.api.tdb.db, s.tenant.applicationId, 'connection.created', payload);
       const msgId = webhookMessageId(event.id, ep.id);

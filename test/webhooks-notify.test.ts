@@ -1,16 +1,20 @@
 /**
- * The LISTEN/NOTIFY kick: with no dispatcher Schedule for this file's task queue, only the
- * kick listener can start deliveries, so every delivery here proves it. A committed event is
- * delivered within seconds; a rolled-back one notifies nothing; a burst while a dispatch run
- * is stuck coalesces into exactly one more run; the listener survives its connection being
- * terminated.
+ * The LISTEN/NOTIFY kick: there is no dispatcher Schedule, only the kick listener can start
+ * deliveries, so every delivery here proves it. A committed event is delivered within seconds;
+ * a rolled-back one notifies nothing; a burst while a dispatch run is stuck coalesces into
+ * exactly one more run; the listener survives its connection being terminated. An event whose
+ * notification was lost is delivered by the listener's sweep; the 5 s dispatcher Schedule of
+ * earlier versions is deleted on upgrade.
  */
 import { randomUUID } from 'node:crypto';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '../services/events';
 import { webhookMessageId } from '../services/webhooks-delivery';
-import { startWebhookKickListener, WEBHOOK_LISTENER_APPLICATION_NAME, type WebhookKickListener } from '../services/webhooks-kick';
+import { deleteLegacyDispatcherSchedule, LEGACY_DISPATCHER_SCHEDULE_ID } from '../services/webhooks-dispatcher';
+import { DEFAULT_SWEEP_EVERY_MS, startWebhookKickListener, WEBHOOK_LISTENER_APPLICATION_NAME, type WebhookKickListener } from '../services/webhooks-kick';
+import { freePort } from './helpers/ports';
 import { ok, startScenario } from './helpers/sync-scenario';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 import { waitUntil } from './helpers/worker-process';
@@ -25,7 +29,8 @@ beforeAll(async () => {
   const ep = await ok(s.tenant.request('POST', '/webhook_endpoints', { body: { url: receiver.url('kick') } }), 201);
   endpointId = ep.id;
   receiver.setSecrets('kick', ep.secret);
-  listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url });
+  // These tests count dispatch runs: no sweep in between (it has a test of its own, below).
+  listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url, sweepEveryMs: 3_600_000 });
   await waitUntil(() => listener.stats.listening, 10_000, 'the listener to LISTEN');
 });
 afterAll(async () => {
@@ -52,7 +57,7 @@ describe('webhook kick (LISTEN/NOTIFY)', () => {
       latencies.push(await deliveryLatency(event.id, Date.now()));
     }
     console.info(`commit → receiver latency (ms): ${latencies.join(', ')}`);
-    // Generous: the schedule's interval is 5 s, and there is no schedule here at all.
+    // Generous: notified deliveries take well under a second; the sweep here is an hour away.
     for (const ms of latencies) expect(ms).toBeLessThan(4_000);
   });
 
@@ -110,6 +115,57 @@ describe('webhook kick (LISTEN/NOTIFY)', () => {
     await waitUntil(() => listener.stats.connects === connects + 1 && listener.stats.listening, 15_000, 'the listener to reconnect');
     const event = await commitEvent();
     expect(await deliveryLatency(event.id, Date.now())).toBeLessThan(4_000);
+  });
+  it('delivers an event whose notification was lost through the sweep, within 60 s', async () => {
+    // A listener that never gets its LISTEN connection (nothing listens on that port) has only its sweep.
+    const sweeper = startWebhookKickListener(s.worker.deps, { databaseUrl: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/none` });
+    try {
+      const notifications = listener.stats.notifications;
+      // The event row without recordEvent's pg_notify: the notification is lost for every listener.
+      const event = await db()
+        .insertInto('webhook_events')
+        .values({ application_id: s.tenant.applicationId, type: 'connection.created', payload: JSON.stringify({ webhook_event_type: 'connection.created', ...payload() }) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const insertedAt = Date.now();
+      await receiver.waitFor(() => deliveredAt(event.id) !== undefined, 60_000, `sweep delivery of ${event.id}`);
+      const latency = deliveredAt(event.id)! - insertedAt;
+      console.info(`lost notification → receiver latency (ms): ${latency} (sweep every ${DEFAULT_SWEEP_EVERY_MS} ms)`);
+      expect(latency).toBeLessThan(60_000);
+      const request = receiver.requests('kick').find((r) => r.headers['webhook-id'] === webhookMessageId(event.id, endpointId))!;
+      expect(request.verified, request.verifyError).toBe(true);
+      expect(JSON.parse(request.body)).toMatchObject({ webhook_event_type: 'connection.created' });
+      expect(listener.stats.notifications).toBe(notifications);
+      expect(sweeper.stats).toMatchObject({ connects: 0, sweeps: 1, dispatchRuns: 1 });
+    } finally {
+      await sweeper.close();
+    }
+  }, 90_000);
+
+  it('deletes the 5 s dispatcher schedule of earlier versions at start-up, and when an old worker re-created it', async () => {
+    const client = s.worker.client;
+    // As earlier versions' startWebhookDispatcher created it (worker processes of other test files may delete it too).
+    const createLegacy = (every: number) =>
+      client.schedule.create({
+        scheduleId: LEGACY_DISPATCHER_SCHEDULE_ID,
+        spec: { intervals: [{ every }] },
+        action: { type: 'startWorkflow', workflowType: 'webhookDispatchWorkflow', workflowId: LEGACY_DISPATCHER_SCHEDULE_ID, taskQueue: s.worker.taskQueue, args: [], workflowRunTimeout: '5 minutes' },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      });
+    const gone = () => client.schedule.getHandle(LEGACY_DISPATCHER_SCHEDULE_ID).describe().then(() => false, (err) => err instanceof ScheduleNotFoundError);
+    await client.schedule.getHandle(LEGACY_DISPATCHER_SCHEDULE_ID).delete().catch(() => undefined);
+
+    await createLegacy(3_600_000);
+    await deleteLegacyDispatcherSchedule(s.worker.deps);
+    expect(await gone()).toBe(true);
+    expect(await deleteLegacyDispatcherSchedule(s.worker.deps)).toBe(false);
+
+    // Mid-upgrade an old worker re-creates it: its next run, on this version's worker, removes it.
+    await createLegacy(1_000);
+    await waitUntil(gone, 20_000, 'the legacy schedule to delete itself');
+    const runs = [];
+    for await (const w of client.workflow.list({ query: `WorkflowType = 'webhookDispatchWorkflow' AND TaskQueue = '${s.worker.taskQueue}'` })) runs.push(w);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
   });
 });
 

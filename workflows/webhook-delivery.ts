@@ -64,7 +64,11 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
   return Promise.all(endpointIds.map((id) => deliverToEndpoint(input.eventId, id)));
 }
 
-/** Run by the `syncwell:webhook-dispatcher` schedule. */
+/**
+ * Started by nothing any more (the workers sweep in-process, services/webhooks-kick.ts). Kept so
+ * that runs of the `syncwell:webhook-dispatcher` schedule earlier versions created, in flight at
+ * an upgrade or fired before the schedule is deleted, complete instead of failing on an unknown type.
+ */
 export async function webhookDispatchWorkflow(): Promise<{ started: number; skipped: number }> {
   return bookkeeping.dispatchWebhookEvents();
 }
