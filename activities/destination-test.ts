@@ -3,8 +3,8 @@
  * secrets, calls its writer's `test()` on a fresh writer (closed afterwards) and records
  * running → succeeded | failed with a readable, redacted error.
  */
-import { ApiError } from '../api/errors';
 import * as repo from '../db/repositories/jobs';
+import { NotFoundError } from '../lib/errors';
 import { createWriterCache } from '../destinations/registry';
 import type { ServiceDeps } from '../services/deps';
 import { loadDestinationWithSecrets, type DestinationWithSecrets } from '../services/destinations';
@@ -37,7 +37,7 @@ export function createDestinationTestActivities(deps: ServiceDeps) {
       try {
         destination = await loadDestinationWithSecrets(deps, job.application_id, job.destination_id);
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return gone();
+        if (err instanceof NotFoundError) return gone();
         throw err; // database trouble: the activity is retried
       }
 

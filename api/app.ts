@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiKeyAuth } from './auth';
 import type { AppDeps, AuthedEnv } from './deps';
 import { docsRoutes, OPENAPI_PATH, registerOpenApi } from './docs';
-import { ApiError, errorBody } from './errors';
+import { DomainError } from '../lib/errors';
+import { ApiError, errorBody, toApiError } from './errors';
 import { healthRoutes } from './health';
 import { mountManagementRoutes } from './routes';
 import { validationHook } from './validation';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => c.json(errorBody(404, 'NOT_FOUND_ERROR', 'Not found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
+    if (err instanceof DomainError) err = toApiError(err);
     if (err instanceof ApiError) return c.json(err.toBody(), err.status);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;

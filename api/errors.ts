@@ -1,9 +1,11 @@
 /**
  * One error shape for every failure: `{ errors: [{ id, problem_type, title, detail, code, status, meta: { origin, ... } }] }`
- * as in the Supaglue Management API.
+ * as in the Supaglue Management API. Services raise domain errors (lib/errors.ts); only this module
+ * decides their status codes and bodies.
  */
 import { randomUUID } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, RemoteError, SchemaValidationError, UnprocessableError, type FieldIssue } from '../lib/errors';
 
 export interface ApiErrorItem {
   id: string;
@@ -44,13 +46,31 @@ export function errorBody(
   return { errors: [{ id: randomUUID(), problem_type: code, title, detail, code, status: String(status), meta: { origin: 'supaglue', ...meta } }] };
 }
 
-export const notFound = (what: string, detail = `${what} not found`) => new ApiError(404, 'NOT_FOUND_ERROR', `${what} not found`, detail);
-export const badRequest = (detail: string, meta?: Record<string, unknown>) =>
-  new ApiError(400, 'BAD_REQUEST_ERROR', 'Bad request', detail, meta);
-export const conflict = (detail: string) => new ApiError(409, 'CONFLICT_ERROR', 'Conflict', detail);
-export const unprocessable = (detail: string) => new ApiError(422, 'UNPROCESSABLE_ERROR', 'Unprocessable entity', detail);
-/** The reference's 499 remoteProviderError: the customer's provider failed or refused, meta.origin says so. */
-export const remoteProviderError = (detail: string, meta?: Record<string, unknown>) =>
-  new ApiError(499 as ContentfulStatusCode, 'REMOTE_PROVIDER_ERROR', 'Remote provider error', detail, { ...meta, origin: 'remote-provider' });
 export const unauthorized = (detail = 'Missing or invalid x-api-key header') =>
   new ApiError(401, 'UNAUTHORIZED_ERROR', 'Unauthorized', detail);
+
+/** `{ field, message, code }` per offending field, as the body schemas report them. */
+export const fieldEntries = (issues: readonly FieldIssue[]) => issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: i.code }));
+
+function invalidInput(err: InvalidInputError): ApiError {
+  const meta = { ...(err.location !== undefined ? { location: err.location } : {}), ...(err.issues.length ? { fields: fieldEntries(err.issues) } : {}) };
+  if (err instanceof SchemaValidationError) return new ApiError(400, 'VALIDATION_ERROR', err.summary ?? 'Invalid request', err.message, meta);
+  return new ApiError(400, 'BAD_REQUEST_ERROR', err.summary ?? 'Bad request', err.message, Object.keys(meta).length ? meta : undefined);
+}
+
+/** The reference's 499 remoteProviderError: the customer's provider failed or refused, meta.origin says so. */
+function remote(err: RemoteError): ApiError {
+  if (err.origin === 'destination') return new ApiError(502, 'DESTINATION_ERROR', 'Destination error', err.message, { kind: err.kind });
+  const cause = err.status !== undefined ? { cause: { code: err.status, ...(err.bodyExcerpt ? { body: err.bodyExcerpt } : {}) } } : {};
+  return new ApiError(499 as ContentfulStatusCode, 'REMOTE_PROVIDER_ERROR', 'Remote provider error', err.message, { kind: err.kind, ...cause, origin: 'remote-provider' });
+}
+
+/** The status code and envelope of a domain error. */
+export function toApiError(err: DomainError): ApiError {
+  if (err instanceof NotFoundError) return new ApiError(404, 'NOT_FOUND_ERROR', `${err.resource} not found`, err.message);
+  if (err instanceof ConflictError) return new ApiError(409, 'CONFLICT_ERROR', err.summary ?? 'Conflict', err.message);
+  if (err instanceof InvalidInputError) return invalidInput(err);
+  if (err instanceof UnprocessableError) return new ApiError(422, 'UNPROCESSABLE_ERROR', err.summary ?? 'Unprocessable entity', err.message);
+  if (err instanceof RemoteError) return remote(err);
+  return new ApiError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'An unexpected error occurred');
+}

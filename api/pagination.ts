@@ -3,7 +3,7 @@
  * Cursors are opaque (base64url JSON of the edge row's sort key and direction).
  */
 import { z } from '@hono/zod-openapi';
-import { badRequest } from './errors';
+import { InvalidInputError } from '../lib/errors';
 import { isUuid } from '../db/ids';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -37,13 +37,13 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   } catch {
     // fall through
   }
-  throw badRequest('cursor: not a cursor this API issued', { fields: [{ field: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }] });
+  throw new InvalidInputError('cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }] });
 }
 
 export function pageSize(raw: string | undefined): number {
   const n = raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw badRequest(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, { fields: [{ field: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }] });
+    throw new InvalidInputError(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, { issues: [{ path: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }] });
   }
   return n;
 }

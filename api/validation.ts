@@ -1,26 +1,11 @@
 /** Turns zod validation failures into a 400 with one entry per offending field. */
 import type { Hook } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
+import { SchemaValidationError } from '../lib/errors';
 import { ApiError } from './errors';
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-  code: string;
-}
-
-export function fieldProblems(error: ZodError): FieldProblem[] {
-  return error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message, code: i.code }));
-}
-
-export function validationError(target: string, error: ZodError): ApiError {
-  return fieldsValidationError(target, fieldProblems(error));
-}
-
-/** The same 400 for problems a schema cannot see (a body checked against stored state, say). */
-export function fieldsValidationError(target: string, problems: FieldProblem[]): ApiError {
-  const detail = problems.map((p) => `${target}${p.field === '(root)' ? '' : `.${p.field}`}: ${p.message}`).join('; ');
-  return new ApiError(400, 'VALIDATION_ERROR', 'Invalid request', detail, { location: target, fields: problems });
+export function validationError(target: string, error: ZodError): SchemaValidationError {
+  return new SchemaValidationError(target, error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })));
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

@@ -3,6 +3,7 @@
  * Writers are cached per destination and rebuilt when its version changes, so each
  * worker keeps one pool/client per destination.
  */
+import { UnprocessableError } from '../lib/errors';
 import type { OutboundPolicy } from '../lib/outbound-policy';
 import { createApiWriter } from './api';
 import { createBigQueryWriter } from './bigquery';
@@ -29,9 +30,8 @@ export function hasWriter(type: string): boolean {
   return Object.hasOwn(factories, type);
 }
 
-export class UnsupportedDestinationError extends Error {
-  readonly kind = 'configuration';
-  readonly pausesSync = true;
+/** A sync's destination type has no writer: only a configuration change helps (the sync pauses). */
+export class UnsupportedDestinationError extends UnprocessableError {
   constructor(type: string) {
     super(`No writer for destination type "${type}" yet`);
   }

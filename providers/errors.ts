@@ -1,26 +1,23 @@
 /**
- * Provider failures classified for the sync engine: authentication, permission and
- * configuration errors pause the sync; transient ones are retried with backoff.
+ * Provider failures classified for the sync engine (a RemoteError of origin `provider`):
+ * authentication, permission and configuration errors pause the sync; transient ones are
+ * retried with backoff.
  */
+import { RemoteError } from '../lib/errors';
+
 export type ProviderErrorKind = 'authentication' | 'permission' | 'configuration' | 'transient' | 'unknown';
 
-export class ProviderError extends Error {
-  readonly kind: ProviderErrorKind;
-  readonly status?: number;
-  /** The start of the provider's response body, for the run's error_message. */
-  readonly bodyExcerpt?: string;
+export class ProviderError extends RemoteError {
+  declare readonly kind: ProviderErrorKind;
 
   constructor(kind: ProviderErrorKind, message: string, opts: { status?: number; bodyExcerpt?: string; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
-    this.name = 'ProviderError';
-    this.kind = kind;
-    this.status = opts.status;
-    this.bodyExcerpt = opts.bodyExcerpt;
+    super('provider', kind, message, opts);
   }
 
-  /** Errors that a retry cannot fix; the sync is paused with this reason instead. */
-  get pausesSync(): boolean {
-    return this.kind === 'authentication' || this.kind === 'permission' || this.kind === 'configuration';
+  /** The same failure, its message prefixed with what we asked the provider for, and what to do about it. */
+  withContext(what: string): ProviderError {
+    const hint = this.kind === 'authentication' ? ' (check the connection credentials)' : this.kind === 'transient' ? ' (try again later)' : '';
+    return new ProviderError(this.kind, `${what}: ${this.message}${hint}`, { status: this.status, bodyExcerpt: this.bodyExcerpt, cause: this });
   }
 }
 
@@ -28,6 +25,5 @@ export class ProviderError extends Error {
 export class UnknownProviderError extends ProviderError {
   constructor(providerName: string) {
     super('configuration', `No connector or built-in provider named "${providerName}"`);
-    this.name = 'UnknownProviderError';
   }
 }

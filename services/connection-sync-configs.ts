@@ -2,7 +2,7 @@
  * Per-connection overrides of the sync config (objects to sync, destination schema/dataset,
  * table names), stored in connections.connection_sync_config. The sync engine applies them.
  */
-import { badRequest, notFound } from '../api/errors';
+import { InvalidInputError, NotFoundError } from '../lib/errors';
 import type { ConnectionSyncConfigInput } from '../api/schemas/connection-sync-configs';
 import * as repo from '../db/repositories/connection-sync-configs';
 import { getConnectionByHeadersOrThrow } from './connections';
@@ -12,7 +12,7 @@ import { reconcileConnectionSyncs } from './syncs';
 export async function getConnectionSyncConfig(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string) {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   if (!connection.connection_sync_config) {
-    throw notFound('Connection sync config', `No connection sync config for the ${providerName} connection of customer ${customerId}`);
+    throw new NotFoundError('Connection sync config', `No connection sync config for the ${providerName} connection of customer ${customerId}`);
   }
   return connection.connection_sync_config as ConnectionSyncConfigInput;
 }
@@ -28,7 +28,7 @@ export async function upsertConnectionSyncConfig(
   if (input.destination_config) {
     const destinationType = await repo.findSyncConfigDestinationType(deps.db, applicationId, connection.provider_id);
     if (destinationType && destinationType !== input.destination_config.type) {
-      throw badRequest(`destination_config.type is ${input.destination_config.type} but the ${providerName} sync config writes to a ${destinationType} destination`);
+      throw new InvalidInputError(`destination_config.type is ${input.destination_config.type} but the ${providerName} sync config writes to a ${destinationType} destination`);
     }
   }
   const config: ConnectionSyncConfigInput = {

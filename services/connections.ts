@@ -3,7 +3,7 @@
  * secret-looking connector parameter) live only in `credentials_encrypted`, one encrypted
  * JSON blob; the API never returns them. Activities read them through loadConnectionWithSecrets.
  */
-import { conflict, notFound } from '../api/errors';
+import { ConflictError, NotFoundError } from '../lib/errors';
 import type { CreateConnectionInput } from '../api/schemas/connections';
 import type { ConnectionWithCustomer } from '../db/repositories/connections';
 import * as repo from '../db/repositories/connections';
@@ -77,7 +77,7 @@ export async function getConnectionByHeadersOrThrow(
   providerName: string,
 ): Promise<ConnectionWithCustomer> {
   const row = await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, providerName);
-  if (!row) throw notFound('Connection', `No ${providerName} connection for customer ${externalCustomerId}`);
+  if (!row) throw new NotFoundError('Connection', `No ${providerName} connection for customer ${externalCustomerId}`);
   return row;
 }
 
@@ -100,10 +100,10 @@ export async function createConnection(deps: ServiceDeps, applicationId: string,
   checkConnectionBody(input, connector);
   const customer = await getCustomerOrThrow(deps, applicationId, externalCustomerId);
   const provider = await repo.findProviderByName(deps.db, applicationId, input.provider_name);
-  if (!provider) throw notFound('Provider', `Provider ${input.provider_name} not found`);
+  if (!provider) throw new NotFoundError('Provider', `Provider ${input.provider_name} not found`);
   const secretParams = new Set(connector?.parameters.filter((p) => p.secret).map((p) => p.name));
   const { params, credentials } = splitConnectionParams(input, secretParams);
-  const duplicate = () => conflict(`Customer ${externalCustomerId} already has a ${provider.name} connection`);
+  const duplicate = () => new ConflictError(`Customer ${externalCustomerId} already has a ${provider.name} connection`);
   if (await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, provider.name)) throw duplicate();
 
   let id: string;
@@ -134,7 +134,7 @@ export async function createConnection(deps: ServiceDeps, applicationId: string,
   }
   await reconcileConnectionSyncs(deps, applicationId, id);
   const created = await repo.findConnectionById(deps.db, applicationId, id);
-  if (!created) throw notFound('Connection'); // deleted concurrently
+  if (!created) throw new NotFoundError('Connection'); // deleted concurrently
   return toConnectionResponse(created);
 }
 
@@ -144,7 +144,7 @@ export async function deleteConnection(deps: ServiceDeps, applicationId: string,
   const syncIds = await deps.db.transaction().execute(async (trx) => {
     const ids = await repo.listSyncIdsForConnection(trx, applicationId, connection.id);
     const deleted = await repo.deleteConnection(trx, applicationId, connection.id);
-    if (!deleted.numDeletedRows) throw notFound('Connection'); // a concurrent delete won: one event per change
+    if (!deleted.numDeletedRows) throw new NotFoundError('Connection'); // a concurrent delete won: one event per change
     await recordEvent(trx, applicationId, 'connection.deleted', {
       connection_id: connection.id,
       customer_id: connection.external_customer_id,
@@ -175,7 +175,7 @@ export interface ConnectionWithSecrets {
 /** For activities: the connection with its credentials decrypted. Never hand this to the API layer. */
 export async function loadConnectionWithSecrets(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<ConnectionWithSecrets> {
   const row = isUuid(connectionId) ? await repo.findConnectionById(deps.db, applicationId, connectionId) : undefined;
-  if (!row) throw notFound('Connection', `Connection ${connectionId} not found`);
+  if (!row) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
   const credentials = row.credentials_encrypted ? deps.secrets.decryptJson(row.credentials_encrypted) : {};
   return {
     id: row.id,
@@ -199,10 +199,10 @@ export async function saveConnectionCredentials(
   connectionId: string,
   credentials: Record<string, unknown>,
 ): Promise<void> {
-  if (!isUuid(connectionId)) throw notFound('Connection', `Connection ${connectionId} not found`);
+  if (!isUuid(connectionId)) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
   await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findConnectionByIdForUpdate(trx, applicationId, connectionId);
-    if (!row) throw notFound('Connection', `Connection ${connectionId} not found`);
+    if (!row) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
     const merged: Record<string, unknown> = row.credentials_encrypted ? deps.secrets.decryptJson(row.credentials_encrypted) : {};
     for (const [key, value] of Object.entries(credentials)) {
       if (value === null) delete merged[key];

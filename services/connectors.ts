@@ -5,7 +5,7 @@
  * every problem is reported per field.
  */
 import { sql, type Selectable } from 'kysely';
-import { ApiError, conflict, notFound } from '../api/errors';
+import { ConflictError, NotFoundError, SchemaValidationError } from '../lib/errors';
 import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from '../api/schemas/providers';
 import type { ConnectorsTable } from '../db/database';
 import type { Db } from '../db/connection';
@@ -34,14 +34,13 @@ export function toConnectorResponse(row: ConnectorRow) {
   };
 }
 
-/** A definition issue with its own `meta.fields` code (`invalid_definition` otherwise). */
+/** A definition issue with its own code (`invalid_definition` otherwise). */
 type FieldIssue = DefinitionIssue & { code?: string };
 
-/** A 400 in the API's validation shape: one `meta.fields` entry per definition issue. */
-export function definitionValidationError(issues: FieldIssue[]): ApiError {
-  const fields = issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: i.code ?? 'invalid_definition' }));
-  const detail = fields.map((f) => `json${f.field === '(root)' ? '' : `.${f.field}`}: ${f.message}`).join('; ');
-  return new ApiError(400, 'VALIDATION_ERROR', 'Invalid connector definition', detail, { location: 'json', fields });
+/** The body's definition fails its schema: one issue per offending field. */
+export function definitionValidationError(issues: FieldIssue[]): SchemaValidationError {
+  const fields = issues.map((i) => ({ path: i.path, message: i.message, code: i.code ?? 'invalid_definition' }));
+  return new SchemaValidationError('json', fields, { summary: 'Invalid connector definition' });
 }
 
 /**
@@ -80,7 +79,7 @@ export async function listConnectors(deps: ServiceDeps, applicationId: string) {
 
 export async function getConnector(deps: ServiceDeps, applicationId: string, id: string) {
   const row = await repo.findConnector(deps.db, applicationId, id);
-  if (!row) throw notFound('Connector', `Connector ${id} not found`);
+  if (!row) throw new NotFoundError('Connector', `Connector ${id} not found`);
   return toConnectorResponse(row);
 }
 
@@ -127,7 +126,7 @@ async function encryptNewlySecretParams(deps: ServiceDeps, applicationId: string
 /** 409 while a connection uses the connector (connections.provider_name = id). */
 export async function deleteConnector(deps: ServiceDeps, applicationId: string, id: string): Promise<void> {
   const row = await repo.findConnector(deps.db, applicationId, id);
-  if (!row) throw notFound('Connector', `Connector ${id} not found`);
+  if (!row) throw new NotFoundError('Connector', `Connector ${id} not found`);
   await deps.db.transaction().execute(async (trx) => {
     const used = await trx
       .selectFrom('connections')
@@ -135,9 +134,9 @@ export async function deleteConnector(deps: ServiceDeps, applicationId: string, 
       .where('application_id', '=', applicationId)
       .where('provider_name', '=', id)
       .executeTakeFirstOrThrow();
-    if (Number(used.n) > 0) throw conflict(`Connector ${id} is used by ${used.n} connection(s); delete them first`);
+    if (Number(used.n) > 0) throw new ConflictError(`Connector ${id} is used by ${used.n} connection(s); delete them first`);
     const res = await repo.deleteConnector(trx, applicationId, id);
-    if (!res.numDeletedRows) throw notFound('Connector', `Connector ${id} not found`);
+    if (!res.numDeletedRows) throw new NotFoundError('Connector', `Connector ${id} not found`);
   });
 }
 

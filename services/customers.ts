@@ -1,4 +1,4 @@
-import { notFound } from '../api/errors';
+import { NotFoundError } from '../lib/errors';
 import type { CustomersTable } from '../db/database';
 import * as repo from '../db/repositories/customers';
 import type { Selectable } from 'kysely';
@@ -13,7 +13,7 @@ export function toCustomerResponse(row: CustomerRow) {
 
 export async function getCustomerOrThrow(deps: ServiceDeps, applicationId: string, customerId: string): Promise<CustomerRow> {
   const row = await repo.findCustomer(deps.db, applicationId, customerId);
-  if (!row) throw notFound('Customer', `Customer ${customerId} not found`);
+  if (!row) throw new NotFoundError('Customer', `Customer ${customerId} not found`);
   return row;
 }
 

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
-import { ApiError, conflict, notFound, unprocessable } from '../api/errors';
+import { ConflictError, NotFoundError, SchemaValidationError, UnprocessableError } from '../lib/errors';
 import {
   unsafeConfigSchemas,
   type CreateDestinationInput,
@@ -8,7 +8,6 @@ import {
   type DestinationType,
   type UpdateDestinationInput,
 } from '../api/schemas/destinations';
-import { validationError } from '../api/validation';
 import type { DestinationsTable } from '../db/database';
 import * as repo from '../db/repositories/destinations';
 import { apiDestinationConfigSchema } from '../destinations/api/config';
@@ -122,7 +121,7 @@ export function toDestinationResponse(row: DestinationRow): DestinationResponse 
 
 export async function getDestinationOrThrow(deps: ServiceDeps, applicationId: string, destinationId: string): Promise<DestinationRow> {
   const row = await repo.findDestination(deps.db, applicationId, destinationId);
-  if (!row) throw notFound('Destination', `Destination ${destinationId} not found`);
+  if (!row) throw new NotFoundError('Destination', `Destination ${destinationId} not found`);
   return row;
 }
 
@@ -143,7 +142,7 @@ const writerConfigSchemas: Partial<Record<DestinationType, z.ZodType>> = {
 };
 
 const configProblems = (error: z.ZodError) =>
-  validationError('json', new z.ZodError(error.issues.map((i) => ({ ...i, path: ['config', ...i.path] }))));
+  new SchemaValidationError('json', error.issues.map((i) => ({ path: ['config', ...i.path].map(String).join('.'), message: i.message, code: i.code })));
 
 /**
  * Validates a full config against its type's unsafe schema, then against its writer's own
@@ -159,10 +158,7 @@ function parseFullConfig(type: DestinationType, full: Obj, policy: OutboundPolic
   const config = result.data as Obj;
   const blocked = type === 'api' ? privateUrlProblem(policy, String(config.url)) : null;
   if (blocked) {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'Invalid request', `json.config.url: ${blocked}`, {
-      location: 'json',
-      fields: [{ field: 'config.url', message: blocked, code: 'private_address' }],
-    });
+    throw new SchemaValidationError('json', [{ path: 'config.url', message: blocked, code: 'private_address' }]);
   }
   return config;
 }
@@ -172,7 +168,7 @@ function encryptSecrets(deps: ServiceDeps, secrets: Obj): string | null {
 }
 
 export async function createDestination(deps: ServiceDeps, applicationId: string, input: CreateDestinationInput): Promise<DestinationResponse> {
-  if (input.type === 'supaglue') throw unprocessable('The "supaglue" destination type is not supported');
+  if (input.type === 'supaglue') throw new UnprocessableError('The "supaglue" destination type is not supported');
   const { config, secrets } = splitSecrets(input.type, parseFullConfig(input.type, input.config as Obj, deps.outboundPolicy));
   try {
     const row = await repo.insertDestination(deps.db, {
@@ -184,7 +180,7 @@ export async function createDestination(deps: ServiceDeps, applicationId: string
     });
     return toDestinationResponse(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A destination named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`A destination named "${input.name}" already exists`);
     throw err;
   }
 }
@@ -200,11 +196,11 @@ export async function updateDestination(
   input: UpdateDestinationInput,
 ): Promise<DestinationResponse> {
   const existing = await getDestinationOrThrow(deps, applicationId, destinationId);
-  const stale = () => conflict(`Destination ${destinationId} is at version ${existing.version}, not ${input.version}; re-read it and retry`);
+  const stale = () => new ConflictError(`Destination ${destinationId} is at version ${existing.version}, not ${input.version}; re-read it and retry`);
   if (input.version !== existing.version) throw stale();
 
   if (!hasWriter(input.type) && (await repo.isUsedBySyncConfig(deps.db, applicationId, existing.id))) {
-    throw unprocessable(`A sync config writes to this destination, and there is no writer for destination type ${input.type} yet`);
+    throw new UnprocessableError(`A sync config writes to this destination, and there is no writer for destination type ${input.type} yet`);
   }
 
   const storedSecrets = existing.type === input.type && existing.secrets_encrypted ? deps.secrets.decryptJson<Obj>(existing.secrets_encrypted) : {};
@@ -220,14 +216,14 @@ export async function updateDestination(
       secrets_encrypted: encryptSecrets(deps, secrets),
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A destination named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`A destination named "${input.name}" already exists`);
     throw err;
   }
   if (!row) {
     // Deleted meanwhile, or another update won the race.
     const now = await repo.findDestination(deps.db, applicationId, existing.id);
-    if (!now) throw notFound('Destination', `Destination ${destinationId} not found`);
-    throw conflict(`Destination ${destinationId} is at version ${now.version}, not ${input.version}; re-read it and retry`);
+    if (!now) throw new NotFoundError('Destination', `Destination ${destinationId} not found`);
+    throw new ConflictError(`Destination ${destinationId} is at version ${now.version}, not ${input.version}; re-read it and retry`);
   }
   return toDestinationResponse(row);
 }

@@ -4,7 +4,7 @@
  * stream has no schema, by reading one page and inferring one (Connector Builder's
  * infer schema).
  */
-import { ApiError, unprocessable } from '../api/errors';
+import { UnprocessableError } from '../lib/errors';
 import { inferSchema } from '../providers/declarative';
 import { schemaFields } from '../providers/declarative/schema-fields';
 import { ProviderError, UnknownProviderError } from '../providers/errors';
@@ -22,10 +22,7 @@ export interface DiscoveredObject {
 }
 
 function providerFailure(err: unknown, what: string): never {
-  if (err instanceof ProviderError) {
-    const hint = err.kind === 'authentication' ? ' (check the connection credentials)' : err.kind === 'transient' ? ' (try again later)' : '';
-    throw new ApiError(err.kind === 'transient' ? 503 : 422, 'PROVIDER_ERROR', 'Provider error', `${what}: ${err.message}${hint}`, { kind: err.kind });
-  }
+  if (err instanceof ProviderError) throw err.withContext(what);
   throw err;
 }
 
@@ -45,7 +42,7 @@ export async function discoverConnection(deps: ServiceDeps, applicationId: strin
     objects = await provider.listObjects();
   } catch (err) {
     if (err instanceof UnknownProviderError) {
-      throw unprocessable(`${providerName} has no published connector or built-in implementation to discover`);
+      throw new UnprocessableError(`${providerName} has no published connector or built-in implementation to discover`);
     }
     providerFailure(err, `listing ${providerName} objects failed`);
   }

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { conflict, notFound } from '../api/errors';
+import { ConflictError, NotFoundError } from '../lib/errors';
 import type { EntitiesTable } from '../db/database';
 import * as repo from '../db/repositories/entities';
 import { providersUsingEntity } from '../db/repositories/providers';
@@ -26,7 +26,7 @@ export function toEntityResponse(row: EntityRow) {
 
 export async function getEntityOrThrow(deps: ServiceDeps, applicationId: string, entityId: string): Promise<EntityRow> {
   const row = await repo.findEntity(deps.db, applicationId, entityId);
-  if (!row) throw notFound('Entity', `Entity ${entityId} not found`);
+  if (!row) throw new NotFoundError('Entity', `Entity ${entityId} not found`);
   return row;
 }
 
@@ -43,7 +43,7 @@ export async function createEntity(deps: ServiceDeps, applicationId: string, inp
     const row = await repo.insertEntity(deps.db, { application_id: applicationId, name: input.name, config: JSON.stringify(input.config) });
     return toEntityResponse(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`An entity named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`An entity named "${input.name}" already exists`);
     throw err;
   }
 }
@@ -53,10 +53,10 @@ export async function updateEntity(deps: ServiceDeps, applicationId: string, ent
   try {
     row = await repo.updateEntity(deps.db, applicationId, entityId, { name: input.name, config: JSON.stringify(input.config) });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`An entity named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`An entity named "${input.name}" already exists`);
     throw err;
   }
-  if (!row) throw notFound('Entity', `Entity ${entityId} not found`);
+  if (!row) throw new NotFoundError('Entity', `Entity ${entityId} not found`);
   // Its syncs' schedules carry the entity's name (search attribute Object, the runs' memo); the reconciler repairs a miss.
   const syncs = await deps.db.selectFrom('syncs').select('id').where('application_id', '=', applicationId).where('entity_id', '=', row.id).execute();
   await applySchedules(deps, syncs.map((s) => s.id)).catch((err) =>
@@ -69,11 +69,11 @@ export async function updateEntity(deps: ServiceDeps, applicationId: string, ent
 export async function deleteEntity(deps: ServiceDeps, applicationId: string, entityId: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const entity = await repo.findEntity(trx, applicationId, entityId);
-    if (!entity) throw notFound('Entity', `Entity ${entityId} not found`);
+    if (!entity) throw new NotFoundError('Entity', `Entity ${entityId} not found`);
     await trx.selectFrom('providers').select('id').where('application_id', '=', applicationId).forUpdate().execute();
     const users = await providersUsingEntity(trx, applicationId, entity.id);
     if (users.length > 0) {
-      throw conflict(`Entity ${entityId} is used by the entity mappings of provider(s) ${users.join(', ')}; remove it from them first`);
+      throw new ConflictError(`Entity ${entityId} is used by the entity mappings of provider(s) ${users.join(', ')}; remove it from them first`);
     }
     const syncs = await trx
       .selectFrom('syncs')
@@ -81,7 +81,7 @@ export async function deleteEntity(deps: ServiceDeps, applicationId: string, ent
       .where('application_id', '=', applicationId)
       .where('entity_id', '=', entity.id)
       .executeTakeFirstOrThrow();
-    if (Number(syncs.n) > 0) throw conflict(`Entity ${entityId} is synced by ${syncs.n} sync(s); remove it from the sync config first`);
+    if (Number(syncs.n) > 0) throw new ConflictError(`Entity ${entityId} is synced by ${syncs.n} sync(s); remove it from the sync config first`);
     await repo.deleteEntity(trx, applicationId, entity.id);
   });
 }

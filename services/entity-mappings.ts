@@ -3,7 +3,7 @@
  * provider (providers.entity_mappings) and overridden per connection by the customer
  * (connections.entity_mappings).
  */
-import { badRequest, notFound } from '../api/errors';
+import { InvalidInputError, NotFoundError } from '../lib/errors';
 import type { ConnectionEntityMappingInput } from '../api/schemas/entity-mappings';
 import * as connectionsRepo from '../db/repositories/connections';
 import * as repo from '../db/repositories/entity-mappings';
@@ -79,7 +79,7 @@ export async function listEntityMappings(deps: ServiceDeps, applicationId: strin
 
 async function getEntityOrThrow(deps: ServiceDeps, applicationId: string, entityId: string) {
   const entity = isUuid(entityId) ? await repo.findEntity(deps.db, applicationId, entityId) : undefined;
-  if (!entity) throw notFound('Entity', `Entity ${entityId} not found`);
+  if (!entity) throw new NotFoundError('Entity', `Entity ${entityId} not found`);
   return entity;
 }
 
@@ -87,14 +87,16 @@ function validateEntityMapping(config: EntityConfig, input: ConnectionEntityMapp
   const known = new Set(config.fields.map((f) => f.name));
   const seen = new Set<string>();
   const targets = new Map<string, string>();
-  for (const m of input.field_mappings ?? []) {
-    if (seen.has(m.entity_field)) throw badRequest(`Field ${m.entity_field} is mapped more than once`, { field: m.entity_field });
+  for (const [i, m] of (input.field_mappings ?? []).entries()) {
+    const invalid = (key: 'entity_field' | 'mapped_field', message: string) =>
+      new InvalidInputError(message, { issues: [{ path: `field_mappings.${i}.${key}`, message, code: 'invalid_field_mapping' }] });
+    if (seen.has(m.entity_field)) throw invalid('entity_field', `Field ${m.entity_field} is mapped more than once`);
     seen.add(m.entity_field);
     if (!known.has(m.entity_field) && !config.allow_additional_field_mappings) {
-      throw badRequest(`Field ${m.entity_field} is not a field of the entity`, { field: m.entity_field });
+      throw invalid('entity_field', `Field ${m.entity_field} is not a field of the entity`);
     }
     const other = targets.get(m.mapped_field);
-    if (other !== undefined) throw badRequest(`Fields ${other} and ${m.entity_field} both map to provider field ${m.mapped_field}`, { field: m.entity_field });
+    if (other !== undefined) throw invalid('mapped_field', `Fields ${other} and ${m.entity_field} both map to provider field ${m.mapped_field}`);
     targets.set(m.mapped_field, m.entity_field);
   }
 }
@@ -110,7 +112,7 @@ export async function upsertEntityMapping(
 ): Promise<void> {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   const entity = await getEntityOrThrow(deps, applicationId, entityId);
-  if (input.entity_id !== entityId) throw badRequest(`entity_id in the body (${input.entity_id}) differs from the path (${entityId})`);
+  if (input.entity_id !== entityId) throw new InvalidInputError(`entity_id in the body (${input.entity_id}) differs from the path (${entityId})`);
   validateEntityMapping(asEntityConfig(entity.config), input);
   const mapping: ConnectionEntityMappingInput = {
     entity_id: entity.id,
@@ -120,7 +122,7 @@ export async function upsertEntityMapping(
 
   await deps.db.transaction().execute(async (trx) => {
     const row = await connectionsRepo.findConnectionByIdForUpdate(trx, applicationId, connection.id);
-    if (!row) throw notFound('Connection');
+    if (!row) throw new NotFoundError('Connection');
     const existing = (row.entity_mappings ?? []) as ConnectionEntityMappingInput[];
     const isNew = !existing.some((m) => m.entity_id === entity.id);
     await repo.setConnectionEntityMappings(trx, applicationId, connection.id, [...existing.filter((m) => m.entity_id !== entity.id), mapping]);
@@ -141,11 +143,11 @@ export async function upsertEntityMapping(
 /** Removes the customer's mapping of one entity (404 if there is none), with an entity.entity_mapping.deleted event. */
 export async function deleteEntityMapping(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string, entityId: string): Promise<void> {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
-  const notMapped = () => notFound('Entity mapping', `No entity mapping for entity ${entityId} on this connection`);
+  const notMapped = () => new NotFoundError('Entity mapping', `No entity mapping for entity ${entityId} on this connection`);
   if (!isUuid(entityId)) throw notMapped();
   await deps.db.transaction().execute(async (trx) => {
     const row = await connectionsRepo.findConnectionByIdForUpdate(trx, applicationId, connection.id);
-    if (!row) throw notFound('Connection');
+    if (!row) throw new NotFoundError('Connection');
     const existing = (row.entity_mappings ?? []) as ConnectionEntityMappingInput[];
     const deleted = existing.find((m) => m.entity_id === entityId);
     if (!deleted) throw notMapped();

@@ -4,7 +4,7 @@
  * `entity_<entity name>`.
  */
 import { sql } from 'kysely';
-import { notFound } from '../api/errors';
+import { NotFoundError } from '../lib/errors';
 import type { Db } from '../db/connection';
 import { isUuid } from '../db/ids';
 import { existingEntityIds } from '../db/repositories/entities';
@@ -59,7 +59,7 @@ export async function findSyncForEntity(db: Db, applicationId: string, q: { cust
         .where('syncs.entity_id', '=', q.entityId)
         .executeTakeFirst()
     : undefined;
-  if (!row) throw notFound('Sync', `No entity sync of entity ${q.entityId} for customer ${q.customerId} and provider ${q.providerName}`);
+  if (!row) throw new NotFoundError('Sync', `No entity sync of entity ${q.entityId} for customer ${q.customerId} and provider ${q.providerName}`);
   return row;
 }
 

@@ -3,7 +3,7 @@
  * object (providers.objects); customers map the schema's unmapped fields to their own provider
  * fields (connections.schema_mappings_config). resolveFieldMapping merges both for the engine.
  */
-import { badRequest, notFound } from '../api/errors';
+import { InvalidInputError, NotFoundError } from '../lib/errors';
 import type { UpdateObjectFieldMappingInput } from '../api/schemas/field-mappings';
 import type { Db } from '../db/connection';
 import * as connectionsRepo from '../db/repositories/connections';
@@ -137,20 +137,22 @@ function validateObjectFieldMapping(schema: SchemaConfig, input: UpdateObjectFie
   const seen = new Set<string>();
   // provider field → the schema field it feeds; the schema's own fixed mappings count too.
   const targets = new Map<string, string>(schema.fields.flatMap((f) => (f.mapped_name ? [[f.mapped_name, f.name] as [string, string]] : [])));
-  for (const m of input.field_mappings) {
-    if (seen.has(m.schema_field)) throw badRequest(`Field ${m.schema_field} is mapped more than once`, { field: m.schema_field });
+  for (const [i, m] of input.field_mappings.entries()) {
+    const invalid = (key: 'schema_field' | 'mapped_field', message: string) =>
+      new InvalidInputError(message, { issues: [{ path: `field_mappings.${i}.${key}`, message, code: 'invalid_field_mapping' }] });
+    if (seen.has(m.schema_field)) throw invalid('schema_field', `Field ${m.schema_field} is mapped more than once`);
     seen.add(m.schema_field);
     const field = byName.get(m.schema_field);
     if (!field && !schema.allow_additional_field_mappings) {
-      throw badRequest(`Field ${m.schema_field} is not in the schema of ${input.type} object ${input.name}`, { field: m.schema_field });
+      throw invalid('schema_field', `Field ${m.schema_field} is not in the schema of ${input.type} object ${input.name}`);
     }
     if (field?.mapped_name && m.mapped_field) {
-      throw badRequest(`Field ${m.schema_field} is already mapped to ${field.mapped_name} by the schema`, { field: m.schema_field });
+      throw invalid('mapped_field', `Field ${m.schema_field} is already mapped to ${field.mapped_name} by the schema`);
     }
     if (m.mapped_field) {
       const other = targets.get(m.mapped_field);
       if (other !== undefined && other !== m.schema_field) {
-        throw badRequest(`Fields ${other} and ${m.schema_field} both map to provider field ${m.mapped_field}`, { field: m.schema_field });
+        throw invalid('mapped_field', `Fields ${other} and ${m.schema_field} both map to provider field ${m.mapped_field}`);
       }
       targets.set(m.mapped_field, m.schema_field);
     }
@@ -171,14 +173,14 @@ export async function updateObjectFieldMapping(
   const schemaId = object?.schema_id;
   const schema = schemaId ? (await schemasById(deps.db, applicationId, [schemaId])).get(schemaId) : undefined;
   if (!schemaId || !schema) {
-    throw badRequest(`No schema is attached to ${input.type} object ${input.name} of ${providerName}; field mappings can only be set for objects with a schema`);
+    throw new InvalidInputError(`No schema is attached to ${input.type} object ${input.name} of ${providerName}; field mappings can only be set for objects with a schema`);
   }
   validateObjectFieldMapping(schema, input);
   const fieldMappings = input.field_mappings.map((m) => ({ schema_field: m.schema_field, ...(m.mapped_field ? { mapped_field: m.mapped_field } : {}) }));
 
   await deps.db.transaction().execute(async (trx) => {
     const row = await connectionsRepo.findConnectionByIdForUpdate(trx, applicationId, connection.id);
-    if (!row) throw notFound('Connection');
+    if (!row) throw new NotFoundError('Connection');
     const config = { ...((row.schema_mappings_config ?? {}) as SchemaMappingsConfig) };
     const key = configKey(input.type);
     const existing = config[key] ?? [];
@@ -218,7 +220,7 @@ export async function getObjectFieldMapping(
   objectName: string,
 ): Promise<Record<string, string> | null> {
   const connection = isUuid(connectionId) ? await connectionsRepo.findConnectionById(deps.db, applicationId, connectionId) : undefined;
-  if (!connection) throw notFound('Connection', `Connection ${connectionId} not found`);
+  if (!connection) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
   const schemaId = (await providerObjectsOf(deps.db, connection))[objectType]?.find((o) => o.name === objectName)?.schema_id;
   const schema = schemaId ? (await schemasById(deps.db, applicationId, [schemaId])).get(schemaId) : undefined;
   if (!schema) return null;

@@ -4,7 +4,7 @@
  * and the descriptor (GET /jobs/{id}) moves queued → running → succeeded | failed.
  */
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { notFound } from '../api/errors';
+import { NotFoundError, RemoteError } from '../lib/errors';
 import type { JobResponse } from '../api/schemas/jobs';
 import type { DestinationType } from '../api/schemas/destinations';
 import * as repo from '../db/repositories/jobs';
@@ -35,13 +35,13 @@ export function toJobResponse(row: JobRow): JobResponse {
 
 export async function getJob(deps: ServiceDeps, applicationId: string, jobId: string): Promise<JobResponse> {
   const row = isUuid(jobId) ? await repo.findJob(deps.db, applicationId, jobId) : undefined;
-  if (!row) throw notFound('Job', `Job ${jobId} not found`);
+  if (!row) throw new NotFoundError('Job', `Job ${jobId} not found`);
   return toJobResponse(row);
 }
 
 /** Queues a connection test of the destination and starts its workflow; returns the queued descriptor. */
 export async function startDestinationTest(deps: ServiceDeps, applicationId: string, destinationId: string): Promise<JobResponse> {
-  if (!isUuid(destinationId)) throw notFound('Destination', `Destination ${destinationId} not found`);
+  if (!isUuid(destinationId)) throw new NotFoundError('Destination', `Destination ${destinationId} not found`);
   const destination = await getDestinationOrThrow(deps, applicationId, destinationId);
   const job = await repo.insertDestinationTestJob(deps.db, {
     application_id: applicationId,
@@ -95,8 +95,8 @@ export function secretStrings(type: DestinationType, config: Record<string, unkn
 /** A readable, bounded error message with every secret value removed. */
 export function readableJobError(err: unknown, secrets: string[]): string {
   let message = err instanceof Error ? err.message : String(err);
-  const excerpt = (err as { bodyExcerpt?: unknown } | null)?.bodyExcerpt;
-  if (typeof excerpt === 'string' && excerpt && !message.includes(excerpt)) message += `: ${excerpt}`;
+  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
+  if (excerpt && !message.includes(excerpt)) message += `: ${excerpt}`;
   for (const s of secrets) message = message.split(s).join('[redacted]');
   message = message.trim() || 'the connection test failed';
   return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;

@@ -1,4 +1,4 @@
-import { notFound } from '../api/errors';
+import { NotFoundError } from '../lib/errors';
 import type { CreateMagicLinkInput, MagicLinkResponse } from '../api/schemas/magic-links';
 import * as repo from '../db/repositories/magic-links';
 import { getCustomerOrThrow } from './customers';
@@ -46,5 +46,5 @@ export async function createMagicLink(deps: ServiceDeps, applicationId: string, 
 }
 
 export async function deleteMagicLink(deps: ServiceDeps, applicationId: string, magicLinkId: string): Promise<void> {
-  if (!(await repo.deleteMagicLink(deps.db, applicationId, magicLinkId))) throw notFound('Magic link', `Magic link ${magicLinkId} not found`);
+  if (!(await repo.deleteMagicLink(deps.db, applicationId, magicLinkId))) throw new NotFoundError('Magic link', `Magic link ${magicLinkId} not found`);
 }

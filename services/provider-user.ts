@@ -4,7 +4,7 @@
  * during syncs), then served from the connection row: the user behind a connection's
  * credentials does not change while the connection exists.
  */
-import { remoteProviderError, unprocessable } from '../api/errors';
+import { UnprocessableError } from '../lib/errors';
 import type { ProviderUserDetails } from '../db/database';
 import * as repo from '../db/repositories/connections';
 import { ProviderError, UnknownProviderError } from '../providers/errors';
@@ -21,13 +21,7 @@ function withoutSecrets(value: unknown): unknown {
 }
 
 const noUser = (providerName: string) =>
-  unprocessable(`${providerName} connections have no logged-in user to report (the built-in salesforce, hubspot and pipedrive providers do)`);
-
-function providerFailure(err: ProviderError, providerName: string) {
-  const hint = err.kind === 'authentication' ? ' (check the connection credentials)' : err.kind === 'transient' ? ' (try again later)' : '';
-  const cause = err.status !== undefined ? { cause: { code: err.status, ...(err.bodyExcerpt ? { body: err.bodyExcerpt } : {}) } } : {};
-  return remoteProviderError(`asking ${providerName} for the connection's user failed: ${err.message}${hint}`, { kind: err.kind, ...cause });
-}
+  new UnprocessableError(`${providerName} connections have no logged-in user to report (the built-in salesforce, hubspot and pipedrive providers do)`);
 
 async function askProvider(deps: ServiceDeps, applicationId: string, connectionId: string, providerName: string): Promise<ProviderUser> {
   let user: ProviderUser | null;
@@ -37,10 +31,10 @@ async function askProvider(deps: ServiceDeps, applicationId: string, connectionI
     user = await provider.loggedInUser();
   } catch (err) {
     if (err instanceof UnknownProviderError) throw noUser(providerName);
-    if (err instanceof ProviderError) throw providerFailure(err, providerName);
+    if (err instanceof ProviderError) throw err.withContext(`asking ${providerName} for the connection's user failed`);
     throw err;
   }
-  if (!user) throw unprocessable(`This ${providerName} connection's credentials are not a user's (e.g. a private app token), so there is no logged-in user`);
+  if (!user) throw new UnprocessableError(`This ${providerName} connection's credentials are not a user's (e.g. a private app token), so there is no logged-in user`);
   return user;
 }
 

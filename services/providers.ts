@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { badRequest, conflict, notFound, unprocessable } from '../api/errors';
+import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../lib/errors';
 import { NO_CATEGORY_PROVIDER_NAMES, type CreateProviderInput, type ProviderEntityMapping, type ProviderObjects, type UpdateProviderInput } from '../api/schemas/providers';
 import type { ProvidersTable } from '../db/database';
 import type { Db } from '../db/connection';
@@ -54,14 +54,14 @@ export function toProviderResponse(row: ProviderRow) {
 
 export async function getProviderOrThrow(deps: ServiceDeps, applicationId: string, providerId: string): Promise<ProviderRow> {
   const row = await repo.findProvider(deps.db, applicationId, providerId);
-  if (!row) throw notFound('Provider', `Provider ${providerId} not found`);
+  if (!row) throw new NotFoundError('Provider', `Provider ${providerId} not found`);
   return row;
 }
 
 /** The application's provider with that name (connections and magic links name providers). 404 when none. */
 export async function getProviderByNameOrThrow(deps: ServiceDeps, applicationId: string, providerName: string): Promise<ProviderRow> {
   const row = await repo.findProviderByName(deps.db, applicationId, providerName);
-  if (!row) throw notFound('Provider', `Provider ${providerName} not found`);
+  if (!row) throw new NotFoundError('Provider', `Provider ${providerName} not found`);
   return row;
 }
 
@@ -88,14 +88,14 @@ async function assertReferencesExist(db: Db, applicationId: string, objects: Pro
   if (schemaIds.length > 0) {
     const found = await existingSchemaIds(db, applicationId, schemaIds);
     const missing = schemaIds.find((id) => !found.has(id));
-    if (missing) throw notFound('Schema', `Schema ${missing} (referenced in objects) not found`);
+    if (missing) throw new NotFoundError('Schema', `Schema ${missing} (referenced in objects) not found`);
   }
   const entityIds = (mappings ?? []).map((m) => m.entity_id);
-  if (new Set(entityIds).size !== entityIds.length) throw badRequest('entity_mappings lists an entity more than once');
+  if (new Set(entityIds).size !== entityIds.length) throw new InvalidInputError('entity_mappings lists an entity more than once');
   if (entityIds.length > 0) {
     const found = await existingEntityIds(db, applicationId, entityIds);
     const missing = entityIds.find((id) => !found.has(id));
-    if (missing) throw notFound('Entity', `Entity ${missing} (referenced in entity_mappings) not found`);
+    if (missing) throw new NotFoundError('Entity', `Entity ${missing} (referenced in entity_mappings) not found`);
   }
 }
 
@@ -121,7 +121,7 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
   await assertReferencesExist(deps.db, applicationId, input.objects, undefined);
   // A no_category name is a known provider or (extension) the id of a published connector.
   if (input.category !== 'crm' && input.category !== 'engagement' && !isKnownProviderName(input.name) && !(await connectorExists(deps.db, applicationId, input.name))) {
-    throw notFound('Connector', `No connector named "${input.name}": publish it with PUT /connectors/${input.name} first, or use a built-in provider (${NO_CATEGORY_PROVIDER_NAMES.join(', ')})`);
+    throw new NotFoundError('Connector', `No connector named "${input.name}": publish it with PUT /connectors/${input.name} first, or use a built-in provider (${NO_CATEGORY_PROVIDER_NAMES.join(', ')})`);
   }
   const category: ProviderCategory = input.category ?? 'no_category';
   const split = input.auth_type === 'oauth2' ? splitConfig(input.config) : undefined;
@@ -138,7 +138,7 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
     });
     return toProviderResponse(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A provider named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`A provider named "${input.name}" already exists`);
     throw err;
   }
 }
@@ -150,23 +150,23 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
 export async function updateProvider(deps: ServiceDeps, applicationId: string, providerId: string, input: UpdateProviderInput) {
   return deps.db.transaction().execute(async (trx) => {
     const existing = await repo.findProvider(trx, applicationId, providerId);
-    if (!existing) throw notFound('Provider', `Provider ${providerId} not found`);
-    if (existing.name !== input.name) throw unprocessable(`The provider name cannot change (it is "${existing.name}")`);
-    if (existing.category !== input.category) throw unprocessable(`The provider category cannot change (it is "${existing.category}")`);
+    if (!existing) throw new NotFoundError('Provider', `Provider ${providerId} not found`);
+    if (existing.name !== input.name) throw new UnprocessableError(`The provider name cannot change (it is "${existing.name}")`);
+    if (existing.category !== input.category) throw new UnprocessableError(`The provider category cannot change (it is "${existing.category}")`);
     await assertReferencesExist(trx, applicationId, input.objects, input.entity_mappings);
 
     let config: ProviderConfigSafe | Record<string, never> = {};
     let clientSecretEncrypted: string | null = null;
     if (input.auth_type === 'oauth2') {
-      if (!input.config) throw badRequest('config is required when auth_type is oauth2');
+      if (!input.config) throw new InvalidInputError('config is required when auth_type is oauth2');
       const split = splitConfig(input.config);
       config = split.safe;
       if (split.secret) clientSecretEncrypted = deps.secrets.encrypt(split.secret);
       else if (existing.auth_type === 'oauth2' && existing.client_secret_encrypted) clientSecretEncrypted = existing.client_secret_encrypted;
       else {
-        throw badRequest('config.oauth.credentials.oauth_client_secret is required (no secret is stored yet)', {
+        throw new InvalidInputError('config.oauth.credentials.oauth_client_secret is required (no secret is stored yet)', {
           location: 'json',
-          fields: [{ field: 'config.oauth.credentials.oauth_client_secret', message: 'Required', code: 'invalid_type' }],
+          issues: [{ path: 'config.oauth.credentials.oauth_client_secret', message: 'Required', code: 'invalid_type' }],
         });
       }
     }
@@ -191,7 +191,7 @@ export async function deleteProvider(deps: ServiceDeps, applicationId: string, p
   const refuse = async () => {
     const { connections, syncConfigs } = await repo.countProviderDependents(deps.db, applicationId, existing.id);
     const uses = [connections ? `${connections} connection(s)` : '', syncConfigs ? `a sync config` : ''].filter(Boolean).join(' and ');
-    return conflict(`Provider ${existing.name} is used by ${uses || 'other records'}; delete them first`);
+    return new ConflictError(`Provider ${existing.name} is used by ${uses || 'other records'}; delete them first`);
   };
   const { connections, syncConfigs } = await repo.countProviderDependents(deps.db, applicationId, existing.id);
   if (connections > 0 || syncConfigs > 0) throw await refuse();

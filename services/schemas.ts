@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { conflict, notFound } from '../api/errors';
+import { ConflictError, NotFoundError } from '../lib/errors';
 import type { SchemasTable } from '../db/database';
 import * as repo from '../db/repositories/schemas';
 import { providersUsingSchema } from '../db/repositories/providers';
@@ -24,7 +24,7 @@ export function toSchemaResponse(row: SchemaRow) {
 
 export async function getSchemaOrThrow(deps: ServiceDeps, applicationId: string, schemaId: string): Promise<SchemaRow> {
   const row = await repo.findSchema(deps.db, applicationId, schemaId);
-  if (!row) throw notFound('Schema', `Schema ${schemaId} not found`);
+  if (!row) throw new NotFoundError('Schema', `Schema ${schemaId} not found`);
   return row;
 }
 
@@ -41,7 +41,7 @@ export async function createSchema(deps: ServiceDeps, applicationId: string, inp
     const row = await repo.insertSchema(deps.db, { application_id: applicationId, name: input.name, config: JSON.stringify(input.config) });
     return toSchemaResponse(row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A schema named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`A schema named "${input.name}" already exists`);
     throw err;
   }
 }
@@ -51,10 +51,10 @@ export async function updateSchema(deps: ServiceDeps, applicationId: string, sch
   try {
     row = await repo.updateSchema(deps.db, applicationId, schemaId, { name: input.name, config: JSON.stringify(input.config) });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A schema named "${input.name}" already exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`A schema named "${input.name}" already exists`);
     throw err;
   }
-  if (!row) throw notFound('Schema', `Schema ${schemaId} not found`);
+  if (!row) throw new NotFoundError('Schema', `Schema ${schemaId} not found`);
   return toSchemaResponse(row);
 }
 
@@ -62,12 +62,12 @@ export async function updateSchema(deps: ServiceDeps, applicationId: string, sch
 export async function deleteSchema(deps: ServiceDeps, applicationId: string, schemaId: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     const schema = await repo.findSchema(trx, applicationId, schemaId);
-    if (!schema) throw notFound('Schema', `Schema ${schemaId} not found`);
+    if (!schema) throw new NotFoundError('Schema', `Schema ${schemaId} not found`);
     // Lock the application's providers against a concurrent update adding a reference.
     await trx.selectFrom('providers').select('id').where('application_id', '=', applicationId).forUpdate().execute();
     const users = await providersUsingSchema(trx, applicationId, schema.id);
     if (users.length > 0) {
-      throw conflict(`Schema ${schemaId} is used by the objects of provider(s) ${users.join(', ')}; remove it from them first`);
+      throw new ConflictError(`Schema ${schemaId} is used by the objects of provider(s) ${users.join(', ')}; remove it from them first`);
     }
     await repo.deleteSchema(trx, applicationId, schema.id);
   });

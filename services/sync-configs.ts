@@ -2,7 +2,7 @@
  * Sync configs: what to sync for a provider, into which destination, how often. One per
  * provider per application. Changes that would remove existing syncs need force_delete_syncs.
  */
-import { badRequest, conflict, notFound, unprocessable } from '../api/errors';
+import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../lib/errors';
 import type { SyncConfigData } from '../api/schemas/sync-configs';
 import { findProviderByName } from '../db/repositories/connections';
 import type { SyncConfigWithNames } from '../db/repositories/sync-configs';
@@ -25,7 +25,7 @@ export function toSyncConfigResponse(row: SyncConfigWithNames) {
 
 async function getSyncConfigOrThrow(db: Db, applicationId: string, id: string, forUpdate = false): Promise<SyncConfigWithNames> {
   const row = isUuid(id) ? await (forUpdate ? repo.findSyncConfigForUpdate : repo.findSyncConfig)(db, applicationId, id) : undefined;
-  if (!row) throw notFound('Sync config', `Sync config ${id} not found`);
+  if (!row) throw new NotFoundError('Sync config', `Sync config ${id} not found`);
   return row;
 }
 
@@ -33,7 +33,7 @@ async function assertEntitiesExist(db: Db, applicationId: string, config: SyncCo
   const ids = (config.entities ?? []).map((e) => e.entity_id);
   const found = await repo.listExistingEntityIds(db, applicationId, ids.filter(isUuid));
   const missing = ids.filter((id) => !found.has(id));
-  if (missing.length) throw notFound('Entity', `Entity ${missing.join(', ')} not found`);
+  if (missing.length) throw new NotFoundError('Entity', `Entity ${missing.join(', ')} not found`);
 }
 
 type SyncRow = Awaited<ReturnType<typeof repo.listSyncsForSyncConfig>>[number];
@@ -66,13 +66,13 @@ export async function createSyncConfig(
   input: { destination_name: string; provider_name: string; config: SyncConfigData },
 ) {
   const provider = await findProviderByName(deps.db, applicationId, input.provider_name);
-  if (!provider) throw notFound('Provider', `Provider ${input.provider_name} not found`);
+  if (!provider) throw new NotFoundError('Provider', `Provider ${input.provider_name} not found`);
   const destination = await repo.findDestinationByName(deps.db, applicationId, input.destination_name);
-  if (!destination) throw notFound('Destination', `Destination ${input.destination_name} not found`);
+  if (!destination) throw new NotFoundError('Destination', `Destination ${input.destination_name} not found`);
   // A sync config pointing at a type without a writer could never run.
-  if (!hasWriter(destination.type)) throw unprocessable(`no writer for destination type ${destination.type} yet`);
+  if (!hasWriter(destination.type)) throw new UnprocessableError(`no writer for destination type ${destination.type} yet`);
   await assertEntitiesExist(deps.db, applicationId, input.config);
-  const duplicate = () => conflict(`A sync config for provider ${provider.name} already exists`);
+  const duplicate = () => new ConflictError(`A sync config for provider ${provider.name} already exists`);
   if (await repo.findSyncConfigByProvider(deps.db, applicationId, provider.id)) throw duplicate();
 
   let id: string;
@@ -104,7 +104,7 @@ export async function updateSyncConfig(
     await getSyncConfigOrThrow(trx, applicationId, id, true);
     const removed = syncsRemovedBy(await repo.listSyncsForSyncConfig(trx, applicationId, id), input.config);
     if (removed.length && !forceDeleteSyncs) {
-      throw badRequest(
+      throw new InvalidInputError(
         `This sync config update would delete ${removed.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`,
       );
     }
@@ -124,7 +124,7 @@ export async function deleteSyncConfig(deps: ServiceDeps, applicationId: string,
     const row = await getSyncConfigOrThrow(trx, applicationId, id, true);
     const syncs = await repo.listSyncsForSyncConfig(trx, applicationId, id);
     if (syncs.length && !forceDeleteSyncs) {
-      throw badRequest(
+      throw new InvalidInputError(
         `Deleting this sync config would delete ${syncs.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`,
       );
     }

@@ -1,6 +1,6 @@
 /** Read side of the sync engine for the API: syncs and the sync-run ledger, paginated. */
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { badRequest } from '../api/errors';
+import { InvalidInputError } from '../lib/errors';
 import { buildPage, decodeCursor, pageSize, type Page } from '../api/pagination';
 import type { ServiceDeps } from './deps';
 import { toSyncResponse } from './sync-commands';
@@ -27,7 +27,7 @@ function parseTimeFilter(name: string, raw: string | undefined): { op: '>' | '<'
   const op = raw[0];
   const at = new Date(raw.slice(1));
   if ((op !== '>' && op !== '<') || Number.isNaN(at.getTime())) {
-    throw badRequest(`${name}: must be > or < followed by an ISO 8601 timestamp`, { fields: [{ field: name, message: 'expected >ISO or <ISO', code: 'invalid_string' }] });
+    throw new InvalidInputError(`${name}: must be > or < followed by an ISO 8601 timestamp`, { issues: [{ path: name, message: 'expected >ISO or <ISO', code: 'invalid_string' }] });
   }
   return { op, at };
 }

@@ -5,6 +5,7 @@
  */
 import type { ConnectionEntityMappingInput } from '../api/schemas/entity-mappings';
 import type { Db } from '../db/connection';
+import { NotFoundError, UnprocessableError } from '../lib/errors';
 import { findConnectionById, findProviderById } from '../db/repositories/connections';
 import { findEntity } from '../db/repositories/entity-mappings';
 import type { ServiceDeps } from './deps';
@@ -19,15 +20,10 @@ export interface SyncSource {
   mapping: Record<string, string> | null;
 }
 
-/** No retry can fix it: the sync pauses with this message until someone maps the entity (see classify in activities/sync.ts). */
-class EntityMappingError extends Error {
-  readonly pausesSync = true;
-}
-
 /** Pure: the provider object and fields a merged entity mapping reads. Entity fields nobody mapped are absent from the mapped data. */
 export function entitySourceOf(merged: MergedEntityMapping): SyncSource {
   if (!merged.object) {
-    throw new EntityMappingError(
+    throw new UnprocessableError(
       `entity "${merged.entity_name}" has no entity mapping on this connection: map it to a provider object in the provider's entity_mappings ` +
         `or with PUT /entity_mappings/${merged.entity_id} for this connection, then resume the sync`,
     );
@@ -39,9 +35,9 @@ export function entitySourceOf(merged: MergedEntityMapping): SyncSource {
 
 async function resolveEntitySource(db: Db, applicationId: string, connectionId: string, entityId: string): Promise<SyncSource> {
   const [connection, entity] = await Promise.all([findConnectionById(db, applicationId, connectionId), findEntity(db, applicationId, entityId)]);
-  if (!connection) throw new Error(`connection ${connectionId} not found`);
+  if (!connection) throw new NotFoundError('Connection', `connection ${connectionId} not found`);
   // Entities a sync uses cannot be deleted through the API; this guards a row changed by hand.
-  if (!entity) throw new EntityMappingError(`entity ${entityId} no longer exists; remove it from the sync config`);
+  if (!entity) throw new UnprocessableError(`entity ${entityId} no longer exists; remove it from the sync config`);
   const provider = await findProviderById(db, applicationId, connection.provider_id);
   const [merged] = mergeEntityMappings(
     [entity],

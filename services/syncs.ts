@@ -4,7 +4,7 @@
  * repaired by reconcileAllSyncSchedules (run at worker start and periodically).
  */
 import { sql, type Selectable } from 'kysely';
-import { ApiError, notFound } from '../api/errors';
+import { ConflictError, NotFoundError } from '../lib/errors';
 import type { SyncsTable } from '../db/database';
 import type { Db } from '../db/connection';
 import { connectionSyncsQuery } from '../db/repositories/syncs';
@@ -196,7 +196,7 @@ export async function findSyncForObject(
     .where('syncs.object_type', '=', q.objectType as 'common')
     .where('syncs.object', '=', q.object)
     .executeTakeFirst();
-  if (!row) throw notFound('Sync', `No ${q.objectType} object sync of "${q.object}" for customer ${q.customerId} and provider ${q.providerName}`);
+  if (!row) throw new NotFoundError('Sync', `No ${q.objectType} object sync of "${q.object}" for customer ${q.customerId} and provider ${q.providerName}`);
   return row;
 }
 
@@ -233,7 +233,7 @@ export async function setSyncPaused(deps: ServiceDeps, sync: SyncRow, paused: bo
 
 /** Starts a run now (or right after the current one). A full refresh is remembered in the database. */
 export async function triggerSync(deps: ServiceDeps, sync: SyncRow, opts: { fullRefresh: boolean }): Promise<SyncRow> {
-  if (sync.paused) throw new ApiError(409, 'CONFLICT_ERROR', 'Sync is paused', `Sync ${sync.id} is paused; resume it before triggering a run`);
+  if (sync.paused) throw new ConflictError(`Sync ${sync.id} is paused; resume it before triggering a run`, { summary: 'Sync is paused' });
   let row = sync;
   if (opts.fullRefresh) {
     row = await deps.db

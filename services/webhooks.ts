@@ -4,7 +4,7 @@
  * Delivery itself is durable (services/webhooks-dispatcher.ts, workflows/webhook-delivery.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../api/errors';
+import { InvalidInputError, NotFoundError } from '../lib/errors';
 import * as repo from '../db/repositories/webhooks';
 import type { WebhookEndpointRow } from '../db/repositories/webhooks';
 import type { Selectable } from 'kysely';
@@ -80,16 +80,16 @@ export function validateEndpointUrl(raw: string, policy?: OutboundPolicy): strin
   try {
     url = new URL(raw);
   } catch {
-    throw badRequest('url: not a valid URL', { fields: [{ field: 'url', message: 'not a valid URL', code: 'invalid_url' }] });
+    throw new InvalidInputError('url: not a valid URL', { issues: [{ path: 'url', message: 'not a valid URL', code: 'invalid_url' }] });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw badRequest('url: must be an http or https URL', { fields: [{ field: 'url', message: 'must be an http or https URL', code: 'invalid_url' }] });
+    throw new InvalidInputError('url: must be an http or https URL', { issues: [{ path: 'url', message: 'must be an http or https URL', code: 'invalid_url' }] });
   }
   if (url.username || url.password) {
-    throw badRequest('url: must not contain credentials', { fields: [{ field: 'url', message: 'must not contain credentials', code: 'invalid_url' }] });
+    throw new InvalidInputError('url: must not contain credentials', { issues: [{ path: 'url', message: 'must not contain credentials', code: 'invalid_url' }] });
   }
   const blocked = privateUrlProblem(policy, url);
-  if (blocked) throw badRequest(`url: ${blocked}`, { fields: [{ field: 'url', message: blocked, code: 'private_address' }] });
+  if (blocked) throw new InvalidInputError(`url: ${blocked}`, { issues: [{ path: 'url', message: blocked, code: 'private_address' }] });
   return url.toString();
 }
 
@@ -98,8 +98,8 @@ function normalizeEventTypes(types: string[] | null | undefined): string[] | nul
   const known = new Set<string>(WEBHOOK_EVENT_TYPES);
   const unknown = types.filter((t) => !known.has(t));
   if (unknown.length) {
-    throw badRequest(`event_types: unknown event type(s) ${unknown.join(', ')}`, {
-      fields: [{ field: 'event_types', message: `unknown event type(s): ${unknown.join(', ')}`, code: 'invalid_enum_value' }],
+    throw new InvalidInputError(`event_types: unknown event type(s) ${unknown.join(', ')}`, {
+      issues: [{ path: 'event_types', message: `unknown event type(s): ${unknown.join(', ')}`, code: 'invalid_enum_value' }],
     });
   }
   return [...new Set(types)];
@@ -107,7 +107,7 @@ function normalizeEventTypes(types: string[] | null | undefined): string[] | nul
 
 async function endpointOrThrow(deps: ServiceDeps, applicationId: string, id: string): Promise<WebhookEndpointRow> {
   const row = isUuid(id) ? await repo.findEndpoint(deps.db, applicationId, id) : undefined;
-  if (!row) throw notFound('Webhook endpoint', `Webhook endpoint ${id} not found`);
+  if (!row) throw new NotFoundError('Webhook endpoint', `Webhook endpoint ${id} not found`);
   return row;
 }
 
@@ -142,14 +142,14 @@ export async function updateWebhookEndpoint(deps: ServiceDeps, applicationId: st
     // Enabling again (after a 410, say) clears the reason.
     ...(input.enabled !== undefined ? { enabled: input.enabled, disabled_reason: null } : {}),
   });
-  if (!row) throw notFound('Webhook endpoint', `Webhook endpoint ${id} not found`);
+  if (!row) throw new NotFoundError('Webhook endpoint', `Webhook endpoint ${id} not found`);
   return toEndpoint(row);
 }
 
 export async function deleteWebhookEndpoint(deps: ServiceDeps, applicationId: string, id: string): Promise<void> {
   await endpointOrThrow(deps, applicationId, id);
   const res = await repo.deleteEndpoint(deps.db, applicationId, id);
-  if (!res.numDeletedRows) throw notFound('Webhook endpoint', `Webhook endpoint ${id} not found`);
+  if (!res.numDeletedRows) throw new NotFoundError('Webhook endpoint', `Webhook endpoint ${id} not found`);
 }
 
 /** A new signing secret, effective for the next attempt; returned once. */
@@ -157,7 +157,7 @@ export async function rotateWebhookEndpointSecret(deps: ServiceDeps, application
   await endpointOrThrow(deps, applicationId, id);
   const secret = generateSigningSecret();
   const row = await repo.updateEndpoint(deps.db, applicationId, id, { secret_encrypted: deps.secrets.encrypt(secret) });
-  if (!row) throw notFound('Webhook endpoint', `Webhook endpoint ${id} not found`);
+  if (!row) throw new NotFoundError('Webhook endpoint', `Webhook endpoint ${id} not found`);
   return { ...toEndpoint(row), secret };
 }
 
@@ -185,7 +185,7 @@ export function decodeEventCursor(raw: string | undefined): number {
   } catch {
     // fall through
   }
-  throw badRequest('after: not a cursor this API issued', { fields: [{ field: 'after', message: 'invalid cursor', code: 'invalid_cursor' }] });
+  throw new InvalidInputError('after: not a cursor this API issued', { issues: [{ path: 'after', message: 'invalid cursor', code: 'invalid_cursor' }] });
 }
 
 /**
@@ -200,7 +200,7 @@ export async function listWebhookEvents(
 ): Promise<{ next: string | null; results: WebhookEventItem[] }> {
   const afterSeq = decodeEventCursor(q.after);
   const size = q.page_size === undefined ? EVENT_LOG_DEFAULT_PAGE_SIZE : Number(q.page_size);
-  if (!Number.isInteger(size) || size < 1) throw badRequest('page_size: must be a positive integer');
+  if (!Number.isInteger(size) || size < 1) throw new InvalidInputError('page_size: must be a positive integer');
   if (q.event_type !== undefined) normalizeEventTypes([q.event_type]);
   const rows = await repo.listEvents(deps.db, applicationId, { afterSeq, type: q.event_type, limit: Math.min(size, EVENT_LOG_MAX_PAGE_SIZE) });
   const last = rows.at(-1);
@@ -215,7 +215,7 @@ export type WebhookDeliveryItem = Omit<Selectable<WebhookDeliveriesTable>, 'appl
 
 async function eventOrThrow(deps: ServiceDeps, applicationId: string, id: string) {
   const row = isUuid(id) ? await repo.findEvent(deps.db, applicationId, id) : undefined;
-  if (!row) throw notFound('Webhook event', `Webhook event ${id} not found`);
+  if (!row) throw new NotFoundError('Webhook event', `Webhook event ${id} not found`);
   return row;
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { eventsOf, insertCustomer, insertDestination, insertProvider } from './helpers/fixtures';
+import { NotFoundError } from '../lib/errors';
 
 let api: TestApi;
 let a: ApiClient;
@@ -111,8 +112,8 @@ describe('connections', () => {
       access_token: 'ACCESS-SECRET-2',
       expires_at: '2031-01-01T00:00:00.000Z',
     });
-    await expect(loadConnectionWithSecrets(api.deps, b.applicationId, oauth.body.id)).rejects.toMatchObject({ status: 404 });
-    await expect(loadConnectionWithSecrets(api.deps, a.applicationId, 'nope')).rejects.toMatchObject({ status: 404 });
+    await expect(loadConnectionWithSecrets(api.deps, b.applicationId, oauth.body.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(loadConnectionWithSecrets(api.deps, a.applicationId, 'nope')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('409 on a duplicate (no second event); 404 for unknown customer or provider', async () => {

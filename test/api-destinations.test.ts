@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDestinationWithSecrets } from '../services/destinations';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { NotFoundError } from '../lib/errors';
 
 let api: TestApi;
 let a: ApiClient;
@@ -214,7 +215,7 @@ describe('destinations', () => {
     expect((await b.request('GET', `/destinations/${d.id}`)).status).toBe(404);
     expect((await b.request('PUT', `/destinations/${d.id}`, { body: update })).status).toBe(404);
     expect((await b.request('GET', '/destinations')).body.map((x: { id: string }) => x.id)).not.toContain(d.id);
-    await expect(loadDestinationWithSecrets(api.deps, b.applicationId, d.id)).rejects.toMatchObject({ status: 404 });
+    await expect(loadDestinationWithSecrets(api.deps, b.applicationId, d.id)).rejects.toBeInstanceOf(NotFoundError);
     expect((await a.request('GET', `/destinations/${d.id}`)).body.version).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObjectFieldMapping, resolveFieldMapping } from '../services/field-mappings';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { eventsOf, insertCustomer, insertProvider, insertSchema } from './helpers/fixtures';
+import { NotFoundError } from '../lib/errors';
 
 let api: TestApi;
 let a: ApiClient;
@@ -181,7 +182,7 @@ describe('field mappings', () => {
     expect((await b.request('GET', '/field_mappings', { headers })).status).toBe(404);
     const put = await b.request('PUT', '/field_mappings/_update_object', { headers, body: { name: 'contact', type: 'common', field_mappings: [] } });
     expect(put.status).toBe(404);
-    await expect(getObjectFieldMapping(api.deps, b.applicationId, connectionId, 'common', 'contact')).rejects.toMatchObject({ status: 404 });
+    await expect(getObjectFieldMapping(api.deps, b.applicationId, connectionId, 'common', 'contact')).rejects.toBeInstanceOf(NotFoundError);
     expect((await a.request('GET', '/field_mappings', { headers: { ...headers, 'x-provider-name': 'hubspot' } })).status).toBe(404);
   });
 });

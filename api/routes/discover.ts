@@ -1,9 +1,19 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { RemoteError } from '../../lib/errors';
 import * as discover from '../../services/discover';
 import type { AppDeps, AuthedEnv } from '../deps';
+import { ApiError } from '../errors';
 import { errorResponses, jsonResponse, security } from '../schemas/common';
 import { discoverParams, discoverResponseSchema } from '../schemas/connectors';
 import { validationHook } from '../validation';
+
+/** This extension answers provider failures with 422 or 503 (see its description), not the reference's 499. */
+function discoveryFailure(err: unknown): never {
+  if (err instanceof RemoteError) {
+    throw new ApiError(err.kind === 'transient' ? 503 : 422, 'PROVIDER_ERROR', 'Provider error', err.message, { kind: err.kind });
+  }
+  throw err;
+}
 
 export function discoverRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
@@ -25,7 +35,8 @@ export function discoverRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { customer_id, provider_name } = c.req.valid('param');
-      return c.json(await discover.discoverConnection(deps, c.get('applicationId'), customer_id, provider_name, c.req.raw.signal), 200);
+      const found = await discover.discoverConnection(deps, c.get('applicationId'), customer_id, provider_name, c.req.raw.signal).catch(discoveryFailure);
+      return c.json(found, 200);
     },
   );
 

@@ -2,21 +2,21 @@
  * One JSON POST with retries (429/5xx/408/network, honouring Retry-After), same-origin-only
  * redirects and error messages that carry the status and a redacted body excerpt.
  */
+import { RemoteError } from '../../lib/errors';
 import { outboundBlockOf, withOutboundPolicy, type OutboundPolicy } from '../../lib/outbound-policy';
 import { backoffMs, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry';
 
-export class ApiDestinationError extends Error {
-  override name = 'ApiDestinationError';
-  constructor(
-    message: string,
-    /** HTTP status when the server answered. */
-    readonly status: number | undefined,
-    /** False for answers that a retry will not change (4xx other than 408/429, cross-host redirects). */
-    readonly retryable: boolean,
-    /** `configuration`: the URL itself is refused (outbound policy); the sync pauses (classify in activities/sync.ts). */
-    readonly kind?: 'configuration',
-  ) {
-    super(message);
+export class ApiDestinationError extends RemoteError {
+  /**
+   * `status`: when the server answered. `retryable`: false for answers a retry will not change
+   * (4xx other than 408/429). `configuration`: the URL itself is wrong or refused (outbound policy,
+   * a redirect to another host); like a 401 or 403, it pauses the sync.
+   */
+  constructor(message: string, status: number | undefined, retryable: boolean, kind?: 'configuration') {
+    super('destination', kind ?? (retryable ? 'transient' : status === 401 ? 'authentication' : status === 403 ? 'permission' : 'unknown'), message, {
+      status,
+      retryable,
+    });
   }
 }
 
@@ -93,6 +93,7 @@ async function postFollowingSameOrigin(url: URL, body: string, headers: Record<s
         `HTTP API destination redirected (${res.status}) to another host (${next.host}); refusing to follow: set url to the final address`,
         res.status,
         false,
+        'configuration',
       );
     }
     if (hop >= MAX_REDIRECTS) throw new ApiDestinationError(`HTTP API destination: too many redirects`, res.status, false);

@@ -3,21 +3,15 @@
  * credential, permission and configuration errors pause the sync; the rest are retried.
  * Messages carry the API's message only, never request options (which hold the signed assertion).
  */
+import { RemoteError } from '../../lib/errors';
+
 export type BigQueryErrorKind = 'authentication' | 'permission' | 'configuration' | 'transient' | 'unknown';
 
-export class BigQueryDestinationError extends Error {
-  readonly kind: BigQueryErrorKind;
-  readonly status?: number;
+export class BigQueryDestinationError extends RemoteError {
+  declare readonly kind: BigQueryErrorKind;
 
   constructor(kind: BigQueryErrorKind, message: string, status?: number) {
-    super(message);
-    this.name = 'BigQueryDestinationError';
-    this.kind = kind;
-    this.status = status;
-  }
-
-  get pausesSync(): boolean {
-    return this.kind === 'authentication' || this.kind === 'permission' || this.kind === 'configuration';
+    super('destination', kind, message, { status });
   }
 }
 

@@ -1,29 +1,21 @@
 /**
  * Postgres failures turned into short, readable errors, classified like the other destinations:
  * credential, permission and configuration errors pause the sync; transient ones are retried;
- * `data` errors (a value Postgres rejects) fail the batch and retrying will not help.
+ * `data` errors (a value Postgres rejects) fail the run at once: retrying will not help.
  * Messages never carry the password or TLS keys (pg's own messages do not include them).
  */
+import { RemoteError } from '../../lib/errors';
+
 export type PostgresErrorKind = 'authentication' | 'permission' | 'configuration' | 'transient' | 'data' | 'unknown';
 
-export class PostgresDestinationError extends Error {
-  readonly kind: PostgresErrorKind;
+export class PostgresDestinationError extends RemoteError {
+  declare readonly kind: PostgresErrorKind;
   /** SQLSTATE or Node error code, when there is one. */
   readonly code?: string;
 
   constructor(kind: PostgresErrorKind, message: string, code?: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PostgresDestinationError';
-    this.kind = kind;
-    this.code = code;
-  }
-
-  get pausesSync(): boolean {
-    return this.kind === 'authentication' || this.kind === 'permission' || this.kind === 'configuration';
-  }
-
-  get retryable(): boolean {
-    return this.kind === 'transient' || this.kind === 'unknown';
+    super('destination', kind, message, options);
+    if (code !== undefined) this.code = code;
   }
 }
 

@@ -1,4 +1,15 @@
-/** Turns S3 SDK errors into messages a user can act on. Never includes credentials. */
+/**
+ * Turns S3 SDK errors into messages a user can act on, classified like the other destinations:
+ * credentials, permissions and a wrong bucket or region pause the sync; the rest are retried.
+ * Never includes credentials.
+ */
+import { RemoteError, type RemoteErrorKind } from '../../lib/errors';
+
+export class S3DestinationError extends RemoteError {
+  constructor(kind: RemoteErrorKind, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super('destination', kind, message, options);
+  }
+}
 
 interface S3ErrorLike {
   name?: string;
@@ -49,15 +60,20 @@ export interface S3ErrorContext {
   action: string;
 }
 
-export function describeS3Error(err: unknown, ctx: S3ErrorContext): Error {
+const CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken']);
+
+export function describeS3Error(err: unknown, ctx: S3ErrorContext): S3DestinationError {
   const e = (err ?? {}) as S3ErrorLike;
   const code = e.Code ?? e.name ?? '';
   const status = e.$metadata?.httpStatusCode;
   const prefix = `S3 destination: ${ctx.action} failed`;
+  let kind: RemoteErrorKind;
   let detail: string;
   if (code === 'NoSuchBucket' || (status === 404 && (code === 'NotFound' || code === 'NoSuchBucket'))) {
+    kind = 'configuration';
     detail = `bucket '${ctx.bucket}' does not exist`;
   } else if (ACCESS_CODES.has(code) || status === 403) {
+    kind = CREDENTIAL_CODES.has(code) ? 'authentication' : 'permission';
     const why =
       code === 'InvalidAccessKeyId'
         ? ' (unknown access_key_id)'
@@ -66,12 +82,15 @@ export function describeS3Error(err: unknown, ctx: S3ErrorContext): Error {
           : '';
     detail = `access denied${why}: check access_key_id/secret_access_key and that they may write to bucket '${ctx.bucket}'`;
   } else if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
+    kind = 'configuration';
     detail = `bucket '${ctx.bucket}' is in a different region than configured: check region`;
   } else if (networkCode(err)) {
+    kind = 'transient';
     detail = `cannot reach ${safeEndpoint(ctx.endpoint)} (${networkCode(err)})`;
   } else {
+    kind = status !== undefined && (status >= 500 || status === 429 || status === 408) ? 'transient' : 'unknown';
     const msg = typeof e.message === 'string' && e.message.length > 0 ? e.message.slice(0, 300) : 'unknown error';
     detail = `${code || 'error'}${status ? ` (HTTP ${status})` : ''}: ${msg}`;
   }
-  return new Error(`${prefix}: ${detail}`, { cause: err });
+  return new S3DestinationError(kind, `${prefix}: ${detail}`, { status, cause: err });
 }
