@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
 import type { WriterCache } from '../destinations/registry';
 import * as runs from '../db/repositories/sync-runs';
+import { DomainError, RemoteError } from '../lib/errors';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
 import { openConnectionProvider } from '../services/provider-context';
 import { ProviderError } from '../providers/errors';
@@ -85,19 +86,23 @@ export interface ChunkResult {
 }
 
 
-function classify(err: unknown): { pauses: boolean; message: string } {
-  const e = err as { pausesSync?: boolean; kind?: string; message?: string; status?: number; bodyExcerpt?: string };
-  const pauses = e?.pausesSync === true || e?.kind === 'authentication' || e?.kind === 'permission' || e?.kind === 'configuration';
-  let message = e?.message ?? String(err);
-  if (e?.bodyExcerpt && !message.includes(e.bodyExcerpt)) message += `: ${e.bodyExcerpt}`;
-  return { pauses, message };
+/** A failure as the run's error_message says it: with the remote's answer when the message lacks it. */
+function failureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
+  return excerpt && !message.includes(excerpt) ? `${message}: ${excerpt}` : message;
 }
 
-/** Rethrows so Temporal retries transient errors and the workflow pauses on the others. */
+/**
+ * Rethrows as Temporal should see it: a domain error no retry can fix fails the chunk on its first
+ * attempt, as PAUSING_FAILURE when the sync must pause (the workflow pauses on that type); anything
+ * else (our database, a lost connection) and retryable domain errors are retried.
+ */
 function rethrow(err: unknown): never {
-  const { pauses, message } = classify(err);
-  if (pauses) throw ApplicationFailure.nonRetryable(message, PAUSING_FAILURE);
-  throw err instanceof Error ? err : new Error(message);
+  if (!(err instanceof DomainError)) throw err instanceof Error ? err : new Error(String(err));
+  const message = failureMessage(err);
+  if (err.pausesSync) throw ApplicationFailure.nonRetryable(message, PAUSING_FAILURE);
+  throw ApplicationFailure.create({ message, type: err.name, nonRetryable: !err.retryable });
 }
 
 /**
@@ -337,7 +342,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
           });
         } catch (err) {
           success = false;
-          error = `finishing the run at the destination failed: ${classify(err).message}`;
+          error = `finishing the run at the destination failed: ${failureMessage(err)}`;
         }
       }
       const finishedAt = new Date();

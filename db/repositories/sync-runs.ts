@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../connection';
 import type { SyncRunsTable } from '../database';
+import { NotFoundError } from '../../lib/errors';
 
 export type SyncRunRow = Selectable<SyncRunsTable>;
 
@@ -29,11 +30,15 @@ export function getSyncRun(db: Db, runId: string): Promise<SyncRunRow | undefine
   return db.selectFrom('sync_runs').selectAll().where('id', '=', runId).executeTakeFirst();
 }
 
-/** Saves a run's resume point after a destination batch committed, counting the batch's records. */
+/**
+ * Saves a run's resume point after a destination batch committed, counting the batch's records.
+ * No row: the sync (its runs by cascade) was deleted meanwhile, and the run must stop.
+ */
 export async function commitRunProgress(db: Db, runId: string, progress: unknown, addedRecords: number): Promise<void> {
-  await db
+  const res = await db
     .updateTable('sync_runs')
     .set({ progress: JSON.stringify(progress), num_records_synced: sql<number>`num_records_synced + ${addedRecords}` })
     .where('id', '=', runId)
-    .execute();
+    .executeTakeFirst();
+  if (!res.numUpdatedRows) throw new NotFoundError('Sync run', `sync run ${runId} no longer exists: its sync was deleted during the run`);
 }
