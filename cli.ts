@@ -11,7 +11,7 @@ import { ConfigError, getConfig, type Config } from './lib/config';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { EMBEDDED_DATABASE, ensureDatabase } from './lib/infrastructure';
 import { createLogger } from './lib/logger';
-import { createApplication } from './services/applications';
+import { createApplication } from './services/tenants/applications';
 import pg from 'pg';
 
 const USAGE = 'usage: npm run cli -- applications create --name NAME';

@@ -7,8 +7,8 @@ import * as repo from '../db/repositories/jobs';
 import { NotFoundError } from '../lib/errors';
 import { createWriterCache } from '../destinations/registry';
 import type { ServiceDeps } from '../services/deps';
-import { loadDestinationWithSecrets, type DestinationWithSecrets } from '../services/destinations';
-import { readableJobError, secretStrings, type DestinationTestInput } from '../services/jobs';
+import { loadDestinationWithSecrets, type DestinationWithSecrets } from '../services/destinations/destinations';
+import { readableJobError, secretStrings, type DestinationTestInput } from '../services/jobs/jobs';
 
 export const DEFAULT_DESTINATION_TEST_TIMEOUT_MS = 60_000;
 /** The workflow's activity timeout (2 minutes) must leave room for the bookkeeping. */

@@ -12,15 +12,15 @@ import type { WriterCache } from '../destinations/registry';
 import * as runs from '../db/repositories/sync-runs';
 import { DomainError, RemoteError } from '../lib/errors';
 import type { JsonValue, ProviderConnection, SourceRecord } from '../providers/types';
-import { openConnectionProvider } from '../services/provider-context';
+import { openConnectionProvider } from '../services/connections/provider-context';
 import { ProviderError } from '../providers/errors';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
-import { recordEvent } from '../services/events';
-import { nextSyncState, type SyncState } from '../services/sync-plan';
-import { resolveSyncSource } from '../services/sync-source';
-import { loadSyncContext, runStrategyFor, setSyncPaused, syncEventSubject, syncSubject, type SyncContext } from '../services/syncs';
-import { loadDestinationWithSecrets } from '../services/destinations';
+import { recordEvent } from '../services/webhooks/events';
+import { nextSyncState, type SyncState } from '../services/syncs/plan';
+import { resolveSyncSource } from '../services/syncs/source';
+import { loadSyncContext, runStrategyFor, setSyncPaused, syncEventSubject, syncSubject, type SyncContext } from '../services/syncs/syncs';
+import { loadDestinationWithSecrets } from '../services/destinations/destinations';
 import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from '../workflows/sync-failures';
 
 export interface SyncActivityDeps extends ServiceDeps {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ServiceDeps } from '../services/deps';
-import { attemptWebhookDelivery, recordLostAttempt, webhookTargets, type AttemptInput, type AttemptResult } from '../services/webhooks-delivery';
-import { deleteLegacyDispatcherSchedule, dispatchWebhookEvents } from '../services/webhooks-dispatcher';
+import { attemptWebhookDelivery, recordLostAttempt, webhookTargets, type AttemptInput, type AttemptResult } from '../services/webhooks/delivery';
+import { deleteLegacyDispatcherSchedule, dispatchWebhookEvents } from '../services/orchestration/webhook-dispatch';
 
 export interface WebhookActivityDeps extends ServiceDeps {
   /** Per-attempt HTTP timeout (tests shorten it); 10 s by default. */

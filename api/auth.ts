@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { authenticateApiKey } from '../services/applications';
+import { authenticateApiKey } from '../services/tenants/applications';
 import type { AppDeps, AuthedVariables } from './deps';
 import { unauthorized } from './errors';
 

@@ -27,7 +27,7 @@ import { ensureDatabase } from '../lib/infrastructure';
 import { createLogger } from '../lib/logger';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { resolveTemporalBinaryPath, PROJECT_ROOT } from '../scripts/temporal-binaries';
-import { createApplication } from '../services/applications';
+import { createApplication } from '../services/tenants/applications';
 import { freePort } from '../lib/ports';
 import { generateRecord, measureRawCopy } from './copy-baseline';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections';
+import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections/connections';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { eventsOf, insertCustomer, insertDestination, insertProvider } from './helpers/fixtures';
 import { NotFoundError } from '../lib/errors';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDestinationWithSecrets } from '../services/destinations';
+import { loadDestinationWithSecrets } from '../services/destinations/destinations';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { NotFoundError } from '../lib/errors';
 

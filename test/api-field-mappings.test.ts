@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getObjectFieldMapping, resolveFieldMapping } from '../services/field-mappings';
+import { getObjectFieldMapping, resolveFieldMapping } from '../services/catalog/field-mappings';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { eventsOf, insertCustomer, insertProvider, insertSchema } from './helpers/fixtures';
 import { NotFoundError } from '../lib/errors';

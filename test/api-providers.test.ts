@@ -54,7 +54,7 @@ describe('providers', () => {
     expect(JSON.stringify(raw.config)).not.toContain(SECRET);
     expect(api.deps.secrets.decrypt(raw.client_secret_encrypted!)).toBe(SECRET);
 
-    const { loadProviderWithSecrets } = await import('../services/providers');
+    const { loadProviderWithSecrets } = await import('../services/catalog/providers');
     const loaded = await loadProviderWithSecrets(api.deps, a.applicationId, id);
     expect(loaded.config?.oauth.credentials.oauth_client_secret).toBe(SECRET);
   });

@@ -3,7 +3,7 @@ import { Connection, Client } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app';
-import { createApplication } from '../services/applications';
+import { createApplication } from '../services/tenants/applications';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { testLogger, testSecrets } from './helpers/logger';
 

@@ -6,8 +6,8 @@
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllowedHosts, type OutboundPolicy } from '../lib/outbound-policy';
-import { recordEvent } from '../services/events';
-import { attemptWebhookDelivery } from '../services/webhooks-delivery';
+import { recordEvent } from '../services/webhooks/events';
+import { attemptWebhookDelivery } from '../services/webhooks/delivery';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 

@@ -12,7 +12,7 @@ import { upsertConnector } from '../db/repositories/connectors';
 import { hubspotRateLimits } from '../providers/hubspot';
 import { pipedriveRateLimits } from '../providers/pipedrive';
 import { salesforceRateLimits } from '../providers/salesforce';
-import { rateLimitRecorder } from '../services/rate-limits';
+import { rateLimitRecorder } from '../services/connections/rate-limits';
 import type { ApiClient } from './helpers/api';
 import { configureCrm } from './helpers/crm-scenario';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';

@@ -3,8 +3,8 @@ import { ProviderError } from '../providers/errors';
 import { createHubspotConnection } from '../providers/hubspot';
 import { credentialLockFor, OAuthSession } from '../providers/oauth';
 import { createHttpRuntime } from '../providers/runtime';
-import { saveConnectionCredentials } from '../services/connections';
-import { connectionContextFor } from '../services/provider-context';
+import { saveConnectionCredentials } from '../services/connections/connections';
+import { connectionContextFor } from '../services/connections/provider-context';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
 

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { searchAttributes } from '../lib/search-attributes';
-import { RECONCILER_SCHEDULE_ID, startReconciler } from '../services/reconciler';
-import { reconcileAllSyncSchedules } from '../services/syncs';
-import { deleteSyncSchedule, listSyncSchedules, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/sync-schedules';
+import { RECONCILER_SCHEDULE_ID, startReconciler } from '../services/orchestration/reconciler';
+import { reconcileAllSyncSchedules } from '../services/syncs/syncs';
+import { deleteSyncSchedule, listSyncSchedules, scheduleIdFor, scheduleOffsetMs, upsertSyncSchedule } from '../services/orchestration/sync-schedules';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordEvent } from '../services/events';
-import { attemptWebhookDelivery, webhookMessageId } from '../services/webhooks-delivery';
+import { recordEvent } from '../services/webhooks/events';
+import { attemptWebhookDelivery, webhookMessageId } from '../services/webhooks/delivery';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookActivityDeps } from '../activities/webhooks';
-import { recordEvent } from '../services/events';
-import { webhookMessageId } from '../services/webhooks-delivery';
-import { deliveryWorkflowId, dispatchWebhookEvents } from '../services/webhooks-dispatcher';
-import { startWebhookKickListener } from '../services/webhooks-kick';
+import { recordEvent } from '../services/webhooks/events';
+import { webhookMessageId } from '../services/webhooks/delivery';
+import { deliveryWorkflowId, dispatchWebhookEvents } from '../services/orchestration/webhook-dispatch';
+import { startWebhookKickListener } from '../services/webhooks/listener';
 import type { EndpointDeliveryResult } from '../workflows/webhook-delivery';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
@@ -174,7 +174,7 @@ describe('webhooks end to end', () => {
       // process); later ones succeed.
       receiver.respond('kill', (_r, n) => (n === 1 ? 'hang' : 200));
       // In the outbox before any worker runs: a worker process dispatches pending events once
-      // its listener is up (services/webhooks-kick.ts), starting the delivery workflow on its own queue.
+      // its listener is up (services/webhooks/listener.ts), starting the delivery workflow on its own queue.
       const payload = { customer_id: 'c-kill', provider_id: randomUUID(), category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' };
       const event = await recordEvent(s.api.tdb.db, s.tenant.applicationId, 'connection.created', payload);
       const msgId = webhookMessageId(event.id, ep.id);

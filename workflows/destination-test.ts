@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { DestinationTestActivities, DestinationTestOutcome } from '../activities/destination-test';
-import type { DestinationTestInput } from '../services/jobs';
+import type { DestinationTestInput } from '../services/jobs/jobs';
 
 const test = proxyActivities<DestinationTestActivities>({
   // The writer's test() has at most 90 s; the rest is for the database.

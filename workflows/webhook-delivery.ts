@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
-import type { WebhookDeliveryInput } from '../services/webhooks-dispatcher';
+import type { WebhookDeliveryInput } from '../services/orchestration/webhook-dispatch';
 
 /**
  * Waits between attempts: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2 h until a
@@ -65,7 +65,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
 }
 
 /**
- * Started by nothing any more (the workers sweep in-process, services/webhooks-kick.ts). Kept so
+ * Started by nothing any more (the workers sweep in-process, services/webhooks/listener.ts). Kept so
  * that runs of the `syncwell:webhook-dispatcher` schedule earlier versions created, in flight at
  * an upgrade or fired before the schedule is deleted, complete instead of failing on an unknown type.
  */

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import * as connectionSyncConfigs from '../../services/connection-sync-configs';
+import * as connectionSyncConfigs from '../../services/connections/sync-configs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { connectionSyncConfigSchema, upsertConnectionSyncConfigSchema } from '../schemas/connection-sync-configs';

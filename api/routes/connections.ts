@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as connections from '../../services/connections';
-import { getProviderUserId } from '../../services/provider-user';
-import { getRateLimitInfo } from '../../services/rate-limits';
+import * as connections from '../../services/connections/connections';
+import { getProviderUserId } from '../../services/connections/provider-user';
+import { getRateLimitInfo } from '../../services/connections/rate-limits';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, remoteProviderErrorResponse, security } from '../schemas/common';
 import {

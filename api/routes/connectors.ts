@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import * as connectors from '../../services/connectors';
+import * as connectors from '../../services/catalog/connectors';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { connectorDefinitionBodySchema, connectorIdParam, connectorSchema, inferSchemaBodySchema, jsonSchemaSchema } from '../schemas/connectors';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as customers from '../../services/customers';
+import * as customers from '../../services/tenants/customers';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { createUpdateCustomerSchema, customerIdParam, customerSchema } from '../schemas/customers';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';

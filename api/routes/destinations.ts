@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as destinations from '../../services/destinations';
+import * as destinations from '../../services/destinations/destinations';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createDestinationSchema, destinationIdParam, destinationSchema, updateDestinationSchema } from '../schemas/destinations';

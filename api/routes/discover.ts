@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { RemoteError } from '../../lib/errors';
-import * as discover from '../../services/discover';
+import * as discover from '../../services/connections/discover';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { ApiError } from '../errors';
 import { errorResponses, jsonResponse, security } from '../schemas/common';

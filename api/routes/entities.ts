@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as entities from '../../services/entities';
+import * as entities from '../../services/catalog/entities';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createUpdateEntitySchema, entityIdParam, entitySchema } from '../schemas/entities';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as entityMappings from '../../services/entity-mappings';
+import * as entityMappings from '../../services/catalog/entity-mappings';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { connectionEntityMappingSchema, entityIdParam, mergedEntityMappingSchema } from '../schemas/entity-mappings';

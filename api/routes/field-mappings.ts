@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as fieldMappings from '../../services/field-mappings';
+import * as fieldMappings from '../../services/catalog/field-mappings';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { objectFieldMappingsSchema, updateObjectFieldMappingSchema } from '../schemas/field-mappings';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import * as jobs from '../../services/jobs';
+import * as jobs from '../../services/jobs/jobs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonResponse, security } from '../schemas/common';
 import { destinationIdParam } from '../schemas/destinations';

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import * as magicLinks from '../../services/magic-links';
+import * as magicLinks from '../../services/connect/magic-links';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createMagicLinkSchema, magicLinkIdParam, magicLinkSchema } from '../schemas/magic-links';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as providers from '../../services/providers';
+import * as providers from '../../services/catalog/providers';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createProviderSchema, providerIdParam, providerSchema, updateProviderSchema } from '../schemas/providers';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as schemas from '../../services/schemas';
+import * as schemas from '../../services/catalog/schemas';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createUpdateSchemaSchema, schemaIdParam, schemaSchema } from '../schemas/schemas';

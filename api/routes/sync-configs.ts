@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as syncConfigs from '../../services/sync-configs';
+import * as syncConfigs from '../../services/syncs/configs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createSyncConfigSchema, forceDeleteSyncsQuery, syncConfigIdParam, syncConfigSchema, updateSyncConfigSchema } from '../schemas/sync-configs';

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { listSyncRuns, listSyncs } from '../../services/sync-queries';
-import { pauseSync, resumeSync, triggerSyncRun } from '../../services/sync-commands';
+import { listSyncRuns, listSyncs } from '../../services/syncs/queries';
+import { pauseSync, resumeSync, triggerSyncRun } from '../../services/syncs/commands';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { listSyncRunsQuery, listSyncsQuery, syncRefBody, syncPageSchema, syncRunPageSchema, syncSchema, triggerBody } from '../schemas/syncs';

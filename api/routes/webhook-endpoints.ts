@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import * as webhooks from '../../services/webhooks';
+import * as webhooks from '../../services/webhooks/endpoints';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
 import { createWebhookEndpointSchema, updateWebhookEndpointSchema, webhookEndpointIdParam, webhookEndpointSchema, webhookEndpointWithSecretSchema } from '../schemas/webhooks';

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import * as webhooks from '../../services/webhooks';
+import * as webhooks from '../../services/webhooks/endpoints';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonResponse, security } from '../schemas/common';
 import { listWebhookEventsQuery, redeliverySchema, webhookDeliveryListSchema, webhookEventIdParam, webhookEventPageSchema } from '../schemas/webhooks';

@@ -37,7 +37,7 @@ const nonEmpty = z.string().min(1);
 
 /**
  * The spec's per-provider `oneOf`, flattened. Which credentials are required depends on the provider, so
- * services/connection-params.ts checks that: `type` decides for the reference's providers, a declarative
+ * services/connections/params.ts checks that: `type` decides for the reference's providers, a declarative
  * connector's own parameters decide for it. `params` (extension) carries connector parameters; `api_key` in the
  * body and `params.api_key` are the same thing.
  */

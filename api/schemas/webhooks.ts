@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { WEBHOOK_EVENT_TYPES } from '../../services/webhooks';
+import { WEBHOOK_EVENT_TYPES } from '../../services/webhooks/endpoints';
 
 const EXT = { 'x-extension': true } as Record<string, unknown>;
 const ext = (description: string) => ({ description: `Syncwell extension: ${description}`, ...EXT });

@@ -1,5 +1,5 @@
 import { sql, type Insertable } from 'kysely';
-import { EVENT_LOG_LOCK_CLASS } from '../../services/events';
+import { EVENT_LOG_LOCK_CLASS } from '../../services/webhooks/events';
 import type { Db } from '../connection';
 import type { WebhookDeliveriesTable } from '../database';
 

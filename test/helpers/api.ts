@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
-import { createApplication } from '../../services/applications';
+import { createApplication } from '../../services/tenants/applications';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testLogger, testSecrets } from './logger';
 import { uniqueTaskQueue } from './temporal';

@@ -1,0 +1,93 @@
+/**
+ * Entity syncs (Supaglue's deprecated "Data model: Entities"): one sync per connection and entity
+ * its sync config lists. What a run reads is resolved in sync-source.ts; records land in
+ * `entity_<entity name>`.
+ */
+import { sql } from 'kysely';
+import { NotFoundError } from '../../lib/errors';
+import type { Db } from '../../db/connection';
+import { isUuid } from '../../db/ids';
+import { existingEntityIds } from '../../db/repositories/entities';
+import { connectionSyncsQuery } from '../../db/repositories/syncs';
+import { fullRefreshRequest, type EngineSyncConfig } from './plan';
+import type { SyncRow } from './syncs';
+
+export interface SyncRowChanges {
+  keep: string[];
+  created: Array<{ id: string; autoStart: boolean }>;
+  removed: string[];
+}
+
+/**
+ * Inside the caller's transaction: one entity sync per entity the sync config lists (entities deleted
+ * since are skipped), started at once unless the default strategy says otherwise. Entity syncs of
+ * another (replaced) sync config, or of entities no longer listed, are deleted.
+ */
+export async function reconcileEntitySyncRows(
+  trx: Db,
+  applicationId: string,
+  connectionId: string,
+  syncConfig: { id: string; config: EngineSyncConfig } | undefined,
+): Promise<SyncRowChanges> {
+  const existing = await trx.selectFrom('syncs').select(['id', 'entity_id', 'sync_config_id']).where('connection_id', '=', connectionId).where('type', '=', 'entity').execute();
+  const listed = (syncConfig?.config.entities ?? []).map((e) => e.entity_id);
+  const found = await existingEntityIds(trx, applicationId, listed);
+  const wanted = listed.filter((id) => found.has(id));
+
+  const removed = existing.filter((s) => !wanted.includes(s.entity_id ?? '') || s.sync_config_id !== syncConfig?.id).map((s) => s.id);
+  if (removed.length) await trx.deleteFrom('syncs').where('id', 'in', removed).execute();
+  const kept = existing.filter((s) => !removed.includes(s.id));
+  const have = new Set(kept.map((s) => s.entity_id));
+  const created: SyncRowChanges['created'] = [];
+  for (const entityId of wanted) {
+    if (have.has(entityId)) continue;
+    const row = await trx
+      .insertInto('syncs')
+      .values({ application_id: applicationId, connection_id: connectionId, sync_config_id: syncConfig!.id, type: 'entity', entity_id: entityId })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    created.push({ id: row.id, autoStart: syncConfig!.config.default_config.auto_start_on_connection ?? true });
+  }
+  return { keep: [...kept.map((s) => s.id), ...created.map((c) => c.id)], created, removed };
+}
+
+/** The entity sync of one connection, addressed as the API does (x-customer-id, x-provider-name, entity_id). */
+export async function findSyncForEntity(db: Db, applicationId: string, q: { customerId: string; providerName: string; entityId: string }): Promise<SyncRow> {
+  const row = isUuid(q.entityId)
+    ? await connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
+        .where('syncs.type', '=', 'entity')
+        .where('syncs.entity_id', '=', q.entityId)
+        .executeTakeFirst()
+    : undefined;
+  if (!row) throw new NotFoundError('Sync', `No entity sync of entity ${q.entityId} for customer ${q.customerId} and provider ${q.providerName}`);
+  return row;
+}
+
+/** Pure: the entities whose mapping differs between two mapping lists (added, removed or changed). */
+export function changedEntityIds(before: Array<{ entity_id: string }>, after: Array<{ entity_id: string }>): string[] {
+  const key = (list: Array<{ entity_id: string }>) => new Map(list.map((m) => [m.entity_id, JSON.stringify(m)]));
+  const [a, b] = [key(before), key(after)];
+  return [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
+}
+
+/**
+ * After entity mappings changed: the next run of the affected entity syncs is full. An incremental
+ * run would leave unchanged rows mapped the old way, and a cursor from another provider object means
+ * nothing for the new one (the full run also soft-deletes the previous object's rows).
+ */
+export async function requestEntityFullRefresh(trx: Db, applicationId: string, entityIds: string[], scope: { connectionId: string } | { providerId: string }): Promise<void> {
+  const ids = entityIds.filter(isUuid);
+  if (ids.length === 0) return;
+  await trx
+    .updateTable('syncs')
+    .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(fullRefreshRequest())}::jsonb`, updated_at: new Date() })
+    .where('application_id', '=', applicationId)
+    .where('type', '=', 'entity')
+    .where('entity_id', 'in', ids)
+    .where('connection_id', 'in', (eb) =>
+      'connectionId' in scope
+        ? eb.selectFrom('connections').select('id').where('id', '=', scope.connectionId)
+        : eb.selectFrom('connections').select('id').where('provider_id', '=', scope.providerId),
+    )
+    .execute();
+}
