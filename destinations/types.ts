@@ -2,7 +2,7 @@
  * One writer interface for every destination kind (Postgres, S3, BigQuery, HTTP API),
  * so the sync engine knows nothing of their kind.
  */
-import type { ObjectType } from '../providers/types';
+import type { ObjectType } from '../lib/records';
 
 export interface DestinationRecord {
   id: string;

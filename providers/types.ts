@@ -4,10 +4,10 @@
  * page state so a run can resume from the last committed page after a crash.
  */
 import type { OutboundPolicy } from '../lib/outbound-policy';
+import type { JsonValue, ObjectType } from '../lib/records';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue, ObjectType };
 
-export type ObjectType = 'common' | 'standard' | 'custom';
 export type ProviderCategory = 'crm' | 'engagement' | 'no_category';
 
 export interface SourceRecord {
@@ -115,12 +115,21 @@ export interface ConnectionContext {
    * refreshed them). What `fn` returns is merged and persisted encrypted before the lock is
    * released; null changes nothing. Resolves to the stored credentials afterwards.
    */
-  withCredentialLock?: (fn: (current: Record<string, unknown>) => Promise<Record<string, unknown> | null>) => Promise<Record<string, unknown>>;
+  withCredentialLock?: CredentialLock;
   /** Told the rate limits each provider response reports; must be cheap (called per request) and never throw. */
   onRateLimitInfo?: (info: RateLimitInfo) => void;
   /** Private-network protection; providers whose hosts the tenant chose (declarative connectors) apply it. */
   outboundPolicy?: OutboundPolicy;
 }
+
+/** The credential store's side of single-flight refresh (the connections service implements it on Postgres). */
+export type CredentialLock = (fn: (current: Record<string, unknown>) => Promise<Record<string, unknown> | null>) => Promise<Record<string, unknown>>;
+
+/**
+ * Where a provider name's published declarative connector is found: its definition as stored
+ * (validated when a connection opens it), undefined when the application has none.
+ */
+export type ConnectorLookup = (applicationId: string, providerName: string) => Promise<unknown>;
 
 export interface OAuthClientConfig {
   clientId: string;

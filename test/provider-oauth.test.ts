@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../providers/errors';
 import { createHubspotConnection } from '../providers/hubspot';
-import { credentialLockFor, OAuthSession } from '../providers/oauth';
+import { OAuthSession } from '../providers/oauth';
 import { createHttpRuntime } from '../providers/runtime';
 import { saveConnectionCredentials } from '../services/connections/connections';
+import { credentialLockFor } from '../services/connections/credential-lock';
 import { connectionContextFor } from '../services/connections/provider-context';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';

@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../connection';
 import type { RateLimitInfo } from '../../providers/types';
 import type { ConnectionsTable } from '../database';
@@ -58,6 +58,11 @@ export function findConnectionById(db: Db, applicationId: string, id: string) {
 /** The same, locking the connection row until the transaction ends (read-modify-write of its jsonb columns). */
 export function findConnectionByIdForUpdate(db: Db, applicationId: string, id: string) {
   return withCustomer(db, applicationId).where('connections.id', '=', id).forUpdate('connections').executeTakeFirst();
+}
+
+/** Serialises credential updates of one connection across processes until the transaction ends; the row itself stays writable. */
+export async function lockConnectionCredentials(trx: Db, connectionId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`syncwell:credentials:${connectionId}`}, 0))`.execute(trx);
 }
 
 export function insertConnection(db: Db, values: Insertable<ConnectionsTable>) {

@@ -1,4 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../connection';
+import type { SyncsTable } from '../database';
+
+export type SyncRow = Selectable<SyncsTable>;
 
 /** The syncs of one customer's connection to one provider, addressed as the API does (x-customer-id, x-provider-name). */
 export function connectionSyncsQuery(db: Db, applicationId: string, customerId: string, providerName: string) {

@@ -1,7 +1,14 @@
 import { sql, type Insertable } from 'kysely';
-import { EVENT_LOG_LOCK_CLASS } from '../../services/webhooks/events';
 import type { Db } from '../connection';
 import type { WebhookDeliveriesTable } from '../database';
+
+/**
+ * Advisory lock class of an application's event log. Writers hold it shared from their
+ * insert to their commit; the event log reader takes it exclusively around its read, so
+ * it never sees an event while a lower `seq` of the same application is still uncommitted
+ * (a cursor past it would skip that event for good).
+ */
+export const EVENT_LOG_LOCK_CLASS = 0x5717_0001;
 
 // --- endpoints ----------------------------------------------------------------------------
 

@@ -4,10 +4,11 @@
  * recorder — for the sync activities, discovery and the provider user id.
  */
 import { oauthTokenUrlKey } from '../../lib/config';
-import { credentialLockFor } from '../../providers/oauth';
+import { findConnector } from '../../db/repositories/connectors';
 import { openProviderConnection } from '../../providers/registry';
 import type { HttpRuntime } from '../../providers/runtime';
-import type { ConnectionContext, OAuthClientConfig, ProviderConnection } from '../../providers/types';
+import type { ConnectionContext, ConnectorLookup, OAuthClientConfig, ProviderConnection } from '../../providers/types';
+import { credentialLockFor } from './credential-lock';
 import { loadConnectionWithSecrets, saveConnectionCredentials, type ConnectionWithSecrets } from './connections';
 import type { ServiceDeps } from '../deps';
 import { loadProviderWithSecrets } from '../catalog/providers';
@@ -52,7 +53,12 @@ export async function connectionContextFor(deps: ServiceDeps, applicationId: str
   };
 }
 
+/** The application's published connectors, as providers look them up. */
+function connectorLookup(deps: ServiceDeps): ConnectorLookup {
+  return async (applicationId, providerName) => (await findConnector(deps.db, applicationId, providerName))?.definition;
+}
+
 /** `runtime`: the HTTP runtime to use (the process-wide default when omitted). */
 export async function openConnectionProvider(deps: ServiceDeps, applicationId: string, connectionId: string, runtime?: HttpRuntime): Promise<ProviderConnection> {
-  return openProviderConnection(deps.db, await connectionContextFor(deps, applicationId, connectionId), runtime);
+  return openProviderConnection(connectorLookup(deps), await connectionContextFor(deps, applicationId, connectionId), runtime);
 }

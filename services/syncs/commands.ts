@@ -2,7 +2,8 @@
 import type { SyncRef } from '../../api/schemas/syncs';
 import type { ServiceDeps } from '../deps';
 import { findSyncForEntity } from './entities';
-import { findSyncForObject, setSyncPaused, triggerSync, type SyncRow } from './syncs';
+import type { SyncRow } from '../../db/repositories/syncs';
+import { findSyncForObject, setSyncPaused, triggerSync } from './syncs';
 
 type SyncResponseFields = Pick<SyncRow, 'id' | 'type' | 'object_type' | 'object' | 'entity_id' | 'connection_id' | 'sync_config_id' | 'paused' | 'pause_reason'>;
 

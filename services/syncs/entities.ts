@@ -8,9 +8,8 @@ import { NotFoundError } from '../../lib/errors';
 import type { Db } from '../../db/connection';
 import { isUuid } from '../../db/ids';
 import { existingEntityIds } from '../../db/repositories/entities';
-import { connectionSyncsQuery } from '../../db/repositories/syncs';
+import { connectionSyncsQuery, type SyncRow } from '../../db/repositories/syncs';
 import { fullRefreshRequest, type EngineSyncConfig } from './plan';
-import type { SyncRow } from './syncs';
 
 export interface SyncRowChanges {
   keep: string[];

@@ -3,11 +3,10 @@
  * the affected Temporal schedules are brought in line. A crash between the two is
  * repaired by reconcileAllSyncSchedules (run at worker start and periodically).
  */
-import { sql, type Selectable } from 'kysely';
+import { sql } from 'kysely';
 import { ConflictError, NotFoundError } from '../../lib/errors';
-import type { SyncsTable } from '../../db/database';
 import type { Db } from '../../db/connection';
-import { connectionSyncsQuery } from '../../db/repositories/syncs';
+import { connectionSyncsQuery, type SyncRow } from '../../db/repositories/syncs';
 import type { TargetKind } from '../../destinations/types';
 import type { ServiceDeps } from '../deps';
 import { reconcileEntitySyncRows } from './entities';
@@ -32,7 +31,6 @@ import {
   type SyncScheduleSpec,
 } from '../orchestration/sync-schedules';
 
-export type SyncRow = Selectable<SyncsTable>;
 type TemporalDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>;
 
 /** Everything about a sync the engine needs, from one query. */

@@ -5,14 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../../db/connection';
-
-/**
- * Advisory lock class of an application's event log. Writers hold it shared from their
- * insert to their commit; the event log reader takes it exclusively around its read, so
- * it never sees an event while a lower `seq` of the same application is still uncommitted
- * (a cursor past it would skip that event for good).
- */
-export const EVENT_LOG_LOCK_CLASS = 0x5717_0001;
+import { EVENT_LOG_LOCK_CLASS } from '../../db/repositories/webhooks';
 
 /** NOTIFY channel of committed webhook events (payload empty: listeners dispatch the whole outbox). */
 export const WEBHOOK_EVENTS_CHANNEL = 'syncwell_webhook_events';
