@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as syncConfigs from '../../services/syncs/configs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { createSyncConfigSchema, forceDeleteSyncsQuery, syncConfigIdParam, syncConfigSchema, updateSyncConfigSchema } from '../schemas/sync-configs';
+import { createSyncConfigSchema, updateSyncConfigSchema } from '../../services/syncs/inputs';
+import { forceDeleteSyncsQuery, syncConfigIdParam, syncConfigSchema } from '../schemas/sync-configs';
 import { validationHook } from '../validation';
 
 const tags = ['SyncConfigs'];

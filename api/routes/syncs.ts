@@ -3,7 +3,8 @@ import { listSyncRuns, listSyncs } from '../../services/syncs/queries';
 import { pauseSync, resumeSync, triggerSyncRun } from '../../services/syncs/commands';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { listSyncRunsQuery, listSyncsQuery, syncRefBody, syncPageSchema, syncRunPageSchema, syncSchema, triggerBody } from '../schemas/syncs';
+import { listSyncRunsQuery, listSyncsQuery, syncRefBody, triggerBody } from '../../services/syncs/inputs';
+import { syncPageSchema, syncRunPageSchema, syncSchema } from '../schemas/syncs';
 import { validationHook } from '../validation';
 
 export function syncRoutes(deps: AppDeps) {

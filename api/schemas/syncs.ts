@@ -1,7 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { paginationQuery } from '../pagination';
-
-const objectType = z.enum(['common', 'standard', 'custom']);
+import { objectTypeSchema } from '../../services/syncs/inputs';
 
 const syncFields = {
   id: z.string(),
@@ -10,7 +8,7 @@ const syncFields = {
   paused: z.boolean(),
   pause_reason: z.string().nullable().openapi({ description: 'Extension: why the sync was paused automatically (null when paused by the API or running)' }),
 };
-const objectSync = z.object({ ...syncFields, type: z.literal('object'), object_type: objectType, object: z.string() }).openapi({ title: 'Data model: Objects' });
+const objectSync = z.object({ ...syncFields, type: z.literal('object'), object_type: objectTypeSchema, object: z.string() }).openapi({ title: 'Data model: Objects' });
 const entitySync = z.object({ ...syncFields, type: z.literal('entity'), entity_id: z.string() }).openapi({ title: 'Data model: Entities', deprecated: true });
 const withProvider = { provider_name: z.string(), customer_id: z.string() };
 
@@ -35,7 +33,7 @@ const syncRunFields = {
 
 export const syncRunSchema = z
   .union([
-    z.object({ ...syncRunFields, object_type: objectType, object: z.string() }).openapi({ title: 'Data model: Objects' }),
+    z.object({ ...syncRunFields, object_type: objectTypeSchema, object: z.string() }).openapi({ title: 'Data model: Objects' }),
     z.object({ ...syncRunFields, entity_id: z.string() }).openapi({ title: 'Data model: Entities', deprecated: true }),
   ])
   .openapi('sync_run');
@@ -45,42 +43,3 @@ const page = <T extends z.ZodType>(item: T) =>
 
 export const syncPageSchema = page(syncWithProviderSchema);
 export const syncRunPageSchema = page(syncRunSchema);
-
-const filters = {
-  ...paginationQuery,
-  customer_id: z.string().optional(),
-  provider_name: z.string().optional(),
-  object_type: objectType.optional(),
-  object: z.string().optional(),
-  entity_id: z.string().optional(),
-};
-
-export const listSyncsQuery = z.object(filters);
-export const listSyncRunsQuery = z.object({
-  ...filters,
-  status: z.string().optional().openapi({ description: 'The status to filter by (case-insensitive)' }),
-  start_timestamp: z.string().optional().openapi({ description: 'Start time filter: `>` or `<` followed by an ISO 8601 timestamp' }),
-  end_timestamp: z.string().optional().openapi({ description: 'End time filter: `>` or `<` followed by an ISO 8601 timestamp' }),
-});
-
-/**
- * Which sync of the connection: an object sync by object_type and object, or an entity sync by
- * entity_id (the reference's oneOf). One object rather than a union so a bad body gets per-field errors.
- */
-export const syncRefBody = z
-  .object({
-    object_type: objectType.optional(),
-    object: z.string().min(1).optional(),
-    entity_id: z.string().min(1).optional().openapi({ description: 'Deprecated (Data model: Entities): the entity of an entity sync, instead of object_type and object' }),
-  })
-  .superRefine((b, ctx) => {
-    if (b.entity_id !== undefined) {
-      if (b.object_type !== undefined || b.object !== undefined) ctx.addIssue({ code: 'custom', path: ['entity_id'], message: 'give either entity_id or object_type and object, not both' });
-      return;
-    }
-    for (const key of ['object_type', 'object'] as const) {
-      if (b[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required (or entity_id, for an entity sync)` });
-    }
-  });
-export const triggerBody = syncRefBody.safeExtend({ perform_full_refresh: z.boolean().optional() });
-export type SyncRef = z.infer<typeof syncRefBody>;

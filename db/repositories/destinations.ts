@@ -1,7 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../connection';
 import type { DestinationsTable } from '../database';
-import { isUuid } from '../ids';
+import { isUuid } from '../../lib/ids';
 
 export function listDestinations(db: Db, applicationId: string) {
   return db.selectFrom('destinations').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('id').execute();

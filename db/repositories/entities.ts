@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../connection';
 import type { EntitiesTable } from '../database';
-import { isUuid } from '../ids';
+import { isUuid } from '../../lib/ids';
 
 export function listEntities(db: Db, applicationId: string) {
   return db.selectFrom('entities').selectAll().where('application_id', '=', applicationId).orderBy('created_at').orderBy('id').execute();

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Db } from '../connection';
 import type { MagicLinksTable } from '../database';
-import { isUuid } from '../ids';
+import { isUuid } from '../../lib/ids';
 
 /** Magic links with their customer's external id (`customer_id` in the API). */
 function selectLinks(db: Db, applicationId: string) {

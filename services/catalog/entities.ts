@@ -5,7 +5,7 @@ import type { EntitiesTable } from '../../db/database';
 import * as repo from '../../db/repositories/entities';
 import { providersUsingEntity } from '../../db/repositories/providers';
 import type { ServiceDeps } from '../deps';
-import { isUniqueViolation } from '../../db/ids';
+import { isUniqueViolation } from '../../lib/ids';
 import { applySchedules } from '../syncs/syncs';
 
 export type EntityRow = Selectable<EntitiesTable>;

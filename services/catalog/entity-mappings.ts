@@ -11,7 +11,7 @@ import { getConnectionByHeadersOrThrow } from '../connections/connections';
 import type { ServiceDeps } from '../deps';
 import { requestEntityFullRefresh } from '../syncs/entities';
 import { recordEvent } from '../webhooks/events';
-import { isUuid } from '../../db/ids';
+import { isUuid } from '../../lib/ids';
 
 type From = 'developer' | 'customer';
 

@@ -12,7 +12,7 @@ import * as repo from '../../db/repositories/field-mappings';
 import { getConnectionByHeadersOrThrow } from '../connections/connections';
 import type { ServiceDeps } from '../deps';
 import { recordEvent } from '../webhooks/events';
-import { isUuid } from '../../db/ids';
+import { isUuid } from '../../lib/ids';
 
 export interface SchemaConfig {
   fields: Array<{ name: string; mapped_name?: string }>;

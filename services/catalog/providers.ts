@@ -10,7 +10,7 @@ import { isBuiltInProvider } from '../../providers/registry';
 import { connectorExists } from './connectors';
 import type { ServiceDeps } from '../deps';
 import { changedEntityIds, requestEntityFullRefresh } from '../syncs/entities';
-import { isUniqueViolation } from '../../db/ids';
+import { isUniqueViolation } from '../../lib/ids';
 
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ProviderCategory = 'crm' | 'engagement' | 'enrichment' | 'marketing_automation' | 'no_category';

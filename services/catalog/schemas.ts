@@ -4,7 +4,7 @@ import type { SchemasTable } from '../../db/database';
 import * as repo from '../../db/repositories/schemas';
 import { providersUsingSchema } from '../../db/repositories/providers';
 import type { ServiceDeps } from '../deps';
-import { isUniqueViolation } from '../../db/ids';
+import { isUniqueViolation } from '../../lib/ids';
 
 export type SchemaRow = Selectable<SchemasTable>;
 

@@ -13,7 +13,7 @@ import { getCustomerOrThrow } from '../tenants/customers';
 import type { ServiceDeps } from '../deps';
 import { recordEvent } from '../webhooks/events';
 import { deleteSyncSchedules, reconcileConnectionSyncs } from '../syncs/syncs';
-import { isUuid, isUniqueViolation } from '../../db/ids';
+import { isUuid, isUniqueViolation } from '../../lib/ids';
 
 const SECRET_NAMES = new Set(['api_key', 'password', 'token', 'secret', 'access_token', 'refresh_token', 'client_secret', 'access_key', 'access_key_secret']);
 

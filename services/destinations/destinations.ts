@@ -16,7 +16,7 @@ import { postgresDestinationConfigSchema } from '../../destinations/postgres/con
 import { hasWriter } from '../../destinations/registry';
 import { s3DestinationConfigSchema } from '../../destinations/s3/config';
 import type { ServiceDeps } from '../deps';
-import { isUniqueViolation } from '../../db/ids';
+import { isUniqueViolation } from '../../lib/ids';
 import { privateUrlProblem, type OutboundPolicy } from '../../lib/outbound-policy';
 
 export type DestinationRow = Selectable<DestinationsTable>;

@@ -11,7 +11,7 @@ import * as repo from '../../db/repositories/jobs';
 import type { JobRow } from '../../db/repositories/jobs';
 import type { ServiceDeps } from '../deps';
 import { getDestinationOrThrow, splitSecrets } from '../destinations/destinations';
-import { isUuid } from '../../db/ids';
+import { isUuid } from '../../lib/ids';
 
 export const destinationTestWorkflowId = (jobId: string) => `destination-test:${jobId}`;
 

@@ -1,5 +1,5 @@
 /** The API's sync commands: pause, resume and trigger one object or entity sync of a connection. */
-import type { SyncRef } from '../../api/schemas/syncs';
+import type { SyncRef } from './inputs';
 import type { ServiceDeps } from '../deps';
 import { findSyncForEntity } from './entities';
 import type { SyncRow } from '../../db/repositories/syncs';

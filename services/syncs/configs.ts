@@ -3,7 +3,7 @@
  * provider per application. Changes that would remove existing syncs need force_delete_syncs.
  */
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../../lib/errors';
-import type { SyncConfigData } from '../../api/schemas/sync-configs';
+import type { SyncConfigData } from './inputs';
 import { findProviderByName } from '../../db/repositories/connections';
 import type { SyncConfigWithNames } from '../../db/repositories/sync-configs';
 import * as repo from '../../db/repositories/sync-configs';
@@ -11,7 +11,7 @@ import type { Db } from '../../db/connection';
 import { hasWriter } from '../../destinations/registry';
 import type { ServiceDeps } from '../deps';
 import { deleteSyncSchedules, reconcileSyncConfigSyncs } from './syncs';
-import { isUuid, isUniqueViolation } from '../../db/ids';
+import { isUuid, isUniqueViolation } from '../../lib/ids';
 
 export function toSyncConfigResponse(row: SyncConfigWithNames) {
   return {

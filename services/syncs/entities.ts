@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { NotFoundError } from '../../lib/errors';
 import type { Db } from '../../db/connection';
-import { isUuid } from '../../db/ids';
+import { isUuid } from '../../lib/ids';
 import { existingEntityIds } from '../../db/repositories/entities';
 import { connectionSyncsQuery, type SyncRow } from '../../db/repositories/syncs';
 import { fullRefreshRequest, type EngineSyncConfig } from './plan';

@@ -1,25 +1,10 @@
 /** Read side of the sync engine for the API: syncs and the sync-run ledger, paginated. */
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { InvalidInputError } from '../../lib/errors';
-import { buildPage, decodeCursor, pageSize, type Page } from '../../api/pagination';
+import { buildPage, pageRequest, type Cursor, type Page } from '../../lib/pagination';
 import type { ServiceDeps } from '../deps';
 import { toSyncResponse } from './commands';
-
-interface CommonFilters {
-  cursor?: string;
-  page_size?: string;
-  customer_id?: string;
-  provider_name?: string;
-  object_type?: 'common' | 'standard' | 'custom';
-  object?: string;
-  entity_id?: string;
-}
-
-export interface SyncRunFilters extends CommonFilters {
-  status?: string;
-  start_timestamp?: string;
-  end_timestamp?: string;
-}
+import type { SyncFilters, SyncRunFilters } from './inputs';
 
 /** `>2024-01-01T00:00:00Z` / `<...` as the spec defines the timestamp filters. */
 function parseTimeFilter(name: string, raw: string | undefined): { op: '>' | '<'; at: Date } | undefined {
@@ -37,9 +22,40 @@ const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Dat
 /** Microsecond-exact text of a timestamptz column: JS Dates keep only ms, which would break keyset paging. */
 const exactTime = (col: string) => sql<string>`to_char(${sql.ref(col)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-export async function listSyncs(deps: ServiceDeps, applicationId: string, f: CommonFilters): Promise<Page<Record<string, unknown>>> {
-  const size = pageSize(f.page_size);
-  const cursor = decodeCursor(f.cursor);
+/** A list's keyset order: a timestamptz column, the row id breaking ties, and which way the first page runs. */
+interface Keyset {
+  at: string;
+  id: string;
+  newestFirst: boolean;
+}
+
+/**
+ * One page of `rows` in `order`: the rows past the cursor's edge row, plus one to tell whether there
+ * are more. A "prev" page reads backwards from its edge row; buildPage puts it back in order.
+ */
+async function keysetPage<DB, TB extends keyof DB, O extends { id: string }, T>(
+  rows: SelectQueryBuilder<DB, TB, O>,
+  order: Keyset,
+  page: { size: number; cursor: Cursor | undefined },
+  totalCount: number,
+  shape: (row: O) => T,
+): Promise<Page<T>> {
+  const { size, cursor } = page;
+  const ascending = (cursor?.dir !== 'prev') !== order.newestFirst;
+  // $castTo: TypeScript cannot resolve a selection's type on a generic query.
+  let q = rows.select(exactTime(order.at).as('sort_key')).$castTo<O & { sort_key: string }>();
+  if (cursor) {
+    const [ts, id] = cursor.key;
+    const cmp = ascending ? sql`>` : sql`<`;
+    q = q.where(sql<SqlBool>`(${sql.ref(order.at)}, ${sql.ref(order.id)}) ${cmp} (${ts}::timestamptz, ${id}::uuid)`);
+  }
+  const direction = ascending ? 'asc' : 'desc';
+  const fetched = await q.orderBy(sql.ref(order.at), direction).orderBy(sql.ref(order.id), direction).limit(size + 1).execute();
+  return buildPage(fetched, size, cursor, totalCount, (r) => [r.sort_key, r.id], shape);
+}
+
+export async function listSyncs(deps: ServiceDeps, applicationId: string, f: SyncFilters): Promise<Page<Record<string, unknown>>> {
+  const page = pageRequest(f);
   let base = deps.db
     .selectFrom('syncs')
     .innerJoin('connections', 'connections.id', 'syncs.connection_id')
@@ -52,19 +68,8 @@ export async function listSyncs(deps: ServiceDeps, applicationId: string, f: Com
   if (f.entity_id) base = base.where(sql<SqlBool>`syncs.entity_id::text = ${f.entity_id}`);
 
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const forward = cursor?.dir !== 'prev';
-  let q = base.selectAll('syncs').select(['connections.provider_name', 'customers.external_id', exactTime('syncs.created_at').as('sort_key')]);
-  if (cursor) {
-    const [ts, id] = cursor.key;
-    const cmp = forward ? sql`>` : sql`<`;
-    q = q.where(sql<SqlBool>`(syncs.created_at, syncs.id) ${cmp} (${ts}::timestamptz, ${id}::uuid)`);
-  }
-  const rows = await q
-    .orderBy('syncs.created_at', forward ? 'asc' : 'desc')
-    .orderBy('syncs.id', forward ? 'asc' : 'desc')
-    .limit(size + 1)
-    .execute();
-  return buildPage(rows, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], (r) => ({
+  const rows = base.selectAll('syncs').select(['connections.provider_name', 'customers.external_id']);
+  return keysetPage(rows, { at: 'syncs.created_at', id: 'syncs.id', newestFirst: false }, page, Number(total.n), (r) => ({
     ...toSyncResponse(r),
     provider_name: r.provider_name,
     customer_id: r.external_id,
@@ -72,8 +77,7 @@ export async function listSyncs(deps: ServiceDeps, applicationId: string, f: Com
 }
 
 export async function listSyncRuns(deps: ServiceDeps, applicationId: string, f: SyncRunFilters): Promise<Page<Record<string, unknown>>> {
-  const size = pageSize(f.page_size);
-  const cursor = decodeCursor(f.cursor);
+  const page = pageRequest(f);
   const started = parseTimeFilter('start_timestamp', f.start_timestamp);
   const ended = parseTimeFilter('end_timestamp', f.end_timestamp);
   let base = deps.db
@@ -92,19 +96,8 @@ export async function listSyncRuns(deps: ServiceDeps, applicationId: string, f: 
 
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   // Newest first; a "next" page goes back in time.
-  const forward = cursor?.dir !== 'prev';
-  let q = base.selectAll('sync_runs').select(['customers.external_id', exactTime('sync_runs.start_timestamp').as('sort_key')]);
-  if (cursor) {
-    const [ts, id] = cursor.key;
-    const cmp = forward ? sql`<` : sql`>`;
-    q = q.where(sql<SqlBool>`(sync_runs.start_timestamp, sync_runs.id) ${cmp} (${ts}::timestamptz, ${id}::uuid)`);
-  }
-  const rows = await q
-    .orderBy('sync_runs.start_timestamp', forward ? 'desc' : 'asc')
-    .orderBy('sync_runs.id', forward ? 'desc' : 'asc')
-    .limit(size + 1)
-    .execute();
-  return buildPage(rows, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], (r) => ({
+  const rows = base.selectAll('sync_runs').select('customers.external_id');
+  return keysetPage(rows, { at: 'sync_runs.start_timestamp', id: 'sync_runs.id', newestFirst: true }, page, Number(total.n), (r) => ({
     id: r.id,
     sync_id: r.sync_id,
     // The reference's entity variant: entity_id instead of the object fields.

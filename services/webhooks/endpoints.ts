@@ -12,7 +12,7 @@ import type { WebhookDeliveriesTable } from '../../db/database';
 import type { ServiceDeps } from '../deps';
 import type { WebhookEventType } from './events';
 import { redeliveryWorkflowId, startDeliveryWorkflow } from '../orchestration/webhook-dispatch';
-import { isUuid } from '../../db/ids';
+import { isUuid } from '../../lib/ids';
 import { privateUrlProblem, type OutboundPolicy } from '../../lib/outbound-policy';
 
 /** Every event type the outbox records (the filter values an endpoint accepts). */

@@ -1,4 +1,4 @@
-/** Row-id and constraint helpers shared by repositories and services. */
+/** Row-id and constraint checks: what a request id can name, and which write a unique constraint refused. */
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

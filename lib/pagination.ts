@@ -2,20 +2,21 @@
  * Keyset cursor pagination as in the Supaglue API: `{ next, previous, total_count, results }`.
  * Cursors are opaque (base64url JSON of the edge row's sort key and direction).
  */
-import { z } from '@hono/zod-openapi';
-import { InvalidInputError } from '../lib/errors';
-import { isUuid } from '../db/ids';
+import { z } from 'zod';
+import { InvalidInputError } from './errors';
+import { isUuid } from './ids';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
 
+/** The query parameters of a paginated list. */
 export const paginationQuery = {
-  cursor: z.string().optional().openapi({ description: 'The pagination cursor value' }),
+  cursor: z.string().optional().meta({ description: 'The pagination cursor value' }),
   page_size: z
     .string()
     .regex(/^\d+$/, 'must be a positive integer')
     .optional()
-    .openapi({ description: `Number of results to return per page. (Max: ${MAX_PAGE_SIZE})` }),
+    .meta({ description: `Number of results to return per page. (Max: ${MAX_PAGE_SIZE})` }),
 };
 
 export interface Cursor {
@@ -81,4 +82,10 @@ export function buildPage<R, T>(
     total_count: totalCount,
     results: rows.map(shape),
   };
+}
+
+/** The page a list request asks for, checked (page_size first, then cursor) before any query runs. */
+export function pageRequest(q: { cursor?: string; page_size?: string }): { size: number; cursor: Cursor | undefined } {
+  const size = pageSize(q.page_size);
+  return { size, cursor: decodeCursor(q.cursor) };
 }
