@@ -12,3 +12,7 @@ export async function countApplications(db: Db): Promise<number> {
   const row = await db.selectFrom('applications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export async function listApplicationIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('applications').select('id').execute()).map((a) => a.id);
+}

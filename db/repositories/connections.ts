@@ -97,3 +97,7 @@ export async function listSyncIdsForConnection(db: Db, applicationId: string, co
     .execute();
   return rows.map((r) => r.id);
 }
+
+export async function listConnectionIdsOfProvider(db: Db, applicationId: string, providerId: string): Promise<string[]> {
+  return (await db.selectFrom('connections').select('id').where('application_id', '=', applicationId).where('provider_id', '=', providerId).execute()).map((c) => c.id);
+}

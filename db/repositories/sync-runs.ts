@@ -42,3 +42,11 @@ export async function commitRunProgress(db: Db, runId: string, progress: unknown
     .executeTakeFirst();
   if (!res.numUpdatedRows) throw new NotFoundError('Sync run', `sync run ${runId} no longer exists: its sync was deleted during the run`);
 }
+
+export async function closeSyncRun(trx: Db, runId: string, outcome: { success: boolean; error: string | null; at: Date }): Promise<void> {
+  await trx
+    .updateTable('sync_runs')
+    .set({ status: outcome.success ? 'SUCCESS' : 'FAILURE', error_message: outcome.error, end_timestamp: outcome.at })
+    .where('id', '=', runId)
+    .execute();
+}

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../connection';
 import type { SyncsTable } from '../database';
 
@@ -14,4 +14,139 @@ export function connectionSyncsQuery(db: Db, applicationId: string, customerId: 
     .where('syncs.application_id', '=', applicationId)
     .where('customers.external_id', '=', customerId)
     .where('connections.provider_name', '=', providerName);
+}
+
+/** A sync with what the engine needs of its connection, customer, sync config and entity, in one query. */
+export function findSyncWithContext(db: Db, syncId: string) {
+  return db
+    .selectFrom('syncs')
+    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
+    .innerJoin('customers', 'customers.id', 'connections.customer_id')
+    .innerJoin('sync_configs', 'sync_configs.id', 'syncs.sync_config_id')
+    .leftJoin('entities', 'entities.id', 'syncs.entity_id')
+    .select([
+      'syncs.id',
+      'syncs.application_id',
+      'syncs.connection_id',
+      'syncs.sync_config_id',
+      'syncs.type',
+      'syncs.object_type',
+      'syncs.object',
+      'syncs.entity_id',
+      'entities.name as entity_name',
+      'syncs.paused',
+      'syncs.pause_reason',
+      'syncs.state',
+      'connections.provider_name',
+      'connections.category',
+      'connections.customer_id',
+      'connections.connection_sync_config',
+      'customers.external_id as external_customer_id',
+      'sync_configs.config as sync_config',
+      'sync_configs.destination_id',
+    ])
+    .where('syncs.id', '=', syncId)
+    .executeTakeFirst();
+}
+
+export function findSync(db: Db, syncId: string): Promise<SyncRow | undefined> {
+  return db.selectFrom('syncs').selectAll().where('id', '=', syncId).executeTakeFirst();
+}
+
+export async function listAllSyncIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('syncs').select('id').execute()).map((r) => r.id);
+}
+
+export function listObjectSyncsOfConnection(db: Db, connectionId: string): Promise<SyncRow[]> {
+  return db.selectFrom('syncs').selectAll().where('connection_id', '=', connectionId).where('type', '=', 'object').execute();
+}
+
+export async function insertObjectSync(
+  db: Db,
+  values: { application_id: string; connection_id: string; sync_config_id: string; object_type: 'common' | 'standard' | 'custom'; object: string },
+): Promise<string> {
+  return (await db.insertInto('syncs').values({ ...values, type: 'object' }).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function deleteSyncsById(db: Db, ids: string[]): Promise<void> {
+  if (ids.length) await db.deleteFrom('syncs').where('id', 'in', ids).execute();
+}
+
+export function setSyncPausedRow(db: Db, syncId: string, paused: boolean, reason: string | null): Promise<SyncRow> {
+  return db.updateTable('syncs').set({ paused, pause_reason: paused ? reason : null, updated_at: new Date() }).where('id', '=', syncId).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Merges `patch` into the sync's state (jsonb `||`), e.g. a full refresh request. */
+export function mergeSyncState(db: Db, syncId: string, patch: Record<string, unknown>): Promise<SyncRow> {
+  return db
+    .updateTable('syncs')
+    .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(patch)}::jsonb`, updated_at: new Date() })
+    .where('id', '=', syncId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The sync's state, locked until the transaction ends (a run's end must not overwrite a request made meanwhile). */
+export async function lockSyncState(trx: Db, syncId: string): Promise<Record<string, unknown> | undefined> {
+  return (await trx.selectFrom('syncs').select('state').where('id', '=', syncId).forUpdate().executeTakeFirst())?.state;
+}
+
+export async function setSyncState(trx: Db, syncId: string, state: unknown, at: Date): Promise<void> {
+  await trx.updateTable('syncs').set({ state: JSON.stringify(state), updated_at: at }).where('id', '=', syncId).execute();
+}
+
+export function listEntitySyncsOfConnection(db: Db, connectionId: string) {
+  return db.selectFrom('syncs').select(['id', 'entity_id', 'sync_config_id']).where('connection_id', '=', connectionId).where('type', '=', 'entity').execute();
+}
+
+export async function insertEntitySync(db: Db, values: { application_id: string; connection_id: string; sync_config_id: string; entity_id: string }): Promise<string> {
+  return (await db.insertInto('syncs').values({ ...values, type: 'entity' }).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+/** Merges `patch` into the state of the entity syncs of these entities, on one connection or on every connection of a provider. */
+export async function mergeEntitySyncsState(
+  db: Db,
+  applicationId: string,
+  entityIds: string[],
+  scope: { connectionId: string } | { providerId: string },
+  patch: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .updateTable('syncs')
+    .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(patch)}::jsonb`, updated_at: new Date() })
+    .where('application_id', '=', applicationId)
+    .where('type', '=', 'entity')
+    .where('entity_id', 'in', entityIds)
+    .where('connection_id', 'in', (eb) =>
+      'connectionId' in scope
+        ? eb.selectFrom('connections').select('id').where('id', '=', scope.connectionId)
+        : eb.selectFrom('connections').select('id').where('provider_id', '=', scope.providerId),
+    )
+    .execute();
+}
+
+/** Ids of the syncs of a customer's connections (`customerId`: the customers row's id). */
+export async function listSyncIdsOfCustomer(db: Db, applicationId: string, customerId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('syncs')
+    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
+    .select('syncs.id')
+    .where('connections.customer_id', '=', customerId)
+    .where('syncs.application_id', '=', applicationId)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function listSyncIdsOfEntity(db: Db, applicationId: string, entityId: string): Promise<string[]> {
+  return (await db.selectFrom('syncs').select('id').where('application_id', '=', applicationId).where('entity_id', '=', entityId).execute()).map((s) => s.id);
+}
+
+export async function countSyncsOfEntity(db: Db, applicationId: string, entityId: string): Promise<number> {
+  const row = await db
+    .selectFrom('syncs')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('application_id', '=', applicationId)
+    .where('entity_id', '=', entityId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -3,12 +3,12 @@
  * its sync config lists. What a run reads is resolved in sync-source.ts; records land in
  * `entity_<entity name>`.
  */
-import { sql } from 'kysely';
 import { NotFoundError } from '../../lib/errors';
 import type { Db } from '../../db/connection';
 import { isUuid } from '../../lib/ids';
 import { existingEntityIds } from '../../db/repositories/entities';
-import { connectionSyncsQuery, type SyncRow } from '../../db/repositories/syncs';
+import * as syncsRepo from '../../db/repositories/syncs';
+import type { SyncRow } from '../../db/repositories/syncs';
 import { fullRefreshRequest, type EngineSyncConfig } from './plan';
 
 export interface SyncRowChanges {
@@ -28,24 +28,20 @@ export async function reconcileEntitySyncRows(
   connectionId: string,
   syncConfig: { id: string; config: EngineSyncConfig } | undefined,
 ): Promise<SyncRowChanges> {
-  const existing = await trx.selectFrom('syncs').select(['id', 'entity_id', 'sync_config_id']).where('connection_id', '=', connectionId).where('type', '=', 'entity').execute();
+  const existing = await syncsRepo.listEntitySyncsOfConnection(trx, connectionId);
   const listed = (syncConfig?.config.entities ?? []).map((e) => e.entity_id);
   const found = await existingEntityIds(trx, applicationId, listed);
   const wanted = listed.filter((id) => found.has(id));
 
   const removed = existing.filter((s) => !wanted.includes(s.entity_id ?? '') || s.sync_config_id !== syncConfig?.id).map((s) => s.id);
-  if (removed.length) await trx.deleteFrom('syncs').where('id', 'in', removed).execute();
+  await syncsRepo.deleteSyncsById(trx, removed);
   const kept = existing.filter((s) => !removed.includes(s.id));
   const have = new Set(kept.map((s) => s.entity_id));
   const created: SyncRowChanges['created'] = [];
   for (const entityId of wanted) {
     if (have.has(entityId)) continue;
-    const row = await trx
-      .insertInto('syncs')
-      .values({ application_id: applicationId, connection_id: connectionId, sync_config_id: syncConfig!.id, type: 'entity', entity_id: entityId })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    created.push({ id: row.id, autoStart: syncConfig!.config.default_config.auto_start_on_connection ?? true });
+    const id = await syncsRepo.insertEntitySync(trx, { application_id: applicationId, connection_id: connectionId, sync_config_id: syncConfig!.id, entity_id: entityId });
+    created.push({ id, autoStart: syncConfig!.config.default_config.auto_start_on_connection ?? true });
   }
   return { keep: [...kept.map((s) => s.id), ...created.map((c) => c.id)], created, removed };
 }
@@ -53,7 +49,8 @@ export async function reconcileEntitySyncRows(
 /** The entity sync of one connection, addressed as the API does (x-customer-id, x-provider-name, entity_id). */
 export async function findSyncForEntity(db: Db, applicationId: string, q: { customerId: string; providerName: string; entityId: string }): Promise<SyncRow> {
   const row = isUuid(q.entityId)
-    ? await connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
+    ? await syncsRepo
+        .connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
         .where('syncs.type', '=', 'entity')
         .where('syncs.entity_id', '=', q.entityId)
         .executeTakeFirst()
@@ -77,16 +74,5 @@ export function changedEntityIds(before: Array<{ entity_id: string }>, after: Ar
 export async function requestEntityFullRefresh(trx: Db, applicationId: string, entityIds: string[], scope: { connectionId: string } | { providerId: string }): Promise<void> {
   const ids = entityIds.filter(isUuid);
   if (ids.length === 0) return;
-  await trx
-    .updateTable('syncs')
-    .set({ state: sql<Record<string, unknown>>`state || ${JSON.stringify(fullRefreshRequest())}::jsonb`, updated_at: new Date() })
-    .where('application_id', '=', applicationId)
-    .where('type', '=', 'entity')
-    .where('entity_id', 'in', ids)
-    .where('connection_id', 'in', (eb) =>
-      'connectionId' in scope
-        ? eb.selectFrom('connections').select('id').where('id', '=', scope.connectionId)
-        : eb.selectFrom('connections').select('id').where('provider_id', '=', scope.providerId),
-    )
-    .execute();
+  await syncsRepo.mergeEntitySyncsState(trx, applicationId, ids, scope, fullRefreshRequest());
 }

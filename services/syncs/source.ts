@@ -11,7 +11,7 @@ import { findEntity } from '../../db/repositories/entity-mappings';
 import type { ServiceDeps } from '../deps';
 import { mergeEntityMappings, type MergedEntityMapping } from '../catalog/entity-mappings';
 import { getObjectFieldMapping } from '../catalog/field-mappings';
-import type { SyncContext } from './syncs';
+import type { SyncContext } from './context';
 
 export interface SyncSource {
   object: string;

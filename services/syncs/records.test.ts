@@ -1,7 +1,7 @@
 /** The incremental cursor's boundary bookkeeping: the greatest last-modified and the records at it. */
 import { describe, expect, it } from 'vitest';
-import type { DestinationRecord } from '../destinations/types';
-import { advanceBoundary } from './sync';
+import type { DestinationRecord } from '../../destinations/types';
+import { advanceBoundary } from './records';
 
 const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
 const rec = (id: string, modified: Date | null, v = 1): DestinationRecord => ({ id, lastModifiedAt: modified, isDeleted: false, emittedAt: at(0), raw: { id, v }, mapped: {} });

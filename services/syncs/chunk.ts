@@ -1,0 +1,144 @@
+/**
+ * One chunk of a sync run: pages move from the provider to the destination until the object is
+ * exhausted or the chunk's time budget is spent. Records never leave this process; progress (page
+ * state, batch sequence, counts) is committed to the run's row after each destination batch, so a
+ * retried chunk resumes from the last committed batch.
+ */
+import * as runs from '../../db/repositories/sync-runs';
+import { NotFoundError } from '../../lib/errors';
+import type { DestinationRecord } from '../../destinations/types';
+import { ProviderError } from '../../providers/errors';
+import type { HttpRuntime } from '../../providers/runtime';
+import type { JsonValue } from '../../providers/types';
+import { openConnectionProvider } from '../connections/provider-context';
+import { loadSyncContext, writeTarget } from './context';
+import { advanceBoundary, contentHash, missingMappedFields, toDestinationRecord, type RunProgress } from './records';
+import { openSyncWriter, type RunLedgerDeps } from './run-ledger';
+import { resolveSyncSource } from './source';
+
+export interface SyncEngineDeps extends RunLedgerDeps {
+  /** Stop a chunk after this long so a retry never repeats more than one chunk (default 60 s). */
+  chunkBudgetMs?: number;
+  /** HTTP runtime for providers; the process-wide default when omitted. */
+  httpRuntime?: HttpRuntime;
+  /** Records per destination batch: pages are gathered up to this (default 5000). */
+  batchRecords?: number;
+}
+
+export interface ChunkResult {
+  done: boolean;
+  records: number;
+  seq: number;
+}
+
+/** Where a chunk is, for its heartbeats: the last committed batch, a batch being written, a provider wait. */
+export interface ChunkStatus {
+  phase: 'opening' | 'reading';
+  seq?: number;
+  records?: number;
+  writing?: number;
+  wait?: unknown;
+}
+
+export interface ChunkObserver {
+  signal?: AbortSignal;
+  /** Called on every change of status; `urgent` when the provider makes the chunk wait. */
+  report(status: ChunkStatus, urgent?: boolean): void;
+}
+
+export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string; runId: string }, observer: ChunkObserver): Promise<ChunkResult> {
+  const status: ChunkStatus = { phase: 'opening' };
+  const report = (change: Partial<ChunkStatus>, urgent = false) => observer.report(Object.assign(status, change), urgent);
+
+  const ctx = await loadSyncContext(deps.db, input.syncId);
+  if (!ctx) throw new NotFoundError('Sync', `sync ${input.syncId} no longer exists`);
+  const run = await runs.getSyncRun(deps.db, input.runId);
+  if (!run) throw new NotFoundError('Sync run', `sync run ${input.runId} no longer exists`);
+  let progress = run.progress as unknown as RunProgress;
+  let records = run.num_records_synced;
+  report({ seq: progress.seq, records });
+  if (progress.done) return { done: true, records, seq: progress.seq };
+
+  const [writer, provider, { mapping, ...source }] = await Promise.all([
+    openSyncWriter(deps, ctx),
+    openConnectionProvider(deps, ctx.application_id, ctx.connection_id, deps.httpRuntime),
+    resolveSyncSource(deps, ctx),
+  ]);
+  const target = writeTarget(ctx);
+  await writer.prepare(target);
+  const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
+  const known = ctx.state.cursor_records;
+  const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
+  const batchRecords = deps.batchRecords ?? 5000;
+
+  const read = (pageState: JsonValue | null) => {
+    const p = provider.readPage({
+      object: source.object,
+      objectType: source.objectType,
+      modifiedSince,
+      pageState,
+      signal: observer.signal,
+      onWait: (wait) => report({ wait }, true),
+    });
+    p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
+    return p;
+  };
+  // Two stages overlap: batch k is written and its progress committed while batch k+1 is
+  // gathered from the provider (one page read ahead). Progress commits stay in batch order,
+  // and only a committed batch's page state is ever saved, so a crash resumes from it.
+  let readState = progress.pageState;
+  let nextSeq = progress.seq + 1;
+  let next = read(readState);
+  let inFlight: Promise<void> | null = null;
+
+  const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
+    report({ writing: seq });
+    if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
+    const committed: RunProgress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
+    // The batch is committed at the destination; now make the progress durable. A crash in
+    // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
+    await runs.commitRunProgress(deps.db, input.runId, committed, batch.length);
+    progress = committed;
+    records += batch.length;
+    report({ seq, records, writing: undefined });
+  };
+
+  try {
+    while (Date.now() < deadline) {
+      // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
+      const batch = new Map<string, DestinationRecord>();
+      do {
+        report({ phase: 'reading' });
+        const page = await next;
+        report({ wait: undefined });
+        if (page.nextPageState !== null) next = read(page.nextPageState);
+        if (nextSeq === 1 && batch.size === 0) {
+          const missing = missingMappedFields(page.records, mapping);
+          if (missing.length) throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+        }
+        const emittedAt = new Date();
+        for (const r of page.records) {
+          const rec = toDestinationRecord(r, emittedAt, mapping);
+          // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+          if (modifiedSince && known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw)) continue;
+          // Last occurrence wins, so a batch's count is of distinct records.
+          batch.delete(rec.id);
+          batch.set(rec.id, rec);
+        }
+        readState = page.nextPageState;
+      } while (readState !== null && batch.size < batchRecords && Date.now() < deadline);
+
+      if (inFlight) await inFlight;
+      inFlight = commit([...batch.values()], nextSeq++, readState);
+      // Awaited above or below; until then a failure must not count as unhandled.
+      inFlight.catch(() => undefined);
+      if (readState === null) break;
+    }
+    if (inFlight) await inFlight;
+  } finally {
+    // Never leave a write running behind a failed chunk: its retry would replay the batch
+    // while this one still commits, and count it twice.
+    await inFlight?.catch(() => undefined);
+  }
+  return { done: progress.done, records, seq: progress.seq };
+}

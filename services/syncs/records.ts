@@ -1,0 +1,79 @@
+/**
+ * What a sync run does to records, free of I/O: field mapping, the destination record, and the
+ * cursor bookkeeping a committed batch adds to the run's progress.
+ */
+import { createHash } from 'node:crypto';
+import type { DestinationRecord } from '../../destinations/types';
+import type { JsonValue, SourceRecord } from '../../providers/types';
+
+/** A run's resume point, committed to its row after each destination batch. */
+export interface RunProgress {
+  pageState: JsonValue | null;
+  /** Sequence of the last committed batch. */
+  seq: number;
+  done: boolean;
+  /** Greatest last-modified seen in committed batches (ISO). */
+  maxLastModified: string | null;
+  /** Records at exactly maxLastModified (id → content hash); null when too many to keep. */
+  maxRecords: Record<string, string> | null;
+  /** The sync's pending full refresh request when the run started: the one a full run satisfies. */
+  fullRefreshRequestAtStart?: string | null;
+}
+
+/** Boundary records kept per run; beyond this the next run just re-reads the boundary. */
+const MAX_BOUNDARY_RECORDS = 1000;
+
+export const contentHash = (raw: Record<string, unknown>) => createHash('sha1').update(JSON.stringify(raw)).digest('base64url');
+
+/**
+ * Folds a committed batch into the run's cursor bookkeeping. Only records at the batch's greatest
+ * last-modified are hashed: hashing every record of an ascending stream costs a JSON.stringify each.
+ */
+export function advanceBoundary(progress: Pick<RunProgress, 'maxLastModified' | 'maxRecords'>, batch: DestinationRecord[]): Pick<RunProgress, 'maxLastModified' | 'maxRecords'> {
+  let top = -Infinity;
+  for (const r of batch) {
+    const t = r.lastModifiedAt?.getTime();
+    if (t !== undefined && t > top) top = t; // NaN (an invalid date) never wins
+  }
+  if (top === -Infinity) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
+  const at = new Date(top).toISOString();
+  if (progress.maxLastModified && at < progress.maxLastModified) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
+  let maxRecords: Record<string, string> | null = at === progress.maxLastModified ? (progress.maxRecords && { ...progress.maxRecords }) : {};
+  let kept = maxRecords ? Object.keys(maxRecords).length : 0;
+  for (const r of batch) {
+    if (!maxRecords || r.lastModifiedAt?.getTime() !== top) continue;
+    if (r.id in maxRecords) maxRecords[r.id] = contentHash(r.raw);
+    else if (kept++ < MAX_BOUNDARY_RECORDS) maxRecords[r.id] = contentHash(r.raw);
+    else maxRecords = null;
+  }
+  return { maxLastModified: at, maxRecords };
+}
+
+/** schema field → provider field, applied to every record (`_supaglue_mapped_data`). */
+export type FieldMapping = Record<string, string>;
+
+export function applyFieldMapping(raw: Record<string, unknown>, mapping: FieldMapping | null): Record<string, unknown> {
+  if (!mapping) return {};
+  const out: Record<string, unknown> = {};
+  for (const [schemaField, providerField] of Object.entries(mapping)) out[schemaField] = raw[providerField] ?? null;
+  return out;
+}
+
+/** Mapped provider fields that no record of a page has: the provider no longer has them. */
+export function missingMappedFields(records: SourceRecord[], mapping: FieldMapping | null): string[] {
+  if (!mapping || records.length === 0) return [];
+  return Object.values(mapping).filter((field) => records.every((r) => !(field in r.raw)));
+}
+
+export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null): DestinationRecord {
+  return {
+    id: r.id,
+    lastModifiedAt: r.lastModifiedAt,
+    isDeleted: r.isDeleted,
+    emittedAt,
+    raw: r.raw,
+    mapped: applyFieldMapping(r.raw, mapping),
+    ...(r.unified ? { unified: r.unified } : {}),
+  };
+}
+

@@ -1,0 +1,141 @@
+/**
+ * The sync-run ledger: opening a run (idempotent per workflow), closing it (destination finish,
+ * cursor, sync.complete, in one transaction), and the auto-pause after an error no retry fixes.
+ */
+import * as runs from '../../db/repositories/sync-runs';
+import * as syncsRepo from '../../db/repositories/syncs';
+import { RemoteError } from '../../lib/errors';
+import type { WriterCache } from '../../destinations/registry';
+import type { DestinationWriter } from '../../destinations/types';
+import type { ServiceDeps } from '../deps';
+import { loadDestinationWithSecrets } from '../destinations/destinations';
+import { recordEvent } from '../webhooks/events';
+import { loadSyncContext, runStrategyFor, syncEventSubject, writeTarget, type SyncContext } from './context';
+import { nextSyncState, type SyncState } from './plan';
+import type { RunProgress } from './records';
+import { setSyncPaused } from './syncs';
+
+export interface RunLedgerDeps extends ServiceDeps {
+  /** One writer (pool) per destination per worker. */
+  writers: WriterCache;
+}
+
+export type StartRunResult =
+  | { skipped: 'paused' | 'deleted' }
+  | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
+
+/** A failure as the run's error_message says it: with the remote's answer when the message lacks it. */
+export function failureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
+  return excerpt && !message.includes(excerpt) ? `${message}: ${excerpt}` : message;
+}
+
+export async function openSyncWriter(deps: RunLedgerDeps, ctx: SyncContext): Promise<DestinationWriter> {
+  return deps.writers.get(await loadDestinationWithSecrets(deps, ctx.application_id, ctx.destination_id));
+}
+
+/**
+ * Opens a run: skips paused or deleted syncs, picks the strategy, writes the IN_PROGRESS row.
+ * `workflowRunId` (the first execution of the run's workflow) makes it idempotent: a retry
+ * after the insert committed continues that run instead of opening another.
+ */
+export async function startSyncRun(deps: ServiceDeps, syncId: string, workflowRunId: string | null): Promise<StartRunResult> {
+  const own = workflowRunId ? await runs.findRunOfWorkflow(deps.db, workflowRunId) : undefined;
+  const ctx = await loadSyncContext(deps.db, syncId);
+  if (own) return { runId: own.id, strategy: own.strategy, cursor: own.strategy === 'incremental' ? (ctx?.state.cursor ?? null) : null };
+  if (!ctx) return { skipped: 'deleted' };
+  if (ctx.paused) return { skipped: 'paused' };
+  const strategy = runStrategyFor(ctx);
+  const progress: RunProgress = {
+    pageState: null,
+    seq: 0,
+    done: false,
+    maxLastModified: null,
+    maxRecords: {},
+    fullRefreshRequestAtStart: ctx.state.full_refresh_request_id ?? null,
+  };
+  const run = await runs.openSyncRun(deps.db, {
+    application_id: ctx.application_id,
+    sync_id: ctx.id,
+    connection_id: ctx.connection_id,
+    customer_id: ctx.customer_id,
+    provider_name: ctx.provider_name,
+    category: ctx.category,
+    object_type: ctx.object_type,
+    object: ctx.object,
+    entity_id: ctx.entity_id,
+    status: 'IN_PROGRESS',
+    strategy,
+    start_timestamp: new Date(),
+    progress: JSON.stringify(progress),
+    workflow_run_id: workflowRunId,
+  });
+  return { runId: run.id, strategy, cursor: strategy === 'incremental' ? (ctx.state.cursor ?? null) : null };
+}
+
+/** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
+export async function finishSyncRun(
+  deps: RunLedgerDeps,
+  input: { syncId: string; runId: string; success: boolean; error?: string },
+): Promise<{ numRecordsSynced: number }> {
+  const run = await runs.getSyncRun(deps.db, input.runId);
+  // The sync (and its runs, by cascade) was deleted mid-run: nothing left to close. Throwing
+  // here would only retry for minutes and then fail the workflow.
+  if (!run) return { numRecordsSynced: 0 };
+  if (run.status !== 'IN_PROGRESS') return { numRecordsSynced: run.num_records_synced };
+  const ctx = await loadSyncContext(deps.db, input.syncId);
+  const progress = run.progress as unknown as RunProgress;
+  let success = input.success;
+  let error = input.error ?? null;
+  if (ctx && success) {
+    try {
+      const writer = await openSyncWriter(deps, ctx);
+      await writer.finishRun(writeTarget(ctx), {
+        runId: run.id,
+        strategy: run.strategy,
+        success,
+        runStartedAt: run.start_timestamp,
+        numRecordsSynced: run.num_records_synced,
+        cursor: progress.maxLastModified,
+      });
+    } catch (err) {
+      success = false;
+      error = `finishing the run at the destination failed: ${failureMessage(err)}`;
+    }
+  }
+  const finishedAt = new Date();
+  await deps.db.transaction().execute(async (trx) => {
+    await runs.closeSyncRun(trx, run.id, { success, error, at: finishedAt });
+    if (!ctx) return;
+    // The state as it is now, locked: a full refresh requested during the run is not overwritten.
+    const current = await syncsRepo.lockSyncState(trx, ctx.id);
+    const state = nextSyncState((current ?? ctx.state) as SyncState, {
+      strategy: run.strategy,
+      success,
+      maxLastModified: progress.maxLastModified,
+      maxRecords: progress.maxRecords,
+      finishedAt: finishedAt.toISOString(),
+      fullRefreshRequestAtStart: progress.fullRefreshRequestAtStart,
+    });
+    await syncsRepo.setSyncState(trx, ctx.id, state, finishedAt);
+    await recordEvent(trx, ctx.application_id, 'sync.complete', {
+      run_id: run.id,
+      connection_id: ctx.connection_id,
+      customer_id: ctx.external_customer_id,
+      provider_name: ctx.provider_name,
+      result: success ? 'SUCCESS' : 'ERROR',
+      num_records_synced: run.num_records_synced,
+      error_message: error,
+      ...syncEventSubject(ctx),
+    });
+  });
+  return { numRecordsSynced: run.num_records_synced };
+}
+
+/** Auto-pause after an error no retry can fix (credentials, permissions, configuration). */
+export async function pauseSyncForError(deps: ServiceDeps, input: { syncId: string; runId: string; reason: string }): Promise<void> {
+  const sync = await syncsRepo.findSync(deps.db, input.syncId);
+  if (!sync || sync.paused) return;
+  await setSyncPaused(deps, sync, true, input.reason, input.runId);
+}
