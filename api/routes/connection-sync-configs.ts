@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import * as connectionSyncConfigs from '../../services/connections/sync-configs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { connectionSyncConfigSchema, upsertConnectionSyncConfigSchema } from '../schemas/connection-sync-configs';
+import { connectionSyncConfigSchema, upsertConnectionSyncConfigSchema } from '../../services/connections/inputs';
 import { validationHook } from '../validation';
 
 const tags = ['ConnectionSyncConfigs'];

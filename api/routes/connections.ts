@@ -4,15 +4,8 @@ import { getProviderUserId } from '../../services/connections/provider-user';
 import { getRateLimitInfo } from '../../services/connections/rate-limits';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, remoteProviderErrorResponse, security } from '../schemas/common';
-import {
-  connectionPathParams,
-  connectionSchema,
-  createConnectionSchema,
-  customerIdPathParam,
-  providerUserIdQuery,
-  providerUserIdSchema,
-  rateLimitInfoSchema,
-} from '../schemas/connections';
+import { createConnectionSchema } from '../../services/connections/inputs';
+import { connectionPathParams, connectionSchema, customerIdPathParam, providerUserIdQuery, providerUserIdSchema, rateLimitInfoSchema } from '../schemas/connections';
 import { validationHook } from '../validation';
 
 const tags = ['Connections'];

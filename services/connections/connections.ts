@@ -4,7 +4,7 @@
  * JSON blob; the API never returns them. Activities read them through loadConnectionWithSecrets.
  */
 import { ConflictError, NotFoundError } from '../../lib/errors';
-import type { CreateConnectionInput } from '../../api/schemas/connections';
+import type { CreateConnectionInput } from './inputs';
 import type { ConnectionWithCustomer } from '../../db/repositories/connections';
 import * as repo from '../../db/repositories/connections';
 import { checkConnectionBody, TOP_LEVEL_PARAMS } from './params';

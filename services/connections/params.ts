@@ -6,7 +6,7 @@
  * per-provider `oneOf`, where `type` says which credentials are required.
  */
 import { SchemaValidationError, type FieldIssue } from '../../lib/errors';
-import type { CreateConnectionInput } from '../../api/schemas/connections';
+import type { CreateConnectionInput } from './inputs';
 import { connectionParameterNames, type ConnectorDefinition } from '../../providers/declarative';
 
 /** Credentials the body may carry at the top level as well as in `params` (they are stored as parameters). */

@@ -3,7 +3,7 @@
  * table names), stored in connections.connection_sync_config. The sync engine applies them.
  */
 import { InvalidInputError, NotFoundError } from '../../lib/errors';
-import type { ConnectionSyncConfigInput } from '../../api/schemas/connection-sync-configs';
+import type { ConnectionSyncConfigInput } from './inputs';
 import * as repo from '../../db/repositories/connection-sync-configs';
 import { getConnectionByHeadersOrThrow } from './connections';
 import type { ServiceDeps } from '../deps';
