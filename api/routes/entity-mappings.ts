@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as entityMappings from '../../services/catalog/entity-mappings';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { connectionEntityMappingSchema, entityIdParam, mergedEntityMappingSchema } from '../schemas/entity-mappings';
+import { connectionEntityMappingSchema } from '../../services/catalog/mapping-inputs';
+import { entityIdParam, mergedEntityMappingSchema } from '../schemas/entity-mappings';
 import { validationHook } from '../validation';
 
 const tags = ['EntityMappings'];

@@ -2,7 +2,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as fieldMappings from '../../services/catalog/field-mappings';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { objectFieldMappingsSchema, updateObjectFieldMappingSchema } from '../schemas/field-mappings';
+import { updateObjectFieldMappingSchema } from '../../services/catalog/mapping-inputs';
+import { objectFieldMappingsSchema } from '../schemas/field-mappings';
 import { validationHook } from '../validation';
 
 const tags = ['SchemaMappings'];

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { connectionSyncConfigSchema } from '../../services/connections/inputs';
-import { connectionEntityMappingSchema } from './entity-mappings';
-import { objectFieldMappingSchema } from './field-mappings';
+import { connectionEntityMappingSchema, objectFieldMappingSchema } from '../../services/catalog/mapping-inputs';
 
 export const customerIdPathParam = z.object({
   customer_id: z.string().min(1).openapi({ param: { name: 'customer_id', in: 'path' } }),

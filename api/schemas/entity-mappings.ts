@@ -1,25 +1,5 @@
 import { z } from '@hono/zod-openapi';
-
-export const standardOrCustomObjectSchema = z
-  .object({ type: z.enum(['standard', 'custom']), name: z.string().min(1) })
-  .openapi('standard_or_custom_object');
-
-export const entityFieldMappingSchema = z
-  .object({
-    entity_field: z.string().min(1).openapi({ description: 'The name of the field in your application.', example: 'apolla_first_name' }),
-    mapped_field: z.string().min(1).openapi({ description: "The name of the field in your customer's third-party Provider tool", example: 'FirstName' }),
-  })
-  .openapi('entity_field_mapping');
-
-export const connectionEntityMappingSchema = z
-  .object({
-    entity_id: z.string().min(1),
-    object: standardOrCustomObjectSchema.optional(),
-    field_mappings: z.array(entityFieldMappingSchema).optional(),
-  })
-  .openapi('connection_entity_mapping');
-
-export type ConnectionEntityMappingInput = z.infer<typeof connectionEntityMappingSchema>;
+import { standardOrCustomObjectSchema } from '../../services/catalog/mapping-inputs';
 
 const from = z.enum(['developer', 'customer']);
 
@@ -28,7 +8,8 @@ export const mergedEntityMappingSchema = z
     entity_id: z.string(),
     entity_name: z.string(),
     allow_additional_field_mappings: z.boolean(),
-    object: standardOrCustomObjectSchema.extend({ from }).optional(),
+    // .openapi() names it so the extension is an allOf of the named schema.
+    object: standardOrCustomObjectSchema.openapi('standard_or_custom_object').extend({ from }).optional(),
     field_mappings: z.array(
       z.object({ entity_field: z.string(), mapped_field: z.string().optional(), from: from.optional(), is_additional: z.boolean() }),
     ),

@@ -1,12 +1,5 @@
 import { z } from '@hono/zod-openapi';
 
-export const objectFieldMappingSchema = z
-  .object({
-    schema_field: z.string().min(1).openapi({ example: 'apolla_first_name' }),
-    mapped_field: z.string().min(1).optional().openapi({ example: 'FirstName' }),
-  })
-  .openapi('object_field_mapping');
-
 export const mergedFieldMapSchema = z
   .object({
     name: z.string().openapi({ description: 'The name of the field as set in the schema' }),
@@ -25,13 +18,3 @@ export const objectFieldMappingsSchema = z
     fields: z.array(mergedFieldMapSchema),
   })
   .openapi('object_field_mappings');
-
-export const updateObjectFieldMappingSchema = z
-  .object({
-    name: z.string().min(1).openapi({ example: 'contact' }),
-    type: z.enum(['common', 'standard']),
-    field_mappings: z.array(objectFieldMappingSchema),
-  })
-  .openapi('update_object_field_mapping');
-
-export type UpdateObjectFieldMappingInput = z.infer<typeof updateObjectFieldMappingSchema>;

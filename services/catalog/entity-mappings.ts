@@ -4,7 +4,7 @@
  * (connections.entity_mappings).
  */
 import { InvalidInputError, NotFoundError } from '../../lib/errors';
-import type { ConnectionEntityMappingInput } from '../../api/schemas/entity-mappings';
+import type { ConnectionEntityMappingInput } from './mapping-inputs';
 import * as connectionsRepo from '../../db/repositories/connections';
 import * as repo from '../../db/repositories/entity-mappings';
 import { getConnectionByHeadersOrThrow } from '../connections/connections';

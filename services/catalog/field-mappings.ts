@@ -4,7 +4,7 @@
  * fields (connections.schema_mappings_config). resolveFieldMapping merges both for the engine.
  */
 import { InvalidInputError, NotFoundError } from '../../lib/errors';
-import type { UpdateObjectFieldMappingInput } from '../../api/schemas/field-mappings';
+import type { UpdateObjectFieldMappingInput } from './mapping-inputs';
 import type { Db } from '../../db/connection';
 import * as connectionsRepo from '../../db/repositories/connections';
 import type { ConnectionWithCustomer } from '../../db/repositories/connections';

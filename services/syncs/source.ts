@@ -3,7 +3,7 @@
  * through the object's field mapping; an entity sync reads the provider object the connection's
  * merged entity mapping names (the customer's mapping over the developer's) through its fields.
  */
-import type { ConnectionEntityMappingInput } from '../../api/schemas/entity-mappings';
+import type { ConnectionEntityMappingInput } from '../catalog/mapping-inputs';
 import type { Db } from '../../db/connection';
 import { NotFoundError, UnprocessableError } from '../../lib/errors';
 import { findConnectionById, findProviderById } from '../../db/repositories/connections';
