@@ -1,13 +1,9 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/connection';
-import { countApplications } from '../db/repositories/applications';
+import type { ServiceDeps } from '../services/deps';
+import { checkDatabase } from '../services/system';
 
-export function createSystemActivities(deps: { db: Db }) {
+export function createSystemActivities(deps: Pick<ServiceDeps, 'db'>) {
   return {
-    async checkDatabase(): Promise<{ applications: number; databaseTime: string }> {
-      const { rows } = await sql<{ now: Date }>`select now() as now`.execute(deps.db);
-      return { applications: await countApplications(deps.db), databaseTime: rows[0]!.now.toISOString() };
-    },
+    checkDatabase: (): Promise<{ applications: number; databaseTime: string }> => checkDatabase(deps.db),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { sql } from 'kysely';
+import { pingDatabase } from '../services/system';
 import type { AppDeps } from './deps';
 
 /** Liveness and readiness, outside /mgmt/v2 and without an API key. */
@@ -8,7 +8,7 @@ export function healthRoutes(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/ready', async (c) => {
     const checks = await Promise.all([
-      check('database', () => sql`select 1`.execute(deps.db)),
+      check('database', () => pingDatabase(deps.db)),
       check('temporal', () => deps.temporal.connection.healthService.check({})),
     ]);
     const ready = checks.every((ch) => ch.ok);

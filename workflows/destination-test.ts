@@ -4,8 +4,7 @@
  * marked failed rather than left running.
  */
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
-import type { DestinationTestActivities, DestinationTestOutcome } from '../activities/destination-test';
-import type { DestinationTestInput } from '../services/jobs/jobs';
+import type { DestinationTestActivities, DestinationTestInput, DestinationTestOutcome } from '../activities/destination-test';
 
 const test = proxyActivities<DestinationTestActivities>({
   // The writer's test() has at most 90 s; the rest is for the database.

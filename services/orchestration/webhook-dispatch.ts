@@ -9,6 +9,7 @@ import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@te
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import * as repo from '../../db/repositories/webhooks';
 import type { ServiceDeps } from '../deps';
+import type { WebhookDeliveryInput } from '../../workflows/webhook-delivery';
 
 /** The 5 s dispatcher Schedule of earlier versions (17,280 executions a day); deleted at worker start. */
 export const LEGACY_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
@@ -16,9 +17,6 @@ export const LEGACY_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
 export const deliveryWorkflowId = (eventId: string) => `webhook:${eventId}`;
 export const redeliveryWorkflowId = (eventId: string, suffix: string) => `webhook:${eventId}:redeliver:${suffix}`;
 
-export interface WebhookDeliveryInput {
-  eventId: string;
-}
 
 /** Starts a delivery workflow; false if one with this id exists already (running or finished). */
 export async function startDeliveryWorkflow(deps: ServiceDeps, eventId: string, workflowId = deliveryWorkflowId(eventId)): Promise<boolean> {
