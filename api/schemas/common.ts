@@ -47,3 +47,15 @@ export const connectionHeaders = z.object({
   'x-customer-id': z.string().min(1).openapi({ description: 'The customer ID that uniquely identifies the customer in your application' }),
   'x-provider-name': z.string().min(1).openapi({ description: 'The provider name', example: 'salesforce' }),
 });
+
+/**
+ * A service's discriminated union with an OpenAPI `title` on each variant, in order, validating exactly
+ * like the original. Titles are set here because zod-to-openapi reads a zod `.meta({ title })` as a description.
+ */
+export function titledUnion<T extends z.ZodDiscriminatedUnion>(union: T, titles: readonly string[]): T {
+  if (titles.length !== union.options.length) throw new Error(`${titles.length} titles for ${union.options.length} variants`);
+  const options = union.options.map((o, i) => (o as z.ZodType).openapi({ title: titles[i] }));
+  const titled = union.clone({ ...union.def, options });
+  const meta = union.meta();
+  return (meta ? titled.meta(meta) : titled) as T;
+}

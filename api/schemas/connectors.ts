@@ -5,7 +5,7 @@
  * every problem comes back as a field-level 400 (`meta.fields`).
  */
 import { z } from '@hono/zod-openapi';
-import { noNulChars } from './schemas';
+import { noNulChars } from '../../lib/nul-chars';
 
 const EXT = { 'x-extension': true } as Record<string, unknown>;
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { noNulChars, uniqueFieldNames } from './schemas';
+import { noNulChars } from '../../lib/nul-chars';
+import { uniqueFieldNames } from './schemas';
 
 export const entityConfigSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { noNulChars } from './schemas';
+import { noNulChars } from '../../lib/nul-chars';
 
 export const createMagicLinkSchema = z
   .object({

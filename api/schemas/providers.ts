@@ -1,71 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { noNulChars } from './schemas';
-
-export const CRM_PROVIDER_NAMES = ['hubspot', 'salesforce', 'pipedrive', 'zendesk_sell', 'ms_dynamics_365_sales', 'zoho_crm', 'capsule'] as const;
-export const ENGAGEMENT_PROVIDER_NAMES = ['outreach', 'apollo', 'salesloft'] as const;
-export const NO_CATEGORY_PROVIDER_NAMES = ['intercom', 'gong', 'linear'] as const;
-/** Names of declarative connectors (extension): lowercase letters, digits and dashes. */
-export const CONNECTOR_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
-
-const RESERVED_NAMES = new Set<string>([...CRM_PROVIDER_NAMES, ...ENGAGEMENT_PROVIDER_NAMES]);
+import { createProviderSchema as createProviderInput, objectsSchema, providerEntityMappingSchema, updateProviderSchema as updateProviderInput } from '../../services/catalog/provider-inputs';
+import { titledUnion } from './common';
 
 export const categorySchema = z.enum(['crm', 'engagement', 'enrichment', 'marketing_automation', 'no_category']).openapi('category');
-
-const crmName = z.enum(CRM_PROVIDER_NAMES).openapi('provider_name_crm');
-const engagementName = z.enum(ENGAGEMENT_PROVIDER_NAMES).openapi('provider_name_engagement');
-const noCategoryName = z
-  .string()
-  .max(100)
-  .regex(CONNECTOR_NAME_RE, 'must be a provider name of lowercase letters, digits and dashes')
-  .refine((n) => !RESERVED_NAMES.has(n), { message: 'this provider belongs to the crm or engagement category' })
-  .openapi('provider_name_no_category', {
-    description: `One of ${NO_CATEGORY_PROVIDER_NAMES.join(', ')}. Extension: any name matching ${CONNECTOR_NAME_RE.source} naming a published declarative connector.`,
-    'x-extension': true,
-  } as object);
-
-const oauthScopes = z.array(z.string().min(1)).max(200);
-const accessType = z
-  .enum(['online', 'offline'])
-  .optional()
-  .openapi({ description: 'Extension: OAuth access type requested at authorization (providers that distinguish it).', 'x-extension': true } as object);
-
-export const createProviderConfigSchema = z
-  .object({
-    provider_app_id: z.string().max(255).optional().openapi({ description: 'Defaults to "".' }),
-    use_managed_oauth: z
-      .boolean()
-      .optional()
-      .openapi({ description: "True: use Supaglue's OAuth application credentials. False: Use the provided OAuth application credentials." }),
-    oauth: z.object({
-      oauth_scopes: oauthScopes,
-      access_type: accessType,
-      credentials: z.object({
-        oauth_client_id: z.string().min(1).max(1000),
-        oauth_client_secret: z.string().min(1).max(4000).openapi({ description: 'Stored encrypted; never returned.' }),
-      }),
-    }),
-  })
-  .openapi('create_provider_config', { description: 'An object that stores Oauth2/API key/access key related credentials.' });
-
-export const updateProviderConfigSchema = z
-  .object({
-    provider_app_id: z.string().max(255).optional(),
-    use_managed_oauth: z.boolean().optional(),
-    oauth: z.object({
-      oauth_scopes: oauthScopes,
-      access_type: accessType,
-      credentials: z.object({
-        oauth_client_id: z.string().min(1).max(1000),
-        oauth_client_secret: z
-          .string()
-          .min(1)
-          .max(4000)
-          .optional()
-          .openapi({ description: 'Omit to keep the stored secret. Stored encrypted; never returned.' }),
-      }),
-    }),
-  })
-  .openapi('update_provider_config', { description: 'An object that stores Oauth2/API key/access key related credentials.' });
 
 /** What responses carry: the provider config without the client secret. */
 export const providerConfigSafeSchema = z
@@ -80,111 +17,11 @@ export const providerConfigSafeSchema = z
   })
   .openapi('provider_config', { description: 'The provider config as returned: `oauth_client_secret` is never returned.' });
 
-const objectRef = z.object({
-  name: z.string().min(1).max(255),
-  schema_id: z
-    .string()
-    .optional()
-    .openapi({ description: 'If set, will sync these mapped fields into the raw_data column in addition to the common object. If not set, will fetch all fields as is.' }),
-});
+const variantTitles = ['crm', 'engagement', 'no category'];
 
-function uniqueNames(list: Array<{ name: string }> | undefined, key: string, ctx: z.RefinementCtx) {
-  const seen = new Set<string>();
-  list?.forEach((o, i) => {
-    if (seen.has(o.name)) ctx.addIssue({ code: 'custom', path: [key, i, 'name'], message: `duplicate object "${o.name}"` });
-    seen.add(o.name);
-  });
-}
+export const createProviderSchema = titledUnion(createProviderInput, variantTitles).openapi('create_provider');
 
-export const objectsSchema = z
-  .object({ common: z.array(objectRef).max(500).optional(), standard: z.array(objectRef).max(500).optional() })
-  .superRefine((o, ctx) => {
-    uniqueNames(o.common, 'common', ctx);
-    uniqueNames(o.standard, 'standard', ctx);
-  })
-  .openapi('objects', { description: 'Objects to sync, each optionally with the id of a schema of this application.' });
-
-export const providerEntityMappingSchema = z
-  .object({
-    entity_id: z.string().min(1),
-    object: z.object({ type: z.literal('standard'), name: z.string().min(1) }).optional(),
-    field_mappings: z
-      .array(
-        z.object({
-          entity_field: z.string().min(1).openapi({ description: 'The name of the field in your application.' }),
-          mapped_field: z.string().min(1).openapi({ description: "The name of the field in your customer's third-party Provider tool (e.g. Salesforce)." }),
-        }),
-      )
-      .optional(),
-  })
-  .openapi('provider_entity_mapping', { deprecated: true });
-
-const entityMappings = z.array(providerEntityMappingSchema).max(500);
-
-export const createProviderSchema = z
-  .discriminatedUnion('category', [
-    z
-      .object({ auth_type: z.literal('oauth2'), config: createProviderConfigSchema, objects: objectsSchema.optional(), category: z.literal('crm'), name: crmName })
-      .openapi({ title: 'crm' }),
-    z
-      .object({
-        auth_type: z.literal('oauth2'),
-        config: createProviderConfigSchema,
-        objects: objectsSchema.optional(),
-        category: z.literal('engagement'),
-        name: engagementName,
-      })
-      .openapi({ title: 'engagement' }),
-    z
-      .object({
-        auth_type: z.literal('api_key'),
-        category: z.literal('no_category').optional(),
-        name: noCategoryName,
-        objects: objectsSchema.optional(),
-      })
-      .openapi({ title: 'no category' }),
-  ])
-  .superRefine(noNulChars)
-  .openapi('create_provider');
-
-export const updateProviderSchema = z
-  .discriminatedUnion('category', [
-    z
-      .object({
-        auth_type: z.literal('oauth2'),
-        config: updateProviderConfigSchema,
-        objects: objectsSchema.optional(),
-        entity_mappings: entityMappings.optional(),
-        category: z.literal('crm'),
-        name: crmName,
-      })
-      .openapi({ title: 'crm' }),
-    z
-      .object({
-        auth_type: z.literal('oauth2'),
-        config: updateProviderConfigSchema,
-        objects: objectsSchema.optional(),
-        entity_mappings: entityMappings.optional(),
-        category: z.literal('engagement'),
-        name: engagementName,
-      })
-      .openapi({ title: 'engagement' }),
-    z
-      .object({
-        auth_type: z.enum(['oauth2', 'api_key']).openapi({ description: 'api_key: extension, for declarative connectors.' }),
-        config: updateProviderConfigSchema.optional().openapi({ description: 'Required when auth_type is oauth2.' }),
-        objects: objectsSchema.optional(),
-        entity_mappings: entityMappings.optional(),
-        category: z.literal('no_category'),
-        name: noCategoryName,
-      })
-      .superRefine((v, ctx) => {
-        if (v.auth_type === 'oauth2' && !v.config) ctx.addIssue({ code: 'custom', path: ['config'], message: 'config is required when auth_type is oauth2' });
-      })
-      .openapi({ title: 'no category' }),
-  ])
-  .superRefine(noNulChars)
-  .openapi('update_provider', { description: 'Omitted `objects` / `entity_mappings` keep their current value; name and category cannot change.' });
+export const updateProviderSchema = titledUnion(updateProviderInput, variantTitles).openapi('update_provider');
 
 export const providerSchema = z
   .object({
@@ -202,8 +39,3 @@ export const providerSchema = z
 export const providerIdParam = z.object({
   provider_id: z.string().min(1).openapi({ param: { name: 'provider_id', in: 'path' } }),
 });
-
-export type CreateProviderInput = z.infer<typeof createProviderSchema>;
-export type UpdateProviderInput = z.infer<typeof updateProviderSchema>;
-export type ProviderObjects = z.infer<typeof objectsSchema>;
-export type ProviderEntityMapping = z.infer<typeof providerEntityMappingSchema>;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { noNulChars } from '../../lib/nul-chars';
 
 /** Adds an issue at `fields.<i>.name` for every repeated field name. */
 export function uniqueFieldNames(config: { fields: Array<{ name: string }> }, ctx: z.RefinementCtx): void {
@@ -7,25 +8,6 @@ export function uniqueFieldNames(config: { fields: Array<{ name: string }> }, ct
     if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field name "${f.name}"` });
     seen.add(f.name);
   });
-}
-
-/**
- * Postgres text and jsonb cannot hold U+0000: reject it at validation (400 with the field path)
- * instead of letting the write fail with a 500. Apply to whole request bodies.
- */
-export function noNulChars(value: unknown, ctx: z.RefinementCtx): void {
-  const walk = (v: unknown, path: Array<string | number>) => {
-    if (typeof v === 'string') {
-      if (v.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL (\\u0000) characters' });
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (k.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'keys must not contain NUL (\\u0000) characters' });
-        walk(x, [...path, k]);
-      }
-    }
-  };
-  walk(value, []);
 }
 
 export const schemaConfigSchema = z

@@ -6,7 +6,7 @@
  */
 import { sql, type Selectable } from 'kysely';
 import { ConflictError, NotFoundError, SchemaValidationError } from '../../lib/errors';
-import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from '../../api/schemas/providers';
+import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from './provider-inputs';
 import type { ConnectorsTable } from '../../db/database';
 import type { Db } from '../../db/connection';
 import * as repo from '../../db/repositories/connectors';

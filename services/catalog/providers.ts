@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../../lib/errors';
-import { NO_CATEGORY_PROVIDER_NAMES, type CreateProviderInput, type ProviderEntityMapping, type ProviderObjects, type UpdateProviderInput } from '../../api/schemas/providers';
+import { NO_CATEGORY_PROVIDER_NAMES, type CreateProviderInput, type ProviderEntityMapping, type ProviderObjects, type UpdateProviderInput } from './provider-inputs';
 import type { ProvidersTable } from '../../db/database';
 import type { Db } from '../../db/connection';
 import { existingEntityIds } from '../../db/repositories/entities';
