@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import * as magicLinks from '../../services/connect/magic-links';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonBody, jsonResponse, security } from '../schemas/common';
-import { createMagicLinkSchema, magicLinkIdParam, magicLinkSchema } from '../schemas/magic-links';
+import { createMagicLinkSchema } from '../../services/connect/inputs';
+import { magicLinkIdParam, magicLinkSchema } from '../schemas/magic-links';
 import { validationHook } from '../validation';
 
 const tags = ['Magic Links'];

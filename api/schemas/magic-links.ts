@@ -1,15 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { noNulChars } from '../../lib/nul-chars';
-
-export const createMagicLinkSchema = z
-  .object({
-    customer_id: z.string().min(1).max(255),
-    provider_name: z.string().min(1).max(100).openapi({ description: 'The name of one of your providers (a provider_name or, extension, a declarative connector).' }),
-    return_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(4000).openapi({ description: 'URL to redirect to after the connection is authorized.' }),
-    expiration_secs: z.number().positive().max(366 * 24 * 3600),
-  })
-  .superRefine(noNulChars)
-  .openapi('create_magic_link');
 
 export const magicLinkSchema = z
   .object({
@@ -28,6 +17,3 @@ export const magicLinkSchema = z
 export const magicLinkIdParam = z.object({
   magic_link_id: z.string().min(1).openapi({ param: { name: 'magic_link_id', in: 'path' } }),
 });
-
-export type CreateMagicLinkInput = z.infer<typeof createMagicLinkSchema>;
-export type MagicLinkResponse = z.infer<typeof magicLinkSchema>;

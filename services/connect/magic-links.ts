@@ -1,11 +1,24 @@
 import { NotFoundError } from '../../lib/errors';
-import type { CreateMagicLinkInput, MagicLinkResponse } from '../../api/schemas/magic-links';
+import type { CreateMagicLinkInput } from './inputs';
 import * as repo from '../../db/repositories/magic-links';
 import { getCustomerOrThrow } from '../tenants/customers';
 import type { ServiceDeps } from '../deps';
 import { getProviderByNameOrThrow } from '../catalog/providers';
 
 type LinkRow = Awaited<ReturnType<typeof repo.listMagicLinks>>[number];
+
+/** A magic link as callers see it: `expired` once past `expires_at` unconsumed. */
+export interface MagicLinkResponse {
+  id: string;
+  status: 'new' | 'consumed' | 'expired';
+  application_id: string;
+  customer_id: string;
+  provider_id: string;
+  provider_name: string;
+  url: string;
+  return_url: string;
+  expires_at: string;
+}
 
 /** Where magic links are opened: `<publicBase>/magic-link/<id>`. */
 export const magicLinkUrl = (publicBase: string, id: string) => `${publicBase.replace(/\/+$/, '')}/magic-link/${id}`;
