@@ -1,5 +1,6 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
 import type { ServiceDeps } from '../deps';
+import { upsertSchedule } from './schedules';
 import { reconcileAllSyncSchedules } from '../syncs/syncs';
 
 export const RECONCILER_SCHEDULE_ID = 'syncwell:reconciler';
@@ -23,23 +24,20 @@ export async function startReconciler(deps: ServiceDeps, everyMs = DEFAULT_RECON
   const action: ScheduleOptionsAction = { type: 'startWorkflow', workflowType: 'reconcileSchedulesWorkflow', workflowId: RECONCILER_SCHEDULE_ID, taskQueue: deps.temporal.taskQueue, args: [] };
   // A new reconciler schedule cannot say which queue the sync schedules were written for.
   let force = true;
-  try {
-    await deps.temporal.client.schedule.create({
-      scheduleId: RECONCILER_SCHEDULE_ID,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      memo: { description: 'Keeps one Temporal Schedule per sync row, with the right interval and paused state' },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    const handle = deps.temporal.client.schedule.getHandle(RECONCILER_SCHEDULE_ID);
+  const options = {
+    scheduleId: RECONCILER_SCHEDULE_ID,
+    spec,
+    action,
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    memo: { description: 'Keeps one Temporal Schedule per sync row, with the right interval and paused state' },
+  };
+  await upsertSchedule(deps.temporal.client, options, async (handle) => {
     const { action: current, spec: currentSpec } = await handle.describe();
     force = current.taskQueue !== deps.temporal.taskQueue;
     // An existing deployment's schedule may still have an earlier interval.
     const sameInterval = currentSpec.intervals?.length === 1 && currentSpec.intervals[0]!.every === everyMs;
     if (force || !sameInterval) await handle.update((prev) => ({ ...prev, spec, action }));
-  }
+  });
   const result = await reconcileAllSyncSchedules(deps, { force });
   deps.logger.info({ ...result, force }, 'sync schedules reconciled');
 }

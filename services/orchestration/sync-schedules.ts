@@ -3,10 +3,11 @@
  * truth; everything here is idempotent so the reconciler can repeat it at will.
  */
 import { createHash } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { searchAttributes } from '../../lib/search-attributes';
+import { upsertSchedule } from './schedules';
 
 export const SYNC_SCHEDULE_PREFIX = 'sync:';
 export const scheduleIdFor = (syncId: string) => `${SYNC_SCHEDULE_PREFIX}${syncId}`;
@@ -84,27 +85,21 @@ function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
 /** Creates the schedule, or brings an existing one to the spec (interval and paused state). */
 export async function upsertSyncSchedule(client: Client, taskQueue: string, spec: SyncScheduleSpec): Promise<'created' | 'updated'> {
   const opts = options(spec, taskQueue);
-  try {
-    await client.schedule.create(opts);
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  const handle = client.schedule.getHandle(opts.scheduleId);
-  await handle.update((prev) => ({
-    ...prev,
-    spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
-    action: opts.action,
-    policies: { ...prev.policies, ...opts.policies },
-    // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
-    typedSearchAttributes: opts.typedSearchAttributes,
-  }));
-  const desc = await handle.describe();
-  if (desc.state.paused !== spec.paused) {
-    if (spec.paused) await handle.pause(spec.pauseReason ?? 'paused');
-    else await handle.unpause('resumed');
-  }
-  return 'updated';
+  return upsertSchedule(client, opts, async (handle) => {
+    await handle.update((prev) => ({
+      ...prev,
+      spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
+      action: opts.action,
+      policies: { ...prev.policies, ...opts.policies },
+      // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
+      typedSearchAttributes: opts.typedSearchAttributes,
+    }));
+    const desc = await handle.describe();
+    if (desc.state.paused !== spec.paused) {
+      if (spec.paused) await handle.pause(spec.pauseReason ?? 'paused');
+      else await handle.unpause('resumed');
+    }
+  });
 }
 
 export async function deleteSyncSchedule(client: Client, syncId: string): Promise<void> {
