@@ -26,5 +26,3 @@ export const jobSchema = z
 export const jobIdParam = z.object({
   job_id: z.string().min(1).openapi({ param: { name: 'job_id', in: 'path' } }),
 });
-
-export type JobResponse = z.infer<typeof jobSchema>;

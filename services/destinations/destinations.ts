@@ -1,13 +1,8 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, SchemaValidationError, UnprocessableError } from '../../lib/errors';
-import {
-  unsafeConfigSchemas,
-  type CreateDestinationInput,
-  type DestinationResponse,
-  type DestinationType,
-  type UpdateDestinationInput,
-} from '../../api/schemas/destinations';
+import { unsafeConfigSchemas, type DestinationResponse, type DestinationType } from './configs';
+import type { CreateDestinationInput, UpdateDestinationInput } from './inputs';
 import type { DestinationsTable } from '../../db/database';
 import * as repo from '../../db/repositories/destinations';
 import { apiDestinationConfigSchema } from '../../destinations/api/config';

@@ -3,7 +3,7 @@
  * secrets, calls its writer's `test()` on a fresh writer (closed afterwards) and records
  * running → succeeded | failed with a readable, redacted error.
  */
-import type { DestinationType } from '../../api/schemas/destinations';
+import type { DestinationType } from '../destinations/configs';
 import * as repo from '../../db/repositories/jobs';
 import { createWriterCache } from '../../destinations/registry';
 import { NotFoundError, RemoteError } from '../../lib/errors';

@@ -5,7 +5,6 @@
  */
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { NotFoundError } from '../../lib/errors';
-import type { JobResponse } from '../../api/schemas/jobs';
 import * as repo from '../../db/repositories/jobs';
 import type { JobRow } from '../../db/repositories/jobs';
 import type { ServiceDeps } from '../deps';
@@ -15,6 +14,17 @@ import { isUuid } from '../../lib/ids';
 
 export const destinationTestWorkflowId = (jobId: string) => `destination-test:${jobId}`;
 
+
+/** A job as callers see it: `error` only once it failed. */
+export interface JobResponse {
+  id: string;
+  type: JobRow['type'];
+  status: JobRow['status'];
+  error?: string;
+  created_at: string;
+  updated_at: string;
+  destination_id: string;
+}
 
 export function toJobResponse(row: JobRow): JobResponse {
   return {
