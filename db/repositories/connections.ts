@@ -101,3 +101,30 @@ export async function listSyncIdsForConnection(db: Db, applicationId: string, co
 export async function listConnectionIdsOfProvider(db: Db, applicationId: string, providerId: string): Promise<string[]> {
   return (await db.selectFrom('connections').select('id').where('application_id', '=', applicationId).where('provider_id', '=', providerId).execute()).map((c) => c.id);
 }
+
+/** Ids of the application's connections to `providerName` whose params hold any of `keys`. */
+export async function listConnectionIdsWithParams(db: Db, applicationId: string, providerName: string, keys: string[]): Promise<string[]> {
+  const rows = await db
+    .selectFrom('connections')
+    .select('id')
+    .where('application_id', '=', applicationId)
+    .where('provider_name', '=', providerName)
+    .where(sql<boolean>`params ?| ${sql.val(keys)}::text[]`)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A connection's params and encrypted credentials, its row locked until the transaction ends. */
+export function findConnectionSecretsForUpdate(trx: Db, applicationId: string, id: string) {
+  return trx.selectFrom('connections').select(['params', 'credentials_encrypted']).where('application_id', '=', applicationId).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function countConnectionsOfProviderName(db: Db, applicationId: string, providerName: string): Promise<number> {
+  const row = await db
+    .selectFrom('connections')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('application_id', '=', applicationId)
+    .where('provider_name', '=', providerName)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -66,7 +66,33 @@ export function listMatchingEndpoints(db: Db, applicationId: string, type: strin
     .execute();
 }
 
+/** Event types the enabled endpoints of these applications want (null: every type). */
+export function listEnabledEndpointEventTypes(db: Db, applicationIds: string[]) {
+  return db.selectFrom('webhook_endpoints').select(['application_id', 'event_types']).where('application_id', 'in', applicationIds).where('enabled', '=', true).execute();
+}
+
 // --- events -------------------------------------------------------------------------------
+
+/** NOTIFY channel of committed webhook events (payload empty: listeners dispatch the whole outbox). */
+export const WEBHOOK_EVENTS_CHANNEL = 'syncwell_webhook_events';
+
+/**
+ * Appends an event to the outbox, with `body` as its payload. One statement: the lock is taken
+ * before the row (and its seq) exists, and held to commit. The notification wakes the workers'
+ * dispatchers (services/webhooks/listener.ts); Postgres sends it only when the transaction
+ * commits (never for a rolled-back event), and one per transaction.
+ */
+export async function insertEvent(trx: Db, applicationId: string, type: string, body: Record<string, unknown>): Promise<{ id: string }> {
+  const { rows } = await sql<{ id: string }>`
+    with lock as (select pg_advisory_xact_lock_shared(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text))),
+    inserted as (
+      insert into webhook_events (application_id, type, payload)
+      select ${applicationId}::uuid, ${type}::text, ${JSON.stringify(body)}::jsonb from lock
+      returning id
+    )
+    select id, pg_notify(${WEBHOOK_EVENTS_CHANNEL}::text, '') from inserted`.execute(trx);
+  return { id: rows[0]!.id };
+}
 
 export function findEvent(db: Db, applicationId: string, id: string) {
   return db

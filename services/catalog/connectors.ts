@@ -4,12 +4,13 @@
  * connections; definitions are validated with the Connector Builder schema and
  * every problem is reported per field.
  */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { ConflictError, NotFoundError, SchemaValidationError } from '../../lib/errors';
 import { CRM_PROVIDER_NAMES, ENGAGEMENT_PROVIDER_NAMES } from './provider-inputs';
 import type { ConnectorsTable } from '../../db/database';
 import type { Db } from '../../db/connection';
 import * as repo from '../../db/repositories/connectors';
+import * as connections from '../../db/repositories/connections';
 import { ConnectorDefinitionError, inferSchema, parseConnectorDefinition, type ConnectorDefinition, type DefinitionIssue, type JSONSchema } from '../../providers/declarative';
 import { privateUrlProblem, type OutboundPolicy } from '../../lib/outbound-policy';
 import type { ServiceDeps } from '../deps';
@@ -95,16 +96,10 @@ export async function putConnector(deps: ServiceDeps, applicationId: string, id:
 
 /** A replaced definition may mark parameters secret that existing connections store in the clear: move them into the encrypted credentials. */
 async function encryptNewlySecretParams(deps: ServiceDeps, applicationId: string, providerName: string, secret: string[]): Promise<void> {
-  const affected = await deps.db
-    .selectFrom('connections')
-    .select('id')
-    .where('application_id', '=', applicationId)
-    .where('provider_name', '=', providerName)
-    .where(sql<boolean>`params ?| ${sql.val(secret)}::text[]`)
-    .execute();
-  for (const { id } of affected) {
+  const affected = await connections.listConnectionIdsWithParams(deps.db, applicationId, providerName, secret);
+  for (const id of affected) {
     await deps.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('connections').select(['params', 'credentials_encrypted']).where('application_id', '=', applicationId).where('id', '=', id).forUpdate().executeTakeFirst();
+      const row = await connections.findConnectionSecretsForUpdate(trx, applicationId, id);
       if (!row) return;
       const params = { ...(row.params as Record<string, unknown>) };
       const credentials: Record<string, unknown> = row.credentials_encrypted ? deps.secrets.decryptJson(row.credentials_encrypted) : {};
@@ -113,12 +108,7 @@ async function encryptNewlySecretParams(deps: ServiceDeps, applicationId: string
         credentials[key] ??= params[key];
         delete params[key];
       }
-      await trx
-        .updateTable('connections')
-        .set({ params: JSON.stringify(params), credentials_encrypted: deps.secrets.encryptJson(credentials), updated_at: new Date() })
-        .where('application_id', '=', applicationId)
-        .where('id', '=', id)
-        .execute();
+      await connections.updateConnection(trx, applicationId, id, { params: JSON.stringify(params), credentials_encrypted: deps.secrets.encryptJson(credentials) });
     });
   }
 }
@@ -128,13 +118,8 @@ export async function deleteConnector(deps: ServiceDeps, applicationId: string, 
   const row = await repo.findConnector(deps.db, applicationId, id);
   if (!row) throw new NotFoundError('Connector', `Connector ${id} not found`);
   await deps.db.transaction().execute(async (trx) => {
-    const used = await trx
-      .selectFrom('connections')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('application_id', '=', applicationId)
-      .where('provider_name', '=', id)
-      .executeTakeFirstOrThrow();
-    if (Number(used.n) > 0) throw new ConflictError(`Connector ${id} is used by ${used.n} connection(s); delete them first`);
+    const used = await connections.countConnectionsOfProviderName(trx, applicationId, id);
+    if (used > 0) throw new ConflictError(`Connector ${id} is used by ${used} connection(s); delete them first`);
     const res = await repo.deleteConnector(trx, applicationId, id);
     if (!res.numDeletedRows) throw new NotFoundError('Connector', `Connector ${id} not found`);
   });

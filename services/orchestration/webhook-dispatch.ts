@@ -47,12 +47,7 @@ export async function dispatchWebhookEvents(deps: ServiceDeps, opts: { batchSize
     const events = await repo.listUndispatchedEvents(deps.db, batchSize);
     if (events.length === 0) break;
     const appIds = [...new Set(events.map((e) => e.application_id))];
-    const endpoints = await deps.db
-      .selectFrom('webhook_endpoints')
-      .select(['application_id', 'event_types'])
-      .where('application_id', 'in', appIds)
-      .where('enabled', '=', true)
-      .execute();
+    const endpoints = await repo.listEnabledEndpointEventTypes(deps.db, appIds);
     const wanted = (e: (typeof events)[number]) => endpoints.some((ep) => ep.application_id === e.application_id && (ep.event_types === null || ep.event_types.includes(e.type)));
 
     const done: string[] = [];

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../lib/errors';
 import type { CustomersTable } from '../../db/database';
 import * as repo from '../../db/repositories/customers';
+import { listSyncIdsOfCustomer } from '../../db/repositories/syncs';
 import type { Selectable } from 'kysely';
 import type { ServiceDeps } from '../deps';
 import { deleteSyncSchedules } from '../syncs/syncs';
@@ -39,15 +40,9 @@ export async function upsertCustomer(deps: ServiceDeps, applicationId: string, i
 export async function deleteCustomer(deps: ServiceDeps, applicationId: string, customerId: string): Promise<void> {
   const customer = await getCustomerOrThrow(deps, applicationId, customerId);
   const syncIds = await deps.db.transaction().execute(async (trx) => {
-    const syncs = await trx
-      .selectFrom('syncs')
-      .innerJoin('connections', 'connections.id', 'syncs.connection_id')
-      .select('syncs.id')
-      .where('connections.customer_id', '=', customer.id)
-      .where('syncs.application_id', '=', applicationId)
-      .execute();
+    const ids = await listSyncIdsOfCustomer(trx, applicationId, customer.id);
     await repo.deleteCustomer(trx, applicationId, customer.id);
-    return syncs.map((s) => s.id);
+    return ids;
   });
   await deleteSyncSchedules(deps, syncIds);
 }

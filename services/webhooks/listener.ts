@@ -12,7 +12,7 @@
  * at a time, and notifications arriving during a run cause exactly one more run after it.
  */
 import pg from 'pg';
-import { WEBHOOK_EVENTS_CHANNEL } from './events';
+import { WEBHOOK_EVENTS_CHANNEL } from '../../db/repositories/webhooks';
 import type { ServiceDeps } from '../deps';
 import { dispatchWebhookEvents } from '../orchestration/webhook-dispatch';
 
