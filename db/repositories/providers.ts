@@ -76,3 +76,8 @@ export async function providersUsingEntity(db: Db, applicationId: string, entity
     .execute();
   return rows.map((r) => r.name);
 }
+
+/** Locks the application's provider rows until the transaction ends: no concurrent update adds a reference meanwhile. */
+export async function lockProvidersOfApplication(trx: Db, applicationId: string): Promise<void> {
+  await trx.selectFrom('providers').select('id').where('application_id', '=', applicationId).forUpdate().execute();
+}
