@@ -5,6 +5,7 @@
  */
 import { ActivityFailure, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { WebhookActivities } from '../activities/webhooks';
+import type { WebhookDeliveryInput } from './inputs';
 
 /**
  * Waits between attempts: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2 h until a
@@ -55,10 +56,6 @@ async function deliverToEndpoint(eventId: string, endpointId: string): Promise<E
     if (delay === undefined) return { endpointId, outcome: 'failed', attempts: attempt };
     await sleep(delay);
   }
-}
-
-export interface WebhookDeliveryInput {
-  eventId: string;
 }
 
 /** `webhook:<event id>` (from the dispatcher) or `webhook:<event id>:redeliver:<uuid>`. */

@@ -9,7 +9,7 @@ import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@te
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import * as repo from '../../db/repositories/webhooks';
 import type { ServiceDeps } from '../deps';
-import type { WebhookDeliveryInput } from '../../workflows/webhook-delivery';
+import type { WebhookDeliveryInput } from '../../workflows/inputs';
 
 /** The 5 s dispatcher Schedule of earlier versions (17,280 executions a day); deleted at worker start. */
 export const LEGACY_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
