@@ -49,12 +49,18 @@ export const connectionHeaders = z.object({
 });
 
 /**
+ * A copy of a service's schema that has `.openapi()`. Zod gives a schema the methods of its prototype when
+ * it is built, and services may build theirs before @hono/zod-openapi adds that method (the worker never does).
+ */
+export const withOpenApi = <T extends z.ZodType>(schema: T): T => schema.clone();
+
+/**
  * A service's discriminated union with an OpenAPI `title` on each variant, in order, validating exactly
  * like the original. Titles are set here because zod-to-openapi reads a zod `.meta({ title })` as a description.
  */
 export function titledUnion<T extends z.ZodDiscriminatedUnion>(union: T, titles: readonly string[]): T {
   if (titles.length !== union.options.length) throw new Error(`${titles.length} titles for ${union.options.length} variants`);
-  const options = union.options.map((o, i) => (o as z.ZodType).openapi({ title: titles[i] }));
+  const options = union.options.map((o, i) => withOpenApi(o as z.ZodType).openapi({ title: titles[i] }));
   const titled = union.clone({ ...union.def, options });
   const meta = union.meta();
   return (meta ? titled.meta(meta) : titled) as T;

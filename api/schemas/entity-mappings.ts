@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { standardOrCustomObjectSchema } from '../../services/catalog/mapping-inputs';
+import { withOpenApi } from './common';
 
 const from = z.enum(['developer', 'customer']);
 
@@ -8,8 +9,8 @@ export const mergedEntityMappingSchema = z
     entity_id: z.string(),
     entity_name: z.string(),
     allow_additional_field_mappings: z.boolean(),
-    // .openapi() names it so the extension is an allOf of the named schema.
-    object: standardOrCustomObjectSchema.openapi('standard_or_custom_object').extend({ from }).optional(),
+    // Named through .openapi() so that the extension is an allOf of the named schema.
+    object: withOpenApi(standardOrCustomObjectSchema).openapi('standard_or_custom_object').extend({ from }).optional(),
     field_mappings: z.array(
       z.object({ entity_field: z.string(), mapped_field: z.string().optional(), from: from.optional(), is_additional: z.boolean() }),
     ),
