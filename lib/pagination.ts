@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { InvalidInputError } from './errors';
 import { isUuid } from './ids';
 
-export const MAX_PAGE_SIZE = 1000;
-export const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 100;
 
 /** The query parameters of a paginated list. */
 export const paginationQuery = {
@@ -25,11 +25,11 @@ export interface Cursor {
   key: [string, string];
 }
 
-export function encodeCursor(c: Cursor): string {
+function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-export function decodeCursor(raw: string | undefined): Cursor | undefined {
+function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (!raw) return undefined;
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
@@ -41,12 +41,18 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   throw new InvalidInputError('cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }] });
 }
 
-export function pageSize(raw: string | undefined): number {
+function pageSize(raw: string | undefined): number {
   const n = raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
     throw new InvalidInputError(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, { issues: [{ path: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }] });
   }
   return n;
+}
+
+/** The page a list request asks for, checked (page_size first, then cursor) before any query runs. */
+export function pageRequest(q: { cursor?: string; page_size?: string }): { size: number; cursor: Cursor | undefined } {
+  const size = pageSize(q.page_size);
+  return { size, cursor: decodeCursor(q.cursor) };
 }
 
 export interface Page<T> {
@@ -82,10 +88,4 @@ export function buildPage<R, T>(
     total_count: totalCount,
     results: rows.map(shape),
   };
-}
-
-/** The page a list request asks for, checked (page_size first, then cursor) before any query runs. */
-export function pageRequest(q: { cursor?: string; page_size?: string }): { size: number; cursor: Cursor | undefined } {
-  const size = pageSize(q.page_size);
-  return { size, cursor: decodeCursor(q.cursor) };
 }

@@ -8,7 +8,7 @@ export const standardOrCustomObjectSchema = z
   .object({ type: z.enum(['standard', 'custom']), name: z.string().min(1) })
   .meta({ id: 'standard_or_custom_object' });
 
-export const entityFieldMappingSchema = z
+const entityFieldMappingSchema = z
   .object({
     entity_field: z.string().min(1).meta({ description: 'The name of the field in your application.', example: 'apolla_first_name' }),
     mapped_field: z.string().min(1).meta({ description: "The name of the field in your customer's third-party Provider tool", example: 'FirstName' }),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../lib/pagination';
 
-export const syncStrategyConfigSchema = z
+const syncStrategyConfigSchema = z
   .object({
     period_ms: z.number().int().min(60000).meta({ description: 'The period (in milliseconds) to run the sync.', example: 60000 }),
     strategy: z.enum(['full then incremental', 'full only']),
