@@ -1,4 +1,6 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
+import type { Cursor, Page } from '../../lib/pagination';
+import { keysetPage } from './keyset';
 import type { Db } from '../connection';
 import type { SyncRunsTable } from '../database';
 import { NotFoundError } from '../../lib/errors';
@@ -49,4 +51,37 @@ export async function closeSyncRun(trx: Db, runId: string, outcome: { success: b
     .set({ status: outcome.success ? 'SUCCESS' : 'FAILURE', error_message: outcome.error, end_timestamp: outcome.at })
     .where('id', '=', runId)
     .execute();
+}
+
+export interface SyncRunListFilters {
+  customerId?: string;
+  providerName?: string;
+  objectType?: string;
+  object?: string;
+  entityId?: string;
+  status?: 'SUCCESS' | 'FAILURE' | 'IN_PROGRESS';
+  started?: { op: '>' | '<'; at: Date };
+  ended?: { op: '>' | '<'; at: Date };
+}
+
+/** The application's run ledger, newest first (a "next" page goes back in time), one keyset page. */
+export function listSyncRunsPage<T>(
+  db: Db,
+  applicationId: string,
+  f: SyncRunListFilters,
+  page: { size: number; cursor: Cursor | undefined },
+  shape: (row: SyncRunRow & { external_id: string }) => T,
+): Promise<Page<T>> {
+  let q = db.selectFrom('sync_runs').innerJoin('customers', 'customers.id', 'sync_runs.customer_id').where('sync_runs.application_id', '=', applicationId);
+  if (f.customerId) q = q.where('customers.external_id', '=', f.customerId);
+  if (f.providerName) q = q.where('sync_runs.provider_name', '=', f.providerName);
+  if (f.objectType) q = q.where('sync_runs.object_type', '=', f.objectType);
+  if (f.object) q = q.where('sync_runs.object', '=', f.object);
+  if (f.entityId) q = q.where(sql<SqlBool>`sync_runs.entity_id::text = ${f.entityId}`);
+  if (f.status) q = q.where('sync_runs.status', '=', f.status);
+  const timeFilter = (col: Expression<unknown>, t: { op: '>' | '<'; at: Date }) => sql<SqlBool>`${col} ${sql.raw(t.op)} ${t.at}`;
+  if (f.started) q = q.where(timeFilter(sql.ref('sync_runs.start_timestamp'), f.started));
+  if (f.ended) q = q.where(timeFilter(sql.ref('sync_runs.end_timestamp'), f.ended));
+  const rows = q.selectAll('sync_runs').select('customers.external_id');
+  return keysetPage(rows, { at: 'sync_runs.start_timestamp', id: 'sync_runs.id', newestFirst: true }, page, shape);
 }

@@ -1,4 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
+import type { Cursor, Page } from '../../lib/pagination';
+import { keysetPage } from './keyset';
 import type { Db } from '../connection';
 import type { SyncsTable } from '../database';
 
@@ -149,4 +151,34 @@ export async function countSyncsOfEntity(db: Db, applicationId: string, entityId
     .where('entity_id', '=', entityId)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export interface SyncListFilters {
+  customerId?: string;
+  providerName?: string;
+  objectType?: string;
+  object?: string;
+  entityId?: string;
+}
+
+/** The application's syncs with their provider and customer, oldest first, one keyset page. */
+export function listSyncsPage<T>(
+  db: Db,
+  applicationId: string,
+  f: SyncListFilters,
+  page: { size: number; cursor: Cursor | undefined },
+  shape: (row: SyncRow & { provider_name: string; external_id: string }) => T,
+): Promise<Page<T>> {
+  let q = db
+    .selectFrom('syncs')
+    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
+    .innerJoin('customers', 'customers.id', 'connections.customer_id')
+    .where('syncs.application_id', '=', applicationId);
+  if (f.customerId) q = q.where('customers.external_id', '=', f.customerId);
+  if (f.providerName) q = q.where('connections.provider_name', '=', f.providerName);
+  if (f.objectType) q = q.where('syncs.object_type', '=', f.objectType as 'common');
+  if (f.object) q = q.where('syncs.object', '=', f.object);
+  if (f.entityId) q = q.where(sql<SqlBool>`syncs.entity_id::text = ${f.entityId}`);
+  const rows = q.selectAll('syncs').select(['connections.provider_name', 'customers.external_id']);
+  return keysetPage(rows, { at: 'syncs.created_at', id: 'syncs.id', newestFirst: false }, page, shape);
 }
