@@ -9,10 +9,10 @@ import { NotFoundError } from '../../lib/errors';
 import type { DestinationRecord } from '../../destinations/types';
 import { ProviderError } from '../../providers/errors';
 import type { HttpRuntime } from '../../providers/runtime';
-import type { JsonValue } from '../../providers/types';
+import type { JsonValue, ProviderConnection, ReadPageRequest, ReadPageResult } from '../../providers/types';
 import { openConnectionProvider } from '../connections/provider-context';
 import { loadSyncContext, writeTarget } from './context';
-import { advanceBoundary, contentHash, missingMappedFields, toDestinationRecord, type RunProgress } from './records';
+import { advanceBoundary, contentHash, missingMappedFields, toDestinationRecord, type FieldMapping, type RunProgress } from './records';
 import { openSyncWriter, type RunLedgerDeps } from './run-ledger';
 import { resolveSyncSource } from './source';
 
@@ -46,6 +46,61 @@ export interface ChunkObserver {
   report(status: ChunkStatus, urgent?: boolean): void;
 }
 
+/**
+ * Reads a run's pages one ahead of the caller: the next page is on its way while the current one
+ * is mapped and written. Only the caller decides which page state is committed.
+ */
+function pageReader(provider: ProviderConnection, request: Omit<ReadPageRequest, 'pageState'>, from: JsonValue | null) {
+  const read = (pageState: JsonValue | null) => {
+    const p = provider.readPage({ ...request, pageState });
+    p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
+    return p;
+  };
+  let next = read(from);
+  return {
+    async take(): Promise<ReadPageResult> {
+      const page = await next;
+      if (page.nextPageState !== null) next = read(page.nextPageState);
+      return page;
+    },
+  };
+}
+
+interface BatchRules {
+  mapping: FieldMapping | null;
+  /** The run's first batch checks that the mapped fields still exist. */
+  first: boolean;
+  /** An incremental run re-reads the cursor's instant: skip what the previous run committed there, unchanged. */
+  skip: (rec: DestinationRecord) => boolean;
+  maxRecords: number;
+  deadline: number;
+}
+
+/** Gathers pages up to a batch of maxRecords (fewer, larger destination transactions); the page state after it. */
+async function gatherBatch(reader: ReturnType<typeof pageReader>, rules: BatchRules, report: (change: Partial<ChunkStatus>) => void) {
+  const batch = new Map<string, DestinationRecord>();
+  let pageState: JsonValue | null;
+  do {
+    report({ phase: 'reading' });
+    const page = await reader.take();
+    report({ wait: undefined });
+    if (rules.first && batch.size === 0) {
+      const missing = missingMappedFields(page.records, rules.mapping);
+      if (missing.length) throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
+    }
+    const emittedAt = new Date();
+    for (const r of page.records) {
+      const rec = toDestinationRecord(r, emittedAt, rules.mapping);
+      if (rules.skip(rec)) continue;
+      // Last occurrence wins, so a batch's count is of distinct records.
+      batch.delete(rec.id);
+      batch.set(rec.id, rec);
+    }
+    pageState = page.nextPageState;
+  } while (pageState !== null && batch.size < rules.maxRecords && Date.now() < rules.deadline);
+  return { records: [...batch.values()], pageState };
+}
+
 export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string; runId: string }, observer: ChunkObserver): Promise<ChunkResult> {
   const status: ChunkStatus = { phase: 'opening' };
   const report = (change: Partial<ChunkStatus>, urgent = false) => observer.report(Object.assign(status, change), urgent);
@@ -69,27 +124,19 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
   const known = ctx.state.cursor_records;
   const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
-  const batchRecords = deps.batchRecords ?? 5000;
-
-  const read = (pageState: JsonValue | null) => {
-    const p = provider.readPage({
-      object: source.object,
-      objectType: source.objectType,
-      modifiedSince,
-      pageState,
-      signal: observer.signal,
-      onWait: (wait) => report({ wait }, true),
-    });
-    p.catch(() => undefined); // a read-ahead abandoned at the deadline must not surface as unhandled
-    return p;
+  const reader = pageReader(
+    provider,
+    { object: source.object, objectType: source.objectType, modifiedSince, signal: observer.signal, onWait: (wait) => report({ wait }, true) },
+    progress.pageState,
+  );
+  const rules: BatchRules = {
+    mapping,
+    first: progress.seq === 0,
+    // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+    skip: (rec) => !!modifiedSince && !!known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw),
+    maxRecords: deps.batchRecords ?? 5000,
+    deadline,
   };
-  // Two stages overlap: batch k is written and its progress committed while batch k+1 is
-  // gathered from the provider (one page read ahead). Progress commits stay in batch order,
-  // and only a committed batch's page state is ever saved, so a crash resumes from it.
-  let readState = progress.pageState;
-  let nextSeq = progress.seq + 1;
-  let next = read(readState);
-  let inFlight: Promise<void> | null = null;
 
   const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
     report({ writing: seq });
@@ -103,36 +150,20 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
     report({ seq, records, writing: undefined });
   };
 
+  // Two stages overlap: batch k is written and its progress committed while batch k+1 is
+  // gathered. Commits stay in batch order, and only a committed batch's page state is ever
+  // saved, so a crash resumes from it.
+  let nextSeq = progress.seq + 1;
+  let inFlight: Promise<void> | null = null;
   try {
     while (Date.now() < deadline) {
-      // Gather pages up to a batch of batchRecords: fewer, larger destination transactions.
-      const batch = new Map<string, DestinationRecord>();
-      do {
-        report({ phase: 'reading' });
-        const page = await next;
-        report({ wait: undefined });
-        if (page.nextPageState !== null) next = read(page.nextPageState);
-        if (nextSeq === 1 && batch.size === 0) {
-          const missing = missingMappedFields(page.records, mapping);
-          if (missing.length) throw new ProviderError('configuration', `field mapping references field(s) the provider no longer returns: ${missing.join(', ')}`);
-        }
-        const emittedAt = new Date();
-        for (const r of page.records) {
-          const rec = toDestinationRecord(r, emittedAt, mapping);
-          // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
-          if (modifiedSince && known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw)) continue;
-          // Last occurrence wins, so a batch's count is of distinct records.
-          batch.delete(rec.id);
-          batch.set(rec.id, rec);
-        }
-        readState = page.nextPageState;
-      } while (readState !== null && batch.size < batchRecords && Date.now() < deadline);
-
+      const batch = await gatherBatch(reader, rules, report);
+      rules.first = false;
       if (inFlight) await inFlight;
-      inFlight = commit([...batch.values()], nextSeq++, readState);
+      inFlight = commit(batch.records, nextSeq++, batch.pageState);
       // Awaited above or below; until then a failure must not count as unhandled.
       inFlight.catch(() => undefined);
-      if (readState === null) break;
+      if (batch.pageState === null) break;
     }
     if (inFlight) await inFlight;
   } finally {
