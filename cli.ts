@@ -9,7 +9,7 @@ import { createDb } from './db/connection';
 import { migrateToLatest } from './db/migrate';
 import { ConfigError, getConfig, type Config } from './lib/config';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
-import { EMBEDDED_DATABASE, ensureDatabase } from './lib/infrastructure';
+import { EMBEDDED_DATABASE, ensureDatabase } from './runtime/infrastructure';
 import { createLogger } from './lib/logger';
 import { createApplication } from './services/tenants/applications';
 import pg from 'pg';

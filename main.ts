@@ -1,4 +1,11 @@
 /** `npm start`: the API and a worker in one process, on embedded Postgres and Temporal unless configured otherwise. */
-import { runRoles } from './lib/runtime';
+import { compose } from './runtime/compose';
+import { startInfrastructure } from './runtime/infrastructure';
+import { runProcess, runWorker, serveApi } from './runtime/roles';
 
-await runRoles({ api: true, worker: true, embedded: true });
+await runProcess(async (proc) => {
+  const infra = proc.onStop(await startInfrastructure(proc.config, proc.logger));
+  const root = proc.onStop(await compose(proc.config, { logger: proc.logger, database: infra.databaseUrl, temporal: infra.temporalAddress }));
+  await runWorker(proc, root, infra);
+  await serveApi(proc, root, infra);
+});

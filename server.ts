@@ -1,4 +1,9 @@
 /** API role: `npm run api` serves the HTTP API alone against external Postgres and Temporal. */
-import { runRoles } from './lib/runtime';
+import { compose } from './runtime/compose';
+import { externalInfrastructure, runProcess, serveApi } from './runtime/roles';
 
-await runRoles({ api: true, worker: false });
+await runProcess(async (proc) => {
+  const infra = externalInfrastructure(proc);
+  const root = proc.onStop(await compose(proc.config, { logger: proc.logger, database: infra.databaseUrl, temporal: infra.temporalAddress }));
+  await serveApi(proc, root, infra);
+});

@@ -2,6 +2,11 @@
  * Worker role: `npm run worker` runs it alone against an external Postgres and
  * Temporal cluster; add more of these to scale out. `npm start` embeds it.
  */
-import { runRoles } from './lib/runtime';
+import { compose } from './runtime/compose';
+import { externalInfrastructure, runProcess, runWorker } from './runtime/roles';
 
-await runRoles({ api: false, worker: true });
+await runProcess(async (proc) => {
+  const infra = externalInfrastructure(proc);
+  const root = proc.onStop(await compose(proc.config, { logger: proc.logger, database: infra.databaseUrl, temporal: infra.temporalAddress }));
+  await runWorker(proc, root, infra);
+});

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
-import { resolveTemporalBinaryPath } from '../scripts/temporal-binaries';
+import { resolveTemporalBinaryPath } from '../lib/temporal-binaries';
 import { freePort } from './helpers/ports';
 
 declare module 'vitest' {

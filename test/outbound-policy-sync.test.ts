@@ -2,7 +2,8 @@
  * The outbound policy in sync runs: a declarative connector whose base_url resolves to a private
  * address, or an HTTP API destination that does, fails the run with a configuration error that
  * pauses the sync; allowlisted hosts are read from and written to as usual. The policy reaches
- * the worker through its deps (and its writer cache), as lib/runtime.ts passes the config's.
+ * the worker through its deps (and its writer cache), as the composition root (runtime/compose.ts)
+ * passes the config's.
  */
 import type { LookupAddress } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -7,12 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWriterCache } from '../destinations/registry';
-import { createWorker } from '../lib/temporal-worker';
 import { createHttpRuntime } from '../providers/runtime';
+import { createWorker } from '../runtime/worker';
 import type { SyncRunResult } from '../workflows/sync-run';
 import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
-import { testLogger, testSecrets } from './helpers/logger';
+import { composeForTest } from './helpers/compose';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, destinationRows, ok, startScenario } from './helpers/sync-scenario';
 import { workflowBundle } from './helpers/temporal';
@@ -59,21 +58,21 @@ async function connectedSync(providerName: string, destination: { type: string; 
 /** One run of the sync on a fresh worker; the attempts each syncChunk activity made. */
 async function runSync(syncId: string, opts: { batchRecords?: number } = {}) {
   const taskQueue = `errors-${randomUUID()}`;
-  const writers = createWriterCache();
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
+  const root = await composeForTest({
+    db: s.api.tdb.db,
     taskQueue,
-    deps: {
-      db: s.api.tdb.db,
-      logger: testLogger,
-      secrets: testSecrets,
-      temporal: { client: env.client, taskQueue },
-      writers,
+    temporal: env,
+    activities: {
       // Two quick in-request attempts, so activity-level retries (on skipped timers) are what a test sees.
       httpRuntime: createHttpRuntime({ maxRateLimitAttempts: 2, maxTransientAttempts: 2, backoff: { baseMs: 5, maxMs: 20 } }),
       batchRecords: opts.batchRecords,
     },
+  });
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: root.activities,
     workflowBundle: await workflowBundle(),
   });
   const workflowId = `run-${randomUUID()}`;
@@ -81,7 +80,7 @@ async function runSync(syncId: string, opts: { batchRecords?: number } = {}) {
     const result: SyncRunResult = await worker.runUntil(env.client.workflow.execute('syncRunWorkflow', { taskQueue, workflowId, args: [{ syncId }] }));
     return { result, chunkAttempts: await chunkAttempts(workflowId) };
   } finally {
-    await writers.closeAll();
+    await root.close();
   }
 }
 

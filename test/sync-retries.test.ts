@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWriterCache } from '../destinations/registry';
 import { createHttpRuntime } from '../providers/runtime';
-import { createWorker } from '../lib/temporal-worker';
-import { testLogger, testSecrets } from './helpers/logger';
+import { createWorker } from '../runtime/worker';
+import { composeForTest } from './helpers/compose';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, destinationRows, startScenario } from './helpers/sync-scenario';
 import { workflowBundle } from './helpers/temporal';
@@ -37,20 +36,18 @@ afterAll(async () => {
 
 async function runOnce() {
   const taskQueue = `ts-${randomUUID()}`;
-  const writers = createWriterCache();
+  const root = await composeForTest({
+    db: s.api.tdb.db,
+    taskQueue,
+    temporal: env,
+    // Quick in-request retries, so the activity-level retries (on skipped timers) do the work.
+    activities: { httpRuntime: createHttpRuntime({ maxRateLimitAttempts: 2, maxTransientAttempts: 2, backoff: { baseMs: 5, maxMs: 20 } }) },
+  });
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: {
-      db: s.api.tdb.db,
-      logger: testLogger,
-      secrets: testSecrets,
-      temporal: { client: env.client, taskQueue },
-      writers,
-      // Quick in-request retries, so the activity-level retries (on skipped timers) do the work.
-      httpRuntime: createHttpRuntime({ maxRateLimitAttempts: 2, maxTransientAttempts: 2, backoff: { baseMs: 5, maxMs: 20 } }),
-    },
+    deps: root.activities,
     workflowBundle: await workflowBundle(),
   });
   const before = await env.currentTimeMs();
@@ -58,7 +55,7 @@ async function runOnce() {
     const result = await worker.runUntil(env.client.workflow.execute('syncRunWorkflow', { taskQueue, workflowId: `run-${randomUUID()}`, args: [{ syncId }] }));
     return { result, skippedMs: (await env.currentTimeMs()) - before };
   } finally {
-    await writers.closeAll();
+    await root.close();
   }
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
-import { resolveTemporalBinaryPath } from '../scripts/temporal-binaries';
+import { resolveTemporalBinaryPath } from '../lib/temporal-binaries';
 
 let dir: string;
 let cliPath: string;

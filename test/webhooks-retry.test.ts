@@ -9,14 +9,14 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../activities';
 import { insertApplication } from '../db/repositories/applications';
-import { createWriterCache } from '../destinations/registry';
+import type { Composition } from '../runtime/compose';
 import { recordEvent } from '../services/webhooks/events';
 import { createWebhookEndpoint, getWebhookEndpoint } from '../services/webhooks/endpoints';
 import { webhookMessageId } from '../services/webhooks/delivery';
 import { deliveryWorkflowId, dispatchWebhookEvents } from '../services/orchestration/webhook-dispatch';
 import { WEBHOOK_RETRY_DELAYS_MS, type EndpointDeliveryResult } from '../workflows/webhook-delivery';
+import { composeForTest } from './helpers/compose';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { testLogger, testSecrets } from './helpers/logger';
 import { uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 
@@ -24,6 +24,7 @@ let env: TestWorkflowEnvironment;
 let tdb: TestDatabase;
 let receiver: WebhookReceiver;
 let appId: string;
+let root: Composition;
 let deps: ActivityDeps;
 
 const HOUR = 3600_000;
@@ -36,9 +37,11 @@ beforeAll(async () => {
   ]);
   appId = (await insertApplication(tdb.db, { name: 'hooks', api_key_hash: randomUUID() })).id;
   const taskQueue = uniqueTaskQueue('webhooks');
-  deps = { db: tdb.db, logger: testLogger, secrets: testSecrets, temporal: { client: env.client, taskQueue }, writers: createWriterCache() };
+  root = await composeForTest({ db: tdb.db, taskQueue, temporal: env });
+  deps = root.activities;
 });
 afterAll(async () => {
+  await root?.close();
   await receiver?.close();
   await env?.teardown();
   await tdb?.destroy();

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertApplication } from '../db/repositories/applications';
-import { createWriterCache } from '../destinations/registry';
-import { createWorker } from '../lib/temporal-worker';
+import { createWorker } from '../runtime/worker';
+import { composeForTest } from './helpers/compose';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { testLogger, testSecrets } from './helpers/logger';
 import { startDevServerWorker, uniqueTaskQueue, workflowBundle } from './helpers/temporal';
 
 let tdb: TestDatabase;
@@ -42,11 +41,12 @@ describe('workflows on the time-skipping test server', () => {
 
   it('sleeps a day of workflow time in seconds and then reaches Postgres', async () => {
     const taskQueue = uniqueTaskQueue();
+    const root = await composeForTest({ db: tdb.db, taskQueue, temporal: env });
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { db: tdb.db, logger: testLogger, secrets: testSecrets, temporal: { client: env.client, taskQueue }, writers: createWriterCache() },
+      deps: root.activities,
       workflowBundle: await workflowBundle(),
     });
     const before = await env.currentTimeMs();
@@ -55,6 +55,7 @@ describe('workflows on the time-skipping test server', () => {
       env.client.workflow.execute('systemCheckWorkflow', { taskQueue, workflowId: `sleep-${randomUUID()}`, args: [{ delay: '1 day' }] }),
     );
     const skipped = (await env.currentTimeMs()) - before;
+    await root.close();
     expect(result.applications).toBe(2);
     expect(skipped).toBeGreaterThanOrEqual(24 * 3600 * 1000);
     // The day passed in workflow time only: far less wall time than that elapsed.

@@ -1,12 +1,10 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
-import { inject } from 'vitest';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
 import { createApplication } from '../../services/tenants/applications';
+import { composeForTest } from './compose';
 import { createTestDatabase, type TestDatabase } from './db';
-import { testLogger, testSecrets } from './logger';
 import { uniqueTaskQueue } from './temporal';
 
 export interface TestApi {
@@ -33,14 +31,8 @@ export interface ApiClient {
 /** The real app on a real port, backed by a fresh database and the shared Temporal dev server. */
 export async function startTestApi(opts: { taskQueue?: string } = {}): Promise<TestApi> {
   const tdb = await createTestDatabase();
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  const client = new Client({ connection });
-  const deps: AppDeps = {
-    db: tdb.db,
-    temporal: { client, connection, taskQueue: opts.taskQueue ?? uniqueTaskQueue('api') },
-    logger: testLogger,
-    secrets: testSecrets,
-  };
+  const root = await composeForTest({ db: tdb.db, taskQueue: opts.taskQueue ?? uniqueTaskQueue('api') });
+  const deps = root.app;
   const app = createApp(deps);
   const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
@@ -76,7 +68,7 @@ export async function startTestApi(opts: { taskQueue?: string } = {}): Promise<T
     },
     async close() {
       await new Promise((r) => server.close(r));
-      await connection.close();
+      await root.close();
       await tdb.destroy();
     },
   };

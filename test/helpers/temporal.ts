@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createWorker, WORKFLOWS_PATH } from '../../lib/temporal-worker';
 import type { ActivityDeps } from '../../activities';
 import type { Db } from '../../db/connection';
-import { createWriterCache } from '../../destinations/registry';
-import { testLogger, testSecrets } from './logger';
+import { createWorker, WORKFLOWS_PATH } from '../../runtime/worker';
+import { composeForTest } from './compose';
 
 let bundle: Promise<{ code: string }> | undefined;
 
@@ -32,24 +31,17 @@ export interface DevServerWorker {
 
 /** A real worker (our activities, our workflows) on the shared dev server, on its own task queue. */
 export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: number; taskQueue?: string }): Promise<DevServerWorker> {
-  const address = inject('temporalAddress');
-  const [nativeConnection, connection] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address })]);
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue();
-  const client = new Client({ connection, namespace: 'default' });
-  const writers = createWriterCache();
-  const deps: ActivityDeps = {
-    db: opts.db,
-    logger: testLogger,
-    secrets: testSecrets,
-    temporal: { client, taskQueue },
-    writers,
-    chunkBudgetMs: opts.chunkBudgetMs,
-  };
+  const [nativeConnection, root] = await Promise.all([
+    NativeConnection.connect({ address: inject('temporalAddress') }),
+    composeForTest({ db: opts.db, taskQueue, activities: { chunkBudgetMs: opts.chunkBudgetMs } }),
+  ]);
+  const deps = root.activities;
   const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle: await workflowBundle() });
   // Polls from now until close(); run() only makes a failing worker fail the caller too.
   const running = worker.run();
   return {
-    client,
+    client: root.services.temporal.client,
     deps,
     worker,
     taskQueue,
@@ -57,8 +49,7 @@ export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: numbe
     close: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
-      await writers.closeAll();
-      await connection.close();
+      await root.close();
       await nativeConnection.close();
     },
   };

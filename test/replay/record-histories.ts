@@ -8,9 +8,9 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../lib/temporal-worker';
+import { WORKFLOWS_PATH } from '../../runtime/worker';
 import { historyToFixture } from './fixtures';
-import { resolveTemporalBinaryPath } from '../../scripts/temporal-binaries';
+import { resolveTemporalBinaryPath } from '../../lib/temporal-binaries';
 import { runScenario, scenarios } from './scenarios';
 
 const DIR = path.join(import.meta.dirname, 'histories');

@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import pg from 'pg';
-import { resolveTemporalBinaryPath } from '../scripts/temporal-binaries';
-import type { Config } from './config';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import type { Logger } from './logger';
-import { startTemporalDevServer } from './temporal-dev-server';
+import type { Config } from '../lib/config';
+import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import type { Logger } from '../lib/logger';
+import { startTemporalDevServer } from '../lib/temporal-dev-server';
+import { resolveTemporalBinaryPath } from '../lib/temporal-binaries';
 
 export const EMBEDDED_DATABASE = 'syncwell';
 
@@ -17,7 +17,7 @@ export interface Infrastructure {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
   /** Stops the embedded servers this process started (none for external ones). */
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function startInfrastructure(config: Config, logger: Logger): Promise<Infrastructure> {
@@ -59,7 +59,7 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
       temporalUiUrl = dev.uiUrl;
       logger.info({ address: dev.address }, 'Temporal dev server started');
     }
-    return { databaseUrl, temporalAddress, temporalUiUrl, stop };
+    return { databaseUrl, temporalAddress, temporalUiUrl, close: stop };
   } catch (err) {
     await stop();
     throw err;

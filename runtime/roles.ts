@@ -1,0 +1,126 @@
+/**
+ * What the entry points run: a process that reads its configuration (a bad one stops it with
+ * every problem listed) and stops what it started in reverse order on Ctrl-C / SIGTERM or a
+ * failure, and its two roles, serving the API and running a worker.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { ConfigError, getConfig, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { startReconciler } from '../services/orchestration/reconciler';
+import { deleteLegacyDispatcherSchedule } from '../services/orchestration/webhook-dispatch';
+import { ensureDefaultApplication } from '../services/tenants/applications';
+import { startWebhookKickListener } from '../services/webhooks/listener';
+import type { Composition } from './compose';
+import type { Infrastructure } from './infrastructure';
+import { createWorker } from './worker';
+
+export interface RunningProcess {
+  config: Config;
+  logger: Logger;
+  /** Closes `part` when the process stops, before what was started earlier. */
+  onStop<T extends { close(): Promise<unknown> }>(part: T): T;
+  /** Stops everything started and exits. */
+  shutdown(reason: string, code?: number): Promise<void>;
+}
+
+/** Runs `start`; a failure in it stops whatever it had started and exits with 1. */
+export async function runProcess(start: (proc: RunningProcess) => Promise<void>): Promise<void> {
+  let config: Config;
+  try {
+    config = getConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let stopping = false;
+  const shutdown = async (reason: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const onStop = <T extends { close(): Promise<unknown> }>(part: T): T => {
+    cleanups.push(() => part.close());
+    return part;
+  };
+  try {
+    await start({ config, logger, onStop, shutdown });
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await shutdown('start-up failure', 1);
+  }
+}
+
+/** A single role (`npm run api`, `npm run worker`) runs against an external Postgres and Temporal; only `npm start` embeds them. */
+export function externalInfrastructure({ config, logger }: RunningProcess): Infrastructure {
+  if (!config.databaseUrl || !config.temporal.address) {
+    logger.fatal('DATABASE_URL and TEMPORAL_ADDRESS are required to run a single role; use `npm start` for embedded defaults');
+    process.exit(1);
+  }
+  return { databaseUrl: config.databaseUrl, temporalAddress: config.temporal.address, temporalUiUrl: undefined, close: async () => {} };
+}
+
+/** The worker role: every workflow and activity on the task queue, the reconciler's schedule, webhook delivery. */
+export async function runWorker(proc: RunningProcess, root: Composition, infra: Infrastructure): Promise<void> {
+  const { config, logger } = proc;
+  const connection = proc.onStop(await NativeConnection.connect({ address: infra.temporalAddress }));
+  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: root.activities });
+  await startReconciler(root.services);
+  await deleteLegacyDispatcherSchedule(root.services);
+  // Delivery starts on commit of an event; the listener's own sweep catches a lost notification.
+  proc.onStop(startWebhookKickListener(root.services, { databaseUrl: infra.databaseUrl }));
+  const running = worker.run();
+  proc.onStop({ close: () => stopWorker(worker, running) });
+  running.catch((err) => {
+    logger.fatal({ err }, 'worker stopped unexpectedly');
+    void proc.shutdown('worker failure', 1);
+  });
+}
+
+/** The API role: the Management API on HOST:PORT, and the default application (its key printed once). */
+export async function serveApi(proc: RunningProcess, root: Composition, infra: Infrastructure): Promise<void> {
+  const { config } = proc;
+  const app = createApp(root.app);
+  const server = await listen(app.fetch, config.host, config.port);
+  proc.onStop({ close: () => new Promise((resolve) => server.close(resolve)) });
+  const bootstrap = await ensureDefaultApplication(root.services.db, config.apiKey);
+  printBanner(config, infra.temporalUiUrl, bootstrap);
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+async function stopWorker(worker: Worker, running: Promise<void>): Promise<void> {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running.catch(() => undefined);
+}
+
+function printBanner(config: Config, uiUrl: string | undefined, bootstrap: { apiKey: string | undefined; created: boolean }) {
+  const lines = [
+    '',
+    `  API            ${config.publicUrl}/mgmt/v2`,
+    `  API reference  ${config.publicUrl}/docs`,
+    `  Health         ${config.publicUrl}/health`,
+    `  Temporal UI    ${uiUrl ?? '(external cluster: see your Temporal UI)'}`,
+  ];
+  if (bootstrap.apiKey && (bootstrap.created || config.apiKey)) {
+    lines.push(`  API key        ${bootstrap.apiKey}${bootstrap.created && !config.apiKey ? '   (shown once; store it now)' : ''}`);
+  } else {
+    lines.push('  API key        (created on first start; `npm run cli -- applications create --name NAME` makes another)');
+  }
+  console.log(lines.join('\n') + '\n');
+}
