@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTenants } from './helpers/tenants';
 import { insertCustomer, insertDestination, insertProvider } from './helpers/fixtures';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let connectionId: string;
 const headers = { 'x-customer-id': 'cust-1', 'x-provider-name': 'salesforce' };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   const db = api.tdb.db;
   await insertCustomer(db, a.applicationId, 'cust-1');
   await insertCustomer(db, b.applicationId, 'cust-1');
@@ -30,7 +25,6 @@ beforeAll(async () => {
   expect(conn.status).toBe(200);
   connectionId = conn.body.id;
 });
-afterAll(() => api?.close());
 
 const syncObjects = async () =>
   (await api.tdb.db.selectFrom('syncs').select('object').where('connection_id', '=', connectionId).orderBy('object').execute()).map((s) => s.object);

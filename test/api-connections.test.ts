@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConnectionWithSecrets, saveConnectionCredentials } from '../services/connections/connections';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { eventsOf, insertCustomer, insertDestination, insertProvider } from './helpers/fixtures';
 import { NotFoundError } from '../lib/errors';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let apolloId: string;
 let salesforceId: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   const db = api.tdb.db;
   await insertCustomer(db, a.applicationId, 'cust-1');
   await insertCustomer(db, a.applicationId, 'cust-2');
@@ -22,7 +17,6 @@ beforeAll(async () => {
   salesforceId = (await insertProvider(db, a.applicationId, { name: 'salesforce', category: 'crm', auth_type: 'oauth2' })).id;
   await insertProvider(db, b.applicationId, { name: 'apollo', category: 'engagement', auth_type: 'api_key' });
 });
-afterAll(() => api?.close());
 
 const rawRow = (id: string) => api.tdb.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDestinationWithSecrets } from '../services/destinations/destinations';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { NotFoundError } from '../lib/errors';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
-beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
-});
-afterAll(() => api?.close());
+const { api, a, b } = useTenants();
 
 const fields = (res: { body: any }) => res.body.errors[0].meta.fields.map((f: { field: string }) => f.field);
 const rawRow = (id: string) => api.tdb.db.selectFrom('destinations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { describe, expect, it } from 'vitest';
+import { useTenants } from './helpers/tenants';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
-beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
-});
-afterAll(() => api?.close());
+const { a, b } = useTenants();
 
 const config = { fields: [{ name: 'first_name' }, { name: 'email' }], allow_additional_field_mappings: false };
 const fields = (res: { body: any }) => res.body.errors[0].meta.fields.map((f: { field: string }) => f.field);

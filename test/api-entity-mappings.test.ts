@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTenants } from './helpers/tenants';
 import { eventsOf, insertCustomer, insertEntity, insertProvider } from './helpers/fixtures';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let person: string;
 let company: string;
 let connectionId: string;
 const headers = { 'x-customer-id': 'cust-1', 'x-provider-name': 'salesforce' };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   const db = api.tdb.db;
   person = (await insertEntity(db, a.applicationId, { name: 'person', fields: ['first', 'last'], allow_additional_field_mappings: true })).id;
   company = (await insertEntity(db, a.applicationId, { name: 'company', fields: ['domain'] })).id;
@@ -27,7 +22,6 @@ beforeAll(async () => {
   await insertProvider(db, b.applicationId, { name: 'salesforce', auth_type: 'oauth2' });
   connectionId = (await a.request('POST', '/customers/cust-1/connections', { body: { provider_name: 'salesforce', type: 'oauth2', refresh_token: 'r' } })).body.id;
 });
-afterAll(() => api?.close());
 
 const mappingEvents = async () => (await eventsOf(api.tdb.db, a.applicationId)).filter((e) => e.type.startsWith('entity.entity_mapping'));
 

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getObjectFieldMapping, resolveFieldMapping } from '../services/catalog/field-mappings';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { eventsOf, insertCustomer, insertProvider, insertSchema } from './helpers/fixtures';
 import { NotFoundError } from '../lib/errors';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let contactSchema: string;
 let accountSchema: string;
 let connectionId: string;
 const headers = { 'x-customer-id': 'cust-1', 'x-provider-name': 'salesforce' };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   const db = api.tdb.db;
   contactSchema = (
     await insertSchema(db, a.applicationId, {
@@ -36,7 +31,6 @@ beforeAll(async () => {
   const conn = await a.request('POST', '/customers/cust-1/connections', { body: { provider_name: 'salesforce', type: 'oauth2', refresh_token: 'r' } });
   connectionId = conn.body.id;
 });
-afterAll(() => api?.close());
 
 describe('resolveFieldMapping', () => {
   const schema = { fields: [{ name: 'email', mapped_name: 'Email' }, { name: 'first_name' }, { name: 'score' }], allow_additional_field_mappings: false };

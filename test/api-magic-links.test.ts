@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTenants } from './helpers/tenants';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let providerId: string;
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   await a.request('PUT', '/customers', { body: { customer_id: 'cust-1', name: 'Ada', email: 'ada@example.com' } });
   await b.request('PUT', '/customers', { body: { customer_id: 'cust-b', name: 'Bob', email: 'bob@example.com' } });
   const p = await a.request('POST', '/providers', {
@@ -18,7 +13,6 @@ beforeAll(async () => {
   await b.request('PUT', '/connectors/acme', { body: { name: 'Acme', base_url: 'https://acme.example', streams: [{ id: 'contacts', path: '/contacts' }] } });
   await b.request('POST', '/providers', { body: { auth_type: 'api_key', name: 'acme' } });
 });
-afterAll(() => api?.close());
 
 const link = (o: Record<string, unknown> = {}) => ({ customer_id: 'cust-1', provider_name: 'hubspot', return_url: 'https://app.example.com/done', expiration_secs: 3600, ...o });
 const fields = (res: { body: any }) => res.body.errors[0].meta.fields.map((f: { field: string }) => f.field);

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTenants } from './helpers/tenants';
 import { insertCustomer, insertDestination, insertEntity, insertProvider } from './helpers/fixtures';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   const db = api.tdb.db;
   await insertProvider(db, a.applicationId, { name: 'salesforce', auth_type: 'oauth2' });
   await insertProvider(db, a.applicationId, { name: 'hubspot', auth_type: 'oauth2' });
@@ -19,7 +14,6 @@ beforeAll(async () => {
   await insertDestination(db, a.applicationId, { name: 'red', type: 'redshift' });
   await insertProvider(db, b.applicationId, { name: 'salesforce', auth_type: 'oauth2' });
 });
-afterAll(() => api?.close());
 
 const manual = { period_ms: 3_600_000, strategy: 'full then incremental', auto_start_on_connection: false, full_sync_every_n_incrementals: 5 } as const;
 const config = { default_config: manual, standard_objects: [{ object: 'Contact' }, { object: 'Account', associations_to_fetch: ['contact'] }] };

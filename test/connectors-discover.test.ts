@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let sim: ApiSimulator;
 
 const notes = [
@@ -13,9 +11,6 @@ const notes = [
 ];
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   sim = await startApiSimulator((req) => {
     if (req.headers['x-api-key'] !== 'good-key') return { status: 401, json: { error: 'bad key' } };
     if (req.path === '/notes') return { json: { items: notes } };
@@ -47,10 +42,7 @@ beforeAll(async () => {
   await a.request('POST', '/customers/c1/connections', { body: { provider_name: 'notes-api', type: 'api_key', api_key: 'good-key' } });
   await b.request('POST', '/customers/c1/connections', { body: { provider_name: 'notes-api', type: 'api_key', api_key: 'wrong-key' } });
 });
-afterAll(async () => {
-  await sim?.close();
-  await api?.close();
-});
+afterAll(() => sim?.close());
 
 describe('GET /customers/{customer_id}/connections/{provider_name}/_discover (extension)', () => {
   it('lists streams with fields from their schema, or inferred from one sampled page', async () => {

@@ -8,11 +8,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllowedHosts, type OutboundPolicy } from '../lib/outbound-policy';
 import { recordEvent } from '../services/webhooks/events';
 import { attemptWebhookDelivery } from '../services/webhooks/delivery';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 
-let api: TestApi;
-let tenant: ApiClient;
+const { api, a: tenant } = useTenants();
 let receiver: WebhookReceiver;
 let port: string;
 
@@ -24,15 +23,10 @@ const resolve = async (host: string): Promise<LookupAddress[]> => {
 const policy: OutboundPolicy = { blockPrivateNetworks: true, resolve, ...parseAllowedHosts('allowed.test, 192.168.77.0/24') };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  tenant = await api.newTenant('outbound');
   receiver = await startWebhookReceiver();
   port = new URL(receiver.base).port;
 });
-afterAll(async () => {
-  await receiver?.close();
-  await api?.close();
-});
+afterAll(() => receiver?.close());
 beforeEach(() => {
   api.deps.outboundPolicy = policy;
 });

@@ -6,28 +6,22 @@ import { createHttpRuntime } from '../providers/runtime';
 import { saveConnectionCredentials } from '../services/connections/connections';
 import { credentialLockFor } from '../services/connections/credential-lock';
 import { connectionContextFor } from '../services/connections/provider-context';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
 
-let api: TestApi;
-let a: ApiClient;
+const { api, a } = useTenants();
 let hs: HubspotSim;
 let n = 0;
 const runtime = createHttpRuntime({ sleep: async () => {} });
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('oauth');
   hs = await startHubspotSim();
   hs.upsert('companies', { id: '1', updatedAt: '2026-01-01T00:00:00Z', properties: { name: 'One' } });
   await a.request('POST', '/providers', {
     body: { category: 'crm', auth_type: 'oauth2', name: 'hubspot', config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: hs.oauth.clientId, oauth_client_secret: hs.oauth.clientSecret } } } },
   });
 });
-afterAll(async () => {
-  await hs?.close();
-  await api?.close();
-});
+afterAll(() => hs?.close());
 
 /** A fresh customer with a HubSpot connection holding these tokens. */
 async function connection(tokens: { access_token: string; refresh_token?: string; expires_at?: string }) {

@@ -2,24 +2,16 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '../services/webhooks/events';
 import { attemptWebhookDelivery, webhookMessageId } from '../services/webhooks/delivery';
-import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { useTenants } from './helpers/tenants';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
 
-let api: TestApi;
-let a: ApiClient;
-let b: ApiClient;
+const { api, a, b } = useTenants();
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  a = await api.newTenant('a');
-  b = await api.newTenant('b');
   receiver = await startWebhookReceiver();
 });
-afterAll(async () => {
-  await receiver?.close();
-  await api?.close();
-});
+afterAll(() => receiver?.close());
 
 const SECRET = /^whsec_[A-Za-z0-9+/]+=*$/;
 
