@@ -5,7 +5,8 @@
  * the body must validate against the reference's response schema for that status.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContractScenario, expectStatus, plannedRequest, type ContractScenario, type PlannedRequest } from './helpers/contract';
+import { buildContractScenario, plannedRequest, type ContractScenario, type PlannedRequest } from './helpers/contract';
+import { ok } from './helpers/sync-scenario';
 import {
   errorEnvelopeSchema,
   formatProblems,
@@ -74,7 +75,7 @@ describe('contract: every operation of the reference', () => {
     // The walk's own connection (POST .../connections) goes to a second customer, deleted later
     // by DELETE /customers/{customer_id}, so the scenario's customer and connection stay intact.
     const second = `${s.ids.customerId}-2`;
-    await expectStatus(s.tenant.request('PUT', '/customers', { body: { customer_id: second, name: 'Second', email: 'second@example.com' } }), 200);
+    await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: second, name: 'Second', email: 'second@example.com' } }), 200);
 
     const failures: string[] = [];
     const seen: string[] = [];
@@ -126,7 +127,7 @@ async function adjust(op: SpecOperation, req: PlannedRequest, secondCustomer: st
   switch (op.key) {
     case 'PUT /destinations/{destination_id}': {
       // Optimistic versioning: send the current version.
-      const current = await expectStatus(s.tenant.request('GET', `/destinations/${s.ids.destinationId}`), 200);
+      const current = await ok(s.tenant.request('GET', `/destinations/${s.ids.destinationId}`), 200);
       return { ...req, body: { ...(req.body as object), version: current.version } };
     }
     case 'POST /customers/{customer_id}/connections':

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from './helpers/api';
-import { buildContractScenario, expectStatus, plannedRequest, type ContractScenario } from './helpers/contract';
+import { buildContractScenario, plannedRequest, type ContractScenario } from './helpers/contract';
+import { ok } from './helpers/sync-scenario';
 import { errorEnvelopeSchema, formatProblems, loadReferenceSpec, referenceValidator, specOperations, type SpecOperation } from './helpers/reference-spec';
 
 const spec = loadReferenceSpec();
@@ -106,13 +107,13 @@ describe('cross-tenant isolation over every operation of the reference', () => {
   it('its own resources with the same names and ids live apart from the first application\'s', async () => {
     const own = (body: any) => expect(body.application_id, JSON.stringify(body)).toBe(intruder.applicationId);
     const { customerId, providerName } = s.ids;
-    own(await expectStatus(intruder.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Intruder', email: 'x@example.com' } }), 200));
-    own(await expectStatus(intruder.request('GET', `/customers/${customerId}`), 200));
-    const provider = await expectStatus(intruder.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: providerName } }), 201);
+    own(await ok(intruder.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Intruder', email: 'x@example.com' } }), 200));
+    own(await ok(intruder.request('GET', `/customers/${customerId}`), 200));
+    const provider = await ok(intruder.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: providerName } }), 201);
     own(provider);
-    own(await expectStatus(intruder.request('POST', '/destinations', { body: { name: s.ids.destinationName, type: 'postgres', config: { host: 'h', port: 5432, database: 'd', schema: 'public', user: 'u', password: 'p' } } }), 201));
-    own(await expectStatus(intruder.request('POST', '/schemas', { body: { name: 'contact-schema', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
-    own(await expectStatus(intruder.request('POST', '/entities', { body: { name: 'person', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
+    own(await ok(intruder.request('POST', '/destinations', { body: { name: s.ids.destinationName, type: 'postgres', config: { host: 'h', port: 5432, database: 'd', schema: 'public', user: 'u', password: 'p' } } }), 201));
+    own(await ok(intruder.request('POST', '/schemas', { body: { name: 'contact-schema', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
+    own(await ok(intruder.request('POST', '/entities', { body: { name: 'person', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
 
     // Its own provider may not point at the first application's schema or entity either.
     const putProvider = ops.find((o) => o.key === 'PUT /providers/{provider_id}')!;
@@ -149,7 +150,7 @@ describe('cross-tenant isolation over every operation of the reference', () => {
       expectNotFound(op, `${req.path} (own customer of the same id)`, await intruder.request(op.method, req.path, { headers: req.headers, body: req.body }));
     }
     for (const list of ['/customers', '/providers', '/destinations', '/schemas', '/entities']) {
-      const body = await expectStatus(intruder.request('GET', list), 200);
+      const body = await ok(intruder.request('GET', list), 200);
       expect(body, list).toHaveLength(1);
       own(body[0]);
     }

@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from './helpers/api';
+import { postgresDestinationConfig } from './helpers/db';
 import { freePort } from './helpers/ports';
-import { startS3Server, type S3Server } from './helpers/s3-server';
+import { s3ClientFor, startS3Server, type S3Server } from './helpers/s3-server';
 import { ok, startScenario } from './helpers/sync-scenario';
 
 let s: Awaited<ReturnType<typeof startScenario>>;
@@ -72,12 +73,7 @@ async function startHoldingReceiver(): Promise<HoldingReceiver> {
 beforeAll(async () => {
   [s, minio, receiver] = await Promise.all([startScenario(), startS3Server(), startHoldingReceiver()]);
   other = await s.api.newTenant('other-tenant');
-  s3 = new S3Client({
-    region: minio.region,
-    endpoint: minio.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-  });
+  s3 = s3ClientFor(minio);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 }, 20 * 60_000); // the first run may build MinIO
 
@@ -140,11 +136,6 @@ async function testDestination(destinationId: string): Promise<Job> {
   return job;
 }
 
-function postgresConfig(overrides: Record<string, unknown> = {}) {
-  const u = new URL(s.dest.url);
-  return { host: u.hostname, port: Number(u.port), database: s.dest.name, schema: 'public', user: u.username, password: decodeURIComponent(u.password), ssl_mode: 'disable', ...overrides };
-}
-
 function s3Config(overrides: Record<string, unknown> = {}) {
   return {
     bucket: `s3://${BUCKET}`,
@@ -160,7 +151,7 @@ function s3Config(overrides: Record<string, unknown> = {}) {
 
 describe('POST /destinations/{id}/_test (async job)', () => {
   it('Postgres: succeeded for a good destination; failed with a readable error for a wrong password, never the password', async () => {
-    const good = await createDestination('postgres', postgresConfig());
+    const good = await createDestination('postgres', postgresDestinationConfig(s.dest.url));
     const job = await testDestination(good.id);
     expect(job).toMatchObject({ status: 'succeeded', destination_id: good.id });
     expect(job).not.toHaveProperty('error');
@@ -171,7 +162,7 @@ describe('POST /destinations/{id}/_test (async job)', () => {
     // Creating a destination with a wrong password does not test it (nor block): 201 at once.
     const wrongPassword = 'Wr0ng-Passw0rd-Secret-81d2';
     const t0 = Date.now();
-    const bad = await createDestination('postgres', postgresConfig({ password: wrongPassword }));
+    const bad = await createDestination('postgres', postgresDestinationConfig(s.dest.url, { password: wrongPassword }));
     expect(Date.now() - t0).toBeLessThan(5_000);
     const failed = await testDestination(bad.id);
     expect(failed.status).toBe('failed');
@@ -184,7 +175,7 @@ describe('POST /destinations/{id}/_test (async job)', () => {
 
     // Fix the password (update: no test, no wait); a new job tests the new version.
     const updated = await ok(
-      s.tenant.request('PUT', `/destinations/${bad.id}`, { body: { name: `fixed-${bad.id}`, type: 'postgres', config: postgresConfig(), version: bad.version } }),
+      s.tenant.request('PUT', `/destinations/${bad.id}`, { body: { name: `fixed-${bad.id}`, type: 'postgres', config: postgresDestinationConfig(s.dest.url), version: bad.version } }),
     );
     expect(updated.version).toBe(2);
     const fixed = await testDestination(bad.id);
@@ -260,7 +251,7 @@ describe('POST /destinations/{id}/_test (async job)', () => {
 
 describe('GET /jobs/{id}', () => {
   it('is tenant-scoped: another application gets 404 for the job and for testing the destination', async () => {
-    const dest = await createDestination('postgres', postgresConfig());
+    const dest = await createDestination('postgres', postgresDestinationConfig(s.dest.url));
     const job = await testDestination(dest.id);
     for (const res of [await other.request('GET', `/jobs/${job.id}`), await other.request('POST', `/destinations/${dest.id}/_test`)]) {
       expect(res.status).toBe(404);

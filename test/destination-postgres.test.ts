@@ -17,7 +17,7 @@ import {
 } from '../destinations/postgres';
 import { createWriterCache } from '../destinations/registry';
 import type { DestinationRecord, WriteTarget } from '../destinations/types';
-import { createEmptyDatabase } from './helpers/db';
+import { createEmptyDatabase, postgresDestinationConfig } from './helpers/db';
 
 let dest: Awaited<ReturnType<typeof createEmptyDatabase>>;
 let config: PostgresDestinationConfigInput;
@@ -25,17 +25,7 @@ let sql: pg.Client;
 const writers: PostgresDestinationWriter[] = [];
 
 function configFor(url: string, extra: Partial<PostgresDestinationConfigInput> = {}): PostgresDestinationConfigInput {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port),
-    database: decodeURIComponent(u.pathname.slice(1)),
-    schema: 'syncwell',
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    ssl_mode: 'disable',
-    ...extra,
-  };
+  return postgresDestinationConfig(url, { schema: 'syncwell', ...extra });
 }
 
 function writer(extra: Partial<PostgresDestinationConfigInput> = {}, opts: Parameters<typeof createPostgresWriter>[1] = {}) {

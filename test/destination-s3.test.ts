@@ -3,7 +3,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Writer, s3DestinationConfigSchema, type S3DestinationConfigInput } from '../destinations/s3';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
-import { startS3Server, type S3Server } from './helpers/s3-server';
+import { s3ClientFor, startS3Server, type S3Server } from './helpers/s3-server';
 
 const BUCKET = 'warehouse';
 const RUN_PREFIX = 'exports/app-1/hubspot/contacts/cust-1';
@@ -52,12 +52,7 @@ async function listKeys(prefix: string): Promise<string[]> {
 
 beforeAll(async () => {
   server = await startS3Server();
-  s3 = new S3Client({
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
+  s3 = s3ClientFor(server);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   config = {
     region: server.region,

@@ -25,7 +25,7 @@ import { upsertConnector } from '../db/repositories/connectors';
 import type { ApiClient } from './helpers/api';
 import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
 import { startBigQueryEmulator, type BigQueryEmulator } from './helpers/bigquery-emulator';
-import { startS3Server, type S3Server } from './helpers/s3-server';
+import { s3ClientFor, startS3Server, type S3Server } from './helpers/s3-server';
 import { makeContacts, sourceConnector, startSourceApi, type Contact, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 import { createWorkerProcesses, waitUntil, type WorkerProcesses } from './helpers/worker-process';
@@ -45,12 +45,7 @@ const trigger = (tenant: ApiClient, body: Record<string, unknown> = {}) =>
 
 beforeAll(async () => {
   [s, minio] = await Promise.all([startScenario(), startS3Server()]);
-  s3 = new S3Client({
-    region: minio.region,
-    endpoint: minio.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-  });
+  s3 = s3ClientFor(minio);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   // Engines that gather pages into larger batches honour this; one without the knob ignores it.
   Object.assign(s.worker.deps, { batchRecords: BATCH_RECORDS });

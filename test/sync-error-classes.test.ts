@@ -12,6 +12,7 @@ import { createWorker } from '../runtime/worker';
 import type { SyncRunResult } from '../workflows/sync-run';
 import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
 import { composeForTest } from './helpers/compose';
+import { postgresDestinationConfig } from './helpers/db';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, destinationRows, ok, startScenario } from './helpers/sync-scenario';
 import { workflowBundle } from './helpers/temporal';
@@ -38,12 +39,7 @@ afterAll(async () => {
 
 /** The scenario's Postgres database, under a name of the provider's own (destination names are unique). */
 function postgresDestination(providerName: string) {
-  const url = new URL(s.dest.url);
-  return {
-    type: 'postgres',
-    name: `warehouse-${providerName}`,
-    config: { host: url.hostname, port: Number(url.port), database: s.dest.name, schema: 'public', user: url.username, password: decodeURIComponent(url.password), ssl_mode: 'disable' },
-  };
+  return { type: 'postgres', name: `warehouse-${providerName}`, config: postgresDestinationConfig(s.dest.url) };
 }
 
 /** A customer of its own connected to `providerName` (pages of 10 contacts: 3 pages), its sync not started. */

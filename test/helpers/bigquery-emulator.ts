@@ -4,8 +4,8 @@
  * It is an emulator (DuckDB underneath), not BigQuery: auth, IAM and quotas are not modelled.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSTALL_SCRIPT = `${ROOT}scripts/install-bigquery-emulator.sh`;
@@ -36,17 +36,6 @@ export function ensureBigQueryEmulatorInstalled(): string {
   const python = out.trim().split('\n').pop();
   if (!python) throw new Error('install-bigquery-emulator.sh printed no python path');
   return python;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitReady(endpoint: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {

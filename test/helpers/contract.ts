@@ -5,9 +5,10 @@
  */
 import { expect } from 'vitest';
 import { upsertConnector } from '../../db/repositories/connectors';
-import { startTestApi, type ApiClient, type ApiResponse, type TestApi } from './api';
-import { createEmptyDatabase } from './db';
+import { startTestApi, type ApiClient, type TestApi } from './api';
+import { createEmptyDatabase, postgresDestinationConfig } from './db';
 import { makeContacts, sourceConnector, startSourceApi, type SourceApi } from './source-api';
+import { ok } from './sync-scenario';
 import { startDevServerWorker, uniqueTaskQueue, type DevServerWorker } from './temporal';
 import { specOperations, type SpecOperation } from './reference-spec';
 
@@ -40,12 +41,6 @@ export interface ContractScenario {
   close(): Promise<void>;
 }
 
-export async function expectStatus<T = any>(p: Promise<ApiResponse<T>>, status: number, what = ''): Promise<T> {
-  const res = await p;
-  expect(res.status, `${what} → ${JSON.stringify(res.body)}`).toBe(status);
-  return res.body;
-}
-
 export const CONTACTS_OBJECT = 'contacts';
 
 /**
@@ -74,30 +69,29 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
     // A declarative connector published under a provider name the reference knows, so responses
     // carry a `provider_name` inside the reference's enum (any connector name is an extension).
     const providerName = opts.providerName ?? 'linear';
-    const destUrl = new URL(dest.url);
 
-    await expectStatus(tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Contract Customer', email: 'contract@example.com' } }), 200, 'PUT /customers');
+    await ok(tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Contract Customer', email: 'contract@example.com' } }), 200, 'PUT /customers');
     await upsertConnector(api.tdb.db, tenant.applicationId, providerName, sourceConnector(providerName));
-    const schema = await expectStatus(
+    const schema = await ok(
       tenant.request('POST', '/schemas', {
         body: { name: 'contact-schema', config: { fields: [{ name: 'full_name' }, { name: 'email', mapped_name: 'email' }], allow_additional_field_mappings: true } },
       }),
       201,
       'POST /schemas',
     );
-    const entity = await expectStatus(
+    const entity = await ok(
       tenant.request('POST', '/entities', { body: { name: 'person', config: { fields: [{ name: 'name' }, { name: 'email' }], allow_additional_field_mappings: false } } }),
       201,
       'POST /entities',
     );
-    const provider = await expectStatus(
+    const provider = await ok(
       tenant.request('POST', '/providers', {
         body: { auth_type: 'api_key', category: 'no_category', name: providerName, objects: { standard: [{ name: CONTACTS_OBJECT, schema_id: schema.id }] } },
       }),
       201,
       'POST /providers',
     );
-    await expectStatus(
+    await ok(
       tenant.request('PUT', `/providers/${provider.id}`, {
         body: {
           auth_type: 'api_key',
@@ -109,18 +103,12 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
       200,
       'PUT /providers/{id}',
     );
-    const destination = await expectStatus(
-      tenant.request('POST', '/destinations', {
-        body: {
-          name: 'warehouse',
-          type: 'postgres',
-          config: { host: destUrl.hostname, port: Number(destUrl.port), database: dest.name, schema: 'public', user: destUrl.username, password: decodeURIComponent(destUrl.password), ssl_mode: 'disable' },
-        },
-      }),
+    const destination = await ok(
+      tenant.request('POST', '/destinations', { body: { name: 'warehouse', type: 'postgres', config: postgresDestinationConfig(dest.url) } }),
       201,
       'POST /destinations',
     );
-    const syncConfig = await expectStatus(
+    const syncConfig = await ok(
       tenant.request('POST', '/sync_configs', {
         body: {
           destination_name: 'warehouse',
@@ -132,7 +120,7 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
       'POST /sync_configs',
     );
     const connect = () =>
-      expectStatus(
+      ok(
         tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } } }),
         200,
         'POST /customers/{id}/connections',
@@ -151,17 +139,17 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
     await api.tdb.db.updateTable('connections').set({ provider_user_id: 'provider-user-1' }).where('id', '=', connection.id).execute();
 
     const headers = { 'x-customer-id': customerId, 'x-provider-name': providerName };
-    await expectStatus(
+    await ok(
       tenant.request('PUT', '/connection_sync_configs', { headers, body: { destination_config: { type: 'postgres', schema: 'public' }, standard_objects: [{ object: CONTACTS_OBJECT }] } }),
       200,
       'PUT /connection_sync_configs',
     );
-    await expectStatus(
+    await ok(
       tenant.request('PUT', '/field_mappings/_update_object', { headers, body: { name: CONTACTS_OBJECT, type: 'standard', field_mappings: [{ schema_field: 'full_name', mapped_field: 'name' }] } }),
       200,
       'PUT /field_mappings/_update_object',
     );
-    await expectStatus(
+    await ok(
       tenant.request('PUT', `/entity_mappings/${entity.id}`, {
         headers,
         body: { entity_id: entity.id, object: { type: 'standard', name: CONTACTS_OBJECT }, field_mappings: [{ entity_field: 'email', mapped_field: 'email' }] },
@@ -169,12 +157,12 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
       200,
       'PUT /entity_mappings/{id}',
     );
-    const magicLink = await expectStatus(
+    const magicLink = await ok(
       tenant.request('POST', '/magic_links', { body: { customer_id: customerId, provider_name: providerName, return_url: 'https://app.example.com/done', expiration_secs: 3600 } }),
       201,
       'POST /magic_links',
     );
-    const syncs = await expectStatus(tenant.request('GET', `/syncs?customer_id=${encodeURIComponent(customerId)}`), 200, 'GET /syncs');
+    const syncs = await ok(tenant.request('GET', `/syncs?customer_id=${encodeURIComponent(customerId)}`), 200, 'GET /syncs');
     expect(syncs.results.length, 'the connection has a sync').toBeGreaterThan(0);
 
     return {

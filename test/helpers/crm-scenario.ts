@@ -4,6 +4,7 @@
  * standard and custom objects → connection with OAuth tokens (which starts the syncs).
  */
 import type pg from 'pg';
+import { postgresDestinationConfig } from './db';
 import { ok, type Scenario } from './sync-scenario';
 
 export interface CrmSetup {
@@ -19,7 +20,6 @@ export interface CrmSetup {
 
 export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerName'>, o: CrmSetup) {
   const customerId = o.customerId ?? 'crm-customer';
-  const destUrl = new URL(s.dest.url);
   await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Cust', email: 'c@example.com' } }));
   await ok(
     s.tenant.request('POST', '/providers', {
@@ -27,16 +27,7 @@ export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerNam
     }),
     201,
   );
-  await ok(
-    s.tenant.request('POST', '/destinations', {
-      body: {
-        name: 'warehouse',
-        type: 'postgres',
-        config: { host: destUrl.hostname, port: Number(destUrl.port), database: s.dest.name, schema: 'public', user: destUrl.username, password: decodeURIComponent(destUrl.password), ssl_mode: 'disable' },
-      },
-    }),
-    201,
-  );
+  await ok(s.tenant.request('POST', '/destinations', { body: { name: 'warehouse', type: 'postgres', config: postgresDestinationConfig(s.dest.url) } }), 201);
   await ok(
     s.tenant.request('POST', '/sync_configs', {
       body: {

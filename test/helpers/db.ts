@@ -53,3 +53,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** A Postgres destination's config for a database on the test server (`url` as createEmptyDatabase gives it). */
+export function postgresDestinationConfig<O extends Record<string, unknown> = {}>(url: string, overrides?: O) {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    schema: 'public',
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    ssl_mode: 'disable' as const,
+    ...overrides,
+  };
+}

@@ -3,14 +3,15 @@
  * temporary data dir. The binary comes from `scripts/install-s3-server.sh` (built once into
  * `.cache/s3-server/`), or from S3_SERVER_BIN when set.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './ports';
 
 export interface S3Server {
   endpoint: string;
@@ -18,6 +19,16 @@ export interface S3Server {
   secretAccessKey: string;
   region: string;
   stop(): Promise<void>;
+}
+
+/** An SDK client on the server, as its own credentials (path-style: the server has no bucket subdomains). */
+export function s3ClientFor(server: S3Server): S3Client {
+  return new S3Client({
+    region: server.region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,17 +40,6 @@ async function minioBinary(): Promise<string> {
   const bin = stdout.trim().split('\n').pop();
   if (!bin) throw new Error(`${INSTALLER} printed no binary path`);
   return bin;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitUntilLive(url: string, exited: () => string | null, timeoutMs: number): Promise<void> {

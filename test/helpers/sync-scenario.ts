@@ -6,7 +6,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import { upsertConnector } from '../../db/repositories/connectors';
 import { startTestApi, type ApiClient, type TestApi } from './api';
-import { createEmptyDatabase } from './db';
+import { createEmptyDatabase, postgresDestinationConfig } from './db';
 import { sourceConnector, type SourceApi } from './source-api';
 import { startDevServerWorker, uniqueTaskQueue, type DevServerWorker } from './temporal';
 
@@ -43,9 +43,10 @@ export async function startScenario(opts: { chunkBudgetMs?: number; withWorker?:
   };
 }
 
-export async function ok<T = any>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
+/** The body of a response that must have this status (`what` names the request in a failure). */
+export async function ok<T = any>(p: Promise<{ status: number; body: T }>, status = 200, what = ''): Promise<T> {
   const res = await p;
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.status, `${what ? `${what} → ` : ''}${JSON.stringify(res.body)}`).toBe(status);
   return res.body;
 }
 
@@ -71,7 +72,6 @@ export async function configure(
 ) {
   const customerId = opts.customerId ?? 'customer-1';
   const providerName = opts.providerName ?? 'acme-crm';
-  const destUrl = new URL(s.dest.url);
   await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Cust', email: 'c@example.com' } }));
   if (opts.connector) await ok(s.tenant.request('PUT', `/connectors/${providerName}`, { body: opts.connector }), 201);
   else await upsertConnector(s.api.tdb.db, s.tenant.applicationId, providerName, sourceConnector(providerName, opts.pageSize));
@@ -81,11 +81,7 @@ export async function configure(
     s.tenant.request('POST', '/destinations', {
       body: opts.destination
         ? { name: destinationName, type: opts.destination.type, config: opts.destination.config }
-        : {
-            name: destinationName,
-            type: 'postgres',
-            config: { host: destUrl.hostname, port: Number(destUrl.port), database: s.dest.name, schema: 'public', user: destUrl.username, password: decodeURIComponent(destUrl.password), ssl_mode: 'disable' },
-          },
+        : { name: destinationName, type: 'postgres', config: postgresDestinationConfig(s.dest.url) },
     }),
     201,
   );
