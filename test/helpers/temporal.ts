@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities';
 import type { Db } from '../../db/connection';
-import { createWorker, WORKFLOWS_PATH } from '../../runtime/worker';
+import { createWorker } from '../../runtime/worker';
 import { composeForTest } from './compose';
 
 let bundle: Promise<{ code: string }> | undefined;
 
-/** Bundling takes seconds: once per test file (process). */
+/** The workflow code global setup bundled once for the whole run (bundling takes about a second). */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= readFile(inject('workflowBundlePath'), 'utf8').then((code) => ({ code }));
   return bundle;
 }
 
@@ -54,12 +55,3 @@ export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: numbe
     },
   };
 }
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
