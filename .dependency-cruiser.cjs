@@ -8,7 +8,13 @@ const project = '^(activities|api|bench|db|destinations|providers|runtime|script
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'Import cycles hide which module owns what.', from: {}, to: { circular: true } },
-    { name: 'services-not-api', severity: 'error', comment: 'Services own their input types and throw domain errors; only api/ speaks HTTP.', from: { path: '^services/' }, to: { path: '^api/' } },
+    {
+      name: 'services-not-api',
+      severity: 'error',
+      comment: 'Services own their input types and throw domain errors; only api/ speaks HTTP.',
+      from: { path: '^services/' },
+      to: { path: '^api/' },
+    },
     {
       name: 'api-only-services',
       severity: 'error',
@@ -23,7 +29,13 @@ module.exports = {
       from: { path: '^(providers|destinations)/' },
       to: { path: '^(db|services|api|activities|workflows|runtime)/' },
     },
-    { name: 'destinations-not-providers', severity: 'error', comment: 'Record types both share live in lib/records.ts.', from: { path: '^destinations/' }, to: { path: '^providers/' } },
+    {
+      name: 'destinations-not-providers',
+      severity: 'error',
+      comment: 'Record types both share live in lib/records.ts.',
+      from: { path: '^destinations/' },
+      to: { path: '^providers/' },
+    },
     {
       name: 'workflows-deterministic',
       severity: 'error',
@@ -49,8 +61,20 @@ module.exports = {
       to: { path: '^db/', dependencyTypesNot: ['type-only'] },
     },
     { name: 'lib-is-leaf', severity: 'error', comment: 'lib/ holds leaf utilities.', from: { path: '^lib/' }, to: { path: project } },
-    { name: 'db-not-services', severity: 'error', comment: 'Repositories are called by services, never the reverse.', from: { path: '^db/' }, to: { path: '^(services|api|activities|workflows|runtime)/' } },
-    { name: 'activities-not-api', severity: 'error', comment: 'Activities adapt services for Temporal; HTTP is not their business.', from: { path: '^activities/' }, to: { path: '^api/' } },
+    {
+      name: 'db-not-services',
+      severity: 'error',
+      comment: 'Repositories are called by services, never the reverse.',
+      from: { path: '^db/' },
+      to: { path: '^(services|api|activities|workflows|runtime)/' },
+    },
+    {
+      name: 'activities-not-api',
+      severity: 'error',
+      comment: 'Activities adapt services for Temporal; HTTP is not their business.',
+      from: { path: '^activities/' },
+      to: { path: '^api/' },
+    },
     { name: 'no-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
   ],
   options: {
@@ -58,7 +82,11 @@ module.exports = {
     exclude: { path: '^(node_modules|\\.data|\\.cache)/' },
     parser: 'swc',
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+    },
     tsConfig: { fileName: 'tsconfig.json' },
   },
 };

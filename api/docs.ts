@@ -33,8 +33,7 @@ export function registerOpenApi(app: OpenAPIHono<any>, version: string): void {
     info: {
       title: 'Syncwell Management API',
       version,
-      description:
-        'Compatible with the Supaglue Management API v2 (v0.25.7). Operations and fields marked `x-extension: true` are Syncwell extensions.',
+      description: 'Compatible with the Supaglue Management API v2 (v0.25.7). Operations and fields marked `x-extension: true` are Syncwell extensions.',
     },
     servers: [{ url: '/mgmt/v2', description: 'this server' }],
   });

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError, RemoteError, SchemaValidationError, UnprocessableError, type FieldIssue } from '../lib/errors';
+import { ConflictError, type DomainError, InvalidInputError, NotFoundError, RemoteError, SchemaValidationError, UnprocessableError, type FieldIssue } from '../lib/errors';
 
 export interface ApiErrorItem {
   id: string;
@@ -36,18 +36,11 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(
-  status: number,
-  code: string,
-  title: string,
-  detail: string,
-  meta?: Record<string, unknown>,
-): { errors: ApiErrorItem[] } {
+export function errorBody(status: number, code: string, title: string, detail: string, meta?: Record<string, unknown>): { errors: ApiErrorItem[] } {
   return { errors: [{ id: randomUUID(), problem_type: code, title, detail, code, status: String(status), meta: { origin: 'supaglue', ...meta } }] };
 }
 
-export const unauthorized = (detail = 'Missing or invalid x-api-key header') =>
-  new ApiError(401, 'UNAUTHORIZED_ERROR', 'Unauthorized', detail);
+export const unauthorized = (detail = 'Missing or invalid x-api-key header') => new ApiError(401, 'UNAUTHORIZED_ERROR', 'Unauthorized', detail);
 
 /** `{ field, message, code }` per offending field, as the body schemas report them. */
 export const fieldEntries = (issues: readonly FieldIssue[]) => issues.map((i) => ({ field: i.path || '(root)', message: i.message, code: i.code }));

@@ -5,7 +5,10 @@ import { SchemaValidationError } from '../lib/errors';
 import { ApiError } from './errors';
 
 export function validationError(target: string, error: ZodError): SchemaValidationError {
-  return new SchemaValidationError(target, error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })));
+  return new SchemaValidationError(
+    target,
+    error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })),
+  );
 }
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;

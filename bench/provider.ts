@@ -102,7 +102,7 @@ function benchBuffers(name: string, pages: Buffer[], mapperOpts: RecordMapperOpt
       for (const item of selectRecords(body, selector, 'bench')) {
         const rec = map(item);
         count++;
-        checksum += rec.id.length + (rec.lastModifiedAt?.getTime() ?? 0) % 7;
+        checksum += rec.id.length + ((rec.lastModifiedAt?.getTime() ?? 0) % 7);
       }
     }
     if (checksum === 0) throw new Error('unexpected');

@@ -106,14 +106,22 @@ async function main() {
     for (const name of [appDbName, destDbName, copyDbName]) await ensureDatabase(adminUrl, name);
     const key = `bench:${randomBytes(32).toString('base64')}`;
     const taskQueue = `bench-${randomUUID()}`;
-    const root = await compose(loadConfig({ DATABASE_POOL_SIZE: '5', TEMPORAL_TASK_QUEUE: taskQueue, ENCRYPTION_KEY: key }), { logger, database: urlFor(appDbName), temporal: address });
+    const root = await compose(loadConfig({ DATABASE_POOL_SIZE: '5', TEMPORAL_TASK_QUEUE: taskQueue, ENCRYPTION_KEY: key }), {
+      logger,
+      database: urlFor(appDbName),
+      temporal: address,
+    });
     stops.push(root.close);
     const { db } = root.services;
     const { client } = root.services.temporal;
     const app = createApp(root.app);
     const tenant = await createApplication(db, 'bench');
     const call = async (method: string, p: string, body?: unknown) => {
-      const res = await app.request(`/mgmt/v2${p}`, { method, headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+      const res = await app.request(`/mgmt/v2${p}`, {
+        method,
+        headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<any>;
     };
@@ -148,7 +156,15 @@ async function main() {
     await call('POST', '/destinations', {
       name: 'pg',
       type: 'postgres',
-      config: { host: dest.hostname, port: Number(dest.port), database: destDbName, schema: 'public', user: dest.username, password: decodeURIComponent(dest.password), ssl_mode: 'disable' },
+      config: {
+        host: dest.hostname,
+        port: Number(dest.port),
+        database: destDbName,
+        schema: 'public',
+        user: dest.username,
+        password: decodeURIComponent(dest.password),
+        ssl_mode: 'disable',
+      },
     });
     await call('POST', '/sync_configs', {
       destination_name: 'pg',
@@ -196,7 +212,11 @@ async function main() {
 
     // Phase 2: the large object, full then incremental, on another fresh worker.
     count = N;
-    await db.updateTable('syncs').set({ state: JSON.stringify({ full_refresh_requested: true }) }).where('id', '=', syncId).execute();
+    await db
+      .updateTable('syncs')
+      .set({ state: JSON.stringify({ full_refresh_requested: true }) })
+      .where('id', '=', syncId)
+      .execute();
     worker = startWorker(queueLarge);
     await waitForWorker(queueLarge);
     const full = await run(`full-${N}`, queueLarge);

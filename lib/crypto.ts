@@ -25,7 +25,10 @@ export class SecretBox {
   }
 
   static parse(spec: string): SecretBox {
-    const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return new SecretBox(
       entries.map((entry) => {
         const sep = entry.indexOf(':');
@@ -42,9 +45,7 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKid)!, iv);
     cipher.setAAD(Buffer.from(this.currentKid));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.currentKid, iv, cipher.getAuthTag(), data]
-      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-      .join('.');
+    return ['v1', this.currentKid, iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
   }
 
   decrypt(ciphertext: string): string {

@@ -77,10 +77,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${opts.port} (is another server using it, or is ${databaseDir} locked?)`,
-      { cause: err },
-    );
+    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (is another server using it, or is ${databaseDir} locked?)`, { cause: err });
   }
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`;
   const child = (pg as unknown as { process?: ChildProcess }).process;

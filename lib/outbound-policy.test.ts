@@ -44,12 +44,27 @@ describe('privateRangeOf: IPv4', () => {
     expect(label(address)).toBe(expected);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '9.255.255.255', '11.0.0.0', '100.63.255.255', '100.128.0.0', '126.255.255.255', '128.0.0.0', '169.253.255.255', '169.255.0.0', '172.15.255.255', '172.32.0.0', '192.0.2.1', '192.167.255.255', '192.169.0.0', '198.20.0.0', '223.255.255.255'])(
-    '%s is public',
-    (address) => {
-      expect(privateRangeOf(address)).toBeNull();
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '9.255.255.255',
+    '11.0.0.0',
+    '100.63.255.255',
+    '100.128.0.0',
+    '126.255.255.255',
+    '128.0.0.0',
+    '169.253.255.255',
+    '169.255.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '192.0.2.1',
+    '192.167.255.255',
+    '192.169.0.0',
+    '198.20.0.0',
+    '223.255.255.255',
+  ])('%s is public', (address) => {
+    expect(privateRangeOf(address)).toBeNull();
+  });
 
   it('names the range it matched', () => {
     expect(privateRangeOf('172.20.1.2')).toEqual({ cidr: '172.16.0.0/12', label: 'private (RFC 1918)' });
@@ -176,7 +191,8 @@ describe('privateUrlProblem (save-time check)', () => {
   });
 
   it('leaves public addresses, host names (resolved only when connecting) and malformed URLs alone', () => {
-    for (const url of ['https://example.com/hook', 'http://8.8.8.8/', 'https://[2606:4700::1111]/', 'http://internal.corp/', 'not a url']) expect(privateUrlProblem(on(), url), url).toBeNull();
+    for (const url of ['https://example.com/hook', 'http://8.8.8.8/', 'https://[2606:4700::1111]/', 'http://internal.corp/', 'not a url'])
+      expect(privateUrlProblem(on(), url), url).toBeNull();
   });
 
   it('keeps allowlisted names and ranges allowed', () => {
@@ -213,7 +229,9 @@ describe('connectionBlock and guardedLookup (connect-time check)', () => {
   it('classifies the refusal and says which host resolved to what', () => {
     const err = connectionBlock(on(), 'Rebind.Test.', '127.0.0.1')!;
     expect(err).toMatchObject({ name: 'OutboundBlockedError', code: 'ERR_OUTBOUND_BLOCKED' });
-    expect(err.message).toBe('blocked by the outbound network policy: rebind.test resolves to 127.0.0.1, a loopback address (127.0.0.0/8); this deployment does not send requests to private networks');
+    expect(err.message).toBe(
+      'blocked by the outbound network policy: rebind.test resolves to 127.0.0.1, a loopback address (127.0.0.0/8); this deployment does not send requests to private networks',
+    );
     expect(connectionBlock(on(), '10.0.0.1', '10.0.0.1')!.message).toMatch(/policy: 10\.0\.0\.1 is a private \(RFC 1918\) address/);
     expect(connectionBlock(on(), 'example.com', '93.184.215.14')).toBeNull();
     expect(connectionBlock({ ...on(), blockPrivateNetworks: false }, 'x', '127.0.0.1')).toBeNull();

@@ -142,12 +142,19 @@ export function privateRangeOf(address: string): PrivateRange | null {
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /** Lower case, without IPv6 brackets or a trailing dot: how hosts are compared. */
-const normalizeHost = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+const normalizeHost = (host: string) =>
+  host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 
 /** OUTBOUND_ALLOWED_HOSTS: comma-separated host names, addresses and CIDR ranges. */
 export function parseAllowedHosts(raw: string | undefined): { allowedHosts: string[]; allowedRanges: AddressRange[]; problems: string[] } {
   const out = { allowedHosts: [] as string[], allowedRanges: [] as AddressRange[], problems: [] as string[] };
-  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const host = normalizeHost(entry);
     const r = parseRange(host);
     if (r) out.allowedRanges.push(r);

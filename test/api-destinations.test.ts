@@ -42,12 +42,12 @@ describe('destinations', () => {
     const list = await a.request('GET', '/destinations');
     expect(list.body).toEqual([created.body]);
     for (const res of [created, get, list]) await expectSecretsHidden(res, id, [pg.password]);
-    expect(api.deps.secrets.decryptJson(( await rawRow(id)).secrets_encrypted!)).toEqual({ password: pg.password });
+    expect(api.deps.secrets.decryptJson((await rawRow(id)).secrets_encrypted!)).toEqual({ password: pg.password });
 
     expect(await loadDestinationWithSecrets(api.deps, a.applicationId, id)).toEqual({ id, name: 'warehouse', type: 'postgres', version: 1, config: pg });
   });
 
-  it('hides every type\'s secrets', async () => {
+  it("hides every type's secrets", async () => {
     const cases = [
       {
         type: 'bigquery',
@@ -64,15 +64,40 @@ describe('destinations', () => {
       {
         type: 'redshift',
         config: {
-          host: 'rs.example.com', port: 5439, username: 'u', database: 'd', schema: 's', upload_method: 's3',
-          s3_key_id: 'AKIA1', s3_bucket_name: 'bkt', s3_bucket_region: 'us-east-1', s3_access_key: 'redshift-s3-secret',
+          host: 'rs.example.com',
+          port: 5439,
+          username: 'u',
+          database: 'd',
+          schema: 's',
+          upload_method: 's3',
+          s3_key_id: 'AKIA1',
+          s3_bucket_name: 'bkt',
+          s3_bucket_region: 'us-east-1',
+          s3_access_key: 'redshift-s3-secret',
         },
-        safe: { host: 'rs.example.com', port: 5439, username: 'u', database: 'd', schema: 's', upload_method: 's3', s3_key_id: 'AKIA1', s3_bucket_name: 'bkt', s3_bucket_region: 'us-east-1' },
+        safe: {
+          host: 'rs.example.com',
+          port: 5439,
+          username: 'u',
+          database: 'd',
+          schema: 's',
+          upload_method: 's3',
+          s3_key_id: 'AKIA1',
+          s3_bucket_name: 'bkt',
+          s3_bucket_region: 'us-east-1',
+        },
         secrets: ['redshift-s3-secret'],
       },
       {
         type: 's3',
-        config: { bucket: 'exports', region: 'us-east-1', access_key_id: 'AKIA2', secret_access_key: 's3-secret-access-key', endpoint: 'http://127.0.0.1:9000', force_path_style: true },
+        config: {
+          bucket: 'exports',
+          region: 'us-east-1',
+          access_key_id: 'AKIA2',
+          secret_access_key: 's3-secret-access-key',
+          endpoint: 'http://127.0.0.1:9000',
+          force_path_style: true,
+        },
         safe: { bucket: 'exports', region: 'us-east-1', access_key_id: 'AKIA2', endpoint: 'http://127.0.0.1:9000', force_path_style: true },
         secrets: ['s3-secret-access-key'],
       },
@@ -120,7 +145,9 @@ describe('destinations', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.errors[0].detail).toMatch(/version 2/);
 
-    const rotated = await a.request('PUT', `/destinations/${created.id}`, { body: { name: 'versioned', type: 'postgres', version: 2, config: { ...safe, password: 'rotated-pass-9' } } });
+    const rotated = await a.request('PUT', `/destinations/${created.id}`, {
+      body: { name: 'versioned', type: 'postgres', version: 2, config: { ...safe, password: 'rotated-pass-9' } },
+    });
     expect(rotated.body.version).toBe(3);
     await expectSecretsHidden(rotated, created.id, ['rotated-pass-9']);
     expect((await loadDestinationWithSecrets(api.deps, a.applicationId, created.id)).config.password).toBe('rotated-pass-9');
@@ -135,11 +162,19 @@ describe('destinations', () => {
     const created = (
       await a.request('POST', '/destinations', { body: { name: 'hook', type: 'api', config: { url: 'https://h.example.com', auth: { type: 'bearer', token: 'tok-keep-1' } } } })
     ).body;
-    const kept = await a.request('PUT', `/destinations/${created.id}`, { body: { name: 'hook', type: 'api', version: 1, config: { url: 'https://h2.example.com', auth: { type: 'bearer' } } } });
+    const kept = await a.request('PUT', `/destinations/${created.id}`, {
+      body: { name: 'hook', type: 'api', version: 1, config: { url: 'https://h2.example.com', auth: { type: 'bearer' } } },
+    });
     expect(kept.status).toBe(200);
-    expect((await loadDestinationWithSecrets(api.deps, a.applicationId, created.id)).config).toEqual({ url: 'https://h2.example.com', auth: { type: 'bearer', token: 'tok-keep-1' }, batch_size: 100 });
+    expect((await loadDestinationWithSecrets(api.deps, a.applicationId, created.id)).config).toEqual({
+      url: 'https://h2.example.com',
+      auth: { type: 'bearer', token: 'tok-keep-1' },
+      batch_size: 100,
+    });
 
-    const switched = await a.request('PUT', `/destinations/${created.id}`, { body: { name: 'hook', type: 'api', version: 2, config: { url: 'https://h2.example.com', auth: { type: 'api_key', header: 'x-key' } } } });
+    const switched = await a.request('PUT', `/destinations/${created.id}`, {
+      body: { name: 'hook', type: 'api', version: 2, config: { url: 'https://h2.example.com', auth: { type: 'api_key', header: 'x-key' } } },
+    });
     expect(switched.status).toBe(400);
     expect(fields(switched)).toContain('config.auth.value');
 
@@ -152,9 +187,15 @@ describe('destinations', () => {
         body: { name: 'bq', type: 'bigquery', config: { project_id: 'p', dataset: 'd', credentials: { client_email: 'a@b.c', private_key: 'bq-private-key-keep' } } },
       })
     ).body;
-    const bqPut = await a.request('PUT', `/destinations/${bq.id}`, { body: { name: 'bq', type: 'bigquery', version: 1, config: { project_id: 'p', dataset: 'd2', credentials: { client_email: 'a@b.c' } } } });
+    const bqPut = await a.request('PUT', `/destinations/${bq.id}`, {
+      body: { name: 'bq', type: 'bigquery', version: 1, config: { project_id: 'p', dataset: 'd2', credentials: { client_email: 'a@b.c' } } },
+    });
     expect(bqPut.status).toBe(200);
-    expect((await loadDestinationWithSecrets(api.deps, a.applicationId, bq.id)).config).toEqual({ project_id: 'p', dataset: 'd2', credentials: { client_email: 'a@b.c', private_key: 'bq-private-key-keep' } });
+    expect((await loadDestinationWithSecrets(api.deps, a.applicationId, bq.id)).config).toEqual({
+      project_id: 'p',
+      dataset: 'd2',
+      credentials: { client_email: 'a@b.c', private_key: 'bq-private-key-keep' },
+    });
 
     // Changing type: the old secrets do not carry over.
     const toS3 = await a.request('PUT', `/destinations/${bq.id}`, { body: { name: 'bq', type: 's3', version: 2, config: { bucket: 'b', region: 'r', access_key_id: 'k' } } });
@@ -185,7 +226,9 @@ describe('destinations', () => {
     const badPem = await a.request('POST', '/destinations', { body: { name: 'x', type: 'postgres', config: { ...pg, server_ca_cert: 'not a certificate' } } });
     expect(badPem.status).toBe(400);
     expect(fields(badPem)).toEqual(['config.server_ca_cert']);
-    const badBucket = await a.request('POST', '/destinations', { body: { name: 'x', type: 's3', config: { bucket: 'a b', region: 'r', access_key_id: 'k', secret_access_key: 's' } } });
+    const badBucket = await a.request('POST', '/destinations', {
+      body: { name: 'x', type: 's3', config: { bucket: 'a b', region: 'r', access_key_id: 'k', secret_access_key: 's' } },
+    });
     expect(fields(badBucket)).toEqual(['config.bucket']);
     const noVersion = await a.request('PUT', `/destinations/${other.id}`, { body: { name: 'x', type: 'postgres', config: safe } });
     expect(noVersion.status).toBe(400);

@@ -76,15 +76,20 @@ describe('domain errors in the API', () => {
         ],
       },
     });
-    expect(mapped(new SchemaValidationError('json', [{ path: 'streams', message: 'Required', code: 'invalid_definition' }], { summary: 'Invalid connector definition' })).item.title).toBe(
-      'Invalid connector definition',
-    );
+    expect(
+      mapped(new SchemaValidationError('json', [{ path: 'streams', message: 'Required', code: 'invalid_definition' }], { summary: 'Invalid connector definition' })).item.title,
+    ).toBe('Invalid connector definition');
   });
 
   it('UnprocessableError: 422', () => {
     const { status, item } = mapped(new UnprocessableError('no writer for destination type snowflake yet'));
     expect(status).toBe(422);
-    expect(item).toMatchObject({ code: 'UNPROCESSABLE_ERROR', title: 'Unprocessable entity', detail: 'no writer for destination type snowflake yet', meta: { origin: 'supaglue' } });
+    expect(item).toMatchObject({
+      code: 'UNPROCESSABLE_ERROR',
+      title: 'Unprocessable entity',
+      detail: 'no writer for destination type snowflake yet',
+      meta: { origin: 'supaglue' },
+    });
   });
 
   it("a provider's RemoteError: the reference's 499 with origin remote-provider, its kind and cause", () => {

@@ -27,7 +27,9 @@ describe('entities', () => {
   });
 
   it('refuses duplicate field names (400) and duplicate entity names (409)', async () => {
-    const dupFields = await a.request('POST', '/entities', { body: { name: 'dup', config: { fields: [{ name: 'x' }, { name: 'y' }, { name: 'x' }], allow_additional_field_mappings: false } } });
+    const dupFields = await a.request('POST', '/entities', {
+      body: { name: 'dup', config: { fields: [{ name: 'x' }, { name: 'y' }, { name: 'x' }], allow_additional_field_mappings: false } },
+    });
     expect(dupFields.status).toBe(400);
     expect(fields(dupFields)).toEqual(['config.fields.2.name']);
 

@@ -95,8 +95,28 @@ describe('entity mappings', () => {
     const put = (id: string, body: unknown) => a.request('PUT', `/entity_mappings/${id}`, { headers, body });
     expect((await put(company, { entity_id: company, field_mappings: [{ entity_field: 'extra', mapped_field: 'X' }] })).status).toBe(400);
     expect((await put(company, { entity_id: person })).status).toBe(400);
-    expect((await put(person, { entity_id: person, field_mappings: [{ entity_field: 'first', mapped_field: 'X' }, { entity_field: 'last', mapped_field: 'X' }] })).status).toBe(400);
-    expect((await put(person, { entity_id: person, field_mappings: [{ entity_field: 'first', mapped_field: 'X' }, { entity_field: 'first', mapped_field: 'Y' }] })).status).toBe(400);
+    expect(
+      (
+        await put(person, {
+          entity_id: person,
+          field_mappings: [
+            { entity_field: 'first', mapped_field: 'X' },
+            { entity_field: 'last', mapped_field: 'X' },
+          ],
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await put(person, {
+          entity_id: person,
+          field_mappings: [
+            { entity_field: 'first', mapped_field: 'X' },
+            { entity_field: 'first', mapped_field: 'Y' },
+          ],
+        })
+      ).status,
+    ).toBe(400);
     const bad = await put(person, { entity_id: person, object: { type: 'common', name: 'x' }, field_mappings: [{ entity_field: 'first' }] });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].meta.fields.map((f: { field: string }) => f.field)).toEqual(['object.type', 'field_mappings.0.mapped_field']);

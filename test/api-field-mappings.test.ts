@@ -47,9 +47,10 @@ describe('resolveFieldMapping', () => {
         ],
       }),
     ).toEqual({ email: 'Email', first_name: 'FirstName' });
-    expect(
-      resolveFieldMapping({ ...schema, allow_additional_field_mappings: true }, null, { field_mappings: [{ schema_field: 'extra', mapped_field: 'Extra__c' }] }),
-    ).toEqual({ email: 'Email', extra: 'Extra__c' });
+    expect(resolveFieldMapping({ ...schema, allow_additional_field_mappings: true }, null, { field_mappings: [{ schema_field: 'extra', mapped_field: 'Extra__c' }] })).toEqual({
+      email: 'Email',
+      extra: 'Extra__c',
+    });
   });
 
   it('a provider-level (developer) mapping applies, and the customer may override it (entity style keys work too)', () => {
@@ -57,7 +58,12 @@ describe('resolveFieldMapping', () => {
     expect(
       resolveFieldMapping(
         entity,
-        { field_mappings: [{ entity_field: 'first', mapped_field: 'FirstName' }, { entity_field: 'last', mapped_field: 'LastName' }] },
+        {
+          field_mappings: [
+            { entity_field: 'first', mapped_field: 'FirstName' },
+            { entity_field: 'last', mapped_field: 'LastName' },
+          ],
+        },
         { field_mappings: [{ entity_field: 'last', mapped_field: 'Surname__c' }] },
       ),
     ).toEqual({ first: 'FirstName', last: 'Surname__c' });
@@ -111,12 +117,26 @@ describe('field mappings', () => {
 
     const again = await a.request('PUT', '/field_mappings/_update_object', {
       headers,
-      body: { name: 'contact', type: 'common', field_mappings: [{ schema_field: 'first_name', mapped_field: 'GivenName' }, { schema_field: 'score', mapped_field: 'Score__c' }] },
+      body: {
+        name: 'contact',
+        type: 'common',
+        field_mappings: [
+          { schema_field: 'first_name', mapped_field: 'GivenName' },
+          { schema_field: 'score', mapped_field: 'Score__c' },
+        ],
+      },
     });
     expect(again.status).toBe(200);
     const extra = await a.request('PUT', '/field_mappings/_update_object', {
       headers,
-      body: { name: 'Account', type: 'standard', field_mappings: [{ schema_field: 'domain', mapped_field: 'Website' }, { schema_field: 'tier', mapped_field: 'Tier__c' }] },
+      body: {
+        name: 'Account',
+        type: 'standard',
+        field_mappings: [
+          { schema_field: 'domain', mapped_field: 'Website' },
+          { schema_field: 'tier', mapped_field: 'Tier__c' },
+        ],
+      },
     });
     expect(extra.status).toBe(200);
     expect(extra.body.fields).toEqual([
@@ -152,7 +172,17 @@ describe('field mappings', () => {
     const put = (body: unknown) => a.request('PUT', '/field_mappings/_update_object', { headers, body });
     const cases: Array<[unknown, RegExp]> = [
       [{ name: 'contact', type: 'common', field_mappings: [{ schema_field: 'nope', mapped_field: 'X' }] }, /not in the schema/],
-      [{ name: 'contact', type: 'common', field_mappings: [{ schema_field: 'first_name', mapped_field: 'X' }, { schema_field: 'score', mapped_field: 'X' }] }, /both map to/],
+      [
+        {
+          name: 'contact',
+          type: 'common',
+          field_mappings: [
+            { schema_field: 'first_name', mapped_field: 'X' },
+            { schema_field: 'score', mapped_field: 'X' },
+          ],
+        },
+        /both map to/,
+      ],
       [{ name: 'contact', type: 'common', field_mappings: [{ schema_field: 'first_name', mapped_field: 'Email' }] }, /both map to/],
       [{ name: 'contact', type: 'common', field_mappings: [{ schema_field: 'email', mapped_field: 'Mail' }] }, /already mapped/],
       [{ name: 'contact', type: 'common', field_mappings: [{ schema_field: 'score' }, { schema_field: 'score' }] }, /more than once/],

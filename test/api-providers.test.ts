@@ -57,7 +57,10 @@ describe('providers', () => {
       category: 'crm',
       auth_type: 'oauth2',
       name: 'salesforce',
-      config: { provider_app_id: 'app-2', oauth: { oauth_scopes: ['api', 'refresh_token'], credentials: { oauth_client_id: 'client-2', ...(secret ? { oauth_client_secret: secret } : {}) } } },
+      config: {
+        provider_app_id: 'app-2',
+        oauth: { oauth_scopes: ['api', 'refresh_token'], credentials: { oauth_client_id: 'client-2', ...(secret ? { oauth_client_secret: secret } : {}) } },
+      },
     });
     const put = await a.request('PUT', `/providers/${created.id}`, { body: update() });
     expect(put.status).toBe(200);
@@ -115,7 +118,8 @@ describe('providers', () => {
   });
 
   it('checks schema and entity references belong to the application', async () => {
-    const schema = (await a.request('POST', '/schemas', { body: { name: 'contact-fields', config: { fields: [{ name: 'email' }], allow_additional_field_mappings: false } } })).body;
+    const schema = (await a.request('POST', '/schemas', { body: { name: 'contact-fields', config: { fields: [{ name: 'email' }], allow_additional_field_mappings: false } } }))
+      .body;
     const otherSchema = (await b.request('POST', '/schemas', { body: { name: 'b-fields', config: { fields: [], allow_additional_field_mappings: true } } })).body;
     const entity = (await a.request('POST', '/entities', { body: { name: 'contact', config: { fields: [{ name: 'email' }], allow_additional_field_mappings: false } } })).body;
 
@@ -150,7 +154,12 @@ describe('providers', () => {
   it('refuses deleting a provider with connections (409), deletes and returns it otherwise', async () => {
     const p = (await a.request('POST', '/providers', { body: hubspot({ name: 'ms_dynamics_365_sales' }) })).body;
     await a.request('PUT', '/customers', { body: { customer_id: 'cust-1', name: 'C', email: 'c@x' } });
-    const customer = await api.tdb.db.selectFrom('customers').select('id').where('application_id', '=', a.applicationId).where('external_id', '=', 'cust-1').executeTakeFirstOrThrow();
+    const customer = await api.tdb.db
+      .selectFrom('customers')
+      .select('id')
+      .where('application_id', '=', a.applicationId)
+      .where('external_id', '=', 'cust-1')
+      .executeTakeFirstOrThrow();
     const conn = await api.tdb.db
       .insertInto('connections')
       .values({ application_id: a.applicationId, customer_id: customer.id, provider_id: p.id, provider_name: p.name, category: 'crm' })
@@ -217,7 +226,7 @@ describe('providers', () => {
 });
 
 describe('OpenAPI document', () => {
-  it('describes the provider, destination, schema, entity and magic link operations with the spec\'s component names', async () => {
+  it("describes the provider, destination, schema, entity and magic link operations with the spec's component names", async () => {
     const doc = (await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
       components: { schemas: Record<string, any> };
@@ -234,7 +243,20 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths['/providers']!.post!.responses)).toContain('201');
     expect(Object.keys(doc.paths['/providers/{provider_id}']!.delete!.responses)).toContain('200');
     expect(Object.keys(doc.paths['/magic_links/{magic_link_id}']!.delete!.responses)).toContain('204');
-    for (const name of ['provider', 'create_provider', 'update_provider', 'destination', 'create_destination', 'update_destination', 'schema', 'entity', 'magic_link', 'create_magic_link', 'postgres_config_safe', 's3_config_unsafe']) {
+    for (const name of [
+      'provider',
+      'create_provider',
+      'update_provider',
+      'destination',
+      'create_destination',
+      'update_destination',
+      'schema',
+      'entity',
+      'magic_link',
+      'create_magic_link',
+      'postgres_config_safe',
+      's3_config_unsafe',
+    ]) {
       expect(doc.components.schemas, name).toHaveProperty(name);
     }
     expect(doc.components.schemas.provider_name_no_category['x-extension']).toBe(true);

@@ -37,7 +37,10 @@ describe('sync configs', () => {
     expect(dup.status).toBe(409);
     expect((await a.request('POST', '/sync_configs', { body: { destination_name: 'nowhere', provider_name: 'hubspot', config } })).status).toBe(404);
     expect((await a.request('POST', '/sync_configs', { body: { destination_name: 'warehouse', provider_name: 'zoho_crm', config } })).status).toBe(404);
-    for (const [name, type] of [['snow', 'snowflake'], ['red', 'redshift']]) {
+    for (const [name, type] of [
+      ['snow', 'snowflake'],
+      ['red', 'redshift'],
+    ]) {
       const res = await a.request('POST', '/sync_configs', { body: { destination_name: name, provider_name: 'hubspot', config } });
       expect(res.status).toBe(422);
       expect(res.body.errors[0].detail).toBe(`no writer for destination type ${type} yet`);
@@ -83,8 +86,7 @@ describe('sync configs', () => {
     await insertCustomer(db, a.applicationId, 'cust-1');
     const conn = await a.request('POST', '/customers/cust-1/connections', { body: { provider_name: 'salesforce', type: 'oauth2', refresh_token: 'r' } });
     expect(conn.status).toBe(200);
-    const syncObjects = async () =>
-      (await db.selectFrom('syncs').select('object').where('connection_id', '=', conn.body.id).orderBy('object').execute()).map((s) => s.object);
+    const syncObjects = async () => (await db.selectFrom('syncs').select('object').where('connection_id', '=', conn.body.id).orderBy('object').execute()).map((s) => s.object);
     expect(await syncObjects()).toEqual(['Account', 'Contact']);
 
     // Changing strategy and adding an object removes nothing.

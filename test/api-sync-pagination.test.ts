@@ -14,19 +14,40 @@ let syncIds: string[];
 let runIds: string[];
 
 // Two pairs tie on time, two rows differ from their neighbour by one microsecond.
-const TIMES = ['2026-01-01T00:00:00.000001Z', '2026-01-01T00:00:00.000002Z', '2026-01-01T00:00:01Z', '2026-01-01T00:00:01Z', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'];
+const TIMES = [
+  '2026-01-01T00:00:00.000001Z',
+  '2026-01-01T00:00:00.000002Z',
+  '2026-01-01T00:00:01Z',
+  '2026-01-01T00:00:01Z',
+  '2026-01-02T00:00:00Z',
+  '2026-01-02T00:00:00Z',
+  '2026-01-03T00:00:00Z',
+];
 
 beforeAll(async () => {
   api = await startTestApi();
   tenant = await api.newTenant('pages');
   const db = api.tdb.db;
   const app = tenant.applicationId;
-  const customer = await db.insertInto('customers').values({ application_id: app, external_id: 'acme', name: 'Acme', email: 'ops@acme.example' }).returning('id').executeTakeFirstOrThrow();
-  const provider = await db.insertInto('providers').values({ application_id: app, name: 'hubspot', category: 'crm', auth_type: 'oauth2' }).returning('id').executeTakeFirstOrThrow();
+  const customer = await db
+    .insertInto('customers')
+    .values({ application_id: app, external_id: 'acme', name: 'Acme', email: 'ops@acme.example' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const provider = await db
+    .insertInto('providers')
+    .values({ application_id: app, name: 'hubspot', category: 'crm', auth_type: 'oauth2' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const destination = await db.insertInto('destinations').values({ application_id: app, name: 'warehouse', type: 'postgres' }).returning('id').executeTakeFirstOrThrow();
   const syncConfig = await db
     .insertInto('sync_configs')
-    .values({ application_id: app, provider_id: provider.id, destination_id: destination.id, config: JSON.stringify({ default_config: { period_ms: 3600000, strategy: 'full only' } }) })
+    .values({
+      application_id: app,
+      provider_id: provider.id,
+      destination_id: destination.id,
+      config: JSON.stringify({ default_config: { period_ms: 3600000, strategy: 'full only' } }),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const connection = await db
@@ -38,7 +59,15 @@ beforeAll(async () => {
   for (const [i, at] of TIMES.entries()) {
     const sync = await db
       .insertInto('syncs')
-      .values({ application_id: app, connection_id: connection.id, sync_config_id: syncConfig.id, type: 'object', object_type: 'standard', object: `object_${i}`, created_at: sql`${at}::timestamptz` })
+      .values({
+        application_id: app,
+        connection_id: connection.id,
+        sync_config_id: syncConfig.id,
+        type: 'object',
+        object_type: 'standard',
+        object: `object_${i}`,
+        created_at: sql`${at}::timestamptz`,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await db

@@ -16,7 +16,9 @@ describe('config', () => {
     const c = loadConfig({ SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE: 'http://127.0.0.1:9/oauth/token', SYNCWELL_OAUTH_TOKEN_URL_MS_DYNAMICS: ' ' });
     expect(c.oauthTokenUrls).toEqual({ PIPEDRIVE: 'http://127.0.0.1:9/oauth/token' });
     expect(oauthTokenUrlKey('ms-dynamics')).toBe('MS_DYNAMICS');
-    expect(() => loadConfig({ PORT: 'x', SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: 'file:///etc/passwd' })).toThrow(/PORT[\s\S]*SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: must be an http\(s\) URL/);
+    expect(() => loadConfig({ PORT: 'x', SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: 'file:///etc/passwd' })).toThrow(
+      /PORT[\s\S]*SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: must be an http\(s\) URL/,
+    );
   });
 
   it('reads the outbound policy: off by default, a boolean switch and an allowlist of names, addresses and ranges', () => {

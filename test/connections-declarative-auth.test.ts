@@ -49,7 +49,10 @@ const KINDS: Kind[] = [
   {
     kind: 'basic',
     auth: { type: 'basic', username: '{config.username}', password: '{config.password}' },
-    parameters: [{ name: 'username', required: true }, { name: 'password', required: true, secret: true }],
+    parameters: [
+      { name: 'username', required: true },
+      { name: 'password', required: true, secret: true },
+    ],
     params: { username: 'agent', password: 'pa55-w0rd' },
     authorized: (req) => req.headers.authorization === `Basic ${Buffer.from('agent:pa55-w0rd').toString('base64')}`,
   },
@@ -89,7 +92,11 @@ describe('connecting a declarative connector with only its parameters', () => {
     it(`auth ${k.kind}: { provider_name, params } connects, sends the credentials and syncs`, async () => {
       const tenant = await s.api.newTenant(`auth-${k.kind}`);
       const providerName = `desk-${k.kind}`;
-      const { customerId } = await configure({ ...s, tenant }, { url: sim.url, apiKey: '' }, { providerName, connector: connector(k), standardObjects: ['tickets'], strategy: 'full only' });
+      const { customerId } = await configure(
+        { ...s, tenant },
+        { url: sim.url, apiKey: '' },
+        { providerName, connector: connector(k), standardObjects: ['tickets'], strategy: 'full only' },
+      );
       const body = { provider_name: providerName, params: { base_url: `${sim.url}/${k.kind}`, ...k.params } };
 
       await s.worker.run(async () => {
@@ -147,7 +154,7 @@ describe('what a connection body must carry', () => {
     ]);
     // An empty value is no value.
     expect((await fieldsOf({ provider_name: 'helpdesk', params: { base_url, username: 'agent', password: '' } })).map((f) => f.field)).toEqual(['params.password']);
-    expect((await ok(v.request('GET', '/customers/c1/connections')))).toEqual([]);
+    expect(await ok(v.request('GET', '/customers/c1/connections'))).toEqual([]);
   });
 
   it('refuses parameters the connector does not declare, a dummy api_key included, and a type its auth does not take', async () => {
@@ -157,7 +164,7 @@ describe('what a connection body must carry', () => {
     ]);
     expect((await fieldsOf({ provider_name: 'helpdesk', type: 'api_key', api_key: 'dummy', params: complete })).map((f) => f.field)).toEqual(['api_key']);
     expect((await fieldsOf({ provider_name: 'helpdesk', type: 'oauth2', params: complete })).map((f) => f.field)).toEqual(['type']);
-    expect((await ok(v.request('GET', '/customers/c1/connections')))).toEqual([]);
+    expect(await ok(v.request('GET', '/customers/c1/connections'))).toEqual([]);
 
     // type api_key (what its auth implies) demands no api_key; the query's {config.status} may be set.
     const created = await ok(connect({ provider_name: 'helpdesk', type: 'api_key', params: { ...complete, status: 'open' } }));

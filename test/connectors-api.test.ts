@@ -11,7 +11,9 @@ const definition = (o: Record<string, unknown> = {}) => ({
     { name: 'api_key', required: true, secret: true },
     { name: 'region', required: false },
   ],
-  streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data', pagination: { type: 'offset', offset_param: 'offset', limit_param: 'limit', limit: 50 } }],
+  streams: [
+    { id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data', pagination: { type: 'offset', offset_param: 'offset', limit_param: 'limit', limit: 50 } },
+  ],
   ...o,
 });
 const fields = (res: { body: any }) => res.body.errors[0].meta.fields as Array<{ field: string; message: string }>;
@@ -68,7 +70,11 @@ describe('connectors API (extension)', () => {
     const crossRef = await a.request('PUT', '/connectors/bad-two', {
       body: definition({ base_url: 'ftp://x', streams: [{ id: 'notes', path: '/notes', parent_stream: 'nope' }] }),
     });
-    expect(fields(crossRef).map((f) => f.field).sort()).toEqual(['base_url', 'streams.0.parent_stream']);
+    expect(
+      fields(crossRef)
+        .map((f) => f.field)
+        .sort(),
+    ).toEqual(['base_url', 'streams.0.parent_stream']);
 
     const mismatch = await a.request('PUT', '/connectors/acme-x', { body: definition({ id: 'acme-y' }) });
     expect(mismatch.status).toBe(400);
@@ -86,7 +92,12 @@ describe('connectors API (extension)', () => {
 
   it('infers a JSON Schema from sample records', async () => {
     const res = await a.request('POST', '/connectors/_infer_schema', {
-      body: { records: [{ id: 'a', n: 1, at: '2026-01-01T00:00:00Z', tags: ['x'] }, { id: 'b', n: 1.5, at: '2026-01-02T00:00:00Z', extra: null }] },
+      body: {
+        records: [
+          { id: 'a', n: 1, at: '2026-01-01T00:00:00Z', tags: ['x'] },
+          { id: 'b', n: 1.5, at: '2026-01-02T00:00:00Z', extra: null },
+        ],
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -122,7 +133,19 @@ describe('connectors API (extension)', () => {
     expect(JSON.stringify(row)).not.toContain('9876');
 
     // A replaced definition that makes region secret moves it into the encrypted credentials.
-    expect((await a.request('PUT', '/connectors/used-one', { body: definition({ parameters: [{ name: 'api_key', secret: true }, { name: 'workspace_pin', secret: true }, { name: 'region', secret: true }] }) })).status).toBe(200);
+    expect(
+      (
+        await a.request('PUT', '/connectors/used-one', {
+          body: definition({
+            parameters: [
+              { name: 'api_key', secret: true },
+              { name: 'workspace_pin', secret: true },
+              { name: 'region', secret: true },
+            ],
+          }),
+        })
+      ).status,
+    ).toBe(200);
     const moved = await api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.body.id).executeTakeFirstOrThrow();
     expect(moved.params).toEqual({});
     expect(api.deps.secrets.decryptJson(moved.credentials_encrypted!)).toEqual({ api_key: 'k-123', workspace_pin: '9876', region: 'eu' });

@@ -8,8 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
 import { configure, destinationRows, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
-interface Company { id: string; name: string; updated_at: string }
-interface Contact { id: string; name: string; updated_at: string }
+interface Company {
+  id: string;
+  name: string;
+  updated_at: string;
+}
+interface Contact {
+  id: string;
+  name: string;
+  updated_at: string;
+}
 
 let s: Awaited<ReturnType<typeof startScenario>>;
 let sim: ApiSimulator;
@@ -77,20 +85,30 @@ afterAll(async () => {
 
 describe('a connector published through the API, end to end', () => {
   it('syncs the parent and child streams, then exactly the changes incrementally', async () => {
-    const { connect, customerId, providerName } = await configure(s, { url: sim.url, apiKey: API_KEY }, { providerName: 'acme-hub', connector, standardObjects: ['companies', 'contacts'] });
-    const trigger = (object: string) => ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': providerName }, body: { object_type: 'standard', object } }));
+    const { connect, customerId, providerName } = await configure(
+      s,
+      { url: sim.url, apiKey: API_KEY },
+      { providerName: 'acme-hub', connector, standardObjects: ['companies', 'contacts'] },
+    );
+    const trigger = (object: string) =>
+      ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': providerName }, body: { object_type: 'standard', object } }));
 
     await s.worker.run(async () => {
       await connect();
       const first = await waitForRuns(s.tenant, customerId, 2);
-      expect(first.map((r) => [r.status, r.num_records_synced]).sort()).toEqual([['SUCCESS', 15], ['SUCCESS', 5]]);
+      expect(first.map((r) => [r.status, r.num_records_synced]).sort()).toEqual([
+        ['SUCCESS', 15],
+        ['SUCCESS', 5],
+      ]);
 
       const companyRows = await destinationRows(s.destPool, 'acme_hub_companies');
       expect(companyRows.map((r) => [r.id, r.raw, r.customer, r.deleted, r.modified.toISOString()])).toEqual(
         [...companies.values()].map((c) => [c.id, c, customerId, false, c.updated_at]),
       );
       const contactRows = await destinationRows(s.destPool, 'acme_hub_contacts');
-      const expected = [...contacts.entries()].flatMap(([companyId, cs]) => [...cs.values()].map((c) => ({ ...c, company_id: companyId }))).sort((a, b) => a.id.localeCompare(b.id));
+      const expected = [...contacts.entries()]
+        .flatMap(([companyId, cs]) => [...cs.values()].map((c) => ({ ...c, company_id: companyId })))
+        .sort((a, b) => a.id.localeCompare(b.id));
       expect(contactRows.map((r) => [r.id, r.raw, r.modified.toISOString()])).toEqual(expected.map((c) => [c.id, c, c.updated_at]));
 
       // Changes at the source: one company renamed; one contact changed, one added under another company.
@@ -103,7 +121,12 @@ describe('a connector published through the API, end to end', () => {
       const [second] = await waitForRuns(s.tenant, customerId, 3);
       expect(second).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
       // The incremental bound went to the API (seconds, inclusive cursor = the newest company before).
-      expect(sim.requests.slice(mark).filter((r) => r.path === '/companies').map((r) => r.query.updated_after)).toEqual([String(Date.parse(T(5)) / 1000)]);
+      expect(
+        sim.requests
+          .slice(mark)
+          .filter((r) => r.path === '/companies')
+          .map((r) => r.query.updated_after),
+      ).toEqual([String(Date.parse(T(5)) / 1000)]);
 
       await trigger('contacts');
       const [third] = await waitForRuns(s.tenant, customerId, 4);

@@ -60,9 +60,7 @@ describe('contract: every operation of the reference', () => {
     const res = await fetch(`${s.api.base}/mgmt/v2/openapi.json`);
     expect(res.status).toBe(200);
     const ours = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
-    const served = new Set(
-      Object.entries(ours.paths).flatMap(([p, item]) => HTTP_METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${normalizePath(p)}`)),
-    );
+    const served = new Set(Object.entries(ours.paths).flatMap(([p, item]) => HTTP_METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${normalizePath(p)}`)));
     const missing = ops.map((o) => `${o.method} ${normalizePath(o.path)}`).filter((k) => !served.has(k));
     expect(missing, 'operations of the reference our OpenAPI document does not describe').toEqual([]);
   });

@@ -69,7 +69,7 @@ describe('cross-tenant isolation over every operation of the reference', () => {
     }
   });
 
-  it('lists are empty for another application, even filtered by the first one\'s customer and provider', async () => {
+  it("lists are empty for another application, even filtered by the first one's customer and provider", async () => {
     const lists = ops.filter(isList);
     expect(lists.map((o) => o.key).sort()).toEqual(
       ['GET /customers', 'GET /destinations', 'GET /entities', 'GET /magic_links', 'GET /providers', 'GET /schemas', 'GET /sync-runs', 'GET /sync_configs', 'GET /syncs'].sort(),
@@ -85,7 +85,7 @@ describe('cross-tenant isolation over every operation of the reference', () => {
     }
   });
 
-  it('every operation addressing the first application\'s resources answers 404 with the error envelope', async () => {
+  it("every operation addressing the first application's resources answers 404 with the error envelope", async () => {
     const addressed = ops.filter(addressesFirstTenant);
     expect(addressed.length).toBe(ops.length - 9 - CREATES_OWN.size);
     for (const op of addressed) {
@@ -96,22 +96,29 @@ describe('cross-tenant isolation over every operation of the reference', () => {
     }
   });
 
-  it('creates that reference the first application\'s resources by id answer 404', async () => {
+  it("creates that reference the first application's resources by id answer 404", async () => {
     const op = ops.find((o) => o.key === 'POST /providers')!;
     const res = await intruder.request('POST', '/providers', {
       body: { auth_type: 'api_key', category: 'no_category', name: 'gong', objects: { standard: [{ name: 'calls', schema_id: s.ids.schemaId }] } },
     });
-    expectNotFound(op, '/providers (objects with the first application\'s schema)', res);
+    expectNotFound(op, "/providers (objects with the first application's schema)", res);
   });
 
-  it('its own resources with the same names and ids live apart from the first application\'s', async () => {
+  it("its own resources with the same names and ids live apart from the first application's", async () => {
     const own = (body: any) => expect(body.application_id, JSON.stringify(body)).toBe(intruder.applicationId);
     const { customerId, providerName } = s.ids;
     own(await ok(intruder.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Intruder', email: 'x@example.com' } }), 200));
     own(await ok(intruder.request('GET', `/customers/${customerId}`), 200));
     const provider = await ok(intruder.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: providerName } }), 201);
     own(provider);
-    own(await ok(intruder.request('POST', '/destinations', { body: { name: s.ids.destinationName, type: 'postgres', config: { host: 'h', port: 5432, database: 'd', schema: 'public', user: 'u', password: 'p' } } }), 201));
+    own(
+      await ok(
+        intruder.request('POST', '/destinations', {
+          body: { name: s.ids.destinationName, type: 'postgres', config: { host: 'h', port: 5432, database: 'd', schema: 'public', user: 'u', password: 'p' } },
+        }),
+        201,
+      ),
+    );
     own(await ok(intruder.request('POST', '/schemas', { body: { name: 'contact-schema', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
     own(await ok(intruder.request('POST', '/entities', { body: { name: 'person', config: { fields: [{ name: 'x' }], allow_additional_field_mappings: false } } }), 201));
 
@@ -134,7 +141,7 @@ describe('cross-tenant isolation over every operation of the reference', () => {
     const postSyncConfig = ops.find((o) => o.key === 'POST /sync_configs')!;
     expectNotFound(
       postSyncConfig,
-      '/sync_configs (with the first application\'s entity)',
+      "/sync_configs (with the first application's entity)",
       await intruder.request('POST', '/sync_configs', {
         body: {
           destination_name: s.ids.destinationName,
@@ -156,7 +163,7 @@ describe('cross-tenant isolation over every operation of the reference', () => {
     }
   });
 
-  it('leaves the first application\'s data exactly as it was', async () => {
+  it("leaves the first application's data exactly as it was", async () => {
     expect(await snapshot()).toEqual(before);
   });
 });

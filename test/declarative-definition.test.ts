@@ -5,14 +5,25 @@ import { ProviderError } from '../providers/errors';
 
 // The example from the Connector Builder issue, verbatim.
 const example = {
-  id: 'acme-crm', name: 'Acme CRM', domain: 'acme.example', category: 'no_category',
+  id: 'acme-crm',
+  name: 'Acme CRM',
+  domain: 'acme.example',
+  category: 'no_category',
   base_url: 'https://{config.subdomain}.acme.example/api/v1',
   auth: { type: 'api_key', location: 'header', name: 'x-api-key', value: '{config.api_key}' },
-  parameters: [{ name: 'subdomain', label: 'Subdomain', required: true }, { name: 'api_key', label: 'API key', required: true, secret: true }],
+  parameters: [
+    { name: 'subdomain', label: 'Subdomain', required: true },
+    { name: 'api_key', label: 'API key', required: true, secret: true },
+  ],
   streams: [
     {
-      id: 'contacts', name: 'Contacts', path: '/contacts', method: 'GET', primary_key: 'id',
-      headers: {}, query: { status: '{config.status}' },
+      id: 'contacts',
+      name: 'Contacts',
+      path: '/contacts',
+      method: 'GET',
+      primary_key: 'id',
+      headers: {},
+      query: { status: '{config.status}' },
       pagination: { type: 'offset', location: 'query', offset_param: 'offset', next_offset_selector: '$.next_offset', limit_param: 'limit', limit: 100 },
       incremental: { replication_key: 'updated_at', location: 'query', param: 'updated_after', format: 'timestamp' },
       records_selector: '$.data',
@@ -20,7 +31,11 @@ const example = {
       child_context: { contact_id: '{record.id}' },
     },
     {
-      id: 'notes', name: 'Notes', parent_stream: 'contacts', path: '/contacts/{parent.contact_id}/notes', primary_key: 'id',
+      id: 'notes',
+      name: 'Notes',
+      parent_stream: 'contacts',
+      path: '/contacts/{parent.contact_id}/notes',
+      primary_key: 'id',
       pagination: { type: 'page_increment', location: 'query', param: 'page', start_from: 1 },
       records_selector: '$.items',
     },
@@ -80,7 +95,10 @@ describe('connectorDefinitionSchema', () => {
     ['page_size_param without page_size', (d) => (d.streams[1].pagination.page_size_param = 'per_page'), 'streams.1.pagination.page_size', /page_size is required/],
   ])('%s -> error at %s', (_label, mutate, path, message) => {
     const issues = issuesFor(mutate);
-    expect(issues.find((i) => i.path === path && message.test(i.message)), JSON.stringify(issues)).toBeDefined();
+    expect(
+      issues.find((i) => i.path === path && message.test(i.message)),
+      JSON.stringify(issues),
+    ).toBeDefined();
   });
 
   it('detects parent cycles', () => {

@@ -97,18 +97,20 @@ describe('declarative pagination', () => {
   });
 
   it('cursor: a cursor that repeats is an error instead of an endless loop', async () => {
-    await expect(run({ type: 'cursor', param: 'c', next_cursor_selector: '$.next' }, () => ({ json: { data: items(1), next: 'same' } }))).rejects.toThrow(
-      /did not advance/,
-    );
+    await expect(run({ type: 'cursor', param: 'c', next_cursor_selector: '$.next' }, () => ({ json: { data: items(1), next: 'same' } }))).rejects.toThrow(/did not advance/);
   });
 
   it('next_url from the body: relative and absolute URLs, query params kept from the URL', async () => {
     let base = '';
-    const r = await run({ type: 'next_url', next_url_selector: '$.links.next' }, (q) => {
-      if (q.path === '/v1/things') return { json: { data: items(2), links: { next: '/v1/things-page2?token=abc' } } };
-      if (q.path === '/v1/things-page2') return { json: { data: [{ id: 'r3' }], links: { next: `${base}/v1/things-page3?token=def` } } };
-      return { json: { data: [{ id: 'r4' }], links: { next: null } } };
-    }, { query: { status: 'open' } });
+    const r = await run(
+      { type: 'next_url', next_url_selector: '$.links.next' },
+      (q) => {
+        if (q.path === '/v1/things') return { json: { data: items(2), links: { next: '/v1/things-page2?token=abc' } } };
+        if (q.path === '/v1/things-page2') return { json: { data: [{ id: 'r3' }], links: { next: `${base}/v1/things-page3?token=def` } } };
+        return { json: { data: [{ id: 'r4' }], links: { next: null } } };
+      },
+      { query: { status: 'open' } },
+    );
     base = sim!.url;
     expect(r.ids).toEqual(['r1', 'r2', 'r3', 'r4']);
     expect(r.requests.map((q) => [q.path, q.query])).toEqual([
@@ -129,15 +131,19 @@ describe('declarative pagination', () => {
   });
 
   it('next_url refuses to send credentials to another host', async () => {
-    await expect(
-      run({ type: 'next_url', next_url_selector: '$.next' }, () => ({ json: { data: items(1), next: 'http://evil.example/steal' } })),
-    ).rejects.toThrow(/refusing to send credentials/);
+    await expect(run({ type: 'next_url', next_url_selector: '$.next' }, () => ({ json: { data: items(1), next: 'http://evil.example/steal' } }))).rejects.toThrow(
+      /refusing to send credentials/,
+    );
   });
 
   it('body location for POST streams', async () => {
-    const r = await run({ type: 'page_increment', location: 'body', param: 'page', page_size_param: 'size', page_size: 2 }, (q) => ({
-      json: { data: pageOf(items(3), (q.json as { page: number }).page, 2) },
-    }), { method: 'POST', body: { filter: 'all' } });
+    const r = await run(
+      { type: 'page_increment', location: 'body', param: 'page', page_size_param: 'size', page_size: 2 },
+      (q) => ({
+        json: { data: pageOf(items(3), (q.json as { page: number }).page, 2) },
+      }),
+      { method: 'POST', body: { filter: 'all' } },
+    );
     expect(r.ids).toEqual(['r1', 'r2', 'r3']);
     expect(r.requests.map((q) => [q.method, q.json])).toEqual([
       ['POST', { filter: 'all', page: 1, size: 2 }],

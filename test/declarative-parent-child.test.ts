@@ -6,7 +6,11 @@ import { pageOf, startApiSimulator, type ApiSimulator } from './helpers/http-api
 // Three contacts over two parent pages; each contact has notes over child pages of 2.
 const contacts = [{ id: 'c1' }, { id: 'c 2' }, { id: 'c3' }];
 const notes: Record<string, { id: string; text: string; contact_id?: string }[]> = {
-  c1: [{ id: 'n1', text: 'a' }, { id: 'n2', text: 'b' }, { id: 'n3', text: 'c' }],
+  c1: [
+    { id: 'n1', text: 'a' },
+    { id: 'n2', text: 'b' },
+    { id: 'n3', text: 'c' },
+  ],
   'c 2': [],
   c3: [{ id: 'n4', text: 'd', contact_id: 'kept' }],
 };

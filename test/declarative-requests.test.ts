@@ -22,7 +22,11 @@ const stream = (extra: Record<string, unknown> = {}) => ({ id: 'items', path: '/
 describe('auth', () => {
   it('api_key in a header', async () => {
     const conn = await setup(
-      { auth: { type: 'api_key', location: 'header', name: 'x-api-key', value: '{config.api_key}' }, parameters: [{ name: 'api_key', required: true, secret: true }], streams: [stream()] },
+      {
+        auth: { type: 'api_key', location: 'header', name: 'x-api-key', value: '{config.api_key}' },
+        parameters: [{ name: 'api_key', required: true, secret: true }],
+        streams: [stream()],
+      },
       { api_key: 'sekret-123' },
     );
     await readAll(conn, 'items');
@@ -209,7 +213,14 @@ describe('responses', () => {
   });
 
   it('without primary_key the id is the sha256 of the canonical JSON', async () => {
-    const conn = await setup({ streams: [stream({ primary_key: undefined })] }, {}, () => ({ json: { data: [{ b: 1, a: { d: 2, c: 3 } }, { a: { c: 3, d: 2 }, b: 1 }] } }));
+    const conn = await setup({ streams: [stream({ primary_key: undefined })] }, {}, () => ({
+      json: {
+        data: [
+          { b: 1, a: { d: 2, c: 3 } },
+          { a: { c: 3, d: 2 }, b: 1 },
+        ],
+      },
+    }));
     const { records } = await readAll(conn, 'items');
     const { createHash } = await import('node:crypto');
     const expected = createHash('sha256').update('{"a":{"c":3,"d":2},"b":1}').digest('hex');

@@ -56,7 +56,10 @@ describe('HTTP runtime: throttling and retries', () => {
   it('gives up as transient after max attempts, with status and body excerpt', async () => {
     const sim = await serve(() => ({ status: 429, json: { error: 'slow down' } }));
     const rt = fastRuntime({ maxRateLimitAttempts: 3 });
-    const err = (await rt.runtime.client({ connectionId: 'c' }).request({ url: `${sim.url}/v1/items?page=2` }).catch((e) => e)) as ProviderError;
+    const err = (await rt.runtime
+      .client({ connectionId: 'c' })
+      .request({ url: `${sim.url}/v1/items?page=2` })
+      .catch((e) => e)) as ProviderError;
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ kind: 'transient', status: 429, bodyExcerpt: '{"error":"slow down"}' });
     expect(err.message).toBe(`GET ${sim.url}/v1/items returned HTTP 429 (still throttled after 3 attempts): {"error":"slow down"}`);
@@ -66,14 +69,20 @@ describe('HTTP runtime: throttling and retries', () => {
   it('a Retry-After beyond the limit fails fast as transient', async () => {
     const sim = await serve(() => ({ status: 429, headers: { 'retry-after': '3600' }, json: {} }));
     const rt = fastRuntime({ maxRetryAfterMs: 60_000 });
-    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({ kind: 'transient', message: expect.stringContaining('Retry-After of 3600s') });
+    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('Retry-After of 3600s'),
+    });
     expect(rt.sleeps).toEqual([]);
   });
 
   it('other 5xx are retried a few times then reported as transient', async () => {
     const sim = await serve(() => ({ status: 502, body: '<h1>Bad gateway</h1>', headers: { 'content-type': 'text/html' } }));
     const rt = fastRuntime({ maxTransientAttempts: 3 });
-    const err = await rt.runtime.client({ connectionId: 'c' }).request({ url: `${sim.url}/a` }).catch((e) => e);
+    const err = await rt.runtime
+      .client({ connectionId: 'c' })
+      .request({ url: `${sim.url}/a` })
+      .catch((e) => e);
     expect(err).toMatchObject({ kind: 'transient', status: 502, bodyExcerpt: '<h1>Bad gateway</h1>' });
     expect(sim.requests).toHaveLength(3);
     expect(rt.sleeps).toHaveLength(2);
@@ -85,13 +94,19 @@ describe('HTTP runtime: throttling and retries', () => {
     await sim.close();
     sims.length = 0;
     const rt = fastRuntime({ maxTransientAttempts: 2 });
-    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: `${url}/gone` })).rejects.toMatchObject({ kind: 'transient', message: expect.stringMatching(/failed after 2 attempts: ECONNREFUSED/) });
+    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: `${url}/gone` })).rejects.toMatchObject({
+      kind: 'transient',
+      message: expect.stringMatching(/failed after 2 attempts: ECONNREFUSED/),
+    });
   });
 
   it('a slow response times out and is retried as transient', async () => {
     const sim = await serve(() => ({ ...OK, delayMs: 600 }));
     const rt = fastRuntime({ maxTransientAttempts: 2, timeoutMs: 100 });
-    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({ kind: 'transient', message: expect.stringContaining('timed out after 100ms') });
+    await expect(rt.runtime.client({ connectionId: 'c' }).request({ url: sim.url })).rejects.toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('timed out after 100ms'),
+    });
     // Two attempts with one backoff between them (on a loaded machine the server may not see the first before it times out).
     expect(rt.sleeps).toHaveLength(1);
     expect(sim.requests.length).toBeGreaterThanOrEqual(1);
@@ -122,7 +137,10 @@ describe('HTTP runtime: error classification', () => {
   it.each(cases)('HTTP %i -> %s with method, path, status and excerpt', async (status, kind) => {
     const sim = await serve(() => ({ status, json: { message: `failure ${status}` } }));
     const rt = fastRuntime();
-    const err = await rt.runtime.client({ connectionId: 'c' }).request({ method: 'POST', url: `${sim.url}/v2/deals?api_key=xyz`, json: {} }).catch((e) => e);
+    const err = await rt.runtime
+      .client({ connectionId: 'c' })
+      .request({ method: 'POST', url: `${sim.url}/v2/deals?api_key=xyz`, json: {} })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err.kind).toBe(kind);
     expect(err.status).toBe(status);
@@ -214,7 +232,9 @@ describe('HTTP runtime: redirects', () => {
     const sim = await serve((q) =>
       q.path === '/old' ? { status: 301, headers: { location: '/new' } } : q.path === '/new' ? { status: 302, headers: { location: `${other.url}/cdn` } } : OK,
     );
-    const res = await fastRuntime().runtime.client({ connectionId: 'c' }).request({ url: `${sim.url}/old`, headers: { 'x-api-key': 'k' } });
+    const res = await fastRuntime()
+      .runtime.client({ connectionId: 'c' })
+      .request({ url: `${sim.url}/old`, headers: { 'x-api-key': 'k' } });
     expect(sim.requests.map((q) => [q.path, q.headers['x-api-key']])).toEqual([
       ['/old', 'k'],
       ['/new', 'k'],

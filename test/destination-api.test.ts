@@ -38,10 +38,7 @@ afterEach(async () => {
 
 describe('HTTP API destination', () => {
   it('posts chunks of batch_size with auth, custom headers and idempotency keys', async () => {
-    const writer = createApiWriter(
-      { url: `${rx.url}/ingest`, batch_size: 100, headers: { 'X-Tenant': 'acme' }, auth: { type: 'bearer', token: 'tok-secret-123' } },
-      { sleep },
-    );
+    const writer = createApiWriter({ url: `${rx.url}/ingest`, batch_size: 100, headers: { 'X-Tenant': 'acme' }, auth: { type: 'bearer', token: 'tok-secret-123' } }, { sleep });
     await writer.writeBatch(target, { runId: 'run-1', seq: 3, records: records(250) });
 
     expect(rx.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
@@ -100,14 +97,12 @@ describe('HTTP API destination', () => {
   });
 
   it('sends basic and api_key auth', async () => {
-    await createApiWriter({ url: rx.url, auth: { type: 'basic', username: 'u', password: 'p@ss' } }, { sleep }).writeBatch(
-      target,
-      { runId: 'r', seq: 0, records: records(1) },
-    );
-    await createApiWriter({ url: rx.url, auth: { type: 'api_key', header: 'X-Api-Key', value: 'k-123' } }, { sleep }).writeBatch(
-      target,
-      { runId: 'r', seq: 1, records: records(1) },
-    );
+    await createApiWriter({ url: rx.url, auth: { type: 'basic', username: 'u', password: 'p@ss' } }, { sleep }).writeBatch(target, { runId: 'r', seq: 0, records: records(1) });
+    await createApiWriter({ url: rx.url, auth: { type: 'api_key', header: 'X-Api-Key', value: 'k-123' } }, { sleep }).writeBatch(target, {
+      runId: 'r',
+      seq: 1,
+      records: records(1),
+    });
     expect(rx.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('u:p@ss').toString('base64')}`);
     expect(rx.requests[1]!.headers['x-api-key']).toBe('k-123');
     expect(rx.requests[1]!.headers.authorization).toBeUndefined();
@@ -128,16 +123,8 @@ describe('HTTP API destination', () => {
 
   it('honours an HTTP-date Retry-After and backs off exponentially (capped) on 5xx', async () => {
     const soon = new Date(Date.now() + 5000).toUTCString();
-    rx.respondWith(
-      { status: 503, headers: { 'retry-after': soon } },
-      { status: 500 },
-      { status: 502 },
-      { status: 500 },
-    );
-    const writer = createApiWriter(
-      { url: rx.url },
-      { sleep, random: () => 1, retry: { baseDelayMs: 100, maxDelayMs: 300 } },
-    );
+    rx.respondWith({ status: 503, headers: { 'retry-after': soon } }, { status: 500 }, { status: 502 }, { status: 500 });
+    const writer = createApiWriter({ url: rx.url }, { sleep, random: () => 1, retry: { baseDelayMs: 100, maxDelayMs: 300 } });
     await writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) });
     expect(rx.requests).toHaveLength(5);
     expect(sleeps[0]).toBeGreaterThan(3000);
@@ -149,9 +136,7 @@ describe('HTTP API destination', () => {
   it('gives up after maxAttempts on persistent 5xx with the status in the error', async () => {
     rx.respondWith({ status: 503, body: 'down' }, { status: 503, body: 'down' }, { status: 503, body: 'still down' });
     const writer = createApiWriter({ url: rx.url }, { sleep, retry: { maxAttempts: 3 } });
-    await expect(writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) })).rejects.toThrow(
-      /503 Service Unavailable: still down \(gave up after 3 attempts\)/,
-    );
+    await expect(writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) })).rejects.toThrow(/503 Service Unavailable: still down \(gave up after 3 attempts\)/);
     expect(rx.requests).toHaveLength(3);
   });
 
@@ -181,9 +166,7 @@ describe('HTTP API destination', () => {
     const url = dead.url;
     await dead.stop();
     const writer = createApiWriter({ url }, { sleep, retry: { maxAttempts: 2 } });
-    await expect(writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) })).rejects.toThrow(
-      `cannot reach ${url} (ECONNREFUSED) after 2 attempt(s)`,
-    );
+    await expect(writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) })).rejects.toThrow(`cannot reach ${url} (ECONNREFUSED) after 2 attempt(s)`);
     expect(sleeps).toHaveLength(1);
   });
 
@@ -197,9 +180,7 @@ describe('HTTP API destination', () => {
     try {
       rx.respondWith({ status: 308, headers: { location: `${other.url}/steal` } });
       const writer = createApiWriter({ url: rx.url, auth: { type: 'bearer', token: 'tok-secret-123' } }, { sleep });
-      await expect(writer.writeBatch(target, { runId: 'r', seq: 1, records: records(1) })).rejects.toThrow(
-        /redirected \(308\) to another host .*refusing to follow/,
-      );
+      await expect(writer.writeBatch(target, { runId: 'r', seq: 1, records: records(1) })).rejects.toThrow(/redirected \(308\) to another host .*refusing to follow/);
       expect(other.requests).toEqual([]);
     } finally {
       await other.stop();
@@ -216,9 +197,7 @@ describe('HTTP API destination', () => {
 
     rx.respondWith({ status: 401, body: '{"error":"bad key k-secret-1"}' });
     const err = await writer.test().catch((e: Error) => e);
-    expect((err as Error).message).toBe(
-      'connection test failed: HTTP API destination answered 401 Unauthorized: {"error":"bad key [redacted]"}',
-    );
+    expect((err as Error).message).toBe('connection test failed: HTTP API destination answered 401 Unauthorized: {"error":"bad key [redacted]"}');
     rx.respondWith({ status: 503 });
     await expect(writer.test()).rejects.toThrow(/connection test failed: .*503/);
     expect(sleeps).toEqual([]);
@@ -231,9 +210,7 @@ describe('apiDestinationConfigSchema', () => {
     expect(apiDestinationConfigSchema.safeParse({ url: 'https://example.com', batch_size: 0 }).success).toBe(false);
     expect(apiDestinationConfigSchema.safeParse({ url: 'https://example.com', batch_size: 10_001 }).success).toBe(false);
     expect(apiDestinationConfigSchema.safeParse({ url: 'ftp://example.com' }).success).toBe(false);
-    expect(
-      apiDestinationConfigSchema.safeParse({ url: 'https://example.com', auth: { type: 'bearer' } }).success,
-    ).toBe(false);
+    expect(apiDestinationConfigSchema.safeParse({ url: 'https://example.com', auth: { type: 'bearer' } }).success).toBe(false);
   });
 
   it('parses Retry-After seconds and HTTP dates', () => {

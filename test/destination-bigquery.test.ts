@@ -7,13 +7,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  bigqueryDestinationConfigSchema,
-  createBigQueryWriter,
-  stagingTableName,
-  tableName,
-  toBigQueryError,
-} from '../destinations/bigquery';
+import { bigqueryDestinationConfigSchema, createBigQueryWriter, stagingTableName, tableName, toBigQueryError } from '../destinations/bigquery';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
 import { startBigQueryEmulator, type BigQueryEmulator } from './helpers/bigquery-emulator';
 import { startRequestRecorder, type RequestRecorder } from './helpers/bigquery-recorder';
@@ -92,9 +86,7 @@ describe('naming and config', () => {
 
   it('accepts credentials as an object or JSON text and rejects bad identifiers', () => {
     const base = { project_id: 'my-proj', dataset: 'my_ds' };
-    expect(bigqueryDestinationConfigSchema.parse({ ...base, credentials: JSON.stringify(credentials) }).credentials.client_email).toBe(
-      credentials.client_email,
-    );
+    expect(bigqueryDestinationConfigSchema.parse({ ...base, credentials: JSON.stringify(credentials) }).credentials.client_email).toBe(credentials.client_email);
     expect(bigqueryDestinationConfigSchema.safeParse({ ...base, credentials }).success).toBe(true);
     expect(bigqueryDestinationConfigSchema.safeParse({ ...base, dataset: 'bad-name', credentials }).success).toBe(false);
     expect(bigqueryDestinationConfigSchema.safeParse({ ...base, credentials: { client_email: 'x' } }).success).toBe(false);
@@ -106,17 +98,12 @@ describe('naming and config', () => {
     expect(denied.pausesSync).toBe(true);
     const quota = toBigQueryError({ code: 403, message: 'Quota exceeded', errors: [{ reason: 'quotaExceeded' }] }, 'x');
     expect(quota.kind).toBe('transient');
-    expect(toBigQueryError({ response: { status: 400 }, message: 'invalid_grant: Invalid JWT Signature.' }, 'x').message).toMatch(
-      /invalid credentials/,
-    );
+    expect(toBigQueryError({ response: { status: 400 }, message: 'invalid_grant: Invalid JWT Signature.' }, 'x').message).toMatch(/invalid credentials/);
     expect(toBigQueryError({ code: 503, message: 'backend error' }, 'x').pausesSync).toBe(false);
     // Failed jobs carry only errors[].reason, no HTTP status.
     const jobNotFound = toBigQueryError({ message: 'Not found: Table p:ds.t', errors: [{ reason: 'notFound' }] }, 'table `p.ds.t`');
     expect([jobNotFound.kind, jobNotFound.message]).toEqual(['configuration', 'BigQuery table not found (table `p.ds.t`): Not found: Table p:ds.t']);
-    const concurrent = toBigQueryError(
-      { code: 400, message: 'Could not serialize access to table p:ds.t due to concurrent update', errors: [{ reason: 'invalidQuery' }] },
-      'x',
-    );
+    const concurrent = toBigQueryError({ code: 400, message: 'Could not serialize access to table p:ds.t due to concurrent update', errors: [{ reason: 'invalidQuery' }] }, 'x');
     expect(concurrent.kind).toBe('transient');
   });
 });
@@ -166,9 +153,39 @@ describe('BigQuery writer against the emulator', { timeout: 60_000 }, () => {
     await writer.writeBatch(contacts, batch0); // retried after a crash: same (runId, seq)
 
     expect(await rows(dataset, 'crm_contacts')).toEqual([
-      { id: '1', app: 'app1', provider: 'hubspot', emittedAt: at(1).toISOString(), lastModifiedAt: at(-60).toISOString(), deleted: false, raw: { id: '1', name: 'n1' }, mapped: { score: 5 }, unified: { first_name: 'Ada' } },
-      { id: '2', app: 'app1', provider: 'hubspot', emittedAt: at(2).toISOString(), lastModifiedAt: null, deleted: false, raw: { id: '2', nested: { a: [1, 2] } }, mapped: {}, unified: null },
-      { id: '3', app: 'app1', provider: 'hubspot', emittedAt: at(3).toISOString(), lastModifiedAt: at(-60).toISOString(), deleted: false, raw: { id: '3', name: 'n3' }, mapped: {}, unified: null },
+      {
+        id: '1',
+        app: 'app1',
+        provider: 'hubspot',
+        emittedAt: at(1).toISOString(),
+        lastModifiedAt: at(-60).toISOString(),
+        deleted: false,
+        raw: { id: '1', name: 'n1' },
+        mapped: { score: 5 },
+        unified: { first_name: 'Ada' },
+      },
+      {
+        id: '2',
+        app: 'app1',
+        provider: 'hubspot',
+        emittedAt: at(2).toISOString(),
+        lastModifiedAt: null,
+        deleted: false,
+        raw: { id: '2', nested: { a: [1, 2] } },
+        mapped: {},
+        unified: null,
+      },
+      {
+        id: '3',
+        app: 'app1',
+        provider: 'hubspot',
+        emittedAt: at(3).toISOString(),
+        lastModifiedAt: at(-60).toISOString(),
+        deleted: false,
+        raw: { id: '3', name: 'n3' },
+        mapped: {},
+        unified: null,
+      },
     ]);
     expect(await tableIds(dataset)).toEqual(['crm_contacts']);
   });
@@ -222,7 +239,11 @@ describe('BigQuery writer against the emulator', { timeout: 60_000 }, () => {
     expect(await deletedIds()).toEqual([]);
     await writer.finishRun(deals, { ...run2, success: true });
     expect(await deletedIds()).toEqual(['c']);
-    expect((await rows(dataset, 'hubspot_deals')).map((r) => [r.id, r.deleted])).toEqual([['a', false], ['b', false], ['c', true]]);
+    expect((await rows(dataset, 'hubspot_deals')).map((r) => [r.id, r.deleted])).toEqual([
+      ['a', false],
+      ['b', false],
+      ['c', true],
+    ]);
     expect(await deletedIds('cust2')).toEqual([]);
 
     const update = recorder.requests.map((r) => r.body?.configuration?.query).find((q) => q?.query?.startsWith('UPDATE'));
@@ -267,7 +288,10 @@ describe('BigQuery writer against the emulator', { timeout: 60_000 }, () => {
     expect(await tableIds(dataset)).toEqual(['hubspot_deals']);
 
     const missing = createBigQueryWriter({ project_id: PROJECT, dataset: 'no_such_dataset', credentials, api_endpoint: emulator.endpoint });
-    const err = await missing.test().then(() => null, (e: unknown) => e as Error & { kind: string; pausesSync: boolean });
+    const err = await missing.test().then(
+      () => null,
+      (e: unknown) => e as Error & { kind: string; pausesSync: boolean },
+    );
     expect(err?.message).toMatch(/^BigQuery dataset not found \(dataset `test-project\.no_such_dataset`\)/);
     expect(err?.pausesSync).toBe(true);
   });
@@ -275,7 +299,10 @@ describe('BigQuery writer against the emulator', { timeout: 60_000 }, () => {
   it('fails readably on unusable credentials, without echoing the key', async () => {
     // No api_endpoint: the real auth path. Signing with a malformed key fails locally, before any request.
     const writer = createBigQueryWriter({ project_id: PROJECT, dataset: 'ds', credentials });
-    const err = await writer.test().then(() => null, (e: unknown) => e as Error & { kind: string });
+    const err = await writer.test().then(
+      () => null,
+      (e: unknown) => e as Error & { kind: string },
+    );
     expect(err?.message).toMatch(/^BigQuery invalid credentials/);
     expect(err?.kind).toBe('authentication');
     expect(err?.message).not.toContain('SECRET123');

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from './helpers/api';
 import { postgresDestinationConfig } from './helpers/db';
@@ -129,7 +129,10 @@ async function testDestination(destinationId: string): Promise<Job> {
   // Only forward: queued → running → final (`running` may pass between two polls).
   const order = ['queued', 'running', job.status];
   const idx = seen.map((st) => order.indexOf(st));
-  expect(idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1]!)), seen.join(' → ')).toBe(true);
+  expect(
+    idx.every((i, k) => i >= 0 && (k === 0 || i > idx[k - 1]!)),
+    seen.join(' → '),
+  ).toBe(true);
   expect(job.id).toBe(started.id);
   expect(job.created_at).toBe(started.created_at);
   expect(Date.parse(job.updated_at)).toBeGreaterThanOrEqual(Date.parse(started.updated_at));
@@ -175,7 +178,9 @@ describe('POST /destinations/{id}/_test (async job)', () => {
 
     // Fix the password (update: no test, no wait); a new job tests the new version.
     const updated = await ok(
-      s.tenant.request('PUT', `/destinations/${bad.id}`, { body: { name: `fixed-${bad.id}`, type: 'postgres', config: postgresDestinationConfig(s.dest.url), version: bad.version } }),
+      s.tenant.request('PUT', `/destinations/${bad.id}`, {
+        body: { name: `fixed-${bad.id}`, type: 'postgres', config: postgresDestinationConfig(s.dest.url), version: bad.version },
+      }),
     );
     expect(updated.version).toBe(2);
     const fixed = await testDestination(bad.id);
@@ -242,7 +247,13 @@ describe('POST /destinations/{id}/_test (async job)', () => {
 
   it('a destination type without a writer fails its test with a readable error', async () => {
     const snow = await createDestination('snowflake', {
-      host: 'acct.snowflakecomputing.com', role: 'LOADER', warehouse: 'WH', database: 'DB', schema: 'PUBLIC', username: 'u', password: 'snowflake-pass-secret',
+      host: 'acct.snowflakecomputing.com',
+      role: 'LOADER',
+      warehouse: 'WH',
+      database: 'DB',
+      schema: 'PUBLIC',
+      username: 'u',
+      password: 'snowflake-pass-secret',
     });
     const job = await testDestination(snow.id);
     expect(job).toMatchObject({ status: 'failed', error: 'No writer for destination type "snowflake" yet' });

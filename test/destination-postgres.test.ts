@@ -216,9 +216,7 @@ describe('writes', () => {
       '',
       ' ',
     ];
-    const records = nasty.map((s, i) =>
-      rec(`id-${i}-${s}`, { s, nested: { [`key ${s}`]: [s, { s }] } }, { mapped: { s } }),
-    );
+    const records = nasty.map((s, i) => rec(`id-${i}-${s}`, { s, nested: { [`key ${s}`]: [s, { s }] } }, { mapped: { s } }));
     await w.writeBatch(t, { runId: 'r1', seq: 0, records });
     const got = await sql.query(`SELECT * FROM syncwell.hubspot_tricky`);
     expect(got.rows).toHaveLength(records.length);
@@ -265,7 +263,9 @@ describe('failures', () => {
     const w = writer({}, { poolSize: 1 });
     const t = target({ object: 'checked' });
     const err = await w.writeBatch(t, { runId: 'r', seq: 0, records: [rec('good'), rec('bad')] }).then(
-      () => { throw new Error('write passed'); },
+      () => {
+        throw new Error('write passed');
+      },
       (e: unknown) => e as PostgresDestinationError,
     );
     expect(err).toBeInstanceOf(PostgresDestinationError);
@@ -285,7 +285,9 @@ describe('failures', () => {
     const t = target({ object: 'nopk' });
     await w.prepare(t); // adds the missing _supaglue_mapped_data column
     const err = await w.writeBatch(t, { runId: 'r', seq: 0, records: [rec('1')] }).then(
-      () => { throw new Error('write passed'); },
+      () => {
+        throw new Error('write passed');
+      },
       (e: unknown) => e as PostgresDestinationError,
     );
     expect(err.kind).toBe('configuration');
@@ -301,18 +303,26 @@ describe('transaction hooks', () => {
   it('afterWrite commits with the batch, and its failure rolls the batch back', async () => {
     const w = writer();
     const t = target({ object: 'hooked' });
-    await w.writeBatch(t, { runId: 'r1', seq: 0, records: [rec('1')] }, {
-      afterWrite: async (client) => {
-        await client.query('INSERT INTO public.progress VALUES ($1, $2)', ['r1', 0]);
-      },
-    });
-    await expect(
-      w.writeBatch(t, { runId: 'r1', seq: 1, records: [rec('2')] }, {
+    await w.writeBatch(
+      t,
+      { runId: 'r1', seq: 0, records: [rec('1')] },
+      {
         afterWrite: async (client) => {
-          await client.query('UPDATE public.progress SET seq = 1 WHERE run_id = $1', ['r1']);
-          throw new Error('engine refused');
+          await client.query('INSERT INTO public.progress VALUES ($1, $2)', ['r1', 0]);
         },
-      }),
+      },
+    );
+    await expect(
+      w.writeBatch(
+        t,
+        { runId: 'r1', seq: 1, records: [rec('2')] },
+        {
+          afterWrite: async (client) => {
+            await client.query('UPDATE public.progress SET seq = 1 WHERE run_id = $1', ['r1']);
+            throw new Error('engine refused');
+          },
+        },
+      ),
     ).rejects.toThrow(/engine refused/);
     expect((await rows('syncwell', 'hubspot_hooked')).map((r) => r._supaglue_id)).toEqual(['1']);
     expect((await sql.query('SELECT seq FROM public.progress WHERE run_id = $1', ['r1'])).rows).toEqual([{ seq: 0 }]);
@@ -533,7 +543,9 @@ describe('test()', () => {
   });
 
   it('wrong password: authentication failed for user X', async () => {
-    const err = await writer({ password: 'wrong-password' }).test().catch((e: unknown) => e);
+    const err = await writer({ password: 'wrong-password' })
+      .test()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PostgresDestinationError);
     expect((err as PostgresDestinationError).kind).toBe('authentication');
     expect((err as Error).message).toMatch(/authentication failed for user "postgres"/);
@@ -541,11 +553,25 @@ describe('test()', () => {
   });
 
   it('unknown database, refused port, silent host and ssl required: readable errors', async () => {
-    const unknownDb = await writer({ database: 'no_such_db' }).test().then(() => { throw new Error('test() passed'); }, (e: unknown) => e as PostgresDestinationError);
+    const unknownDb = await writer({ database: 'no_such_db' })
+      .test()
+      .then(
+        () => {
+          throw new Error('test() passed');
+        },
+        (e: unknown) => e as PostgresDestinationError,
+      );
     expect(unknownDb.message).toMatch(/database "no_such_db" does not exist/);
     expect(unknownDb.kind).toBe('configuration');
 
-    const refused = await writer({ port: 1 }).test().then(() => { throw new Error('test() passed'); }, (e: unknown) => e as PostgresDestinationError);
+    const refused = await writer({ port: 1 })
+      .test()
+      .then(
+        () => {
+          throw new Error('test() passed');
+        },
+        (e: unknown) => e as PostgresDestinationError,
+      );
     expect(refused.message).toMatch(/cannot connect to Postgres at 127\.0\.0\.1:1: connection refused/);
 
     const sockets: Socket[] = [];
@@ -554,15 +580,29 @@ describe('test()', () => {
     try {
       const port = (silent.address() as { port: number }).port;
       const started = Date.now();
-      const timedOut = await writer({ port }, { connectTimeoutMs: 500 }).test().then(() => { throw new Error('test() passed'); }, (e: unknown) => e as PostgresDestinationError);
+      const timedOut = await writer({ port }, { connectTimeoutMs: 500 })
+        .test()
+        .then(
+          () => {
+            throw new Error('test() passed');
+          },
+          (e: unknown) => e as PostgresDestinationError,
+        );
       expect(timedOut.message).toMatch(/no answer within 0\.5s/);
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
-      sockets.forEach((s) => s.destroy());
+      for (const s of sockets) s.destroy();
       silent.close();
     }
 
-    const noSsl = await writer({ ssl_mode: 'require' }).test().then(() => { throw new Error('test() passed'); }, (e: unknown) => e as PostgresDestinationError);
+    const noSsl = await writer({ ssl_mode: 'require' })
+      .test()
+      .then(
+        () => {
+          throw new Error('test() passed');
+        },
+        (e: unknown) => e as PostgresDestinationError,
+      );
     expect(noSsl.message).toMatch(/does not support SSL/);
     expect(noSsl.kind).toBe('configuration');
   });

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Writer, s3DestinationConfigSchema, type S3DestinationConfigInput } from '../destinations/s3';
 import type { DestinationRecord, DestinationWriter, WriteTarget } from '../destinations/types';
@@ -42,7 +42,10 @@ async function getNdjsonGz(key: string): Promise<unknown[]> {
   const res = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   const text = gunzipSync(Buffer.from(await res.Body!.transformToByteArray())).toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 async function listKeys(prefix: string): Promise<string[]> {
@@ -78,10 +81,7 @@ describe('S3 destination', () => {
     await writer.writeBatch(target, { runId: 'run-a', seq: 0, records: [rec('1'), rec('2', { isDeleted: true, lastModifiedAt: null })] });
     await writer.writeBatch(target, { runId: 'run-a', seq: 1, records: [rec('3')] });
 
-    expect(await listKeys(`${RUN_PREFIX}/run=run-a/`)).toEqual([
-      `${RUN_PREFIX}/run=run-a/part-000000.ndjson.gz`,
-      `${RUN_PREFIX}/run=run-a/part-000001.ndjson.gz`,
-    ]);
+    expect(await listKeys(`${RUN_PREFIX}/run=run-a/`)).toEqual([`${RUN_PREFIX}/run=run-a/part-000000.ndjson.gz`, `${RUN_PREFIX}/run=run-a/part-000001.ndjson.gz`]);
     const base = {
       _supaglue_application_id: 'app-1',
       _supaglue_provider_name: 'hubspot',
@@ -127,9 +127,7 @@ describe('S3 destination', () => {
       seq: 7,
       records: [rec('u1', { unified: { first_name: 'Ada' } }), rec('u2')],
     });
-    const lines = (await getNdjsonGz(
-      'exports/app-1/hubspot/contact/cust-1/run=run-c/part-000007.ndjson.gz',
-    )) as Array<Record<string, unknown>>;
+    const lines = (await getNdjsonGz('exports/app-1/hubspot/contact/cust-1/run=run-c/part-000007.ndjson.gz')) as Array<Record<string, unknown>>;
     expect(lines.map((l) => l._supaglue_unified_data)).toEqual([{ first_name: 'Ada' }, null]);
   });
 

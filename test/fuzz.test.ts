@@ -120,8 +120,11 @@ const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'arra
 /** Every (path, value) inside a JSON value, depth-first. */
 function walk(v: unknown, path: Array<string | number> = [], out: Array<{ path: Array<string | number>; value: unknown }> = []) {
   if (path.length) out.push({ path, value: v });
-  if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k], out);
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => {
+      walk(x, [...path, i], out);
+    });
+  } else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k], out);
   return out;
 }
 
@@ -144,7 +147,8 @@ function bodyCases(op: SpecOperation, r: ReturnType<typeof rng>): FuzzCase[] {
   const base = plannedRequest(op, s.ids, s);
   const json: Record<string, string> = { ...base.headers, 'content-type': 'application/json' };
   const cases: FuzzCase[] = [];
-  const add = (name: string, rawBody: string | undefined, expectation: Expectation, headers = json) => cases.push({ name, op, path: base.path, headers, rawBody, expect: expectation });
+  const add = (name: string, rawBody: string | undefined, expectation: Expectation, headers = json) =>
+    cases.push({ name, op, path: base.path, headers, rawBody, expect: expectation });
 
   // Not JSON, or JSON that is not an object.
   const invalidJson = ['{', '{"a":', '[1,2', 'nul', '{"a":1,}', "{'a':1}", '\u0000', '\uFFFD\uFFFE', '{"a":"\\x"}', '{"a":1}{"b":2}', r.garbage(40), r.garbage(200)];
@@ -173,7 +177,12 @@ function bodyCases(op: SpecOperation, r: ReturnType<typeof rng>): FuzzCase[] {
     for (const wrong of r.sample(others, 3)) mutate(`${jsonType(wrong)} ${JSON.stringify(wrong)} for ${jsonType(value)}`, setAt(base.body, path, wrong), true, path);
     mutate('removed', setAt(base.body, path, undefined, true), false, path);
     if (typeof value === 'string') {
-      mutate('unknown enum value / odd string', setAt(base.body, path, r.pick(['bogus_value', 'NOT-AN-ENUM', '💥', ' ', '\u202e', "' or 1=1 --", '../../etc/passwd'])), false, path);
+      mutate(
+        'unknown enum value / odd string',
+        setAt(base.body, path, r.pick(['bogus_value', 'NOT-AN-ENUM', '💥', ' ', '\u202e', "' or 1=1 --", '../../etc/passwd'])),
+        false,
+        path,
+      );
       mutate('100k-char string', setAt(base.body, path, 'x'.repeat(100_000)), false, path);
       mutate('NUL in string', setAt(base.body, path, `a\u0000b`), false, path);
     }
@@ -219,7 +228,14 @@ function pathCases(op: SpecOperation, r: ReturnType<typeof rng>): FuzzCase[] {
     for (const odd of [...ODD_PATH_VALUES, `${values[p.name]}x`, `${values[p.name]}%00`, encodeURIComponent(r.garbage(30))]) {
       // fillPath encodes: build around a placeholder so the odd value goes out exactly as written.
       const path = fillPath(op.path, { ...values, [p.name]: '\u0001' }).replace('%01', odd) + qs;
-      cases.push({ name: `path ${p.name}=${odd.slice(0, 40)}`, op, path, headers: base.headers ?? {}, rawBody: base.body === undefined ? undefined : JSON.stringify(base.body), expect: '4xx' });
+      cases.push({
+        name: `path ${p.name}=${odd.slice(0, 40)}`,
+        op,
+        path,
+        headers: base.headers ?? {},
+        rawBody: base.body === undefined ? undefined : JSON.stringify(base.body),
+        expect: '4xx',
+      });
     }
   }
   for (const c of cases) if (c.rawBody !== undefined) c.headers = { ...c.headers, 'content-type': 'application/json' };
@@ -228,7 +244,16 @@ function pathCases(op: SpecOperation, r: ReturnType<typeof rng>): FuzzCase[] {
 
 /** Bad values for the query parameters the reference defines; `4xx` where the value is malformed. */
 const BAD_QUERY: Record<string, Array<[string, Expectation]>> = {
-  page_size: [['-1', '4xx'], ['abc', '4xx'], ['99999', '4xx'], ['0', '4xx'], ['1.5', '4xx'], ['', '4xx'], ['1e3', '4xx'], ['99999999999999999999999', '4xx']],
+  page_size: [
+    ['-1', '4xx'],
+    ['abc', '4xx'],
+    ['99999', '4xx'],
+    ['0', '4xx'],
+    ['1.5', '4xx'],
+    ['', '4xx'],
+    ['1e3', '4xx'],
+    ['99999999999999999999999', '4xx'],
+  ],
   cursor: [
     ['garbage', '4xx'],
     ['%00', '4xx'],
@@ -237,15 +262,52 @@ const BAD_QUERY: Record<string, Array<[string, Expectation]>> = {
     [Buffer.from('[1,2,3]').toString('base64url'), '4xx'],
     [Buffer.from('{"dir":"next","key":["not a date","00000000-0000-0000-0000-000000000000"]}').toString('base64url'), '4xx'],
   ],
-  start_timestamp: [['garbage', '4xx'], ['2020-01-01T00:00:00Z', '4xx'], ['>not-a-date', '4xx'], ['=2020-01-01T00:00:00Z', '4xx'], ['>', '4xx'], ['>99999-99-99', '4xx']],
-  end_timestamp: [['garbage', '4xx'], ['<', '4xx']],
-  object_type: [['bogus', '4xx'], ['COMMON', '4xx'], ['', '4xx']],
-  force_delete_syncs: [['maybe', '4xx'], ['1', '4xx'], ['TRUE', '4xx'], ['', '4xx']],
-  provider_name: [['%00', 'no5xx'], [encodeURIComponent('💥'), 'no5xx'], ['a'.repeat(3000), 'no5xx']],
-  customer_id: [['%00', 'no5xx'], ['garbage', 'no5xx'], ['a'.repeat(3000), 'no5xx']],
-  object: [['%00', 'no5xx'], ['garbage', 'no5xx']],
-  entity_id: [['not-a-uuid', 'no5xx'], ['%00', 'no5xx']],
-  status: [['bogus', 'no5xx'], ['%00', 'no5xx'], ['success', 'no5xx']],
+  start_timestamp: [
+    ['garbage', '4xx'],
+    ['2020-01-01T00:00:00Z', '4xx'],
+    ['>not-a-date', '4xx'],
+    ['=2020-01-01T00:00:00Z', '4xx'],
+    ['>', '4xx'],
+    ['>99999-99-99', '4xx'],
+  ],
+  end_timestamp: [
+    ['garbage', '4xx'],
+    ['<', '4xx'],
+  ],
+  object_type: [
+    ['bogus', '4xx'],
+    ['COMMON', '4xx'],
+    ['', '4xx'],
+  ],
+  force_delete_syncs: [
+    ['maybe', '4xx'],
+    ['1', '4xx'],
+    ['TRUE', '4xx'],
+    ['', '4xx'],
+  ],
+  provider_name: [
+    ['%00', 'no5xx'],
+    [encodeURIComponent('💥'), 'no5xx'],
+    ['a'.repeat(3000), 'no5xx'],
+  ],
+  customer_id: [
+    ['%00', 'no5xx'],
+    ['garbage', 'no5xx'],
+    ['a'.repeat(3000), 'no5xx'],
+  ],
+  object: [
+    ['%00', 'no5xx'],
+    ['garbage', 'no5xx'],
+  ],
+  entity_id: [
+    ['not-a-uuid', 'no5xx'],
+    ['%00', 'no5xx'],
+  ],
+  status: [
+    ['bogus', 'no5xx'],
+    ['%00', 'no5xx'],
+    ['success', 'no5xx'],
+  ],
 };
 
 function queryCases(op: SpecOperation): FuzzCase[] {
@@ -274,7 +336,14 @@ function queryCases(op: SpecOperation): FuzzCase[] {
   }
   // The same parameter twice.
   const first = query[0]!;
-  cases.push({ name: `query ${first.name} repeated`, op, path: `${pathOnly}?${qs}${qs ? '&' : ''}${first.name}=a&${first.name}=b`, headers: base.headers ?? {}, ...withBody, expect: 'no5xx' });
+  cases.push({
+    name: `query ${first.name} repeated`,
+    op,
+    path: `${pathOnly}?${qs}${qs ? '&' : ''}${first.name}=a&${first.name}=b`,
+    headers: base.headers ?? {},
+    ...withBody,
+    expect: 'no5xx',
+  });
   return cases;
 }
 

@@ -127,7 +127,8 @@ describe('npm start', () => {
 
     // The README's curl walkthrough, as written (only the ports differ), against this instance.
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    const script = /## Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!
+    const script = /## Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/
+      .exec(readme)![1]!
       .replace(/^export BASE=.*$/m, `export BASE=${api}/mgmt/v2`)
       .replace(/^export API_KEY=.*$/m, `export API_KEY=${apiKey}`)
       .replaceAll('"port":54329', `"port":${env.EMBEDDED_POSTGRES_PORT}`);
@@ -137,7 +138,13 @@ describe('npm start', () => {
     expect(walk.stdout).not.toMatch(/"errors"/);
     const headers = { 'x-api-key': apiKey };
     await expect
-      .poll(async () => ((await (await fetch(`${api}/mgmt/v2/sync-runs?customer_id=acme`, { headers })).json()) as { results: Array<{ status: string; num_records_synced: number }> }).results.filter((r) => r.status === 'SUCCESS').length, { timeout: 30_000 })
+      .poll(
+        async () =>
+          (
+            (await (await fetch(`${api}/mgmt/v2/sync-runs?customer_id=acme`, { headers })).json()) as { results: Array<{ status: string; num_records_synced: number }> }
+          ).results.filter((r) => r.status === 'SUCCESS').length,
+        { timeout: 30_000 },
+      )
       .toBeGreaterThanOrEqual(1);
     const pgUrl = `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/syncwell`;
     const client = new pg.Client({ connectionString: pgUrl });

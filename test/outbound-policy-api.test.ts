@@ -44,7 +44,14 @@ describe('saving tenant URLs', () => {
     expect(fieldsOf(res)).toEqual([
       { field: 'url', code: 'private_address', message: '127.0.0.1 is a loopback address (127.0.0.0/8); this deployment does not send requests to private networks' },
     ]);
-    for (const url of ['http://localhost:8080/hook', 'http://169.254.169.254/latest/meta-data/', 'https://[::ffff:10.0.0.1]/x', 'http://[fd00::1]/', 'http://0x7f.1/', 'http://0.0.0.0:1/']) {
+    for (const url of [
+      'http://localhost:8080/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'https://[::ffff:10.0.0.1]/x',
+      'http://[fd00::1]/',
+      'http://0x7f.1/',
+      'http://0.0.0.0:1/',
+    ]) {
       expect(fieldsOf(await tenant.request('POST', '/webhook_endpoints', { body: { url } })), url).toEqual([expect.objectContaining({ field: 'url', code: 'private_address' })]);
     }
     expect((await tenant.request('GET', '/webhook_endpoints')).body).toEqual([]);
@@ -130,7 +137,11 @@ describe('webhook delivery under the policy', () => {
     api.deps.outboundPolicy = policy;
     const event = await recordEvent(api.tdb.db, tenant.applicationId, 'sync.paused', { connection_id: 'before' });
     const result = await attemptWebhookDelivery(api.deps, { eventId: event.id, endpointId: ep.body.id, workflowId: 'test:before', attempt: 1 });
-    expect(result).toMatchObject({ outcome: 'retry', statusCode: null, error: expect.stringMatching(/^blocked by the outbound network policy: 127\.0\.0\.1 is a loopback address/) });
+    expect(result).toMatchObject({
+      outcome: 'retry',
+      statusCode: null,
+      error: expect.stringMatching(/^blocked by the outbound network policy: 127\.0\.0\.1 is a loopback address/),
+    });
     expect(receiver.requests('before')).toEqual([]);
     await tenant.request('DELETE', `/webhook_endpoints/${ep.body.id}`);
   });

@@ -68,9 +68,13 @@ describe('sync runs under the outbound policy', () => {
   it('an HTTP API destination that resolves to a private address fails the run as a configuration error and pauses the sync', async () => {
     const t = { ...s, tenant: await s.api.newTenant('rebind-sink') };
     const before = receiver.requests.length;
-    const { connect } = await configure(t, { url: `http://source.test:${portOf(source.url)}`, apiKey: source.apiKey }, {
-      destination: { type: 'api', config: { url: `http://sink.test:${portOf(receiver.url)}/ingest` } },
-    });
+    const { connect } = await configure(
+      t,
+      { url: `http://source.test:${portOf(source.url)}`, apiKey: source.apiKey },
+      {
+        destination: { type: 'api', config: { url: `http://sink.test:${portOf(receiver.url)}/ingest` } },
+      },
+    );
     await s.worker.run(async () => {
       await connect();
       const [run] = await waitForRuns(t.tenant, CUSTOMER, 1);
@@ -84,9 +88,13 @@ describe('sync runs under the outbound policy', () => {
   it('allowlisted hosts are read from and written to', async () => {
     const t = { ...s, tenant: await s.api.newTenant('allowed') };
     const before = receiver.requests.length;
-    const { connect } = await configure(t, { url: `http://source.test:${portOf(source.url)}`, apiKey: source.apiKey }, {
-      destination: { type: 'api', config: { url: `http://sink-allowed.test:${portOf(receiver.url)}/ingest` } },
-    });
+    const { connect } = await configure(
+      t,
+      { url: `http://source.test:${portOf(source.url)}`, apiKey: source.apiKey },
+      {
+        destination: { type: 'api', config: { url: `http://sink-allowed.test:${portOf(receiver.url)}/ingest` } },
+      },
+    );
     await s.worker.run(async () => {
       await connect();
       const [run] = await waitForRuns(t.tenant, CUSTOMER, 1);

@@ -40,14 +40,42 @@ beforeAll(async () => {
   // What SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE gives a real process: the simulator's token endpoint.
   for (const deps of [s.api.deps, s.worker.deps]) deps.oauthTokenUrls = { PIPEDRIVE: `${pd.url}/oauth/token` };
   const oauthProvider = (name: string, clientId: string, clientSecret: string) =>
-    ok(s.tenant.request('POST', '/providers', { body: { category: 'crm', auth_type: 'oauth2', name, config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: clientId, oauth_client_secret: clientSecret } } } } }), 201);
+    ok(
+      s.tenant.request('POST', '/providers', {
+        body: {
+          category: 'crm',
+          auth_type: 'oauth2',
+          name,
+          config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: clientId, oauth_client_secret: clientSecret } } },
+        },
+      }),
+      201,
+    );
   await oauthProvider('salesforce', sf.oauth.clientId, sf.oauth.clientSecret);
   await oauthProvider('hubspot', hs.oauth.clientId, hs.oauth.clientSecret);
   await oauthProvider('pipedrive', pd.oauth.clientId, pd.oauth.clientSecret);
   await upsertConnector(s.api.tdb.db, s.tenant.applicationId, 'acme-crm', sourceConnector('acme-crm'));
   await ok(s.tenant.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: 'acme-crm' } }), 201);
-  hs.owners.set('501', { id: '501', email: 'olive@example.com', firstName: 'Olive', lastName: 'Owner', userId: 9001, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z', archived: false });
-  hs.owners.set('502', { id: '502', email: 'other@example.com', firstName: 'Other', lastName: 'Owner', userId: 9002, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z', archived: false });
+  hs.owners.set('501', {
+    id: '501',
+    email: 'olive@example.com',
+    firstName: 'Olive',
+    lastName: 'Owner',
+    userId: 9001,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-02T00:00:00.000Z',
+    archived: false,
+  });
+  hs.owners.set('502', {
+    id: '502',
+    email: 'other@example.com',
+    firstName: 'Other',
+    lastName: 'Owner',
+    userId: 9002,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-02T00:00:00.000Z',
+    archived: false,
+  });
 });
 afterAll(async () => {
   await Promise.all([sf?.close(), hs?.close(), pd?.close()]);
@@ -91,7 +119,13 @@ const storedCredentials = async (id: string) => s.api.deps.secrets.decryptJson((
 
 describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
   it('Salesforce: the userinfo user, asked with a stale token that is refreshed (and persisted) on that call, then served without asking again', async () => {
-    const { customerId, connectionId } = await connect('salesforce', { type: 'oauth2', access_token: 'stale-session', refresh_token: 'refresh-1', instance_url: sf.url, login_url: sf.url });
+    const { customerId, connectionId } = await connect('salesforce', {
+      type: 'oauth2',
+      access_token: 'stale-session',
+      refresh_token: 'refresh-1',
+      instance_url: sf.url,
+      login_url: sf.url,
+    });
     const before = sf.oauth.tokenRequests;
     const body = await expectUserId(customerId, 'salesforce');
     expect(body).toEqual({ user_id: '005A', raw_details: sf.userinfo });
@@ -106,13 +140,22 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
     expect(sf.sim.requests.length, 'the second call is served as stored').toBe(asked);
   });
 
-  it('HubSpot: the V3 owner of the token\'s user (token metadata without the token), a rejected token refreshed and asked again; rate limits recorded on the way', async () => {
+  it("HubSpot: the V3 owner of the token's user (token metadata without the token), a rejected token refreshed and asked again; rate limits recorded on the way", async () => {
     const { customerId, connectionId } = await connect('hubspot', { type: 'oauth2', access_token: 'revoked-token', refresh_token: 'refresh-1', instance_url: hs.url });
     const before = hs.oauth.tokenRequests;
     const body = await expectUserId(customerId, 'hubspot');
     expect(body).toEqual({
       user_id: '501',
-      raw_details: { user: 'olive@example.com', user_id: 9001, hub_id: 62515, hub_domain: 'acme.example', scopes: ['oauth', 'crm.objects.contacts.read'], app_id: 4242, expires_in: expect.any(Number), token_type: 'access' },
+      raw_details: {
+        user: 'olive@example.com',
+        user_id: 9001,
+        hub_id: 62515,
+        hub_domain: 'acme.example',
+        scopes: ['oauth', 'crm.objects.contacts.read'],
+        app_id: 4242,
+        expires_in: expect.any(Number),
+        token_type: 'access',
+      },
       additional_raw_details: hs.owners.get('501'),
     });
     expect(hs.oauth.tokenRequests - before).toBe(1);
@@ -124,10 +167,12 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
 
     // The owners response carried HubSpot's rate limit headers.
     const calls = hs.apiCalls;
-    await expect.poll(async () => (await getRateLimits(customerId, 'hubspot')).body, { timeout: 10_000 }).toEqual({
-      daily: { limit: 250_000, remaining: 250_000 - calls },
-      other: { per_10s: { limit: 190, remaining: 190 - 1 - ((calls - 1) % 190) } },
-    });
+    await expect
+      .poll(async () => (await getRateLimits(customerId, 'hubspot')).body, { timeout: 10_000 })
+      .toEqual({
+        daily: { limit: 250_000, remaining: 250_000 - calls },
+        other: { per_10s: { limit: 190, remaining: 190 - 1 - ((calls - 1) % 190) } },
+      });
     expectValid(validator.responseSchema(rateLimitOp, 200), (await getRateLimits(customerId, 'hubspot')).body);
 
     const asked = hs.sim.requests.length;
@@ -136,7 +181,13 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
   });
 
   it('Pipedrive: GET /users/me, with an expired token refreshed first (the rotated refresh token persisted)', async () => {
-    const { customerId, connectionId } = await connect('pipedrive', { type: 'oauth2', access_token: pd.oauth.issue({ ttlMs: -1 }), refresh_token: 'refresh-1', expires_at: '2020-01-01T00:00:00Z', instance_url: pd.url });
+    const { customerId, connectionId } = await connect('pipedrive', {
+      type: 'oauth2',
+      access_token: pd.oauth.issue({ ttlMs: -1 }),
+      refresh_token: 'refresh-1',
+      expires_at: '2020-01-01T00:00:00Z',
+      instance_url: pd.url,
+    });
     const before = pd.oauth.tokenRequests;
     const body = await expectUserId(customerId, 'pipedrive');
     expect(body).toEqual({ user_id: '7', raw_details: pd.me });
@@ -164,7 +215,13 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
   });
 
   it('499 remote provider error when the provider refuses (a revoked refresh token), with the cause; nothing stored', async () => {
-    const { customerId, connectionId } = await connect('salesforce', { type: 'oauth2', access_token: 'stale-session', refresh_token: 'refresh-unknown-7f3a', instance_url: sf.url, login_url: sf.url });
+    const { customerId, connectionId } = await connect('salesforce', {
+      type: 'oauth2',
+      access_token: 'stale-session',
+      refresh_token: 'refresh-unknown-7f3a',
+      instance_url: sf.url,
+      login_url: sf.url,
+    });
     const res = await getUserId(customerId, 'salesforce');
     const e = await expectError(res, 499);
     expectValid(validator.responseSchema(userIdOp, 499), res.body);
@@ -190,7 +247,10 @@ describe('GET /customers/{customer_id}/connections/_provider_user_id', () => {
 describe('GET /customers/{customer_id}/connections/{provider_name}/_rate_limit_info', () => {
   it('serves the Salesforce API usage (Sforce-Limit-Info) last seen during a sync as `daily`; {} for a declarative connector', async () => {
     const tenant = await s.api.newTenant('sf-sync');
-    const { connect: connectSynced, customerId } = await configureCrm({ ...s, tenant }, { providerName: 'salesforce', clientId: sf.oauth.clientId, clientSecret: sf.oauth.clientSecret, common: ['contact'], standard: ['Account'], customerId: 'sf-sync' });
+    const { connect: connectSynced, customerId } = await configureCrm(
+      { ...s, tenant },
+      { providerName: 'salesforce', clientId: sf.oauth.clientId, clientSecret: sf.oauth.clientSecret, common: ['contact'], standard: ['Account'], customerId: 'sf-sync' },
+    );
     for (let i = 0; i < 5; i++) sf.upsert('Contact', { Id: `003S${i}`, SystemModstamp: `2026-03-01T00:0${i}:00.000Z`, FirstName: 'S', LastName: String(i) });
     sf.upsert('Account', { Id: '001S', SystemModstamp: '2026-03-01T00:00:00.000Z', Name: 'Synced' });
 
@@ -202,7 +262,9 @@ describe('GET /customers/{customer_id}/connections/{provider_name}/_rate_limit_i
     // Several requests per page (describe, query, nextRecordsUrl pages): the latest usage wins.
     const used = sf.apiUsage;
     expect(used).toBeGreaterThan(3);
-    await expect.poll(async () => (await getRateLimits(customerId, 'salesforce', tenant)).body, { timeout: 15_000 }).toEqual({ daily: { limit: 15_000, remaining: 15_000 - used } });
+    await expect
+      .poll(async () => (await getRateLimits(customerId, 'salesforce', tenant)).body, { timeout: 15_000 })
+      .toEqual({ daily: { limit: 15_000, remaining: 15_000 - used } });
     expectValid(validator.responseSchema(rateLimitOp, 200), (await getRateLimits(customerId, 'salesforce', tenant)).body);
 
     const declarative = await connect('acme-crm', { type: 'api_key', api_key: 'k', params: { base_url: 'http://127.0.0.1:1' } });
@@ -233,7 +295,9 @@ describe('rate limit headers', () => {
 
   it('Salesforce: api-usage of Sforce-Limit-Info (not per-app-api-usage), a rolling daily window', () => {
     expect(salesforceRateLimits(headers({ 'sforce-limit-info': 'api-usage=18/15000' }))).toEqual({ daily: { limit: 15000, remaining: 14982 } });
-    expect(salesforceRateLimits(headers({ 'sforce-limit-info': 'per-app-api-usage=17/250(appName=sample); api-usage=25/5000' }))).toEqual({ daily: { limit: 5000, remaining: 4975 } });
+    expect(salesforceRateLimits(headers({ 'sforce-limit-info': 'per-app-api-usage=17/250(appName=sample); api-usage=25/5000' }))).toEqual({
+      daily: { limit: 5000, remaining: 4975 },
+    });
     expect(salesforceRateLimits(headers({ 'sforce-limit-info': 'per-app-api-usage=17/250(appName=sample)' }))).toBeNull();
     expect(salesforceRateLimits(headers({}))).toBeNull();
   });
@@ -252,7 +316,9 @@ describe('rate limit headers', () => {
         }),
       ),
     ).toEqual({ daily: { limit: 250000, remaining: 249000 }, other: { per_10s: { limit: 100, remaining: 99 }, per_1s: { limit: 10, remaining: 9 } } });
-    expect(hubspotRateLimits(headers({ 'x-hubspot-ratelimit-max': '100', 'x-hubspot-ratelimit-remaining': '5', 'x-hubspot-ratelimit-interval-milliseconds': '2500' }))).toEqual({ other: { per_2500ms: { limit: 100, remaining: 5 } } });
+    expect(hubspotRateLimits(headers({ 'x-hubspot-ratelimit-max': '100', 'x-hubspot-ratelimit-remaining': '5', 'x-hubspot-ratelimit-interval-milliseconds': '2500' }))).toEqual({
+      other: { per_2500ms: { limit: 100, remaining: 5 } },
+    });
     expect(hubspotRateLimits(headers({ 'x-hubspot-ratelimit-daily': '250000', 'x-hubspot-ratelimit-daily-remaining': 'lots' }))).toBeNull();
   });
 

@@ -52,7 +52,14 @@ const car = (id: string, created: string, modified: string, props: Record<string
 
 describe('HubSpot custom objects end to end (API → worker → HubSpot simulator → Postgres)', () => {
   it('syncs a custom object named in the sync config through its objectTypeId, incrementally too, and discovers it with its fields', async () => {
-    const { connect, customerId, trigger } = await configureCrm(s, { providerName: 'hubspot', clientId: hs.oauth.clientId, clientSecret: hs.oauth.clientSecret, common: [], standard: [], custom: ['cars'] });
+    const { connect, customerId, trigger } = await configureCrm(s, {
+      providerName: 'hubspot',
+      clientId: hs.oauth.clientId,
+      clientSecret: hs.oauth.clientSecret,
+      common: [],
+      standard: [],
+      custom: ['cars'],
+    });
 
     await s.worker.run(async () => {
       await connect({ access_token: hs.oauth.issue(), refresh_token: 'refresh-1', instance_url: hs.url });
@@ -64,7 +71,12 @@ describe('HubSpot custom objects end to end (API → worker → HubSpot simulato
 
       const rows = await tableRows(s.destPool, 'hubspot_cars');
       expect(rows.map(({ id, deleted, raw, modified }) => ({ id, deleted, raw, modified: modified.toISOString() }))).toEqual([
-        { id: '901', deleted: false, raw: car('901', T(0), T(1), { model: 'Zoe', year: '2021', is_electric: 'true', inspected_on: '2026-02-01', condition: 'used' }), modified: T(1) },
+        {
+          id: '901',
+          deleted: false,
+          raw: car('901', T(0), T(1), { model: 'Zoe', year: '2021', is_electric: 'true', inspected_on: '2026-02-01', condition: 'used' }),
+          modified: T(1),
+        },
         { id: '902', deleted: false, raw: car('902', T(0), T(2), { model: 'Clio', year: '2019' }), modified: T(2) },
         { id: '903', deleted: false, raw: car('903', T(0), T(3), { model: 'Twingo' }), modified: T(3) },
         { id: '909', deleted: true, raw: car('909', T(0), T(0), { model: 'Scrapped' }, T(0)), modified: T(0) },
@@ -89,8 +101,16 @@ describe('HubSpot custom objects end to end (API → worker → HubSpot simulato
 
       const discovered = await ok(s.tenant.request('GET', `/customers/${customerId}/connections/hubspot/_discover`));
       expect(discovered.objects.map((o: { object_type: string; name: string }) => `${o.object_type}:${o.name}`)).toEqual([
-        'common:contact', 'common:account', 'common:opportunity', 'common:user',
-        'standard:contacts', 'standard:companies', 'standard:deals', 'standard:tickets', 'standard:products', 'standard:line_items',
+        'common:contact',
+        'common:account',
+        'common:opportunity',
+        'common:user',
+        'standard:contacts',
+        'standard:companies',
+        'standard:deals',
+        'standard:tickets',
+        'standard:products',
+        'standard:line_items',
         'custom:cars',
       ]);
       expect(discovered.objects.at(-1)).toEqual({
@@ -119,14 +139,19 @@ describe('HubSpot custom objects end to end (API → worker → HubSpot simulato
 
 describe('HubSpot custom objects, directly', () => {
   const open = (connectionId: string) =>
-    createHubspotConnection({ applicationId: 'a', customerId: 'c', connectionId, providerName: 'hubspot', params: { access_token: hs.oauth.issue(), instance_url: hs.url } }, createHttpRuntime({ sleep: async () => {} }));
+    createHubspotConnection(
+      { applicationId: 'a', customerId: 'c', connectionId, providerName: 'hubspot', params: { access_token: hs.oauth.issue(), instance_url: hs.url } },
+      createHttpRuntime({ sleep: async () => {} }),
+    );
 
   it('reads by objectTypeId or fully qualified name too, and names the custom objects there are when one is unknown', async () => {
     const byId = await open('hs-custom-id').readPage({ object: CARS, objectType: 'custom', modifiedSince: null, pageState: null });
     const byFqn = await open('hs-custom-fqn').readPage({ object: 'p62515_cars', objectType: 'custom', modifiedSince: null, pageState: null });
     expect(byId.records.map((r) => r.id)).toEqual(['901', '902']);
     expect(byFqn.records).toEqual(byId.records);
-    const err = await open('hs-custom-unknown').readPage({ object: 'boats', objectType: 'custom', modifiedSince: null, pageState: null }).catch((e) => e);
+    const err = await open('hs-custom-unknown')
+      .readPage({ object: 'boats', objectType: 'custom', modifiedSince: null, pageState: null })
+      .catch((e) => e);
     expect(err).toMatchObject({ name: 'ProviderError', kind: 'configuration', message: 'HubSpot has no custom object "boats" (it has cars)' });
   });
 

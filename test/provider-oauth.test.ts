@@ -18,7 +18,12 @@ beforeAll(async () => {
   hs = await startHubspotSim();
   hs.upsert('companies', { id: '1', updatedAt: '2026-01-01T00:00:00Z', properties: { name: 'One' } });
   await a.request('POST', '/providers', {
-    body: { category: 'crm', auth_type: 'oauth2', name: 'hubspot', config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: hs.oauth.clientId, oauth_client_secret: hs.oauth.clientSecret } } } },
+    body: {
+      category: 'crm',
+      auth_type: 'oauth2',
+      name: 'hubspot',
+      config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: hs.oauth.clientId, oauth_client_secret: hs.oauth.clientSecret } } },
+    },
   });
 });
 afterAll(() => hs?.close());
@@ -27,7 +32,9 @@ afterAll(() => hs?.close());
 async function connection(tokens: { access_token: string; refresh_token?: string; expires_at?: string }) {
   const customer = `cust-${++n}`;
   await a.request('PUT', '/customers', { body: { customer_id: customer, name: 'C', email: 'c@example.com' } });
-  const res = await a.request('POST', `/customers/${customer}/connections`, { body: { provider_name: 'hubspot', type: 'oauth2', refresh_token: 'refresh-1', instance_url: hs.url, ...tokens } });
+  const res = await a.request('POST', `/customers/${customer}/connections`, {
+    body: { provider_name: 'hubspot', type: 'oauth2', refresh_token: 'refresh-1', instance_url: hs.url, ...tokens },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   hs.oauth.tokenRequests = 0;
   return res.body.id as string;
@@ -55,7 +62,14 @@ describe('shared OAuth2 refresh', () => {
     const id = await connection({ access_token: 'old-token', expires_at: '2020-01-01T00:00:00Z' });
     const ctx = await connectionContextFor(api.deps, a.applicationId, id);
     // Five "processes": no shared in-process state, only Postgres.
-    const sessions = Array.from({ length: 5 }, () => new OAuthSession({ ...ctx, withCredentialLock: credentialLockFor(api.deps.db, api.deps.secrets, a.applicationId, id) }, { providerLabel: 'HubSpot', tokenUrl: `${hs.url}/oauth/v1/token`, inProcessSingleFlight: false }));
+    const sessions = Array.from(
+      { length: 5 },
+      () =>
+        new OAuthSession(
+          { ...ctx, withCredentialLock: credentialLockFor(api.deps.db, api.deps.secrets, a.applicationId, id) },
+          { providerLabel: 'HubSpot', tokenUrl: `${hs.url}/oauth/v1/token`, inProcessSingleFlight: false },
+        ),
+    );
     const tokens = await Promise.all(sessions.map((s) => s.accessToken()));
     expect(new Set(tokens).size).toBe(1);
     expect(hs.oauth.tokenRequests).toBe(1);
@@ -102,7 +116,9 @@ describe('shared OAuth2 refresh', () => {
   it('a connection without a refresh token fails with authentication when the token expires', async () => {
     const customer = `cust-${++n}`;
     await a.request('PUT', '/customers', { body: { customer_id: customer, name: 'C', email: 'c@example.com' } });
-    const res = await a.request('POST', `/customers/${customer}/connections`, { body: { provider_name: 'hubspot', type: 'oauth2', access_token: 'short-lived', instance_url: hs.url } });
+    const res = await a.request('POST', `/customers/${customer}/connections`, {
+      body: { provider_name: 'hubspot', type: 'oauth2', access_token: 'short-lived', instance_url: hs.url },
+    });
     const provider = createHubspotConnection(await connectionContextFor(api.deps, a.applicationId, res.body.id), runtime);
     const err = await provider.readPage(read).catch((e) => e);
     expect(err).toMatchObject({ kind: 'authentication', status: 401 });

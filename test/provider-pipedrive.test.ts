@@ -19,8 +19,14 @@ beforeAll(async () => {
     name: 'Ada Lovelace',
     first_name: 'Ada',
     last_name: 'Lovelace',
-    email: [{ label: 'work', value: 'ada@example.com', primary: true }, { label: 'home', value: 'ada@home.example', primary: false }],
-    phone: [{ label: 'mobile', value: '+336', primary: false }, { label: 'work', value: '+331', primary: true }],
+    email: [
+      { label: 'work', value: 'ada@example.com', primary: true },
+      { label: 'home', value: 'ada@home.example', primary: false },
+    ],
+    phone: [
+      { label: 'mobile', value: '+336', primary: false },
+      { label: 'work', value: '+331', primary: true },
+    ],
     org_id: { value: 11, name: 'Acme' },
     owner_id: { id: 21, name: 'Olive' },
     add_time: pdTime(T(0)),
@@ -28,10 +34,61 @@ beforeAll(async () => {
     last_activity_date: '2026-02-20',
     active_flag: true,
   });
-  for (let i = 2; i <= 150; i++) pd.upsert('persons', { id: i, name: `P ${i}`, first_name: 'P', last_name: String(i), email: [], phone: [], org_id: null, owner_id: 21, add_time: pdTime(T(0)), update_time: pdTime(T(i)), active_flag: true });
-  pd.upsert('organizations', { id: 11, name: 'Acme', owner_id: { id: 21 }, address_route: 'Rue de Rivoli', address_street_number: '1', address_locality: 'Paris', address_postal_code: '75001', address_country: 'France', add_time: pdTime(T(0)), update_time: pdTime(T(1)), active_flag: true });
-  pd.upsert('deals', { id: 31, title: 'Won deal', value: 1000, currency: 'EUR', status: 'won', stage_id: 4, pipeline_id: 1, org_id: { value: 11 }, user_id: { id: 21 }, close_time: pdTime(T(9)), add_time: pdTime(T(0)), update_time: pdTime(T(2)), active: true });
-  pd.upsert('deals', { id: 32, title: 'Open deal', value: 10, status: 'open', stage_id: 1, pipeline_id: 1, org_id: null, user_id: 21, add_time: pdTime(T(0)), update_time: pdTime(T(3)), active: true });
+  for (let i = 2; i <= 150; i++)
+    pd.upsert('persons', {
+      id: i,
+      name: `P ${i}`,
+      first_name: 'P',
+      last_name: String(i),
+      email: [],
+      phone: [],
+      org_id: null,
+      owner_id: 21,
+      add_time: pdTime(T(0)),
+      update_time: pdTime(T(i)),
+      active_flag: true,
+    });
+  pd.upsert('organizations', {
+    id: 11,
+    name: 'Acme',
+    owner_id: { id: 21 },
+    address_route: 'Rue de Rivoli',
+    address_street_number: '1',
+    address_locality: 'Paris',
+    address_postal_code: '75001',
+    address_country: 'France',
+    add_time: pdTime(T(0)),
+    update_time: pdTime(T(1)),
+    active_flag: true,
+  });
+  pd.upsert('deals', {
+    id: 31,
+    title: 'Won deal',
+    value: 1000,
+    currency: 'EUR',
+    status: 'won',
+    stage_id: 4,
+    pipeline_id: 1,
+    org_id: { value: 11 },
+    user_id: { id: 21 },
+    close_time: pdTime(T(9)),
+    add_time: pdTime(T(0)),
+    update_time: pdTime(T(2)),
+    active: true,
+  });
+  pd.upsert('deals', {
+    id: 32,
+    title: 'Open deal',
+    value: 10,
+    status: 'open',
+    stage_id: 1,
+    pipeline_id: 1,
+    org_id: null,
+    user_id: 21,
+    add_time: pdTime(T(0)),
+    update_time: pdTime(T(3)),
+    active: true,
+  });
   pd.upsert('leads', { id: 'adf21080-0e10-11eb-879b-05d71fb426ec', title: 'Lead one', owner_id: 21, source_name: 'API', is_archived: false, add_time: T(0), update_time: T(4) });
   pd.users = [
     { id: 21, name: 'Olive Owner', email: 'olive@example.com', active_flag: true, created: pdTime(T(0)), modified: pdTime(T(1)), update_time: pdTime(T(1)) },
@@ -99,13 +156,35 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
         owner_id: '21',
         addresses: [{ address_type: 'primary', street_1: '1 Rue de Rivoli', city: 'Paris', postal_code: '75001', country: 'France', state: null, street_2: null }],
       });
-      expect((await tableRows(s.destPool, 'crm_opportunities')).map((r) => [r.id, r.unified!.status, r.unified!.amount, r.unified!.stage, r.unified!.pipeline, r.unified!.account_id, r.unified!.owner_id])).toEqual([
+      expect(
+        (await tableRows(s.destPool, 'crm_opportunities')).map((r) => [
+          r.id,
+          r.unified!.status,
+          r.unified!.amount,
+          r.unified!.stage,
+          r.unified!.pipeline,
+          r.unified!.account_id,
+          r.unified!.owner_id,
+        ]),
+      ).toEqual([
         ['31', 'WON', 1000, '4', '1', '11', '21'],
         ['32', 'OPEN', 10, '1', '1', null, '21'],
       ]);
-      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({ id: 'adf21080-0e10-11eb-879b-05d71fb426ec', title: 'Lead one', lead_source: 'API', owner_id: '21', updated_at: T(4) });
-      expect((await tableRows(s.destPool, 'crm_users')).map((r) => [r.id, r.unified!.name, r.unified!.is_active])).toEqual([['21', 'Olive Owner', true], ['22', 'Idle', false]]);
-      expect((await tableRows(s.destPool, 'pipedrive_deals')).map((r) => [r.id, r.raw.title])).toEqual([['31', 'Won deal'], ['32', 'Open deal']]);
+      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({
+        id: 'adf21080-0e10-11eb-879b-05d71fb426ec',
+        title: 'Lead one',
+        lead_source: 'API',
+        owner_id: '21',
+        updated_at: T(4),
+      });
+      expect((await tableRows(s.destPool, 'crm_users')).map((r) => [r.id, r.unified!.name, r.unified!.is_active])).toEqual([
+        ['21', 'Olive Owner', true],
+        ['22', 'Idle', false],
+      ]);
+      expect((await tableRows(s.destPool, 'pipedrive_deals')).map((r) => [r.id, r.raw.title])).toEqual([
+        ['31', 'Won deal'],
+        ['32', 'Open deal'],
+      ]);
 
       // Incremental: newest first, stopping at the first record older than the cursor.
       pd.upsert('persons', { ...pd.data.persons!.get('5')!, name: 'Changed 5', update_time: pdTime(T(500)) });
@@ -123,7 +202,9 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
 
       // Discovery: *Fields metadata where Pipedrive has it, one sampled page for leads and users.
       const discovered = await ok(s.tenant.request('GET', `/customers/${customerId}/connections/pipedrive/_discover`));
-      const byName = Object.fromEntries(discovered.objects.filter((o: { object_type: string }) => o.object_type === 'standard').map((o: { name: string; fields: unknown[] }) => [o.name, o]));
+      const byName = Object.fromEntries(
+        discovered.objects.filter((o: { object_type: string }) => o.object_type === 'standard').map((o: { name: string; fields: unknown[] }) => [o.name, o]),
+      );
       expect(Object.keys(byName)).toEqual(['persons', 'organizations', 'deals', 'leads', 'users', 'activities', 'products', 'notes']);
       expect(byName.persons.fields).toContainEqual({ name: 'org_id', type: 'object', nullable: true });
       expect(byName.leads.fields).toContainEqual({ name: 'title', type: 'string', nullable: false });
@@ -138,7 +219,12 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
       await trigger('common', 'contact');
       const [deletion] = await waitForRuns(s.tenant, customerId, 8);
       expect(deletion).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
-      expect(pd.requests('/api/v1/recents').slice(recentsBefore).map((r) => [r.query.since_timestamp, r.query.items, r.query.start])).toEqual([[pdTime(new Date(Date.parse(T(502)) - 1000).toISOString()), 'person', '0']]);
+      expect(
+        pd
+          .requests('/api/v1/recents')
+          .slice(recentsBefore)
+          .map((r) => [r.query.since_timestamp, r.query.items, r.query.start]),
+      ).toEqual([[pdTime(new Date(Date.parse(T(502)) - 1000).toISOString()), 'person', '0']]);
       const afterDelete = await tableRows(s.destPool, 'crm_contacts');
       expect(afterDelete.filter((r) => r.id !== '8')).toEqual(beforeDelete.filter((r) => r.id !== '8'));
       const deleted = afterDelete.find((r) => r.id === '8')!;
@@ -170,7 +256,10 @@ describe('Pipedrive built-in provider end to end (API → worker → Pipedrive s
   });
 
   it('reads deletions from /recents after an incremental list read only: inactive items, and a tombstone for an item reported without data', async () => {
-    const conn = createPipedriveConnection({ applicationId: 'a', customerId: 'c', connectionId: 'pd-deletions', providerName: 'pipedrive', params: { api_key: pd.apiToken, instance_url: pd.url } }, createHttpRuntime({ sleep: async () => {} }));
+    const conn = createPipedriveConnection(
+      { applicationId: 'a', customerId: 'c', connectionId: 'pd-deletions', providerName: 'pipedrive', params: { api_key: pd.apiToken, instance_url: pd.url } },
+      createHttpRuntime({ sleep: async () => {} }),
+    );
     const readAll = async (object: string, objectType: 'common' | 'standard', modifiedSince: Date | null) => {
       const out = [];
       let pageState = null;

@@ -10,14 +10,52 @@ const T = (m: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + m * 60_00
 beforeAll(async () => {
   s = await startScenario();
   sf = await startSalesforceSim();
-  sf.upsert('Contact', { Id: '003A', SystemModstamp: T(1), CreatedDate: T(0), FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@example.com', Phone: '+331', MobilePhone: '+336', AccountId: '001A', OwnerId: '005A', MailingStreet: '1 Rue', MailingCity: 'Paris', MailingPostalCode: '75001', MailingCountry: 'FR', LastActivityDate: '2026-02-20' });
+  sf.upsert('Contact', {
+    Id: '003A',
+    SystemModstamp: T(1),
+    CreatedDate: T(0),
+    FirstName: 'Ada',
+    LastName: 'Lovelace',
+    Email: 'ada@example.com',
+    Phone: '+331',
+    MobilePhone: '+336',
+    AccountId: '001A',
+    OwnerId: '005A',
+    MailingStreet: '1 Rue',
+    MailingCity: 'Paris',
+    MailingPostalCode: '75001',
+    MailingCountry: 'FR',
+    LastActivityDate: '2026-02-20',
+  });
   sf.upsert('Contact', { Id: '003B', SystemModstamp: T(2), FirstName: 'Bob', LastName: 'B' });
   sf.upsert('Contact', { Id: '003C', SystemModstamp: T(3), FirstName: 'Cy', LastName: 'C' });
   sf.upsert('Account', { Id: '001A', SystemModstamp: T(1), Name: 'Acme', Industry: 'Tech', NumberOfEmployees: 50, Website: 'acme.example', BillingCity: 'Lyon', OwnerId: '005A' });
   sf.upsert('Account', { Id: '001B', SystemModstamp: T(2), Name: 'Beta' });
-  sf.upsert('Opportunity', { Id: '006A', SystemModstamp: T(1), Name: 'Deal', Amount: 1200, StageName: 'Closed Won', IsClosed: true, IsWon: true, CloseDate: '2026-04-01', AccountId: '001A', OwnerId: '005A' });
+  sf.upsert('Opportunity', {
+    Id: '006A',
+    SystemModstamp: T(1),
+    Name: 'Deal',
+    Amount: 1200,
+    StageName: 'Closed Won',
+    IsClosed: true,
+    IsWon: true,
+    CloseDate: '2026-04-01',
+    AccountId: '001A',
+    OwnerId: '005A',
+  });
   sf.upsert('Opportunity', { Id: '006B', SystemModstamp: T(2), Name: 'Lost', Amount: 5, StageName: 'Closed Lost', IsClosed: true, IsWon: false });
-  sf.upsert('Lead', { Id: '00QA', SystemModstamp: T(1), FirstName: 'Lea', LastName: 'Lead', Company: 'LeadCo', Title: 'CTO', LeadSource: 'Web', Email: 'lea@example.com', City: 'Nice', Country: 'FR' });
+  sf.upsert('Lead', {
+    Id: '00QA',
+    SystemModstamp: T(1),
+    FirstName: 'Lea',
+    LastName: 'Lead',
+    Company: 'LeadCo',
+    Title: 'CTO',
+    LeadSource: 'Web',
+    Email: 'lea@example.com',
+    City: 'Nice',
+    Country: 'FR',
+  });
   sf.upsert('User', { Id: '005A', SystemModstamp: T(1), Name: 'Olive Owner', Email: 'olive@example.com', IsActive: true });
   sf.upsert('Widget__c', { Id: 'a01A', SystemModstamp: T(1), Name: 'W', Size__c: 1.5 });
 });
@@ -84,9 +122,26 @@ describe('Salesforce built-in provider end to end (API → worker → Salesforce
         ['006A', 'WON', 1200, 'Closed Won', '2026-04-01T00:00:00.000Z'],
         ['006B', 'LOST', 5, 'Closed Lost', null],
       ]);
-      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({ id: '00QA', first_name: 'Lea', company: 'LeadCo', title: 'CTO', lead_source: 'Web', addresses: [{ address_type: 'primary', city: 'Nice', country: 'FR' }], email_addresses: [{ email_address: 'lea@example.com', email_address_type: 'primary' }] });
-      expect((await tableRows(s.destPool, 'crm_users'))[0]!.unified).toMatchObject({ id: '005A', name: 'Olive Owner', email: 'olive@example.com', is_active: true, is_deleted: false });
-      expect((await tableRows(s.destPool, 'salesforce_account')).map((r) => [r.id, r.raw.Name])).toEqual([['001A', 'Acme'], ['001B', 'Beta']]);
+      expect((await tableRows(s.destPool, 'crm_leads'))[0]!.unified).toMatchObject({
+        id: '00QA',
+        first_name: 'Lea',
+        company: 'LeadCo',
+        title: 'CTO',
+        lead_source: 'Web',
+        addresses: [{ address_type: 'primary', city: 'Nice', country: 'FR' }],
+        email_addresses: [{ email_address: 'lea@example.com', email_address_type: 'primary' }],
+      });
+      expect((await tableRows(s.destPool, 'crm_users'))[0]!.unified).toMatchObject({
+        id: '005A',
+        name: 'Olive Owner',
+        email: 'olive@example.com',
+        is_active: true,
+        is_deleted: false,
+      });
+      expect((await tableRows(s.destPool, 'salesforce_account')).map((r) => [r.id, r.raw.Name])).toEqual([
+        ['001A', 'Acme'],
+        ['001B', 'Beta'],
+      ]);
 
       // Incremental: a change and a delete, found by queryAll from the cursor.
       sf.upsert('Contact', { Id: '003B', SystemModstamp: T(50), FirstName: 'Bobby', LastName: 'B' });
@@ -97,14 +152,30 @@ describe('Salesforce built-in provider end to end (API → worker → Salesforce
       expect(sf.sim.requests.at(-1)!.path).toBe('/services/data/v58.0/queryAll');
       expect(sf.queries().at(-1)).toMatch(/FROM Contact WHERE SystemModstamp >= 2026-03-01T00:03:00\.000Z ORDER BY/);
       const after = await tableRows(s.destPool, 'crm_contacts');
-      expect(after.map((r) => [r.id, r.deleted, r.unified!.first_name])).toEqual([['003A', false, 'Ada'], ['003B', false, 'Bobby'], ['003C', true, 'Cy']]);
+      expect(after.map((r) => [r.id, r.deleted, r.unified!.first_name])).toEqual([
+        ['003A', false, 'Ada'],
+        ['003B', false, 'Bobby'],
+        ['003C', true, 'Cy'],
+      ]);
     });
   });
 
   it('discovers common, standard and custom objects with their fields', async () => {
     const body = await ok(s.tenant.request('GET', '/customers/crm-customer/connections/salesforce/_discover'));
     const names = body.objects.map((o: { object_type: string; name: string }) => `${o.object_type}:${o.name}`);
-    expect(names).toEqual(['common:contact', 'common:account', 'common:opportunity', 'common:lead', 'common:user', 'standard:Contact', 'standard:Account', 'standard:Opportunity', 'standard:Lead', 'standard:User', 'custom:Widget__c']);
+    expect(names).toEqual([
+      'common:contact',
+      'common:account',
+      'common:opportunity',
+      'common:lead',
+      'common:user',
+      'standard:Contact',
+      'standard:Account',
+      'standard:Opportunity',
+      'standard:Lead',
+      'standard:User',
+      'custom:Widget__c',
+    ]);
     const widget = body.objects.find((o: { name: string }) => o.name === 'Widget__c');
     expect(widget).toMatchObject({ label: 'Widget', supports_incremental: true });
     expect(widget.fields).toContainEqual({ name: 'Size__c', type: 'number', nullable: true });
@@ -121,7 +192,16 @@ describe('Salesforce Bulk API 2.0 (opt-in for full reads)', () => {
     sf.bulkPolls = 1;
     const { createSalesforceConnection } = await import('../providers/salesforce');
     const { createHttpRuntime } = await import('../providers/runtime');
-    const conn = createSalesforceConnection({ applicationId: 'a', customerId: 'c', connectionId: 'sf-bulk', providerName: 'salesforce', params: { access_token: sf.oauth.issue(), instance_url: sf.url, bulk_api: true } }, createHttpRuntime({ sleep: async () => {} }));
+    const conn = createSalesforceConnection(
+      {
+        applicationId: 'a',
+        customerId: 'c',
+        connectionId: 'sf-bulk',
+        providerName: 'salesforce',
+        params: { access_token: sf.oauth.issue(), instance_url: sf.url, bulk_api: true },
+      },
+      createHttpRuntime({ sleep: async () => {} }),
+    );
     const waits: unknown[] = [];
     const records = [];
     let pageState = null;
@@ -135,7 +215,11 @@ describe('Salesforce Bulk API 2.0 (opt-in for full reads)', () => {
     // create job, one InProgress poll, then results pages of 2 (3 accounts).
     expect(calls).toBe(4);
     expect(waits).toEqual([{ reason: 'retry', ms: 2000 }]);
-    expect(sf.sim.requests.filter((r) => r.path.includes('/jobs/query')).map((r) => `${r.method} ${r.path.replace(/750\d+/, 'JOB')}${r.query.locator ? `?locator=${r.query.locator}` : ''}`)).toEqual([
+    expect(
+      sf.sim.requests
+        .filter((r) => r.path.includes('/jobs/query'))
+        .map((r) => `${r.method} ${r.path.replace(/750\d+/, 'JOB')}${r.query.locator ? `?locator=${r.query.locator}` : ''}`),
+    ).toEqual([
       'POST /services/data/v58.0/jobs/query',
       'GET /services/data/v58.0/jobs/query/JOB',
       'GET /services/data/v58.0/jobs/query/JOB',

@@ -49,7 +49,10 @@ describe('replay of recorded workflow histories', () => {
   it('replays every fixture without a nondeterminism error', async () => {
     const all = await fixtures();
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, all.map(({ workflowId, history }) => ({ workflowId, history })))) {
+    for await (const r of Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle() },
+      all.map(({ workflowId, history }) => ({ workflowId, history })),
+    )) {
       results.push({ workflowId: r.workflowId, error: r.error ? String(r.error) : undefined });
     }
     expect(results).toHaveLength(all.length);

@@ -40,7 +40,14 @@ describe('sync schedules and controls', () => {
     expect(desc.state.paused).toBe(false);
     expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'syncRunWorkflow', args: [{ syncId }] });
     const attrs = Object.fromEntries(desc.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
-    expect(attrs).toMatchObject({ ApplicationId: s.tenant.applicationId, CustomerId: customerId, ProviderName: 'acme-crm', ObjectType: 'standard', Object: 'contacts', SyncId: syncId });
+    expect(attrs).toMatchObject({
+      ApplicationId: s.tenant.applicationId,
+      CustomerId: customerId,
+      ProviderName: 'acme-crm',
+      ObjectType: 'standard',
+      Object: 'contacts',
+      SyncId: syncId,
+    });
     expect(desc.memo?.description).toContain('contacts');
     // auto_start_on_connection false: nothing ran.
     expect((await ok(s.tenant.request('GET', '/sync-runs'))).total_count).toBe(0);
@@ -48,7 +55,9 @@ describe('sync schedules and controls', () => {
 
   it('applies sync config changes to the schedule immediately', async () => {
     const cfg = (await ok(s.tenant.request('GET', '/sync_configs')))[0];
-    await ok(s.tenant.request('PUT', `/sync_configs/${cfg.id}`, { body: { ...cfg, config: { ...cfg.config, default_config: { ...cfg.config.default_config, period_ms: 7_200_000 } } } }));
+    await ok(
+      s.tenant.request('PUT', `/sync_configs/${cfg.id}`, { body: { ...cfg, config: { ...cfg.config, default_config: { ...cfg.config.default_config, period_ms: 7_200_000 } } } }),
+    );
     expect((await schedule()).spec.intervals?.[0]?.every).toBe(7_200_000);
   });
 

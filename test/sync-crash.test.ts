@@ -87,7 +87,11 @@ describe('recovery after a worker dies', () => {
   it('resumes a dead worker’s chunk on another worker within 30 s, with the default heartbeat timeout', async () => {
     await s.api.tdb.db.deleteFrom('sync_runs').where('sync_id', '=', syncId).execute();
     // What perform_full_refresh asks for: a full run, so there are batches to kill it between.
-    await s.api.tdb.db.updateTable('syncs').set({ state: JSON.stringify({ full_refresh_requested: true }) }).where('id', '=', syncId).execute();
+    await s.api.tdb.db
+      .updateTable('syncs')
+      .set({ state: JSON.stringify({ full_refresh_requested: true }) })
+      .where('id', '=', syncId)
+      .execute();
     source.intercept = async () => {
       await new Promise((r) => setTimeout(r, 200));
       return undefined;

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,12 @@ const BUCKET = 'warehouse';
 const PROVIDER = 'acme-crm';
 const CUSTOMER = 'customer-1';
 const trigger = (tenant: ApiClient, body: Record<string, unknown> = {}) =>
-  ok(tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': CUSTOMER, 'x-provider-name': PROVIDER }, body: { object_type: 'standard', object: 'contacts', ...body } }));
+  ok(
+    tenant.request('POST', '/syncs/_trigger', {
+      headers: { 'x-customer-id': CUSTOMER, 'x-provider-name': PROVIDER },
+      body: { object_type: 'standard', object: 'contacts', ...body },
+    }),
+  );
 
 beforeAll(async () => {
   [s, minio] = await Promise.all([startScenario(), startS3Server()]);
@@ -127,7 +132,10 @@ type NdjsonRow = Record<string, any> & { _supaglue_id: string };
 async function getPart(key: string): Promise<NdjsonRow[]> {
   const text = gunzipSync(await getBytes(key)).toString('utf8');
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as NdjsonRow);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as NdjsonRow);
 }
 
 const objectPrefix = (applicationId: string) => `exports/${applicationId}/${PROVIDER}/contacts/${CUSTOMER}`;
@@ -241,7 +249,12 @@ describe('S3 destination end to end', () => {
 
       const worker = workers.start();
       // MinIO has stored part 3; its answer is held, so the worker never learns it and never commits batch 3.
-      await waitUntil(() => proxy.held, 180_000, 'the PUT of part 3', () => workers.logs());
+      await waitUntil(
+        () => proxy.held,
+        180_000,
+        'the PUT of part 3',
+        () => workers.logs(),
+      );
       const [run] = await syncRunsOf(syncId);
       expect(run!.progress).toMatchObject({ seq: 2 });
       const committedBefore = run!.num_records_synced;
@@ -427,13 +440,14 @@ describe('BigQuery destination end to end (emulator)', () => {
     } catch {
       return null;
     }
-    const m = typeof query === 'string' ? /^MERGE `[^`]+`\.`[^`]+`\.`acme_crm_contacts` T\s+USING `[^`]+`\.`[^`]+`\.`_supaglue_stage_[0-9a-f]{16}_[0-9a-f]{16}_(\d+)` S/.exec(query) : null;
+    const m =
+      typeof query === 'string' ? /^MERGE `[^`]+`\.`[^`]+`\.`acme_crm_contacts` T\s+USING `[^`]+`\.`[^`]+`\.`_supaglue_stage_[0-9a-f]{16}_[0-9a-f]{16}_(\d+)` S/.exec(query) : null;
     return m ? Number(m[1]) : null;
   }
 
   const stagingTables = async (dataset: string) => (await bq.dataset(dataset).getTables())[0].map((t) => t.id!).filter((id) => id.startsWith('_supaglue_stage_'));
 
-  it('a worker SIGKILLed after the emulator ran a batch\'s MERGE but before the batch was committed: the replay MERGEs it again, each record once', async () => {
+  it("a worker SIGKILLed after the emulator ran a batch's MERGE but before the batch was committed: the replay MERGEs it again, each record once", async () => {
     const CRASH_DATASET = 'warehouse_crash';
     const t = await withTenant('bq-crash');
     const source = await startSourceApi(makeContacts(400));
@@ -446,7 +460,12 @@ describe('BigQuery destination end to end (emulator)', () => {
       const handle = await startCrashRun(syncId);
 
       const worker = workers.start();
-      await waitUntil(() => proxy.held, 180_000, 'the MERGE of batch 3', () => workers.logs());
+      await waitUntil(
+        () => proxy.held,
+        180_000,
+        'the MERGE of batch 3',
+        () => workers.logs(),
+      );
       const [run] = await syncRunsOf(syncId);
       expect(run!.progress).toMatchObject({ seq: 2 });
       const committedBefore = run!.num_records_synced;
@@ -606,14 +625,23 @@ describe('HTTP API destination end to end', () => {
     const source = await startSourceApi(makeContacts(300));
     const holding = await startHoldingReceiver((key) => /:3:0$/.test(key));
     try {
-      const c = await configure(t, source, { pageSize: 50, autoStart: false, destination: { type: 'api', config: { url: `${holding.url}/ingest`, auth: { type: 'bearer', token: 'crash-token-9a8b7c' } } } });
+      const c = await configure(t, source, {
+        pageSize: 50,
+        autoStart: false,
+        destination: { type: 'api', config: { url: `${holding.url}/ingest`, auth: { type: 'bearer', token: 'crash-token-9a8b7c' } } },
+      });
       await c.connect();
       const syncId = await syncIdOf(t.tenant);
       const handle = await startCrashRun(syncId);
 
       const worker = workers.start();
       // The endpoint has batch 3 but has not answered: the worker has not committed it.
-      await waitUntil(() => holding.held, 180_000, 'batch 3 at the endpoint', () => workers.logs());
+      await waitUntil(
+        () => holding.held,
+        180_000,
+        'batch 3 at the endpoint',
+        () => workers.logs(),
+      );
       const [run] = await syncRunsOf(syncId);
       expect(run!.progress).toMatchObject({ seq: 2 });
       workers.kill(worker);
@@ -696,7 +724,11 @@ describe('destination types without a writer', () => {
     await ok(tenant.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: PROVIDER } }), 201);
     await ok(
       tenant.request('POST', '/destinations', {
-        body: { name: 'snow', type: 'snowflake', config: { host: 'acct.snowflakecomputing.com', role: 'LOADER', warehouse: 'WH', database: 'DB', schema: 'PUBLIC', username: 'u', password: 'p-secret' } },
+        body: {
+          name: 'snow',
+          type: 'snowflake',
+          config: { host: 'acct.snowflakecomputing.com', role: 'LOADER', warehouse: 'WH', database: 'DB', schema: 'PUBLIC', username: 'u', password: 'p-secret' },
+        },
       }),
       201,
     );
@@ -705,13 +737,28 @@ describe('destination types without a writer', () => {
         body: {
           name: 'red',
           type: 'redshift',
-          config: { host: 'r.example.com', port: 5439, username: 'u', database: 'db', schema: 'public', upload_method: 'S3', s3_key_id: 'AKIA1', s3_bucket_name: 'bkt', s3_bucket_region: 'us-east-1', s3_access_key: 's3-secret', password: 'pw-secret' },
+          config: {
+            host: 'r.example.com',
+            port: 5439,
+            username: 'u',
+            database: 'db',
+            schema: 'public',
+            upload_method: 'S3',
+            s3_key_id: 'AKIA1',
+            s3_bucket_name: 'bkt',
+            s3_bucket_region: 'us-east-1',
+            s3_access_key: 's3-secret',
+            password: 'pw-secret',
+          },
         },
       }),
       201,
     );
     const config = { default_config: { period_ms: 3_600_000, strategy: 'full then incremental', auto_start_on_connection: true }, standard_objects: [{ object: 'contacts' }] };
-    for (const [name, type] of [['snow', 'snowflake'], ['red', 'redshift']] as const) {
+    for (const [name, type] of [
+      ['snow', 'snowflake'],
+      ['red', 'redshift'],
+    ] as const) {
       const res = await tenant.request('POST', '/sync_configs', { body: { destination_name: name, provider_name: PROVIDER, config } });
       expect(res.status).toBe(422);
       expect(res.body.errors[0]).toMatchObject({ code: 'UNPROCESSABLE_ERROR', status: '422', detail: `no writer for destination type ${type} yet` });

@@ -35,7 +35,12 @@ describe('sync engine end to end (API → schedule → workflow → declarative 
         { ...source.contacts.get('c-000249')!, name: 'Changed 249', updated_at: later(2) },
         { id: 'c-new', name: 'New', email: 'new@example.com', updated_at: later(3) },
       );
-      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' }, body: { object_type: 'standard', object: 'contacts' } }));
+      await ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' },
+          body: { object_type: 'standard', object: 'contacts' },
+        }),
+      );
       const [second] = await waitForRuns(s.tenant, customerId, 2);
       expect(second).toMatchObject({ status: 'SUCCESS', num_records_synced: 4 });
 
@@ -45,20 +50,35 @@ describe('sync engine end to end (API → schedule → workflow → declarative 
       expect(after.find((r) => r.id === 'c-new')!.raw).toEqual(source.contacts.get('c-new'));
 
       // Nothing changed: the next incremental run re-reads the boundary (inclusive) but syncs nothing.
-      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' }, body: { object_type: 'standard', object: 'contacts' } }));
+      await ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' },
+          body: { object_type: 'standard', object: 'contacts' },
+        }),
+      );
       const [third] = await waitForRuns(s.tenant, customerId, 3);
       expect(third).toMatchObject({ status: 'SUCCESS', num_records_synced: 0 });
 
       // A record sharing the boundary timestamp, added later, is not dropped.
       source.upsert({ id: 'c-tie', name: 'Tie', email: 'tie@example.com', updated_at: later(3) });
-      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' }, body: { object_type: 'standard', object: 'contacts' } }));
+      await ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' },
+          body: { object_type: 'standard', object: 'contacts' },
+        }),
+      );
       const [fourth] = await waitForRuns(s.tenant, customerId, 4);
       expect(fourth).toMatchObject({ status: 'SUCCESS', num_records_synced: 1 });
       expect((await destinationRows(s.destPool)).map((r) => r.id)).toContain('c-tie');
 
       // A full refresh soft-deletes what the source no longer has.
       source.contacts.delete('c-000007');
-      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' }, body: { object_type: 'standard', object: 'contacts', perform_full_refresh: true } }));
+      await ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': customerId, 'x-provider-name': 'acme-crm' },
+          body: { object_type: 'standard', object: 'contacts', perform_full_refresh: true },
+        }),
+      );
       const [fifth] = await waitForRuns(s.tenant, customerId, 5);
       expect(fifth).toMatchObject({ status: 'SUCCESS', num_records_synced: 251 });
       const final = await destinationRows(s.destPool);

@@ -41,7 +41,9 @@ beforeAll(async () => {
   source = await startSourceApi(makeContacts(12));
   await configure(s, source, { customerId, providerName, standardObjects: [], autoStart: true });
   person = await ok(
-    s.tenant.request('POST', '/entities', { body: { name: 'Sales Person', config: { fields: [{ name: 'full_name' }, { name: 'email' }, { name: 'phone' }], allow_additional_field_mappings: false } } }),
+    s.tenant.request('POST', '/entities', {
+      body: { name: 'Sales Person', config: { fields: [{ name: 'full_name' }, { name: 'email' }, { name: 'phone' }], allow_additional_field_mappings: false } },
+    }),
     201,
   );
   lead = await ok(s.tenant.request('POST', '/entities', { body: { name: 'lead', config: { fields: [{ name: 'contact_email' }], allow_additional_field_mappings: false } } }), 201);
@@ -101,7 +103,9 @@ describe('entity syncs', () => {
   it('on connect, creates one entity sync per entity of the sync config and runs it through the merged mapping into entity_<name>', async () => {
     await s.worker.run(async () => {
       const connection = await ok(
-        s.tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } } }),
+        s.tenant.request('POST', `/customers/${customerId}/connections`, {
+          body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } },
+        }),
       );
       const syncs = (await ok(s.tenant.request('GET', '/syncs'))).results as Array<{ id: string; entity_id: string }>;
       expect(syncs).toHaveLength(2);
@@ -151,7 +155,9 @@ describe('entity syncs', () => {
     expect(sync).toMatchObject({ type: 'entity', entity_id: lead.id, paused: true, pause_reason: expect.stringMatching(/entity "lead" has no entity mapping on this connection/) });
     expect((await schedule(sync.id)).state.paused).toBe(true);
     const paused = await s.api.tdb.db.selectFrom('webhook_events').select('payload').where('type', '=', 'sync.paused').execute();
-    expect(paused.map((e) => e.payload)).toEqual([expect.objectContaining({ type: 'entity', entity_id: lead.id, entity_name: 'lead', run_id: failed!.id, pause_reason: sync.pause_reason })]);
+    expect(paused.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ type: 'entity', entity_id: lead.id, entity_name: 'lead', run_id: failed!.id, pause_reason: sync.pause_reason }),
+    ]);
 
     await ok(
       s.tenant.request('PUT', `/entity_mappings/${lead.id}`, {
@@ -204,10 +210,21 @@ describe('entity syncs', () => {
 
   it('gives entity syncs schedules named after the entity, following a rename', async () => {
     const attrs = async () => Object.fromEntries((await schedule(syncIds[person.id]!)).typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
-    expect(await attrs()).toMatchObject({ ApplicationId: s.tenant.applicationId, CustomerId: customerId, ProviderName: providerName, ObjectType: 'entity', Object: 'Sales Person', SyncId: syncIds[person.id] });
+    expect(await attrs()).toMatchObject({
+      ApplicationId: s.tenant.applicationId,
+      CustomerId: customerId,
+      ProviderName: providerName,
+      ObjectType: 'entity',
+      Object: 'Sales Person',
+      SyncId: syncIds[person.id],
+    });
     expect((await schedule(syncIds[person.id]!)).spec.intervals?.[0]?.every).toBe(3_600_000);
 
-    await ok(s.tenant.request('PUT', `/entities/${person.id}`, { body: { name: 'Sales Rep', config: { fields: [{ name: 'full_name' }, { name: 'email' }, { name: 'phone' }], allow_additional_field_mappings: false } } }));
+    await ok(
+      s.tenant.request('PUT', `/entities/${person.id}`, {
+        body: { name: 'Sales Rep', config: { fields: [{ name: 'full_name' }, { name: 'email' }, { name: 'phone' }], allow_additional_field_mappings: false } },
+      }),
+    );
     expect(await attrs()).toMatchObject({ ObjectType: 'entity', Object: 'Sales Rep' });
     expect((await schedule(syncIds[person.id]!)).action).toMatchObject({ memo: { description: expect.stringContaining('entity "Sales Rep"') } });
   });

@@ -47,7 +47,12 @@ async function connectedSync(providerName: string, destination: { type: string; 
   const customerId = `cust-${providerName}`;
   const c = await configure(s, source, { customerId, providerName, pageSize: 10, autoStart: false, destination });
   await c.connect();
-  const row = await s.api.tdb.db.selectFrom('syncs').innerJoin('connections', 'connections.id', 'syncs.connection_id').select('syncs.id').where('connections.provider_name', '=', providerName).executeTakeFirstOrThrow();
+  const row = await s.api.tdb.db
+    .selectFrom('syncs')
+    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
+    .select('syncs.id')
+    .where('connections.provider_name', '=', providerName)
+    .executeTakeFirstOrThrow();
   return { customerId, providerName, syncId: row.id };
 }
 
@@ -144,7 +149,9 @@ describe('sync failures by kind', () => {
     // One attempt reads the three pages once, then the batch is refused.
     expect(source.contactRequests() - before).toBe(3);
     const run = await runRow(runIdOf(result));
-    expect(run.error_message).toMatch(/^Postgres rejected a value in writing batch 1 of run \S+ to table "public"\."checked_crm_contacts": .*check constraint "no_contact_7" \(23514\)$/);
+    expect(run.error_message).toMatch(
+      /^Postgres rejected a value in writing batch 1 of run \S+ to table "public"\."checked_crm_contacts": .*check constraint "no_contact_7" \(23514\)$/,
+    );
     expect(await syncRow(syncId)).toMatchObject({ paused: false });
     expect(await destinationRows(s.destPool, 'checked_crm_contacts')).toEqual([]);
   });

@@ -40,7 +40,10 @@ describe('field mappings at sync time', () => {
     await connect();
     // The customer maps the schema's full_name to the provider's `name`.
     await ok(
-      s.tenant.request('PUT', '/field_mappings/_update_object', { headers, body: { name: 'contacts', type: 'standard', field_mappings: [{ schema_field: 'full_name', mapped_field: 'name' }] } }),
+      s.tenant.request('PUT', '/field_mappings/_update_object', {
+        headers,
+        body: { name: 'contacts', type: 'standard', field_mappings: [{ schema_field: 'full_name', mapped_field: 'name' }] },
+      }),
     );
 
     await s.worker.run(async () => {

@@ -79,7 +79,11 @@ describe('sync run failures', () => {
     const { result } = await runOnce();
     source.intercept = undefined;
     expect(result).toMatchObject({ status: 'FAILURE', paused: false });
-    const run = await s.api.tdb.db.selectFrom('sync_runs').selectAll().where('id', '=', (result as { runId: string }).runId).executeTakeFirstOrThrow();
+    const run = await s.api.tdb.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('id', '=', (result as { runId: string }).runId)
+      .executeTakeFirstOrThrow();
     expect(run.status).toBe('FAILURE');
     expect(run.error_message).toMatch(/500/);
     expect(run.error_message).toContain('upstream exploded');

@@ -24,8 +24,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const inWorkflow = (runId: string, attempt: number) =>
-  new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: `sync-run-${runId}`, runId } });
+const inWorkflow = (runId: string, attempt: number) => new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: `sync-run-${runId}`, runId } });
 
 describe('startSyncRun', () => {
   it('is idempotent per workflow: a retry finds and continues its own run', async () => {

@@ -19,7 +19,13 @@ afterAll(() => env?.teardown());
 async function runWorkflow(opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) {
   const taskQueue = uniqueTaskQueue('sync-run');
   const stubs = stubSyncActivities(opts);
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, activities: stubs.activities, workflowBundle: await workflowBundle() });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities: stubs.activities,
+    workflowBundle: await workflowBundle(),
+  });
   const workflowId = `sync-run-${randomUUID()}`;
   const result = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId, args: [{ syncId: randomUUID() }] });

@@ -26,7 +26,11 @@ interface Observed {
 const headers = { 'x-customer-id': 'customer-1', 'x-provider-name': 'acme-crm' };
 const object = { object_type: 'standard', object: 'contacts' };
 const seconds = (iso: string) => String(Date.parse(iso) / 1000);
-const newest = (source: SourceApi) => [...source.contacts.values()].map((c) => c.updated_at).sort().at(-1)!;
+const newest = (source: SourceApi) =>
+  [...source.contacts.values()]
+    .map((c) => c.updated_at)
+    .sort()
+    .at(-1)!;
 
 /**
  * Connects (the auto-started run is the first step) and triggers one run per further step,
@@ -54,8 +58,16 @@ async function runSteps(strategy: { strategy?: 'full then incremental' | 'full o
         expect(latest!.status).toBe(step.fail ? 'FAILURE' : 'SUCCESS');
         expect(row.status).toBe(latest!.status);
 
-        const filters = [...new Set(source.sim.requests.slice(from).filter((r) => r.path === '/contacts').map((r) => r.query.updated_after ?? null))];
-        const read = filters.length === 1 && filters[0] === null ? 'full' : filters.length === 1 && cursor && filters[0] === seconds(cursor) ? 'incr' : `filters ${JSON.stringify(filters)}`;
+        const filters = [
+          ...new Set(
+            source.sim.requests
+              .slice(from)
+              .filter((r) => r.path === '/contacts')
+              .map((r) => r.query.updated_after ?? null),
+          ),
+        ];
+        const read =
+          filters.length === 1 && filters[0] === null ? 'full' : filters.length === 1 && cursor && filters[0] === seconds(cursor) ? 'incr' : `filters ${JSON.stringify(filters)}`;
         const all = [...source.contacts.values()];
         const expectedRecords = step.fail ? 0 : row.strategy === 'full' ? all.length : all.filter((x) => x.updated_at > cursor!).length;
         observed.push({ run: `${row.strategy === 'full' ? 'full' : 'incr'}${step.fail ? '!' : ''}`, read, records: latest!.num_records_synced, expectedRecords });
@@ -82,7 +94,9 @@ function expectSequence(observed: Observed[], expected: string[]) {
 }
 
 describe('sync run strategies', () => {
-  it('"full then incremental": full first, then incremental from the cursor; a full refresh makes exactly the next run full; a failed run changes nothing', { timeout: 180_000 }, async () => {
+  it('"full then incremental": full first, then incremental from the cursor; a full refresh makes exactly the next run full; a failed run changes nothing', {
+    timeout: 180_000,
+  }, async () => {
     const observed = await runSteps({ strategy: 'full then incremental' }, [
       {}, // auto-start: no cursor yet
       {},
@@ -134,9 +148,9 @@ describe('a full refresh requested while a run is in progress', () => {
     const source = await startSourceApi(makeContacts(5));
     try {
       const c = await configure(s, source, { periodMs: 86_400_000 });
-      const trigger = (fullRefresh: boolean) => ok(s.tenant.request('POST', '/syncs/_trigger', { headers, body: { ...object, ...(fullRefresh ? { perform_full_refresh: true } : {}) } }));
-      const strategies = async () =>
-        (await s.api.tdb.db.selectFrom('sync_runs').select('strategy').orderBy('start_timestamp').execute()).map((r) => r.strategy);
+      const trigger = (fullRefresh: boolean) =>
+        ok(s.tenant.request('POST', '/syncs/_trigger', { headers, body: { ...object, ...(fullRefresh ? { perform_full_refresh: true } : {}) } }));
+      const strategies = async () => (await s.api.tdb.db.selectFrom('sync_runs').select('strategy').orderBy('start_timestamp').execute()).map((r) => r.strategy);
       /** Holds the source's answers while `during` runs, once the next run is reading. */
       const whileReading = async (start: () => Promise<unknown>, during: () => Promise<unknown>) => {
         let release!: () => void;
@@ -157,12 +171,18 @@ describe('a full refresh requested while a run is in progress', () => {
         await waitForRuns(s.tenant, c.customerId, 1);
 
         // During an incremental run.
-        await whileReading(() => trigger(false), () => trigger(true));
+        await whileReading(
+          () => trigger(false),
+          () => trigger(true),
+        );
         await waitForRuns(s.tenant, c.customerId, 3);
         expect(await strategies()).toEqual(['full', 'incremental', 'full']);
 
         // During a full run (itself a full refresh): that run started before the request.
-        await whileReading(() => trigger(true), () => trigger(true));
+        await whileReading(
+          () => trigger(true),
+          () => trigger(true),
+        );
         await waitForRuns(s.tenant, c.customerId, 5);
         await trigger(false);
         await waitForRuns(s.tenant, c.customerId, 6);

@@ -81,7 +81,13 @@ describe('webhook endpoints', () => {
 
     // The next attempt is signed with the new secret only.
     receiver.setSecrets('rotate', rotated.body.secret);
-    const event = await recordEvent(api.tdb.db, a.applicationId, 'connection.created', { customer_id: 'c', provider_id: 'p', category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' });
+    const event = await recordEvent(api.tdb.db, a.applicationId, 'connection.created', {
+      customer_id: 'c',
+      provider_id: 'p',
+      category: 'crm',
+      provider_name: 'hubspot',
+      result: 'SUCCESS',
+    });
     const r = await attemptWebhookDelivery(api.deps, { eventId: event.id, endpointId: created.body.id, workflowId: 'test:rotate', attempt: 1 });
     expect(r).toMatchObject({ outcome: 'delivered', statusCode: 200, error: null });
     const [req] = receiver.requests('rotate');
@@ -189,7 +195,10 @@ describe('webhook event log', () => {
     // Writers do not wait for each other: this one commits a higher seq first.
     const later = await recordEvent(api.tdb.db, c.applicationId, 'sync.complete', { n: 3 });
     let settled = false;
-    const listing = c.request('GET', '/webhook_events').then((r) => ((settled = true), r));
+    const listing = c.request('GET', '/webhook_events').then((r) => {
+      settled = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(settled).toBe(false);
     // Another application's log is not held up.

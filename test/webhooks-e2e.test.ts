@@ -55,21 +55,28 @@ describe('webhooks end to end', () => {
 
     const { connect, customerId, providerName } = await configure(s, source, { pageSize: 10 });
     const listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url });
-    await s.worker.run(async () => {
-      await connect();
-      const [first] = await waitForRuns(s.tenant, customerId, 1);
-      expect(first).toMatchObject({ status: 'SUCCESS', num_records_synced: 30 });
+    await s.worker
+      .run(async () => {
+        await connect();
+        const [first] = await waitForRuns(s.tenant, customerId, 1);
+        expect(first).toMatchObject({ status: 'SUCCESS', num_records_synced: 30 });
 
-      // The source starts refusing our key: the run fails and the sync pauses itself.
-      source.intercept = () => ({ status: 401, json: { error: 'revoked' } });
-      await ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': providerName }, body: { object_type: 'standard', object: 'contacts' } }));
-      const [second] = await waitForRuns(s.tenant, customerId, 2);
-      expect(second).toMatchObject({ status: 'FAILURE' });
-      await ok(s.tenant.request('DELETE', `/customers/${customerId}/connections/${providerName}`), 204);
+        // The source starts refusing our key: the run fails and the sync pauses itself.
+        source.intercept = () => ({ status: 401, json: { error: 'revoked' } });
+        await ok(
+          s.tenant.request('POST', '/syncs/_trigger', {
+            headers: { 'x-customer-id': customerId, 'x-provider-name': providerName },
+            body: { object_type: 'standard', object: 'contacts' },
+          }),
+        );
+        const [second] = await waitForRuns(s.tenant, customerId, 2);
+        expect(second).toMatchObject({ status: 'FAILURE' });
+        await ok(s.tenant.request('DELETE', `/customers/${customerId}/connections/${providerName}`), 204);
 
-      const expected = ['connection.created', 'sync.complete', 'sync.paused', 'sync.complete', 'connection.deleted'];
-      await receiver.waitFor(() => receiver.accepted('all').length >= expected.length && receiver.accepted('syncs').length >= 2, 60_000, 'every event at the receiver');
-    }).finally(() => listener.close());
+        const expected = ['connection.created', 'sync.complete', 'sync.paused', 'sync.complete', 'connection.deleted'];
+        await receiver.waitFor(() => receiver.accepted('all').length >= expected.length && receiver.accepted('syncs').length >= 2, 60_000, 'every event at the receiver');
+      })
+      .finally(() => listener.close());
 
     // (d) The event log: every event, in order, paged by cursor.
     const log = await eventLog(2);
@@ -91,16 +98,34 @@ describe('webhooks end to end', () => {
     // The failed first request was retried with the same webhook-id.
     const firstRequest = receiver.requests('all')[0]!;
     expect(firstRequest.status).toBe(500);
-    expect(receiver.requests('all').filter((r) => r.headers['webhook-id'] === firstRequest.headers['webhook-id']).map((r) => r.status)).toEqual([500, 200]);
+    expect(
+      receiver
+        .requests('all')
+        .filter((r) => r.headers['webhook-id'] === firstRequest.headers['webhook-id'])
+        .map((r) => r.status),
+    ).toEqual([500, 200]);
 
     // The filtered endpoint got the sync.complete events only.
     const syncEvents = log.filter((e) => e.type === 'sync.complete');
-    expect(receiver.accepted('syncs').map((a) => a.id).sort()).toEqual(syncEvents.map((e) => webhookMessageId(e.id, syncs.id)).sort());
+    expect(
+      receiver
+        .accepted('syncs')
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(syncEvents.map((e) => webhookMessageId(e.id, syncs.id)).sort());
     expect(receiver.requests('syncs')).toHaveLength(2);
 
     // The bodies are the spec's webhook payloads.
     for (const e of log) expect(webhookPayloadProblems(e.type, e.payload), `${e.type}: ${JSON.stringify(e.payload)}`).toEqual([]);
-    expect(log[1]!.payload).toMatchObject({ webhook_event_type: 'sync.complete', customer_id: customerId, provider_name: providerName, type: 'object', object_type: 'standard', object: 'contacts', num_records_synced: 30 });
+    expect(log[1]!.payload).toMatchObject({
+      webhook_event_type: 'sync.complete',
+      customer_id: customerId,
+      provider_name: providerName,
+      type: 'object',
+      object_type: 'standard',
+      object: 'contacts',
+      num_records_synced: 30,
+    });
     expect(log[1]!.payload.error_message).toBeUndefined();
     expect(log[2]!.payload).toMatchObject({ webhook_event_type: 'sync.paused', pause_reason: expect.any(String) });
 
@@ -128,7 +153,13 @@ describe('webhooks end to end', () => {
     receiver.setSecrets('restart', ep.secret);
     // The first request hangs (the worker is stopped while waiting for it); later ones succeed.
     receiver.respond('restart', (_r, n) => (n === 1 ? 'hang' : 200));
-    const event = await recordEvent(s.api.tdb.db, s.tenant.applicationId, 'connection.created', { customer_id: 'c-restart', provider_id: randomUUID(), category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' });
+    const event = await recordEvent(s.api.tdb.db, s.tenant.applicationId, 'connection.created', {
+      customer_id: 'c-restart',
+      provider_id: randomUUID(),
+      category: 'crm',
+      provider_name: 'hubspot',
+      result: 'SUCCESS',
+    });
     expect((await dispatchWebhookEvents(s.worker.deps)).started).toBeGreaterThanOrEqual(1);
     const handle = s.worker.client.workflow.getHandle(deliveryWorkflowId(event.id));
 
@@ -180,7 +211,12 @@ describe('webhooks end to end', () => {
       const msgId = webhookMessageId(event.id, ep.id);
 
       const first = workers.start();
-      await waitUntil(() => receiver.requests('kill').length === 1, 60_000, 'the first attempt at the receiver', () => workers.logs());
+      await waitUntil(
+        () => receiver.requests('kill').length === 1,
+        60_000,
+        'the first attempt at the receiver',
+        () => workers.logs(),
+      );
       const handle = s.worker.client.workflow.getHandle(deliveryWorkflowId(event.id));
       expect((await handle.describe()).taskQueue).toBe(taskQueue);
       // Killed well within the 10 s per-attempt HTTP timeout: the attempt never completes,
@@ -224,7 +260,14 @@ describe('webhooks end to end', () => {
       // request: delivery is at least once, and receivers dedupe on webhook-id.)
       const rows = await ok(s.tenant.request('GET', `/webhook_events/${event.id}/deliveries`));
       expect(rows.results).toEqual([
-        expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 1, success: false, status_code: null, error: expect.stringMatching(/^attempt did not complete: .*heartbeat/i) }),
+        expect.objectContaining({
+          endpoint_id: ep.id,
+          workflow_id: deliveryWorkflowId(event.id),
+          attempt: 1,
+          success: false,
+          status_code: null,
+          error: expect.stringMatching(/^attempt did not complete: .*heartbeat/i),
+        }),
         expect.objectContaining({ endpoint_id: ep.id, workflow_id: deliveryWorkflowId(event.id), attempt: 2, success: true, status_code: 200, error: null }),
       ]);
     } finally {

@@ -41,7 +41,10 @@ afterAll(async () => {
 
 const db = () => s.api.tdb.db;
 const payload = () => ({ customer_id: `c-${randomUUID()}`, provider_id: randomUUID(), category: 'crm', provider_name: 'hubspot', result: 'SUCCESS' });
-const commitEvent = () => db().transaction().execute((trx) => recordEvent(trx, s.tenant.applicationId, 'connection.created', payload()));
+const commitEvent = () =>
+  db()
+    .transaction()
+    .execute((trx) => recordEvent(trx, s.tenant.applicationId, 'connection.created', payload()));
 const deliveredAt = (eventId: string) => receiver.requests('kick').find((r) => r.headers['webhook-id'] === webhookMessageId(eventId, endpointId) && r.status === 200)?.at;
 
 async function deliveryLatency(eventId: string, committedAt: number): Promise<number> {
@@ -65,10 +68,12 @@ describe('webhook kick (LISTEN/NOTIFY)', () => {
     const before = listener.stats.notifications;
     let rolledBack: { id: string } | undefined;
     await expect(
-      db().transaction().execute(async (trx) => {
-        rolledBack = await recordEvent(trx, s.tenant.applicationId, 'connection.created', payload());
-        throw new Error('roll back');
-      }),
+      db()
+        .transaction()
+        .execute(async (trx) => {
+          rolledBack = await recordEvent(trx, s.tenant.applicationId, 'connection.created', payload());
+          throw new Error('roll back');
+        }),
     ).rejects.toThrow('roll back');
     // Notifications arrive in commit order: once the marker's has, a rolled-back one would have too.
     const marker = await commitEvent();
@@ -101,7 +106,10 @@ describe('webhook kick (LISTEN/NOTIFY)', () => {
     }
     await receiver.waitFor(() => events.every((e) => deliveredAt(e.id) !== undefined), 30_000, 'every burst event');
     expect(listener.stats.dispatchRuns - before.dispatchRuns).toBe(2);
-    const ids = receiver.requests('kick').slice(requestsBefore).map((r) => r.headers['webhook-id']);
+    const ids = receiver
+      .requests('kick')
+      .slice(requestsBefore)
+      .map((r) => r.headers['webhook-id']);
     expect(ids.sort()).toEqual(events.map((e) => webhookMessageId(e.id, endpointId)).sort());
   });
 
@@ -149,11 +157,28 @@ describe('webhook kick (LISTEN/NOTIFY)', () => {
       client.schedule.create({
         scheduleId: LEGACY_DISPATCHER_SCHEDULE_ID,
         spec: { intervals: [{ every }] },
-        action: { type: 'startWorkflow', workflowType: 'webhookDispatchWorkflow', workflowId: LEGACY_DISPATCHER_SCHEDULE_ID, taskQueue: s.worker.taskQueue, args: [], workflowRunTimeout: '5 minutes' },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'webhookDispatchWorkflow',
+          workflowId: LEGACY_DISPATCHER_SCHEDULE_ID,
+          taskQueue: s.worker.taskQueue,
+          args: [],
+          workflowRunTimeout: '5 minutes',
+        },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       });
-    const gone = () => client.schedule.getHandle(LEGACY_DISPATCHER_SCHEDULE_ID).describe().then(() => false, (err) => err instanceof ScheduleNotFoundError);
-    await client.schedule.getHandle(LEGACY_DISPATCHER_SCHEDULE_ID).delete().catch(() => undefined);
+    const gone = () =>
+      client.schedule
+        .getHandle(LEGACY_DISPATCHER_SCHEDULE_ID)
+        .describe()
+        .then(
+          () => false,
+          (err) => err instanceof ScheduleNotFoundError,
+        );
+    await client.schedule
+      .getHandle(LEGACY_DISPATCHER_SCHEDULE_ID)
+      .delete()
+      .catch(() => undefined);
 
     await createLegacy(3_600_000);
     await deleteLegacyDispatcherSchedule(s.worker.deps);

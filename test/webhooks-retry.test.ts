@@ -155,7 +155,14 @@ describe('webhook delivery with retries (time-skipping)', () => {
     const never = await createWebhookEndpoint(deps, app2, { url: receiver.url('never'), event_types: ['sync.paused'] });
     receiver.setSecrets('never', never.secret);
     receiver.respond('never', () => 500);
-    const e = await recordEvent(tdb.db, app2, 'sync.paused', { connection_id: 'c', customer_id: 'x', provider_name: 'hubspot', type: 'object', object_type: 'standard', object: 'contact' });
+    const e = await recordEvent(tdb.db, app2, 'sync.paused', {
+      connection_id: 'c',
+      customer_id: 'x',
+      provider_name: 'hubspot',
+      type: 'object',
+      object_type: 'standard',
+      object: 'contact',
+    });
     expect(await dispatchWebhookEvents(deps)).toMatchObject({ started: 1 });
     const worker = await newWorker();
     const result = (await worker.runUntil(env.client.workflow.getHandle(deliveryWorkflowId(e.id)).result())) as EndpointDeliveryResult[];
@@ -166,7 +173,14 @@ describe('webhook delivery with retries (time-skipping)', () => {
     receiver.setSecrets('doomed', doomed.secret);
     receiver.respond('doomed', () => 503);
     await tdb.db.deleteFrom('webhook_endpoints').where('id', '=', never.id).execute();
-    const e2 = await recordEvent(tdb.db, app2, 'sync.paused', { connection_id: 'c', customer_id: 'y', provider_name: 'hubspot', type: 'object', object_type: 'standard', object: 'contact' });
+    const e2 = await recordEvent(tdb.db, app2, 'sync.paused', {
+      connection_id: 'c',
+      customer_id: 'y',
+      provider_name: 'hubspot',
+      type: 'object',
+      object_type: 'standard',
+      object: 'contact',
+    });
     await dispatchWebhookEvents(deps);
     const handle = env.client.workflow.getHandle(deliveryWorkflowId(e2.id));
     const outcome = await (await newWorker()).runUntil(async () => {

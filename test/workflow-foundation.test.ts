@@ -19,9 +19,7 @@ describe('workflows on the Temporal dev server', () => {
   it('runs a workflow whose activity reads the real database', async () => {
     const w = await startDevServerWorker({ db: tdb.db });
     try {
-      const result = await w.run(() =>
-        w.client.workflow.execute('systemCheckWorkflow', { taskQueue: w.taskQueue, workflowId: `check-${randomUUID()}`, args: [{}] }),
-      );
+      const result = await w.run(() => w.client.workflow.execute('systemCheckWorkflow', { taskQueue: w.taskQueue, workflowId: `check-${randomUUID()}`, args: [{}] }));
       expect(result.applications).toBe(2);
       expect(Date.parse(result.databaseTime)).not.toBeNaN();
     } finally {
@@ -51,9 +49,7 @@ describe('workflows on the time-skipping test server', () => {
     });
     const before = await env.currentTimeMs();
     const startedAt = Date.now();
-    const result = await worker.runUntil(
-      env.client.workflow.execute('systemCheckWorkflow', { taskQueue, workflowId: `sleep-${randomUUID()}`, args: [{ delay: '1 day' }] }),
-    );
+    const result = await worker.runUntil(env.client.workflow.execute('systemCheckWorkflow', { taskQueue, workflowId: `sleep-${randomUUID()}`, args: [{ delay: '1 day' }] }));
     const skipped = (await env.currentTimeMs()) - before;
     await root.close();
     expect(result.applications).toBe(2);

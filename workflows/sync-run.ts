@@ -3,16 +3,7 @@
  * counts and the cursor; the data moves inside syncChunk activities. Long runs
  * continue-as-new so history stays bounded however many records the object has.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  continueAsNew,
-  defineQuery,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { SyncActivities } from '../activities/sync';
 import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from './sync-failures';

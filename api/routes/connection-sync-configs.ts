@@ -39,10 +39,7 @@ export function connectionSyncConfigRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const h = c.req.valid('header');
-      return c.json(
-        await connectionSyncConfigs.upsertConnectionSyncConfig(deps, c.get('applicationId'), h['x-customer-id'], h['x-provider-name'], c.req.valid('json')),
-        200,
-      );
+      return c.json(await connectionSyncConfigs.upsertConnectionSyncConfig(deps, c.get('applicationId'), h['x-customer-id'], h['x-provider-name'], c.req.valid('json')), 200);
     },
   );
 

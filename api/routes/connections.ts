@@ -38,8 +38,7 @@ export function connectionRoutes(deps: AppDeps) {
       request: { params: customerIdPathParam, ...jsonBody(createConnectionSchema) },
       responses: { 200: jsonResponse(connectionSchema, 'Connection created'), ...errorResponses },
     }),
-    async (c) =>
-      c.json(await connections.createConnection(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('json')), 200),
+    async (c) => c.json(await connections.createConnection(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('json')), 200),
   );
 
   // Registered before /{provider_name} so the literal segment wins.
@@ -55,8 +54,7 @@ export function connectionRoutes(deps: AppDeps) {
       request: { params: customerIdPathParam, query: providerUserIdQuery },
       responses: { 200: jsonResponse(providerUserIdSchema, 'UserId'), ...errorResponses, ...remoteProviderErrorResponse },
     }),
-    async (c) =>
-      c.json(await getProviderUserId(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('query').provider_name), 200),
+    async (c) => c.json(await getProviderUserId(deps, c.get('applicationId'), c.req.valid('param').customer_id, c.req.valid('query').provider_name), 200),
   );
 
   app.openapi(

@@ -11,7 +11,14 @@ export function customerRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/customers', tags, security, summary: 'List customers', responses: { 200: jsonResponse(z.array(customerSchema), 'Customers'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/customers',
+      tags,
+      security,
+      summary: 'List customers',
+      responses: { 200: jsonResponse(z.array(customerSchema), 'Customers'), ...errorResponses },
+    }),
     async (c) => c.json(await customers.listCustomers(deps, c.get('applicationId')), 200),
   );
 

@@ -60,8 +60,7 @@ export function destinationRoutes(deps: AppDeps) {
       request: { params: destinationIdParam, ...jsonBody(updateDestinationSchema) },
       responses: { 200: jsonResponse(destinationSchema, 'Destination'), ...errorResponses },
     }),
-    async (c) =>
-      c.json(await destinations.updateDestination(deps, c.get('applicationId'), c.req.valid('param').destination_id, c.req.valid('json')), 200),
+    async (c) => c.json(await destinations.updateDestination(deps, c.get('applicationId'), c.req.valid('param').destination_id, c.req.valid('json')), 200),
   );
 
   return app;

@@ -31,7 +31,11 @@ export function discoverRoutes(deps: AppDeps) {
         'Provider failures answer 422 (credentials, permissions, configuration) or 503 (transient).',
       ...({ 'x-extension': true } as Record<string, unknown>),
       request: { params: discoverParams },
-      responses: { 200: jsonResponse(discoverResponseSchema, 'Discovered objects'), 503: { description: 'Provider temporarily unavailable', content: errorResponses[500].content }, ...errorResponses },
+      responses: {
+        200: jsonResponse(discoverResponseSchema, 'Discovered objects'),
+        503: { description: 'Provider temporarily unavailable', content: errorResponses[500].content },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { customer_id, provider_name } = c.req.valid('param');

@@ -13,7 +13,7 @@ export function entityRoutes(deps: AppDeps) {
     params: entityIdParam,
     body: createUpdateEntitySchema,
     row: entitySchema,
-    deleteDescription: 'Refused with 409 while a provider\'s entity mappings or a sync use the entity.',
+    deleteDescription: "Refused with 409 while a provider's entity mappings or a sync use the entity.",
     service: { list: entities.listEntities, create: entities.createEntity, get: entities.getEntity, update: entities.updateEntity, delete: entities.deleteEntity },
   });
 }

@@ -41,10 +41,7 @@ export function fieldMappingRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const h = c.req.valid('header');
-      return c.json(
-        await fieldMappings.updateObjectFieldMapping(deps, c.get('applicationId'), h['x-customer-id'], h['x-provider-name'], c.req.valid('json')),
-        200,
-      );
+      return c.json(await fieldMappings.updateObjectFieldMapping(deps, c.get('applicationId'), h['x-customer-id'], h['x-provider-name'], c.req.valid('json')), 200);
     },
   );
 

@@ -11,7 +11,14 @@ export function providerRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/providers', tags, security, summary: 'List providers', responses: { 200: jsonResponse(z.array(providerSchema), 'Providers'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/providers',
+      tags,
+      security,
+      summary: 'List providers',
+      responses: { 200: jsonResponse(z.array(providerSchema), 'Providers'), ...errorResponses },
+    }),
     async (c) => c.json(await providers.listProviders(deps, c.get('applicationId')), 200),
   );
 
@@ -22,8 +29,7 @@ export function providerRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Create provider',
-      description:
-        'The OAuth client secret is stored encrypted and never returned. Extension: `no_category` / `api_key` providers may be named after a declarative connector.',
+      description: 'The OAuth client secret is stored encrypted and never returned. Extension: `no_category` / `api_key` providers may be named after a declarative connector.',
       request: jsonBody(createProviderSchema),
       responses: { 201: jsonResponse(providerSchema, 'Provider created'), ...errorResponses },
     }),

@@ -13,7 +13,7 @@ export function schemaRoutes(deps: AppDeps) {
     params: schemaIdParam,
     body: createUpdateSchemaSchema,
     row: schemaSchema,
-    deleteDescription: 'Refused with 409 while a provider\'s `objects` reference the schema.',
+    deleteDescription: "Refused with 409 while a provider's `objects` reference the schema.",
     service: { list: schemas.listSchemas, create: schemas.createSchema, get: schemas.getSchema, update: schemas.updateSchema, delete: schemas.deleteSchema },
   });
 }

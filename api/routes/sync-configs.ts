@@ -12,7 +12,14 @@ export function syncConfigRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/sync_configs', tags, security, summary: 'List Sync Configs', responses: { 200: jsonResponse(z.array(syncConfigSchema), 'SyncConfigs'), ...errorResponses } }),
+    createRoute({
+      method: 'get',
+      path: '/sync_configs',
+      tags,
+      security,
+      summary: 'List Sync Configs',
+      responses: { 200: jsonResponse(z.array(syncConfigSchema), 'SyncConfigs'), ...errorResponses },
+    }),
     async (c) => c.json(await syncConfigs.listSyncConfigs(deps, c.get('applicationId')), 200),
   );
 
@@ -55,10 +62,7 @@ export function syncConfigRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const force = c.req.valid('query').force_delete_syncs === 'true';
-      return c.json(
-        await syncConfigs.updateSyncConfig(deps, c.get('applicationId'), c.req.valid('param').sync_config_id, c.req.valid('json'), force),
-        200,
-      );
+      return c.json(await syncConfigs.updateSyncConfig(deps, c.get('applicationId'), c.req.valid('param').sync_config_id, c.req.valid('json'), force), 200);
     },
   );
 

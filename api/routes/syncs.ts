@@ -11,8 +11,16 @@ export function syncRoutes(deps: AppDeps) {
   const app = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/syncs', tags: ['Syncs'], security, summary: 'List syncs', request: { query: listSyncsQuery }, responses: { 200: jsonResponse(syncPageSchema, 'Syncs'), ...errorResponses } }),
-    async (c) => c.json(await listSyncs(deps, c.get('applicationId'), c.req.valid('query')) as never, 200),
+    createRoute({
+      method: 'get',
+      path: '/syncs',
+      tags: ['Syncs'],
+      security,
+      summary: 'List syncs',
+      request: { query: listSyncsQuery },
+      responses: { 200: jsonResponse(syncPageSchema, 'Syncs'), ...errorResponses },
+    }),
+    async (c) => c.json((await listSyncs(deps, c.get('applicationId'), c.req.valid('query'))) as never, 200),
   );
 
   for (const [path, summary, body, handler] of [
@@ -39,8 +47,16 @@ export function syncRoutes(deps: AppDeps) {
   }
 
   app.openapi(
-    createRoute({ method: 'get', path: '/sync-runs', tags: ['Sync runs'], security, summary: 'List sync runs', request: { query: listSyncRunsQuery }, responses: { 200: jsonResponse(syncRunPageSchema, 'Sync runs'), ...errorResponses } }),
-    async (c) => c.json(await listSyncRuns(deps, c.get('applicationId'), c.req.valid('query')) as never, 200),
+    createRoute({
+      method: 'get',
+      path: '/sync-runs',
+      tags: ['Sync runs'],
+      security,
+      summary: 'List sync runs',
+      request: { query: listSyncRunsQuery },
+      responses: { 200: jsonResponse(syncRunPageSchema, 'Sync runs'), ...errorResponses },
+    }),
+    async (c) => c.json((await listSyncRuns(deps, c.get('applicationId'), c.req.valid('query'))) as never, 200),
   );
 
   return app;

@@ -3,15 +3,24 @@ import { connectionSyncConfigSchema } from '../../services/connections/inputs';
 import { connectionEntityMappingSchema, objectFieldMappingSchema } from '../../services/catalog/mapping-inputs';
 
 export const customerIdPathParam = z.object({
-  customer_id: z.string().min(1).openapi({ param: { name: 'customer_id', in: 'path' } }),
+  customer_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'customer_id', in: 'path' } }),
 });
 
 export const connectionPathParams = customerIdPathParam.extend({
-  provider_name: z.string().min(1).openapi({ param: { name: 'provider_name', in: 'path' }, example: 'salesforce' }),
+  provider_name: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'provider_name', in: 'path' }, example: 'salesforce' }),
 });
 
 export const providerUserIdQuery = z.object({
-  provider_name: z.string().min(1).openapi({ param: { name: 'provider_name', in: 'query' }, example: 'hubspot' }),
+  provider_name: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'provider_name', in: 'query' }, example: 'hubspot' }),
 });
 
 const objectMappings = z.array(z.object({ object: z.string(), field_mappings: z.array(objectFieldMappingSchema) }));

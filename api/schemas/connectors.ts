@@ -22,7 +22,15 @@ export const connectorDefinitionBodySchema = z
       base_url: 'https://api.acme.example/v1',
       auth: { type: 'api_key', location: 'header', name: 'x-api-key', value: '{config.api_key}' },
       parameters: [{ name: 'api_key', required: true, secret: true }],
-      streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data', pagination: { type: 'offset', offset_param: 'offset', limit_param: 'limit', limit: 100 } }],
+      streams: [
+        {
+          id: 'contacts',
+          path: '/contacts',
+          primary_key: 'id',
+          records_selector: '$.data',
+          pagination: { type: 'offset', offset_param: 'offset', limit_param: 'limit', limit: 100 },
+        },
+      ],
     },
     ...EXT,
   });
@@ -40,7 +48,11 @@ export const connectorSchema = z
   .openapi('connector', { description: 'Syncwell extension: a published declarative connector.', ...EXT });
 
 export const connectorIdParam = z.object({
-  connector_id: z.string().min(1).max(200).openapi({ param: { name: 'connector_id', in: 'path' }, example: 'acme-crm' }),
+  connector_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'connector_id', in: 'path' }, example: 'acme-crm' }),
 });
 
 export const inferSchemaBodySchema = z
@@ -52,17 +64,21 @@ export const inferSchemaBodySchema = z
   })
   .openapi('infer_schema_request', { description: 'Syncwell extension: sample records (e.g. one page of an API response).', ...EXT });
 
-export const jsonSchemaSchema = z
-  .record(z.string(), z.unknown())
-  .openapi('inferred_json_schema', {
-    description: 'Syncwell extension: a JSON Schema (draft 2020-12 subset: type, properties, items, anyOf, format) usable as a stream `schema`.',
-    example: { type: 'object', properties: { id: { type: 'string' }, updated_at: { type: 'string', format: 'date-time' }, score: { type: ['number', 'null'] } } },
-    ...EXT,
-  });
+export const jsonSchemaSchema = z.record(z.string(), z.unknown()).openapi('inferred_json_schema', {
+  description: 'Syncwell extension: a JSON Schema (draft 2020-12 subset: type, properties, items, anyOf, format) usable as a stream `schema`.',
+  example: { type: 'object', properties: { id: { type: 'string' }, updated_at: { type: 'string', format: 'date-time' }, score: { type: ['number', 'null'] } } },
+  ...EXT,
+});
 
 export const discoverParams = z.object({
-  customer_id: z.string().min(1).openapi({ param: { name: 'customer_id', in: 'path' } }),
-  provider_name: z.string().min(1).openapi({ param: { name: 'provider_name', in: 'path' } }),
+  customer_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'customer_id', in: 'path' } }),
+  provider_name: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'provider_name', in: 'path' } }),
 });
 
 const discoveredField = z.object({
@@ -85,5 +101,3 @@ export const discoverResponseSchema = z
     ),
   })
   .openapi('discover_result', { description: 'Syncwell extension: the objects a connection can sync and their fields.', ...EXT });
-
-export type ConnectorResponse = z.infer<typeof connectorSchema>;

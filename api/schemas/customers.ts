@@ -19,5 +19,8 @@ export const customerSchema = z
   .openapi('customer');
 
 export const customerIdParam = z.object({
-  customer_id: z.string().min(1).openapi({ param: { name: 'customer_id', in: 'path' } }),
+  customer_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'customer_id', in: 'path' } }),
 });

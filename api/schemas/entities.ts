@@ -15,10 +15,11 @@ export const createUpdateEntitySchema = z
   .superRefine(noNulChars)
   .openapi('create_update_entity');
 
-export const entitySchema = z
-  .object({ id: z.string(), application_id: z.string(), name: z.string(), config: entityConfigSchema })
-  .openapi('entity');
+export const entitySchema = z.object({ id: z.string(), application_id: z.string(), name: z.string(), config: entityConfigSchema }).openapi('entity');
 
 export const entityIdParam = z.object({
-  entity_id: z.string().min(1).openapi({ param: { name: 'entity_id', in: 'path' } }),
+  entity_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'entity_id', in: 'path' } }),
 });

@@ -15,5 +15,8 @@ export const magicLinkSchema = z
   .openapi('magic_link');
 
 export const magicLinkIdParam = z.object({
-  magic_link_id: z.string().min(1).openapi({ param: { name: 'magic_link_id', in: 'path' } }),
+  magic_link_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'magic_link_id', in: 'path' } }),
 });

@@ -1,5 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { createProviderSchema as createProviderInput, objectsSchema, providerEntityMappingSchema, updateProviderSchema as updateProviderInput } from '../../services/catalog/provider-inputs';
+import {
+  createProviderSchema as createProviderInput,
+  objectsSchema,
+  providerEntityMappingSchema,
+  updateProviderSchema as updateProviderInput,
+} from '../../services/catalog/provider-inputs';
 import { titledUnion } from './common';
 
 export const categorySchema = z.enum(['crm', 'engagement', 'enrichment', 'marketing_automation', 'no_category']).openapi('category');
@@ -37,5 +42,8 @@ export const providerSchema = z
   .openapi('provider');
 
 export const providerIdParam = z.object({
-  provider_id: z.string().min(1).openapi({ param: { name: 'provider_id', in: 'path' } }),
+  provider_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'provider_id', in: 'path' } }),
 });

@@ -35,10 +35,11 @@ export const createUpdateSchemaSchema = z
   .superRefine(noNulChars)
   .openapi('create_update_schema');
 
-export const schemaSchema = z
-  .object({ id: z.string(), application_id: z.string(), name: z.string(), config: schemaConfigSchema })
-  .openapi('schema');
+export const schemaSchema = z.object({ id: z.string(), application_id: z.string(), name: z.string(), config: schemaConfigSchema }).openapi('schema');
 
 export const schemaIdParam = z.object({
-  schema_id: z.string().min(1).openapi({ param: { name: 'schema_id', in: 'path' }, example: 'a821d59d-8b4c-4ad9-aeec-1292d2e28701' }),
+  schema_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'schema_id', in: 'path' }, example: 'a821d59d-8b4c-4ad9-aeec-1292d2e28701' }),
 });

@@ -12,7 +12,10 @@ export const syncConfigSchema = z
   .openapi('sync_config');
 
 export const syncConfigIdParam = z.object({
-  sync_config_id: z.string().min(1).openapi({ param: { name: 'sync_config_id', in: 'path' }, example: 'd583ec72-55d4-4f35-9668-f6c759674cc1' }),
+  sync_config_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'sync_config_id', in: 'path' }, example: 'd583ec72-55d4-4f35-9668-f6c759674cc1' }),
 });
 
 export const forceDeleteSyncsQuery = z.object({

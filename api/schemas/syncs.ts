@@ -38,8 +38,7 @@ export const syncRunSchema = z
   ])
   .openapi('sync_run');
 
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ next: z.string().nullable(), previous: z.string().nullable(), total_count: z.number(), results: z.array(item) });
+const page = <T extends z.ZodType>(item: T) => z.object({ next: z.string().nullable(), previous: z.string().nullable(), total_count: z.number(), results: z.array(item) });
 
 export const syncPageSchema = page(syncWithProviderSchema);
 export const syncRunPageSchema = page(syncRunSchema);

@@ -10,14 +10,14 @@ const noNul = (s: string) => !s.includes('\u0000');
 
 export const createWebhookEndpointSchema = z
   .object({
-    url: z.string().min(1).max(2048).refine(noNul, 'must not contain NUL characters').openapi({ description: 'Where events are POSTed: an http or https URL (no user:password)', example: 'https://example.com/webhooks/syncwell' }),
-    description: z.string().max(1000).refine(noNul, 'must not contain NUL characters').nullable().optional(),
-    event_types: z
-      .array(webhookEventTypeSchema)
+    url: z
+      .string()
       .min(1)
-      .nullable()
-      .optional()
-      .openapi({ description: 'The event types this endpoint receives; omitted or null: every type' }),
+      .max(2048)
+      .refine(noNul, 'must not contain NUL characters')
+      .openapi({ description: 'Where events are POSTed: an http or https URL (no user:password)', example: 'https://example.com/webhooks/syncwell' }),
+    description: z.string().max(1000).refine(noNul, 'must not contain NUL characters').nullable().optional(),
+    event_types: z.array(webhookEventTypeSchema).min(1).nullable().optional().openapi({ description: 'The event types this endpoint receives; omitted or null: every type' }),
     enabled: z.boolean().optional().openapi({ description: 'Default true' }),
   })
   .strict()
@@ -43,16 +43,24 @@ export const webhookEndpointSchema = z
 
 export const webhookEndpointWithSecretSchema = webhookEndpointSchema
   .extend({
-    secret: z.string().openapi({ description: 'The signing secret (`whsec_…`). Returned only by create and rotate: store it now.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+    secret: z
+      .string()
+      .openapi({ description: 'The signing secret (`whsec_…`). Returned only by create and rotate: store it now.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
   })
   .openapi('webhook_endpoint_with_secret', ext('a webhook endpoint with its signing secret.'));
 
 export const webhookEndpointIdParam = z.object({
-  webhook_endpoint_id: z.string().min(1).openapi({ param: { name: 'webhook_endpoint_id', in: 'path' } }),
+  webhook_endpoint_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'webhook_endpoint_id', in: 'path' } }),
 });
 
 export const webhookEventIdParam = z.object({
-  webhook_event_id: z.string().min(1).openapi({ param: { name: 'webhook_event_id', in: 'path' } }),
+  webhook_event_id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'webhook_event_id', in: 'path' } }),
 });
 
 export const listWebhookEventsQuery = z.object({
@@ -94,6 +102,4 @@ export const webhookDeliverySchema = z
 
 export const webhookDeliveryListSchema = z.object({ results: z.array(webhookDeliverySchema) }).openapi('webhook_delivery_list', ext('delivery attempts, oldest first.'));
 
-export const redeliverySchema = z
-  .object({ event_id: z.string(), workflow_id: z.string() })
-  .openapi('webhook_redelivery', ext('a redelivery that was started.'));
+export const redeliverySchema = z.object({ event_id: z.string(), workflow_id: z.string() }).openapi('webhook_redelivery', ext('a redelivery that was started.'));

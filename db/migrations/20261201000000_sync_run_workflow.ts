@@ -7,13 +7,7 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('sync_runs').addColumn('workflow_run_id', 'text').execute();
-  await db.schema
-    .createIndex('sync_runs_workflow_run')
-    .unique()
-    .on('sync_runs')
-    .column('workflow_run_id')
-    .where(sql.ref('workflow_run_id'), 'is not', null)
-    .execute();
+  await db.schema.createIndex('sync_runs_workflow_run').unique().on('sync_runs').column('workflow_run_id').where(sql.ref('workflow_run_id'), 'is not', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

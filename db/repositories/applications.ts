@@ -9,7 +9,10 @@ export function insertApplication(db: Db, values: { name: string; api_key_hash: 
 }
 
 export async function countApplications(db: Db): Promise<number> {
-  const row = await db.selectFrom('applications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('applications')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -36,19 +36,12 @@ function withCustomer(db: Db, applicationId: string) {
 export type ConnectionWithCustomer = NonNullable<Awaited<ReturnType<typeof findConnectionById>>>;
 
 export function listConnectionsForCustomer(db: Db, applicationId: string, customerId: string) {
-  return withCustomer(db, applicationId)
-    .where('connections.customer_id', '=', customerId)
-    .orderBy('connections.created_at')
-    .orderBy('connections.id')
-    .execute();
+  return withCustomer(db, applicationId).where('connections.customer_id', '=', customerId).orderBy('connections.created_at').orderBy('connections.id').execute();
 }
 
 /** By the customer's external id and the provider name: how connection-scoped routes (x-customer-id, x-provider-name) address a connection. */
 export function findConnectionByCustomerAndProvider(db: Db, applicationId: string, externalCustomerId: string, providerName: string) {
-  return withCustomer(db, applicationId)
-    .where('customers.external_id', '=', externalCustomerId)
-    .where('connections.provider_name', '=', providerName)
-    .executeTakeFirst();
+  return withCustomer(db, applicationId).where('customers.external_id', '=', externalCustomerId).where('connections.provider_name', '=', providerName).executeTakeFirst();
 }
 
 export function findConnectionById(db: Db, applicationId: string, id: string) {
@@ -81,7 +74,12 @@ export function updateConnection(db: Db, applicationId: string, id: string, valu
 
 /** Leaves updated_at alone: observed provider state, not a change to the connection. */
 export async function updateRateLimitInfo(db: Db, applicationId: string, id: string, info: RateLimitInfo): Promise<void> {
-  await db.updateTable('connections').set({ rate_limit_info: JSON.stringify(info) }).where('application_id', '=', applicationId).where('id', '=', id).execute();
+  await db
+    .updateTable('connections')
+    .set({ rate_limit_info: JSON.stringify(info) })
+    .where('application_id', '=', applicationId)
+    .where('id', '=', id)
+    .execute();
 }
 
 export function deleteConnection(db: Db, applicationId: string, id: string) {
@@ -89,12 +87,7 @@ export function deleteConnection(db: Db, applicationId: string, id: string) {
 }
 
 export async function listSyncIdsForConnection(db: Db, applicationId: string, connectionId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('syncs')
-    .select('id')
-    .where('application_id', '=', applicationId)
-    .where('connection_id', '=', connectionId)
-    .execute();
+  const rows = await db.selectFrom('syncs').select('id').where('application_id', '=', applicationId).where('connection_id', '=', connectionId).execute();
   return rows.map((r) => r.id);
 }
 

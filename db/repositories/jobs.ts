@@ -37,7 +37,13 @@ export function finishJob(db: Db, id: string, outcome: { status: 'succeeded' | '
   const now = new Date();
   return db
     .updateTable('jobs')
-    .set({ status: outcome.status, error: outcome.error, ...(outcome.tested_version !== undefined ? { tested_version: outcome.tested_version } : {}), updated_at: now, finished_at: now })
+    .set({
+      status: outcome.status,
+      error: outcome.error,
+      ...(outcome.tested_version !== undefined ? { tested_version: outcome.tested_version } : {}),
+      updated_at: now,
+      finished_at: now,
+    })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'running'])
     .returningAll()

@@ -36,6 +36,10 @@ export async function keysetPage<DB, TB extends keyof DB, O extends { id: string
     q = q.where(sql<SqlBool>`(${sql.ref(order.at)}, ${sql.ref(order.id)}) ${cmp} (${ts}::timestamptz, ${id}::uuid)`);
   }
   const direction = ascending ? 'asc' : 'desc';
-  const fetched = await q.orderBy(sql.ref(order.at), direction).orderBy(sql.ref(order.id), direction).limit(size + 1).execute();
+  const fetched = await q
+    .orderBy(sql.ref(order.at), direction)
+    .orderBy(sql.ref(order.id), direction)
+    .limit(size + 1)
+    .execute();
   return buildPage(fetched, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], shape);
 }

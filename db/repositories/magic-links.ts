@@ -17,11 +17,6 @@ export function listMagicLinks(db: Db, applicationId: string) {
   return selectLinks(db, applicationId).orderBy('magic_links.created_at').orderBy('magic_links.id').execute();
 }
 
-export async function findMagicLink(db: Db, applicationId: string, id: string) {
-  if (!isUuid(id)) return undefined;
-  return selectLinks(db, applicationId).where('magic_links.id', '=', id).executeTakeFirst();
-}
-
 export function insertMagicLink(db: Db, values: Insertable<MagicLinksTable>) {
   return db.insertInto('magic_links').values(values).returningAll().executeTakeFirstOrThrow();
 }

@@ -32,12 +32,7 @@ export function findSyncConfigByProvider(db: Db, applicationId: string, provider
 }
 
 export function findDestinationByName(db: Db, applicationId: string, name: string) {
-  return db
-    .selectFrom('destinations')
-    .select(['id', 'name', 'type'])
-    .where('application_id', '=', applicationId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  return db.selectFrom('destinations').select(['id', 'name', 'type']).where('application_id', '=', applicationId).where('name', '=', name).executeTakeFirst();
 }
 
 export async function listExistingEntityIds(db: Db, applicationId: string, ids: string[]): Promise<Set<string>> {
@@ -74,5 +69,10 @@ export function listSyncsForSyncConfig(db: Db, applicationId: string, syncConfig
 
 export function deleteSyncs(db: Db, applicationId: string, ids: string[]) {
   if (ids.length === 0) return Promise.resolve();
-  return db.deleteFrom('syncs').where('application_id', '=', applicationId).where('id', 'in', ids).execute().then(() => undefined);
+  return db
+    .deleteFrom('syncs')
+    .where('application_id', '=', applicationId)
+    .where('id', 'in', ids)
+    .execute()
+    .then(() => undefined);
 }

@@ -67,7 +67,13 @@ export async function insertObjectSync(
   db: Db,
   values: { application_id: string; connection_id: string; sync_config_id: string; object_type: 'common' | 'standard' | 'custom'; object: string },
 ): Promise<string> {
-  return (await db.insertInto('syncs').values({ ...values, type: 'object' }).returning('id').executeTakeFirstOrThrow()).id;
+  return (
+    await db
+      .insertInto('syncs')
+      .values({ ...values, type: 'object' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 export async function deleteSyncsById(db: Db, ids: string[]): Promise<void> {
@@ -75,7 +81,12 @@ export async function deleteSyncsById(db: Db, ids: string[]): Promise<void> {
 }
 
 export function setSyncPausedRow(db: Db, syncId: string, paused: boolean, reason: string | null): Promise<SyncRow> {
-  return db.updateTable('syncs').set({ paused, pause_reason: paused ? reason : null, updated_at: new Date() }).where('id', '=', syncId).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('syncs')
+    .set({ paused, pause_reason: paused ? reason : null, updated_at: new Date() })
+    .where('id', '=', syncId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Merges `patch` into the sync's state (jsonb `||`), e.g. a full refresh request. */
@@ -94,7 +105,11 @@ export async function lockSyncState(trx: Db, syncId: string): Promise<Record<str
 }
 
 export async function setSyncState(trx: Db, syncId: string, state: unknown, at: Date): Promise<void> {
-  await trx.updateTable('syncs').set({ state: JSON.stringify(state), updated_at: at }).where('id', '=', syncId).execute();
+  await trx
+    .updateTable('syncs')
+    .set({ state: JSON.stringify(state), updated_at: at })
+    .where('id', '=', syncId)
+    .execute();
 }
 
 export function listEntitySyncsOfConnection(db: Db, connectionId: string) {
@@ -102,7 +117,13 @@ export function listEntitySyncsOfConnection(db: Db, connectionId: string) {
 }
 
 export async function insertEntitySync(db: Db, values: { application_id: string; connection_id: string; sync_config_id: string; entity_id: string }): Promise<string> {
-  return (await db.insertInto('syncs').values({ ...values, type: 'entity' }).returning('id').executeTakeFirstOrThrow()).id;
+  return (
+    await db
+      .insertInto('syncs')
+      .values({ ...values, type: 'entity' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 /** Merges `patch` into the state of the entity syncs of these entities, on one connection or on every connection of a provider. */

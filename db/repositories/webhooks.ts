@@ -104,11 +104,7 @@ export function findEvent(db: Db, applicationId: string, id: string) {
 }
 
 export function findEventById(db: Db, id: string) {
-  return db
-    .selectFrom('webhook_events')
-    .select(['id', 'seq', 'application_id', 'type', 'payload', 'dispatched_at', 'created_at'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return db.selectFrom('webhook_events').select(['id', 'seq', 'application_id', 'type', 'payload', 'dispatched_at', 'created_at']).where('id', '=', id).executeTakeFirst();
 }
 
 /**
@@ -120,11 +116,7 @@ export function listEvents(db: Db, applicationId: string, opts: { afterSeq: numb
   return db.transaction().execute(async (trx) => {
     await sql`set local lock_timeout = '20s'`.execute(trx);
     await sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK_CLASS}::int, hashtext(${applicationId}::text))`.execute(trx);
-    let q = trx
-      .selectFrom('webhook_events')
-      .select(['id', 'seq', 'type', 'payload', 'created_at'])
-      .where('application_id', '=', applicationId)
-      .where('seq', '>', opts.afterSeq);
+    let q = trx.selectFrom('webhook_events').select(['id', 'seq', 'type', 'payload', 'created_at']).where('application_id', '=', applicationId).where('seq', '>', opts.afterSeq);
     if (opts.type) q = q.where('type', '=', opts.type);
     return q.orderBy('seq').limit(opts.limit).execute();
   });
@@ -132,13 +124,7 @@ export function listEvents(db: Db, applicationId: string, opts: { afterSeq: numb
 
 /** Oldest undispatched events (every application). */
 export function listUndispatchedEvents(db: Db, limit: number) {
-  return db
-    .selectFrom('webhook_events')
-    .select(['id', 'seq', 'application_id', 'type'])
-    .where('dispatched_at', 'is', null)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+  return db.selectFrom('webhook_events').select(['id', 'seq', 'application_id', 'type']).where('dispatched_at', 'is', null).orderBy('seq').limit(limit).execute();
 }
 
 export function markEventsDispatched(db: Db, ids: string[]) {

@@ -62,11 +62,7 @@ function networkReason(err: unknown): string {
 async function statusError(res: Response, retryable: boolean, secrets: string[]): Promise<ApiDestinationError> {
   const excerpt = await bodyExcerpt(res, secrets);
   const statusLine = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-  return new ApiDestinationError(
-    `HTTP API destination answered ${statusLine}${excerpt ? `: ${excerpt}` : ''}`,
-    res.status,
-    retryable,
-  );
+  return new ApiDestinationError(`HTTP API destination answered ${statusLine}${excerpt ? `: ${excerpt}` : ''}`, res.status, retryable);
 }
 
 /** POSTs once, following same-origin redirects; throws on a redirect to another host. */
@@ -102,12 +98,7 @@ async function postFollowingSameOrigin(url: URL, body: string, headers: Record<s
 }
 
 /** POSTs `body` until a 2xx; returns the 2xx response status. */
-export async function postJsonWithRetry(
-  url: URL,
-  body: string,
-  headers: Record<string, string>,
-  opts: PostOptions,
-): Promise<number> {
+export async function postJsonWithRetry(url: URL, body: string, headers: Record<string, string>, opts: PostOptions): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= opts.policy.maxAttempts;
     let res: Response;
@@ -118,11 +109,7 @@ export async function postJsonWithRetry(
       const blocked = outboundBlockOf(err);
       if (blocked) throw new ApiDestinationError(`HTTP API destination: ${blocked.message}`, undefined, false, 'configuration');
       if (last) {
-        throw new ApiDestinationError(
-          `HTTP API destination: cannot reach ${url.origin} (${networkReason(err)}) after ${attempt} attempt(s)`,
-          undefined,
-          true,
-        );
+        throw new ApiDestinationError(`HTTP API destination: cannot reach ${url.origin} (${networkReason(err)}) after ${attempt} attempt(s)`, undefined, true);
       }
       const delayMs = backoffMs(attempt, opts.policy, opts.random);
       opts.onRetry?.({ attempt, delayMs });
@@ -140,8 +127,7 @@ export async function postJsonWithRetry(
       throw err;
     }
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-    const delayMs =
-      retryAfter !== null ? Math.min(retryAfter, opts.policy.maxRetryAfterMs) : backoffMs(attempt, opts.policy, opts.random);
+    const delayMs = retryAfter !== null ? Math.min(retryAfter, opts.policy.maxRetryAfterMs) : backoffMs(attempt, opts.policy, opts.random);
     await res.body?.cancel();
     opts.onRetry?.({ attempt, delayMs, status: res.status });
     await opts.sleep(delayMs);

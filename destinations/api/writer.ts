@@ -100,10 +100,15 @@ export function createApiWriter(input: ApiDestinationConfigInput, options: ApiWr
     async test() {
       const payload: ApiPayload = { stream: '_syncwell_test', customer_id: '', provider_name: '', records: [] };
       try {
-        await postJsonWithRetry(url, JSON.stringify(payload), { ...baseHeaders, 'x-syncwell-test': '1' }, {
-          ...postOptions,
-          policy: { ...policy, maxAttempts: 1 },
-        });
+        await postJsonWithRetry(
+          url,
+          JSON.stringify(payload),
+          { ...baseHeaders, 'x-syncwell-test': '1' },
+          {
+            ...postOptions,
+            policy: { ...policy, maxAttempts: 1 },
+          },
+        );
       } catch (err) {
         if (err instanceof ApiDestinationError) err.message = `connection test failed: ${err.message}`;
         throw err;

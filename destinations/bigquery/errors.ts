@@ -68,10 +68,7 @@ export function toBigQueryError(err: unknown, what: string): BigQueryDestination
   const reasons = (e.errors ?? []).map((x) => x.reason ?? '');
   const status = effectiveStatus(statusOf(e), reasons, msg);
   const transient =
-    reasons.some((r) => TRANSIENT_REASONS.test(r)) ||
-    /concurrent update|serialize access|try again|retry/i.test(msg) ||
-    status === 429 ||
-    (status !== undefined && status >= 500);
+    reasons.some((r) => TRANSIENT_REASONS.test(r)) || /concurrent update|serialize access|try again|retry/i.test(msg) || status === 429 || (status !== undefined && status >= 500);
   if (status === 401 || AUTH_PATTERNS.some((re) => re.test(msg))) {
     return new BigQueryDestinationError('authentication', `BigQuery invalid credentials: ${msg}`, status);
   }

@@ -1,4 +1,4 @@
-export { bigqueryDestinationConfigSchema, type BigQueryDestinationConfig, type BigQueryDestinationConfigInput } from './config';
-export { BigQueryDestinationError, toBigQueryError, type BigQueryErrorKind } from './errors';
-export { createBigQueryClient, createBigQueryWriter } from './writer';
+export { bigqueryDestinationConfigSchema } from './config';
+export { toBigQueryError } from './errors';
+export { createBigQueryWriter } from './writer';
 export { tableName, stagingTableName } from './naming';

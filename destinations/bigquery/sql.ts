@@ -42,9 +42,3 @@ export function softDeleteStatement(target: string): string {
     'AND _supaglue_is_deleted = FALSE',
   ].join('\n');
 }
-
-export interface KeyParams {
-  application_id: string;
-  provider_name: string;
-  customer_id: string;
-}

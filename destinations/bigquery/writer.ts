@@ -11,18 +11,8 @@ import { BigQuery, type Dataset, type Table } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
 import type { DestinationRecord, DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { bigqueryDestinationConfigSchema, type BigQueryDestinationConfig, type BigQueryDestinationConfigInput } from './config';
-import { BigQueryDestinationError, toBigQueryError } from './errors';
-import {
-  PROBE_PREFIX,
-  assertDatasetId,
-  qualified,
-  stagingColumns,
-  stagingRunPrefix,
-  stagingTableName,
-  tableName,
-  targetColumns,
-  type Column,
-} from './naming';
+import { toBigQueryError } from './errors';
+import { PROBE_PREFIX, assertDatasetId, qualified, stagingColumns, stagingRunPrefix, stagingTableName, tableName, targetColumns, type Column } from './naming';
 import { mergeStatement, softDeleteStatement } from './sql';
 
 export function createBigQueryClient(config: BigQueryDestinationConfig): BigQuery {
@@ -30,9 +20,7 @@ export function createBigQueryClient(config: BigQueryDestinationConfig): BigQuer
   return new BigQuery({
     projectId: config.project_id,
     location: config.location,
-    ...(config.api_endpoint
-      ? { apiEndpoint: config.api_endpoint.replace(/\/+$/, ''), authClient: new PassThroughClient() }
-      : { credentials: { client_email, private_key } }),
+    ...(config.api_endpoint ? { apiEndpoint: config.api_endpoint.replace(/\/+$/, ''), authClient: new PassThroughClient() } : { credentials: { client_email, private_key } }),
   });
 }
 
@@ -129,7 +117,11 @@ export function createBigQueryWriter(input: BigQueryDestinationConfigInput): Des
       const staging = ds.table(stagingTableName(name, batch.runId, batch.seq));
       const common = target.objectType === 'common';
       try {
-        await load(staging, stagingColumns(target), dedupe(batch.records).map((r) => stagingRow(r, common)));
+        await load(
+          staging,
+          stagingColumns(target),
+          dedupe(batch.records).map((r) => stagingRow(r, common)),
+        );
         const sql = mergeStatement(qualified(project, ds.id!, name), qualified(project, ds.id!, staging.id!), targetColumns(target));
         await run(sql, keyParams(target));
       } catch (err) {
@@ -173,5 +165,3 @@ export function createBigQueryWriter(input: BigQueryDestinationConfigInput): Des
     async close() {},
   };
 }
-
-export { BigQueryDestinationError };

@@ -74,10 +74,6 @@ export function copyJson(value: unknown): string {
   return json.indexOf('\\') === -1 ? json : copyJsonField(jsonText(value));
 }
 
-export function copyRow(fields: Array<string | null>): string {
-  return `${fields.map(copyField).join('\t')}\n`;
-}
-
 /** Chunks rows into ~64 KiB strings so the stream is not flooded with tiny writes. */
 async function* chunked(rows: Iterable<string>, chunkChars = 64 * 1024): AsyncGenerator<string> {
   let buf = '';

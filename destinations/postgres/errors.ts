@@ -71,7 +71,10 @@ export function toPostgresError(err: unknown, what: string, ctx: ErrorContext): 
     if (code === '3D000') return make('configuration', `Postgres database "${ctx.database}" does not exist at ${at}`);
     if (code === '42501') return make('permission', `Postgres permission denied on ${what}: ${msg}`);
     if (code === '42P10') {
-      return make('configuration', `${what} has no primary key or unique index on (_supaglue_application_id, _supaglue_provider_name, _supaglue_customer_id, _supaglue_id): ${msg}`);
+      return make(
+        'configuration',
+        `${what} has no primary key or unique index on (_supaglue_application_id, _supaglue_provider_name, _supaglue_customer_id, _supaglue_id): ${msg}`,
+      );
     }
     if (code === '3F000' || code === '42P01' || code === '42703' || code === '42804' || code === '42809') {
       return make('configuration', `Postgres rejected ${what}: ${msg}`);

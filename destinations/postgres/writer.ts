@@ -194,9 +194,14 @@ export async function writeBatchInTransaction(
     const keys = [target.applicationId, target.providerName, target.customerId].map((k) => `${copyField(k)}\t`).join('');
     await client.query('SAVEPOINT syncwell_direct');
     try {
-      const n = await copyRows(client, qualified(schema, table), all.map(quoteIdent).join(', '), (function* () {
-        for (const r of records) yield encodeRecord(r, keys, common);
-      })());
+      const n = await copyRows(
+        client,
+        qualified(schema, table),
+        all.map(quoteIdent).join(', '),
+        (function* () {
+          for (const r of records) yield encodeRecord(r, keys, common);
+        })(),
+      );
       await client.query('RELEASE SAVEPOINT syncwell_direct');
       return { received: records.length, upserted: n, direct: true };
     } catch (err) {
@@ -434,4 +439,3 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
     },
   };
 }
-

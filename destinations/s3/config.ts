@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** Accepts `my-bucket`, `s3://my-bucket` or `s3://my-bucket/` (the management API's example form). */
 function normalizeBucket(value: string): string {
-  return value.trim().replace(/^s3:\/\//i, '').replace(/\/+$/, '');
+  return value
+    .trim()
+    .replace(/^s3:\/\//i, '')
+    .replace(/\/+$/, '');
 }
 
 /** `/a/b/` → `a/b`; empty means "bucket root". */

@@ -20,15 +20,7 @@ interface S3ErrorLike {
   cause?: unknown;
 }
 
-const ACCESS_CODES = new Set([
-  'AccessDenied',
-  'Forbidden',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'InvalidToken',
-  'ExpiredToken',
-  'AllAccessDisabled',
-]);
+const ACCESS_CODES = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'AllAccessDisabled']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
 
@@ -74,12 +66,7 @@ export function describeS3Error(err: unknown, ctx: S3ErrorContext): S3Destinatio
     detail = `bucket '${ctx.bucket}' does not exist`;
   } else if (ACCESS_CODES.has(code) || status === 403) {
     kind = CREDENTIAL_CODES.has(code) ? 'authentication' : 'permission';
-    const why =
-      code === 'InvalidAccessKeyId'
-        ? ' (unknown access_key_id)'
-        : code === 'SignatureDoesNotMatch'
-          ? ' (secret_access_key does not match)'
-          : '';
+    const why = code === 'InvalidAccessKeyId' ? ' (unknown access_key_id)' : code === 'SignatureDoesNotMatch' ? ' (secret_access_key does not match)' : '';
     detail = `access denied${why}: check access_key_id/secret_access_key and that they may write to bucket '${ctx.bucket}'`;
   } else if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
     kind = 'configuration';

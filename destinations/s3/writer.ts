@@ -3,14 +3,7 @@
  * and `latest.json` pointing at the newest successful full sync.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { s3DestinationConfigSchema, type S3DestinationConfig, type S3DestinationConfigInput } from './config';
 import { describeS3Error } from './errors';
@@ -125,9 +118,7 @@ export function createS3Writer(input: S3DestinationConfigInput): DestinationWrit
 
     async test() {
       const key = [prefix, '_syncwell_connection_test', `${randomUUID()}.txt`].filter(Boolean).join('/');
-      await run('writing a probe object', () =>
-        client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'syncwell connection test\n', ContentType: 'text/plain' })),
-      );
+      await run('writing a probe object', () => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'syncwell connection test\n', ContentType: 'text/plain' })));
       await run('deleting the probe object', () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
     },
 

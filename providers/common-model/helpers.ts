@@ -41,7 +41,10 @@ export function lifecycleStage(v: unknown): LifecycleStage | null {
 }
 
 /** An address, or none when every part is empty. */
-export function address(type: AddressType, parts: { street_1?: unknown; street_2?: unknown; city?: unknown; state?: unknown; postal_code?: unknown; country?: unknown }): Address[] {
+export function address(
+  type: AddressType,
+  parts: { street_1?: unknown; street_2?: unknown; city?: unknown; state?: unknown; postal_code?: unknown; country?: unknown },
+): Address[] {
   const a: Address = {
     address_type: type,
     city: str(parts.city),

@@ -2,7 +2,15 @@
 import { address, bool, int, iso, lifecycleStage, num, str } from './helpers';
 import type { EmailAddress, PhoneNumber, UnifiedAccount, UnifiedContact, UnifiedOpportunity, UnifiedUser } from './model';
 
-type Obj = { id: string; properties?: Record<string, unknown>; createdAt?: string; updatedAt?: string; archived?: boolean; archivedAt?: string; associations?: Record<string, { results?: Array<{ id: string }> }> };
+type Obj = {
+  id: string;
+  properties?: Record<string, unknown>;
+  createdAt?: string;
+  updatedAt?: string;
+  archived?: boolean;
+  archivedAt?: string;
+  associations?: Record<string, { results?: Array<{ id: string }> }>;
+};
 
 const props = (r: Obj) => r.properties ?? {};
 const common = (r: Obj, createdProp = 'createdate') => ({
@@ -26,7 +34,11 @@ export function hubspotContact(r: Obj): UnifiedContact {
   const p = props(r);
   const emails: EmailAddress[] = [];
   if (str(p.email)) emails.push({ email_address: str(p.email)!, email_address_type: 'primary' });
-  for (const e of (str(p.hs_additional_emails) ?? '').split(';').map((s) => s.trim()).filter(Boolean)) emails.push({ email_address: e, email_address_type: 'work' });
+  for (const e of (str(p.hs_additional_emails) ?? '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    emails.push({ email_address: e, email_address_type: 'work' });
   return {
     ...common(r),
     first_name: str(p.firstname),

@@ -22,7 +22,13 @@ function phones(r: R): PhoneNumber[] {
   return out;
 }
 
-const addr = (r: R, prefix: string) => ({ street_1: r[`${prefix}Street`], city: r[`${prefix}City`], state: r[`${prefix}State`], postal_code: r[`${prefix}PostalCode`], country: r[`${prefix}Country`] });
+const addr = (r: R, prefix: string) => ({
+  street_1: r[`${prefix}Street`],
+  city: r[`${prefix}City`],
+  state: r[`${prefix}State`],
+  postal_code: r[`${prefix}PostalCode`],
+  country: r[`${prefix}Country`],
+});
 
 export function salesforceContact(r: R): UnifiedContact {
   return {

@@ -43,15 +43,32 @@ export function formatCursor(date: Date, format: string): string {
     }
     const d = format[++i];
     switch (d) {
-      case 'Y': out += pad(date.getUTCFullYear(), 4); break;
-      case 'm': out += pad(date.getUTCMonth() + 1); break;
-      case 'd': out += pad(date.getUTCDate()); break;
-      case 'H': out += pad(date.getUTCHours()); break;
-      case 'M': out += pad(date.getUTCMinutes()); break;
-      case 'S': out += pad(date.getUTCSeconds()); break;
-      case 'z': out += '+0000'; break;
-      case '%': out += '%'; break;
-      default: throw new Error(`unsupported strftime directive %${d ?? ''}`);
+      case 'Y':
+        out += pad(date.getUTCFullYear(), 4);
+        break;
+      case 'm':
+        out += pad(date.getUTCMonth() + 1);
+        break;
+      case 'd':
+        out += pad(date.getUTCDate());
+        break;
+      case 'H':
+        out += pad(date.getUTCHours());
+        break;
+      case 'M':
+        out += pad(date.getUTCMinutes());
+        break;
+      case 'S':
+        out += pad(date.getUTCSeconds());
+        break;
+      case 'z':
+        out += '+0000';
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        throw new Error(`unsupported strftime directive %${d ?? ''}`);
     }
   }
   return out;

@@ -139,11 +139,9 @@ export const connectorDefinitionSchema = z
   .superRefine(checkCrossReferences);
 
 export type ConnectorDefinition = z.output<typeof connectorDefinitionSchema>;
-export type ConnectorDefinitionInput = z.input<typeof connectorDefinitionSchema>;
 export type StreamDefinition = ConnectorDefinition['streams'][number];
 export type PaginationDefinition = StreamDefinition['pagination'];
 export type AuthDefinition = ConnectorDefinition['auth'];
-export type ParameterDefinition = ConnectorDefinition['parameters'][number];
 
 type Def = z.output<z.ZodObject<(typeof connectorDefinitionSchema)['shape']>>;
 type Ctx = z.core.$RefinementCtx<Def>;
@@ -184,7 +182,7 @@ function checkCrossReferences(def: Def, ctx: Ctx): void {
   // droppable: a query/header/body value, where an undeclared {config.X} is tolerated as an
   // implicit optional parameter (the issue's own example uses {config.status} that way).
   const checkTemplate = (text: string, path: (string | number)[], allowed: VarNamespace[], parentKeys?: Set<string>, droppable = false) => {
-    let refs;
+    let refs: ReturnType<typeof templateRefs>;
     try {
       refs = templateRefs(text);
     } catch (e) {
@@ -253,8 +251,11 @@ export function connectionParameterNames(def: ConnectorDefinition): Set<string> 
 
 function walkStrings(value: unknown, path: (string | number)[], fn: (text: string, path: (string | number)[]) => void): void {
   if (typeof value === 'string') fn(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], fn));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
+  else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      walkStrings(v, [...path, i], fn);
+    });
+  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
 }
 
 function checkBaseUrl(baseUrl: string, report: (message: string) => void): void {

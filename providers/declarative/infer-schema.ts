@@ -50,7 +50,10 @@ function observe(shape: Shape, value: unknown): void {
     shape.object.count++;
     for (const [k, v] of Object.entries(value)) {
       let prop = shape.object.props.get(k);
-      if (!prop) shape.object.props.set(k, (prop = newShape()));
+      if (!prop) {
+        prop = newShape();
+        shape.object.props.set(k, prop);
+      }
       observe(prop, v);
     }
   }

@@ -38,7 +38,10 @@ type Location = 'query' | 'header' | 'body';
 export function setParam(parts: RequestParts, location: Location, name: string, value: JsonValue): void {
   if (location === 'query') parts.url.searchParams.set(name, String(value));
   else if (location === 'header') parts.headers[name] = String(value);
-  else (parts.body ??= {})[name] = value;
+  else {
+    parts.body ??= {};
+    parts.body[name] = value;
+  }
 }
 
 const isEmpty = (v: unknown) => v === undefined || v === null || v === '';

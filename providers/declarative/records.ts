@@ -9,7 +9,7 @@ import { ProviderError } from '../errors';
 import type { HttpResponse } from '../runtime';
 import type { SourceRecord } from '../types';
 import { parseTimestamp } from './date-format';
-import { compileGetter, getPath, parseJsonPath } from './json-path';
+import { compileGetter, getPath, type parseJsonPath } from './json-path';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
@@ -23,11 +23,9 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
   const contentType = res.headers.get('content-type') ?? '';
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
-    throw new ProviderError(
-      'configuration',
-      `${what} returned content type "${mediaType || '(none)'}"; only application/json responses are supported (check base_url and path)`,
-      { status: res.status },
-    );
+    throw new ProviderError('configuration', `${what} returned content type "${mediaType || '(none)'}"; only application/json responses are supported (check base_url and path)`, {
+      status: res.status,
+    });
   }
   try {
     return JSON.parse(res.body);

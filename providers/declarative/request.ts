@@ -9,7 +9,12 @@ import { setParam, type RequestParts } from './pagination';
 import { refLabel, renderString, renderTemplate, type Scope, type VarRef } from './template';
 
 function missing(ref: VarRef, where: string): ProviderError {
-  const hint = ref.ns === 'config' ? `connection parameter "${ref.name}" is not set` : ref.ns === 'parent' ? `the parent record has no value for "${ref.name}"` : `the record has no field "${ref.name}"`;
+  const hint =
+    ref.ns === 'config'
+      ? `connection parameter "${ref.name}" is not set`
+      : ref.ns === 'parent'
+        ? `the parent record has no value for "${ref.name}"`
+        : `the record has no field "${ref.name}"`;
   return new ProviderError('configuration', `cannot build ${where}: ${refLabel(ref)} is empty (${hint})`);
 }
 

@@ -17,7 +17,18 @@ import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type {
+  ConnectionContext,
+  JsonValue,
+  ObjectDescriptor,
+  ObjectField,
+  ProviderConnection,
+  ProviderUser,
+  RateLimitInfo,
+  ReadPageRequest,
+  ReadPageResult,
+  SourceRecord,
+} from '../types';
 
 export const HUBSPOT_API_URL = 'https://api.hubapi.com';
 /** HubSpot's search endpoint refuses paging past this many results. */
@@ -31,9 +42,23 @@ const COMMON_TO_OBJECT: Partial<Record<CommonObject, string>> = { contact: 'cont
 const ASSOCIATIONS: Record<string, string> = { contacts: 'companies', deals: 'companies' };
 
 /** A custom object's schema, as `GET /crm/v3/schemas` describes it. */
-type HsSchema = { name: string; objectTypeId: string; fullyQualifiedName?: string; labels?: { singular?: string; plural?: string }; properties?: Array<{ name: string; type?: string }> };
+type HsSchema = {
+  name: string;
+  objectTypeId: string;
+  fullyQualifiedName?: string;
+  labels?: { singular?: string; plural?: string };
+  properties?: Array<{ name: string; type?: string }>;
+};
 
-type HsObject = { id: string; properties?: Record<string, unknown>; createdAt?: string; updatedAt?: string; archived?: boolean; archivedAt?: string; associations?: Record<string, { results?: Array<{ id: string }> }> };
+type HsObject = {
+  id: string;
+  properties?: Record<string, unknown>;
+  createdAt?: string;
+  updatedAt?: string;
+  archived?: boolean;
+  archivedAt?: string;
+  associations?: Record<string, { results?: Array<{ id: string }> }>;
+};
 
 interface HsState {
   mode: 'list' | 'search';
@@ -98,10 +123,7 @@ class HubspotConnection implements ProviderConnection {
   /** Records per request (HubSpot's maximum, 100, unless the connection's page_size asks for fewer). */
   private readonly pageSize: number;
 
-  constructor(
-    ctx: ConnectionContext,
-    runtime: HttpRuntime,
-  ) {
+  constructor(ctx: ConnectionContext, runtime: HttpRuntime) {
     this.base = String(ctx.params.instance_url || HUBSPOT_API_URL).replace(/\/+$/, '');
     this.pageSize = Math.min(PAGE_SIZE, Math.max(1, Math.trunc(Number(ctx.params.page_size)) || PAGE_SIZE));
     this.auth = providerAuth(ctx, runtime, {
@@ -176,7 +198,13 @@ class HubspotConnection implements ProviderConnection {
       if (!(err instanceof ProviderError && err.kind === 'permission')) throw err;
     }
     for (const s of schemas) {
-      out.push({ name: s.name, objectType: 'custom', label: s.labels?.plural ?? s.labels?.singular ?? s.name, supportsIncremental: true, fields: objectFields(s.properties ?? []) });
+      out.push({
+        name: s.name,
+        objectType: 'custom',
+        label: s.labels?.plural ?? s.labels?.singular ?? s.name,
+        supportsIncremental: true,
+        fields: objectFields(s.properties ?? []),
+      });
     }
     return out;
   }
@@ -270,7 +298,11 @@ class HubspotConnection implements ProviderConnection {
     const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
     if (viaBatch && results.length > 0) {
       // Hundreds of properties: the page's records again, by id, with every property in a POST body.
-      const batch = await this.post(`/crm/v3/objects/${object}/batch/read?archived=${archived}`, { properties: propertyNames, inputs: results.map((r) => ({ id: String(r.id) })) }, req);
+      const batch = await this.post(
+        `/crm/v3/objects/${object}/batch/read?archived=${archived}`,
+        { properties: propertyNames, inputs: results.map((r) => ({ id: String(r.id) })) },
+        req,
+      );
       const full = new Map<string, HsObject>((Array.isArray(batch?.results) ? batch.results : []).map((r: HsObject) => [String(r.id), r]));
       for (const r of results) r.properties = { ...r.properties, ...full.get(String(r.id))?.properties };
     }
@@ -285,7 +317,8 @@ class HubspotConnection implements ProviderConnection {
   private async attachAssociations(object: string, to: string, results: HsObject[], req: ReadPageRequest): Promise<void> {
     const body = await this.post(`/crm/v3/associations/${object}/${to}/batch/read`, { inputs: results.map((r) => ({ id: String(r.id) })) }, req);
     const byId = new Map<string, Array<{ id: string; type?: string }>>();
-    for (const r of Array.isArray(body?.results) ? body.results : []) byId.set(String(r?.from?.id), Array.isArray(r?.to) ? r.to.map((t: { id: unknown; type?: string }) => ({ id: String(t.id), ...(t.type ? { type: t.type } : {}) })) : []);
+    for (const r of Array.isArray(body?.results) ? body.results : [])
+      byId.set(String(r?.from?.id), Array.isArray(r?.to) ? r.to.map((t: { id: unknown; type?: string }) => ({ id: String(t.id), ...(t.type ? { type: t.type } : {}) })) : []);
     for (const r of results) {
       const found = byId.get(String(r.id));
       if (found && found.length > 0) r.associations = { ...r.associations, [to]: { results: found } };

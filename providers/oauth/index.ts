@@ -1,2 +1,2 @@
-export { OAuthSession, expiresAtMs, type OAuthSessionOptions } from './session';
+export { OAuthSession } from './session';
 export { providerAuth, type ProviderAuth } from './bearer';

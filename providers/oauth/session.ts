@@ -131,7 +131,11 @@ export class OAuthSession {
     }
     const url = client.tokenUrl ?? this.opts.tokenUrl;
     const basic = this.opts.clientAuth === 'basic';
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...(basic ? {} : { client_id: client.clientId, client_secret: client.clientSecret }) });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...(basic ? {} : { client_id: client.clientId, client_secret: client.clientSecret }),
+    });
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     if (basic) headers.authorization = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
     const doFetch = this.opts.fetch ?? fetch;

@@ -16,7 +16,18 @@ import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type {
+  ConnectionContext,
+  JsonValue,
+  ObjectDescriptor,
+  ObjectField,
+  ProviderConnection,
+  ProviderUser,
+  RateLimitInfo,
+  ReadPageRequest,
+  ReadPageResult,
+  SourceRecord,
+} from '../types';
 
 export const PIPEDRIVE_API_URL = 'https://api.pipedrive.com/v1';
 export const PIPEDRIVE_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
@@ -32,7 +43,14 @@ const MAPPERS: Record<CommonObject, (r: Record<string, any>) => object> = {
 };
 export const PIPEDRIVE_STANDARD_OBJECTS = ['persons', 'organizations', 'deals', 'leads', 'users', 'activities', 'products', 'notes'] as const;
 /** Objects whose fields Pipedrive describes at /{singular}Fields. */
-const FIELDS_ENDPOINT: Record<string, string> = { persons: 'personFields', organizations: 'organizationFields', deals: 'dealFields', activities: 'activityFields', products: 'productFields', notes: 'noteFields' };
+const FIELDS_ENDPOINT: Record<string, string> = {
+  persons: 'personFields',
+  organizations: 'organizationFields',
+  deals: 'dealFields',
+  activities: 'activityFields',
+  products: 'productFields',
+  notes: 'noteFields',
+};
 /** Objects without paging or an update_time sort. */
 const UNPAGED = new Set(['users']);
 /** The item type of an object in GET /recents (leads have none). */
@@ -145,7 +163,7 @@ class PipedriveConnection implements ProviderConnection {
     if (!/^[a-zA-Z]+$/.test(object)) throw new ProviderError('configuration', `"${object}" is not a Pipedrive object`);
     const state = (req.pageState as unknown as PdState | null) ?? { start: 0 };
     const unpaged = UNPAGED.has(object);
-    const since = unpaged ? null : req.modifiedSince?.getTime() ?? null;
+    const since = unpaged ? null : (req.modifiedSince?.getTime() ?? null);
     if (state.phase === 'deletions' && since !== null) return this.readDeletions(object, common, since, state.start, req);
 
     const body = await this.get(

@@ -240,7 +240,10 @@ export class HttpClient {
     let currentHeaders = headers;
     // Redirects are followed by hand: fetch would forward custom auth headers (x-api-key) to any host.
     for (let hop = 0; ; hop++) {
-      const res = await fetch(currentUrl, withOutboundPolicy(this.opts.outboundPolicy, { method: currentMethod, headers: currentHeaders, body: currentBody, signal, redirect: 'manual' }));
+      const res = await fetch(
+        currentUrl,
+        withOutboundPolicy(this.opts.outboundPolicy, { method: currentMethod, headers: currentHeaders, body: currentBody, signal, redirect: 'manual' }),
+      );
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel();

@@ -32,11 +32,7 @@ export function backoffDelay(attempt: number, opts: BackoffOptions, random: () =
   return Math.round(exp / 2 + (exp / 2) * random());
 }
 
-export type StatusDisposition =
-  | { action: 'ok' }
-  | { action: 'rate_limited' }
-  | { action: 'retry' }
-  | { action: 'fail'; kind: ProviderErrorKind };
+export type StatusDisposition = { action: 'ok' } | { action: 'rate_limited' } | { action: 'retry' } | { action: 'fail'; kind: ProviderErrorKind };
 
 export function classifyStatus(status: number): StatusDisposition {
   if (status < 400) return { action: 'ok' };

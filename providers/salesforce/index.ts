@@ -18,7 +18,18 @@ import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ObjectField, ProviderConnection, ProviderUser, RateLimitInfo, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type {
+  ConnectionContext,
+  JsonValue,
+  ObjectDescriptor,
+  ObjectField,
+  ProviderConnection,
+  ProviderUser,
+  RateLimitInfo,
+  ReadPageRequest,
+  ReadPageResult,
+  SourceRecord,
+} from '../types';
 
 export const SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
 export const SALESFORCE_API_VERSION = 'v58.0';
@@ -190,7 +201,12 @@ class SalesforceConnection implements ProviderConnection {
       const soql = `SELECT ${fields.join(', ')} FROM ${sobject}${since ? ` WHERE SystemModstamp >= ${since}` : ''}${order}`;
       if (!since && this.useBulk) {
         // Full loads through Bulk API 2.0 (opt-in): one asynchronous query job, results as CSV pages.
-        const job = await this.send('POST', `/services/data/${this.version}/jobs/query`, { operation: 'query', query: soql.replace(order, ''), contentType: 'CSV', lineEnding: 'LF' }, req);
+        const job = await this.send(
+          'POST',
+          `/services/data/${this.version}/jobs/query`,
+          { operation: 'query', query: soql.replace(order, ''), contentType: 'CSV', lineEnding: 'LF' },
+          req,
+        );
         if (typeof job?.id !== 'string') throw new ProviderError('unknown', 'Salesforce Bulk API did not return a job id');
         return { records: [], nextPageState: { job: job.id, locator: null, ready: false } };
       }
@@ -222,13 +238,21 @@ class SalesforceConnection implements ProviderConnection {
   }
 
   /** One step of a Bulk API 2.0 query: poll the job until it completes, then one results page per call. */
-  private async readBulk(sobject: string, state: Extract<SfState, { job: string }>, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+  private async readBulk(
+    sobject: string,
+    state: Extract<SfState, { job: string }>,
+    req: ReadPageRequest,
+    toRecord: (raw: Record<string, unknown>) => SourceRecord,
+  ): Promise<ReadPageResult> {
     if (!/^[A-Za-z0-9]+$/.test(state.job)) throw new ProviderError('configuration', 'invalid Salesforce bulk page state; restart the sync');
     const jobPath = `/services/data/${this.version}/jobs/query/${state.job}`;
     if (!state.ready) {
       const job = await this.get(jobPath, req);
       if (job?.state === 'Failed' || job?.state === 'Aborted') {
-        throw new ProviderError('unknown', `Salesforce bulk query job ${state.job} ${String(job.state).toLowerCase()}: ${this.auth.client.redact(String(job.errorMessage ?? 'no message'))}`);
+        throw new ProviderError(
+          'unknown',
+          `Salesforce bulk query job ${state.job} ${String(job.state).toLowerCase()}: ${this.auth.client.redact(String(job.errorMessage ?? 'no message'))}`,
+        );
       }
       if (job?.state !== 'JobComplete') {
         // Still running: wait a little and hand back the same state (the engine calls again and heartbeats).
@@ -244,11 +268,15 @@ class SalesforceConnection implements ProviderConnection {
     const res = await this.auth.client.request({ url, headers: { ...headers, accept: 'text/csv' }, signal: req.signal, onWait: req.onWait });
     const types = new Map((await this.describe(sobject, req)).map((f) => [f.name, f.type]));
     const [header, ...rows] = parseCsv(res.body);
-    const records = (header ? rows : []).filter((r) => r.length > 1 || r[0] !== '').map((row) => {
-      const raw: Record<string, unknown> = {};
-      header!.forEach((name, i) => (raw[name] = fromCsv(row[i] ?? '', types.get(name))));
-      return toRecord(raw);
-    });
+    const records = (header ? rows : [])
+      .filter((r) => r.length > 1 || r[0] !== '')
+      .map((row) => {
+        const raw: Record<string, unknown> = {};
+        header!.forEach((name, i) => {
+          raw[name] = fromCsv(row[i] ?? '', types.get(name));
+        });
+        return toRecord(raw);
+      });
     const locator = res.headers.get('sforce-locator');
     const next = locator && locator !== 'null' ? { job: state.job, locator, ready: true } : null;
     return { records, nextPageState: next as unknown as JsonValue };

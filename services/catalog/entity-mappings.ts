@@ -70,11 +70,7 @@ export async function listEntityMappings(deps: ServiceDeps, applicationId: strin
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   const provider = await connectionsRepo.findProviderById(deps.db, applicationId, connection.provider_id);
   const entities = await repo.listEntities(deps.db, applicationId);
-  return mergeEntityMappings(
-    entities,
-    (provider?.entity_mappings ?? []) as ConnectionEntityMappingInput[],
-    (connection.entity_mappings ?? []) as ConnectionEntityMappingInput[],
-  );
+  return mergeEntityMappings(entities, (provider?.entity_mappings ?? []) as ConnectionEntityMappingInput[], (connection.entity_mappings ?? []) as ConnectionEntityMappingInput[]);
 }
 
 async function getEntityOrThrow(deps: ServiceDeps, applicationId: string, entityId: string) {
@@ -151,7 +147,12 @@ export async function deleteEntityMapping(deps: ServiceDeps, applicationId: stri
     const existing = (row.entity_mappings ?? []) as ConnectionEntityMappingInput[];
     const deleted = existing.find((m) => m.entity_id === entityId);
     if (!deleted) throw notMapped();
-    await repo.setConnectionEntityMappings(trx, applicationId, connection.id, existing.filter((m) => m.entity_id !== entityId));
+    await repo.setConnectionEntityMappings(
+      trx,
+      applicationId,
+      connection.id,
+      existing.filter((m) => m.entity_id !== entityId),
+    );
     await requestEntityFullRefresh(trx, applicationId, [entityId], { connectionId: connection.id });
     await recordEvent(trx, applicationId, 'entity.entity_mapping.deleted', {
       entity_id: entityId,

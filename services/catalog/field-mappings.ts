@@ -51,11 +51,7 @@ const fieldOf = (m: FieldMappingEntry) => m.schema_field ?? m.entity_field;
  * mapping fills fields the schema does not fix (and adds fields only when the schema allows
  * additional mappings). Fields nobody mapped are absent.
  */
-export function resolveFieldMapping(
-  schemaConfig: SchemaConfig,
-  providerObjectMapping?: MappingSet | null,
-  customerMapping?: MappingSet | null,
-): Record<string, string> {
+export function resolveFieldMapping(schemaConfig: SchemaConfig, providerObjectMapping?: MappingSet | null, customerMapping?: MappingSet | null): Record<string, string> {
   const out: Record<string, string> = {};
   const known = new Set(schemaConfig.fields.map((f) => f.name));
   const fixed = new Set<string>();
@@ -80,8 +76,11 @@ export function resolveFieldMapping(
 
 /** The merged view the API returns (merged_field_map[]). */
 export function mergeFieldMap(schemaConfig: SchemaConfig, customerMappings: FieldMappingEntry[] = []) {
-  const fields: Array<{ name: string; is_added_by_customer: boolean; schema_mapped_name?: string; customer_mapped_name?: string }> =
-    schemaConfig.fields.map((f) => ({ name: f.name, is_added_by_customer: false, ...(f.mapped_name ? { schema_mapped_name: f.mapped_name } : {}) }));
+  const fields: Array<{ name: string; is_added_by_customer: boolean; schema_mapped_name?: string; customer_mapped_name?: string }> = schemaConfig.fields.map((f) => ({
+    name: f.name,
+    is_added_by_customer: false,
+    ...(f.mapped_name ? { schema_mapped_name: f.mapped_name } : {}),
+  }));
   for (const m of customerMappings) {
     const name = fieldOf(m);
     if (!name) continue;
@@ -115,7 +114,11 @@ export async function listFieldMappings(deps: ServiceDeps, applicationId: string
   const objects = await providerObjectsOf(deps.db, connection);
   const mappings = (connection.schema_mappings_config ?? {}) as SchemaMappingsConfig;
   const all = (['common', 'standard'] as const).flatMap((type) => (objects[type] ?? []).map((o) => ({ ...o, type })));
-  const schemas = await schemasById(deps.db, applicationId, all.flatMap((o) => (o.schema_id ? [o.schema_id] : [])));
+  const schemas = await schemasById(
+    deps.db,
+    applicationId,
+    all.flatMap((o) => (o.schema_id ? [o.schema_id] : [])),
+  );
   return all.flatMap((o) => {
     const schema = o.schema_id ? schemas.get(o.schema_id) : undefined;
     if (!schema || !o.schema_id) return [];
@@ -160,13 +163,7 @@ function validateObjectFieldMapping(schema: SchemaConfig, input: UpdateObjectFie
 }
 
 /** Sets the customer's field mappings of one object, with an object.field_mapping.created/updated event in the same transaction. */
-export async function updateObjectFieldMapping(
-  deps: ServiceDeps,
-  applicationId: string,
-  customerId: string,
-  providerName: string,
-  input: UpdateObjectFieldMappingInput,
-) {
+export async function updateObjectFieldMapping(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string, input: UpdateObjectFieldMappingInput) {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   const objects = await providerObjectsOf(deps.db, connection);
   const object = objects[input.type]?.find((o) => o.name === input.name);

@@ -4,9 +4,7 @@
  */
 import { z } from 'zod';
 
-export const standardOrCustomObjectSchema = z
-  .object({ type: z.enum(['standard', 'custom']), name: z.string().min(1) })
-  .meta({ id: 'standard_or_custom_object' });
+export const standardOrCustomObjectSchema = z.object({ type: z.enum(['standard', 'custom']), name: z.string().min(1) }).meta({ id: 'standard_or_custom_object' });
 
 const entityFieldMappingSchema = z
   .object({

@@ -36,10 +36,7 @@ const accessType = z
 const createProviderConfigSchema = z
   .object({
     provider_app_id: z.string().max(255).optional().meta({ description: 'Defaults to "".' }),
-    use_managed_oauth: z
-      .boolean()
-      .optional()
-      .meta({ description: "True: use Supaglue's OAuth application credentials. False: Use the provided OAuth application credentials." }),
+    use_managed_oauth: z.boolean().optional().meta({ description: "True: use Supaglue's OAuth application credentials. False: Use the provided OAuth application credentials." }),
     oauth: z.object({
       oauth_scopes: oauthScopes,
       access_type: accessType,
@@ -60,12 +57,7 @@ const updateProviderConfigSchema = z
       access_type: accessType,
       credentials: z.object({
         oauth_client_id: z.string().min(1).max(1000),
-        oauth_client_secret: z
-          .string()
-          .min(1)
-          .max(4000)
-          .optional()
-          .meta({ description: 'Omit to keep the stored secret. Stored encrypted; never returned.' }),
+        oauth_client_secret: z.string().min(1).max(4000).optional().meta({ description: 'Omit to keep the stored secret. Stored encrypted; never returned.' }),
       }),
     }),
   })

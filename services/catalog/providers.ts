@@ -121,7 +121,10 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
   await assertReferencesExist(deps.db, applicationId, input.objects, undefined);
   // A no_category name is a known provider or (extension) the id of a published connector.
   if (input.category !== 'crm' && input.category !== 'engagement' && !isKnownProviderName(input.name) && !(await connectorExists(deps.db, applicationId, input.name))) {
-    throw new NotFoundError('Connector', `No connector named "${input.name}": publish it with PUT /connectors/${input.name} first, or use a built-in provider (${NO_CATEGORY_PROVIDER_NAMES.join(', ')})`);
+    throw new NotFoundError(
+      'Connector',
+      `No connector named "${input.name}": publish it with PUT /connectors/${input.name} first, or use a built-in provider (${NO_CATEGORY_PROVIDER_NAMES.join(', ')})`,
+    );
   }
   const category: ProviderCategory = input.category ?? 'no_category';
   const split = input.auth_type === 'oauth2' ? splitConfig(input.config) : undefined;

@@ -1,14 +1,12 @@
 import { ConflictError } from '../../lib/errors';
 import { lockProvidersOfApplication, providersUsingSchema } from '../../db/repositories/providers';
 import type { ServiceDeps } from '../deps';
-import { namedConfigs, type NamedConfigInput } from './named-configs';
+import { namedConfigs } from './named-configs';
 
 export interface SchemaConfig {
   fields: Array<{ name: string; mapped_name?: string }>;
   allow_additional_field_mappings: boolean;
 }
-
-export type SchemaInput = NamedConfigInput<SchemaConfig>;
 
 const schemas = namedConfigs<SchemaConfig>({ table: 'schemas', resource: 'Schema', indefinite: 'A schema' });
 

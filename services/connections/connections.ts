@@ -70,12 +70,7 @@ export function toConnectionResponse(row: ConnectionWithCustomer) {
 }
 
 /** The connection of a customer (external id) with a provider (name), as x-customer-id / x-provider-name address it. */
-export async function getConnectionByHeadersOrThrow(
-  deps: ServiceDeps,
-  applicationId: string,
-  externalCustomerId: string,
-  providerName: string,
-): Promise<ConnectionWithCustomer> {
+export async function getConnectionByHeadersOrThrow(deps: ServiceDeps, applicationId: string, externalCustomerId: string, providerName: string): Promise<ConnectionWithCustomer> {
   const row = await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, providerName);
   if (!row) throw new NotFoundError('Connection', `No ${providerName} connection for customer ${externalCustomerId}`);
   return row;
@@ -193,12 +188,7 @@ export async function loadConnectionWithSecrets(deps: ServiceDeps, applicationId
  * For activities (an OAuth refresh, say): merges `credentials` into the stored ones and re-encrypts.
  * Keys set to null are removed. Row-locked, so two refreshes don't lose each other's writes.
  */
-export async function saveConnectionCredentials(
-  deps: ServiceDeps,
-  applicationId: string,
-  connectionId: string,
-  credentials: Record<string, unknown>,
-): Promise<void> {
+export async function saveConnectionCredentials(deps: ServiceDeps, applicationId: string, connectionId: string, credentials: Record<string, unknown>): Promise<void> {
   if (!isUuid(connectionId)) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
   await deps.db.transaction().execute(async (trx) => {
     const row = await repo.findConnectionByIdForUpdate(trx, applicationId, connectionId);

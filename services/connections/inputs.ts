@@ -27,14 +27,11 @@ export const createConnectionSchema = z
     expires_at: z.string().nullable().optional().meta({ description: 'When access_token expires (ISO 8601)' }),
     instance_url: z.string().optional(),
     login_url: z.string().optional(),
-    params: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({
-        description:
-          'Syncwell extension: connector parameters. For a declarative connector exactly its declared parameters: a required one missing or one it does not declare is a 400. Secret ones (api_key, password, token, secret, access_token, refresh_token, client_secret, ...) are encrypted at rest and never returned.',
-        'x-extension': true,
-      }),
+    params: z.record(z.string(), z.unknown()).optional().meta({
+      description:
+        'Syncwell extension: connector parameters. For a declarative connector exactly its declared parameters: a required one missing or one it does not declare is a 400. Secret ones (api_key, password, token, secret, access_token, refresh_token, client_secret, ...) are encrypted at rest and never returned.',
+      'x-extension': true,
+    }),
   })
   .superRefine((body, ctx) => {
     for (const key of ['api_key', 'access_key', 'access_key_secret', 'access_token', 'refresh_token'] as const) {

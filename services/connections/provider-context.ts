@@ -14,9 +14,12 @@ import type { ServiceDeps } from '../deps';
 import { loadProviderWithSecrets } from '../catalog/providers';
 import { rateLimitRecorder } from './rate-limits';
 
-
 /** The OAuth client of the connection's provider row, with its secret decrypted; undefined for non-OAuth providers. */
-export async function oauthClientFor(deps: ServiceDeps, applicationId: string, conn: Pick<ConnectionWithSecrets, 'providerId' | 'providerName'>): Promise<OAuthClientConfig | undefined> {
+export async function oauthClientFor(
+  deps: ServiceDeps,
+  applicationId: string,
+  conn: Pick<ConnectionWithSecrets, 'providerId' | 'providerName'>,
+): Promise<OAuthClientConfig | undefined> {
   const provider = await loadProviderWithSecrets(deps, applicationId, conn.providerId);
   const creds = provider.auth_type === 'oauth2' ? provider.config?.oauth.credentials : undefined;
   if (!creds) return undefined;

@@ -17,7 +17,11 @@ import { openConnectionProvider } from './provider-context';
 function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !isSecretParam(key)).map(([key, v]) => [key, withoutSecrets(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !isSecretParam(key))
+      .map(([key, v]) => [key, withoutSecrets(v)]),
+  );
 }
 
 const noUser = (providerName: string) =>

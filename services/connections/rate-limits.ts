@@ -45,7 +45,9 @@ async function writeWhileReported(deps: ServiceDeps, applicationId: string, conn
       if (json !== written) {
         written = json;
         // Telemetry: a failed write must not fail the request that reported it.
-        await repo.updateRateLimitInfo(deps.db, applicationId, connectionId, entry.latest).catch((err) => deps.logger.warn({ err, connectionId }, 'could not store rate limit info'));
+        await repo
+          .updateRateLimitInfo(deps.db, applicationId, connectionId, entry.latest)
+          .catch((err) => deps.logger.warn({ err, connectionId }, 'could not store rate limit info'));
       }
       // Unref'd: a pending trailing write never keeps a worker process alive.
       await sleep(WRITE_INTERVAL_MS, undefined, { ref: false });

@@ -17,13 +17,7 @@ export async function getConnectionSyncConfig(deps: ServiceDeps, applicationId: 
   return connection.connection_sync_config as ConnectionSyncConfigInput;
 }
 
-export async function upsertConnectionSyncConfig(
-  deps: ServiceDeps,
-  applicationId: string,
-  customerId: string,
-  providerName: string,
-  input: ConnectionSyncConfigInput,
-) {
+export async function upsertConnectionSyncConfig(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string, input: ConnectionSyncConfigInput) {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   if (input.destination_config) {
     const destinationType = await repo.findSyncConfigDestinationType(deps.db, applicationId, connection.provider_id);

@@ -14,7 +14,10 @@ const port = z.number().int().min(1).max(65535);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** RFC 7230 token: what a header name may contain. */
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a valid HTTP header name');
-const headerValue = z.string().max(8000).regex(/^[^\r\n]*$/, 'must not contain line breaks');
+const headerValue = z
+  .string()
+  .max(8000)
+  .regex(/^[^\r\n]*$/, 'must not contain line breaks');
 
 // --- postgres -----------------------------------------------------------------------------
 const sslMode = z.enum(['disable', 'no-verify', 'prefer', 'require', 'verify-ca', 'verify-full']);

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConflictError, NotFoundError, SchemaValidationError, UnprocessableError } from '../../lib/errors';
 import { unsafeConfigSchemas, type DestinationResponse, type DestinationType } from './configs';
 import type { CreateDestinationInput, UpdateDestinationInput } from './inputs';
@@ -137,7 +137,10 @@ const writerConfigSchemas: Partial<Record<DestinationType, z.ZodType>> = {
 };
 
 const configProblems = (error: z.ZodError) =>
-  new SchemaValidationError('json', error.issues.map((i) => ({ path: ['config', ...i.path].map(String).join('.'), message: i.message, code: i.code })));
+  new SchemaValidationError(
+    'json',
+    error.issues.map((i) => ({ path: ['config', ...i.path].map(String).join('.'), message: i.message, code: i.code })),
+  );
 
 /**
  * Validates a full config against its type's unsafe schema, then against its writer's own
@@ -184,12 +187,7 @@ export async function createDestination(deps: ServiceDeps, applicationId: string
  * Replaces the destination's config when `input.version` is the current version (409 otherwise)
  * and bumps the version. Omitted secrets keep their stored values while the type stays the same.
  */
-export async function updateDestination(
-  deps: ServiceDeps,
-  applicationId: string,
-  destinationId: string,
-  input: UpdateDestinationInput,
-): Promise<DestinationResponse> {
+export async function updateDestination(deps: ServiceDeps, applicationId: string, destinationId: string, input: UpdateDestinationInput): Promise<DestinationResponse> {
   const existing = await getDestinationOrThrow(deps, applicationId, destinationId);
   const stale = () => new ConflictError(`Destination ${destinationId} is at version ${existing.version}, not ${input.version}; re-read it and retry`);
   if (input.version !== existing.version) throw stale();

@@ -72,7 +72,6 @@ export async function runDestinationTestJob(deps: ServiceDeps, input: Destinatio
   }
 }
 
-
 /** The test failed for good (worker lost every attempt, database down): the job must not stay running. */
 export async function failDestinationTestJob(deps: ServiceDeps, input: { jobId: string; error: string }): Promise<void> {
   await repo.finishJob(deps.db, input.jobId, { status: 'failed', error: input.error });

@@ -14,7 +14,6 @@ import { isUuid } from '../../lib/ids';
 
 export const destinationTestWorkflowId = (jobId: string) => `destination-test:${jobId}`;
 
-
 /** A job as callers see it: `error` only once it failed. */
 export interface JobResponse {
   id: string;

@@ -21,7 +21,13 @@ export const DEFAULT_RECONCILE_EVERY_MS = 60 * 60_000;
  */
 export async function startReconciler(deps: ServiceDeps, everyMs = DEFAULT_RECONCILE_EVERY_MS): Promise<void> {
   const spec = { intervals: [{ every: everyMs }] };
-  const action: ScheduleOptionsAction = { type: 'startWorkflow', workflowType: 'reconcileSchedulesWorkflow', workflowId: RECONCILER_SCHEDULE_ID, taskQueue: deps.temporal.taskQueue, args: [] };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'reconcileSchedulesWorkflow',
+    workflowId: RECONCILER_SCHEDULE_ID,
+    taskQueue: deps.temporal.taskQueue,
+    args: [],
+  };
   // A new reconciler schedule cannot say which queue the sync schedules were written for.
   let force = true;
   const options = {

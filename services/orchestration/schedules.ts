@@ -5,11 +5,7 @@ import { ScheduleAlreadyRunning, type Client, type ScheduleHandle, type Schedule
  * `updateExisting`, since only its owner knows which fields of an existing schedule may have
  * drifted and must be brought back (a schedule's memo, for one, cannot be updated at all).
  */
-export async function upsertSchedule(
-  client: Client,
-  options: ScheduleOptions,
-  updateExisting: (handle: ScheduleHandle) => Promise<void>,
-): Promise<'created' | 'updated'> {
+export async function upsertSchedule(client: Client, options: ScheduleOptions, updateExisting: (handle: ScheduleHandle) => Promise<void>): Promise<'created' | 'updated'> {
   try {
     await client.schedule.create(options);
     return 'created';

@@ -17,7 +17,6 @@ export const LEGACY_DISPATCHER_SCHEDULE_ID = 'syncwell:webhook-dispatcher';
 export const deliveryWorkflowId = (eventId: string) => `webhook:${eventId}`;
 export const redeliveryWorkflowId = (eventId: string, suffix: string) => `webhook:${eventId}:redeliver:${suffix}`;
 
-
 /** Starts a delivery workflow; false if one with this id exists already (running or finished). */
 export async function startDeliveryWorkflow(deps: ServiceDeps, eventId: string, workflowId = deliveryWorkflowId(eventId)): Promise<boolean> {
   try {

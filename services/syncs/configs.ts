@@ -47,9 +47,7 @@ export function syncsRemovedBy(syncs: SyncRow[], next: SyncConfigData | null): S
     custom: new Set((next.custom_objects ?? []).map((o) => o.object)),
     entity: new Set((next.entities ?? []).map((e) => e.entity_id)),
   };
-  return syncs.filter((s) =>
-    s.type === 'entity' ? !keep.entity.has(s.entity_id ?? '') : !(s.object_type && keep[s.object_type].has(s.object ?? '')),
-  );
+  return syncs.filter((s) => (s.type === 'entity' ? !keep.entity.has(s.entity_id ?? '') : !(s.object_type && keep[s.object_type].has(s.object ?? ''))));
 }
 
 export async function listSyncConfigs(deps: ServiceDeps, applicationId: string) {
@@ -60,11 +58,7 @@ export async function getSyncConfig(deps: ServiceDeps, applicationId: string, id
   return toSyncConfigResponse(await getSyncConfigOrThrow(deps.db, applicationId, id));
 }
 
-export async function createSyncConfig(
-  deps: ServiceDeps,
-  applicationId: string,
-  input: { destination_name: string; provider_name: string; config: SyncConfigData },
-) {
+export async function createSyncConfig(deps: ServiceDeps, applicationId: string, input: { destination_name: string; provider_name: string; config: SyncConfigData }) {
   const provider = await findProviderByName(deps.db, applicationId, input.provider_name);
   if (!provider) throw new NotFoundError('Provider', `Provider ${input.provider_name} not found`);
   const destination = await repo.findDestinationByName(deps.db, applicationId, input.destination_name);
@@ -91,22 +85,14 @@ export async function createSyncConfig(
   return getSyncConfig(deps, applicationId, id);
 }
 
-export async function updateSyncConfig(
-  deps: ServiceDeps,
-  applicationId: string,
-  id: string,
-  input: { config: SyncConfigData },
-  forceDeleteSyncs = false,
-) {
+export async function updateSyncConfig(deps: ServiceDeps, applicationId: string, id: string, input: { config: SyncConfigData }, forceDeleteSyncs = false) {
   await getSyncConfigOrThrow(deps.db, applicationId, id);
   await assertEntitiesExist(deps.db, applicationId, input.config);
   const deletedSyncIds = await deps.db.transaction().execute(async (trx) => {
     await getSyncConfigOrThrow(trx, applicationId, id, true);
     const removed = syncsRemovedBy(await repo.listSyncsForSyncConfig(trx, applicationId, id), input.config);
     if (removed.length && !forceDeleteSyncs) {
-      throw new InvalidInputError(
-        `This sync config update would delete ${removed.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`,
-      );
+      throw new InvalidInputError(`This sync config update would delete ${removed.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`);
     }
     const ids = removed.map((s) => s.id);
     await repo.deleteSyncs(trx, applicationId, ids);
@@ -124,9 +110,7 @@ export async function deleteSyncConfig(deps: ServiceDeps, applicationId: string,
     const row = await getSyncConfigOrThrow(trx, applicationId, id, true);
     const syncs = await repo.listSyncsForSyncConfig(trx, applicationId, id);
     if (syncs.length && !forceDeleteSyncs) {
-      throw new InvalidInputError(
-        `Deleting this sync config would delete ${syncs.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`,
-      );
+      throw new InvalidInputError(`Deleting this sync config would delete ${syncs.length} sync(s). If you are sure you want to do this, set force_delete_syncs to true.`);
     }
     const syncIds = syncs.map((s) => s.id);
     await repo.deleteSyncs(trx, applicationId, syncIds);

@@ -76,7 +76,8 @@ export const syncRefBody = z
   })
   .superRefine((b, ctx) => {
     if (b.entity_id !== undefined) {
-      if (b.object_type !== undefined || b.object !== undefined) ctx.addIssue({ code: 'custom', path: ['entity_id'], message: 'give either entity_id or object_type and object, not both' });
+      if (b.object_type !== undefined || b.object !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['entity_id'], message: 'give either entity_id or object_type and object, not both' });
       return;
     }
     for (const key of ['object_type', 'object'] as const) {

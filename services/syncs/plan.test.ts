@@ -4,7 +4,14 @@ import { chooseRunStrategy, fullRefreshRequest, nextSyncState, type SyncState, t
 
 const everyTwo: SyncStrategyConfig = { period_ms: 60_000, strategy: 'full then incremental', full_sync_every_n_incrementals: 2 };
 const run = (strategy: 'full' | 'incremental', state: SyncState, extra: { success?: boolean; fullRefreshRequestAtStart?: string | null } = {}) =>
-  nextSyncState(state, { strategy, success: extra.success ?? true, maxLastModified: '2026-01-01T00:00:00.000Z', maxRecords: {}, finishedAt: '2026-01-02T00:00:00.000Z', fullRefreshRequestAtStart: extra.fullRefreshRequestAtStart });
+  nextSyncState(state, {
+    strategy,
+    success: extra.success ?? true,
+    maxLastModified: '2026-01-01T00:00:00.000Z',
+    maxRecords: {},
+    finishedAt: '2026-01-02T00:00:00.000Z',
+    fullRefreshRequestAtStart: extra.fullRefreshRequestAtStart,
+  });
 
 describe('full refresh requests', () => {
   it('are satisfied by a full run that started with them pending', () => {

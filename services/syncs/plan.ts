@@ -54,9 +54,15 @@ export const syncKey = (objectType: string, object: string) => `${objectType}:${
  */
 export function planConnectionSyncs(config: EngineSyncConfig, connConfig: EngineConnectionSyncConfig): PlannedSync[] {
   const planned = new Map<string, PlannedSync>();
-  const add = (objectType: ObjectType, entries: Array<{ object: string; sync_strategy_override?: SyncStrategyConfig }> | undefined, overrides?: Array<{ object: string; table?: string }>) => {
+  const add = (
+    objectType: ObjectType,
+    entries: Array<{ object: string; sync_strategy_override?: SyncStrategyConfig }> | undefined,
+    overrides?: Array<{ object: string; table?: string }>,
+  ) => {
     const byObject = new Map((entries ?? []).map((e) => [e.object, e]));
-    const chosen = overrides ? overrides.map((o) => ({ object: o.object, table: o.table, entry: byObject.get(o.object) })) : [...byObject.values()].map((e) => ({ object: e.object, table: undefined, entry: e }));
+    const chosen = overrides
+      ? overrides.map((o) => ({ object: o.object, table: o.table, entry: byObject.get(o.object) }))
+      : [...byObject.values()].map((e) => ({ object: e.object, table: undefined, entry: e }));
     for (const c of chosen) {
       planned.set(syncKey(objectType, c.object), {
         objectType,
@@ -139,6 +145,10 @@ export function nextSyncState(
       last_full_sync_at: run.finishedAt,
     };
   }
-  const cursor = [state.cursor ?? null, run.maxLastModified].filter((c): c is string => !!c).sort().at(-1) ?? null;
+  const cursor =
+    [state.cursor ?? null, run.maxLastModified]
+      .filter((c): c is string => !!c)
+      .sort()
+      .at(-1) ?? null;
   return { ...state, ...boundary(cursor), incrementals_since_full: (state.incrementals_since_full ?? 0) + 1 };
 }

@@ -13,7 +13,9 @@ function parseTimeFilter(name: string, raw: string | undefined): { op: '>' | '<'
   const op = raw[0];
   const at = new Date(raw.slice(1));
   if ((op !== '>' && op !== '<') || Number.isNaN(at.getTime())) {
-    throw new InvalidInputError(`${name}: must be > or < followed by an ISO 8601 timestamp`, { issues: [{ path: name, message: 'expected >ISO or <ISO', code: 'invalid_string' }] });
+    throw new InvalidInputError(`${name}: must be > or < followed by an ISO 8601 timestamp`, {
+      issues: [{ path: name, message: 'expected >ISO or <ISO', code: 'invalid_string' }],
+    });
   }
   return { op, at };
 }

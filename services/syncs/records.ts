@@ -38,7 +38,7 @@ export function advanceBoundary(progress: Pick<RunProgress, 'maxLastModified' | 
   if (top === -Infinity) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
   const at = new Date(top).toISOString();
   if (progress.maxLastModified && at < progress.maxLastModified) return { maxLastModified: progress.maxLastModified, maxRecords: progress.maxRecords };
-  let maxRecords: Record<string, string> | null = at === progress.maxLastModified ? (progress.maxRecords && { ...progress.maxRecords }) : {};
+  let maxRecords: Record<string, string> | null = at === progress.maxLastModified ? progress.maxRecords && { ...progress.maxRecords } : {};
   let kept = maxRecords ? Object.keys(maxRecords).length : 0;
   for (const r of batch) {
     if (!maxRecords || r.lastModifiedAt?.getTime() !== top) continue;
@@ -76,4 +76,3 @@ export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: F
     ...(r.unified ? { unified: r.unified } : {}),
   };
 }
-

@@ -20,9 +20,7 @@ export interface RunLedgerDeps extends ServiceDeps {
   writers: WriterCache;
 }
 
-export type StartRunResult =
-  | { skipped: 'paused' | 'deleted' }
-  | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
+export type StartRunResult = { skipped: 'paused' | 'deleted' } | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
 
 /** A failure as the run's error_message says it: with the remote's answer when the message lacks it. */
 export function failureMessage(err: unknown): string {
@@ -75,10 +73,7 @@ export async function startSyncRun(deps: ServiceDeps, syncId: string, workflowRu
 }
 
 /** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
-export async function finishSyncRun(
-  deps: RunLedgerDeps,
-  input: { syncId: string; runId: string; success: boolean; error?: string },
-): Promise<{ numRecordsSynced: number }> {
+export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string; runId: string; success: boolean; error?: string }): Promise<{ numRecordsSynced: number }> {
   const run = await runs.getSyncRun(deps.db, input.runId);
   // The sync (and its runs, by cascade) was deleted mid-run: nothing left to close. Throwing
   // here would only retry for minutes and then fail the workflow.

@@ -77,12 +77,21 @@ export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId:
     const existingByKey = new Map(existing.map((s) => [syncKey(s.object_type ?? '', s.object ?? ''), s]));
 
     const removedRows = existing.filter((s) => !plannedKeys.has(syncKey(s.object_type ?? '', s.object ?? '')) || s.sync_config_id !== syncConfig?.id);
-    await syncsRepo.deleteSyncsById(trx, removedRows.map((s) => s.id));
+    await syncsRepo.deleteSyncsById(
+      trx,
+      removedRows.map((s) => s.id),
+    );
     const createdRows: Array<{ id: string; autoStart: boolean }> = [];
     for (const p of planned) {
       const prior = existingByKey.get(syncKey(p.objectType, p.object));
       if (prior && prior.sync_config_id === syncConfig!.id) continue;
-      const id = await syncsRepo.insertObjectSync(trx, { application_id: applicationId, connection_id: connectionId, sync_config_id: syncConfig!.id, object_type: p.objectType, object: p.object });
+      const id = await syncsRepo.insertObjectSync(trx, {
+        application_id: applicationId,
+        connection_id: connectionId,
+        sync_config_id: syncConfig!.id,
+        object_type: p.objectType,
+        object: p.object,
+      });
       createdRows.push({ id, autoStart: p.strategy.auto_start_on_connection ?? true });
     }
     const removedIds = new Set(removedRows.map((r) => r.id));
@@ -105,11 +114,7 @@ export async function reconcileSyncConfigSyncs(deps: ServiceDeps, applicationId:
 }
 
 /** The object sync of one connection, addressed as the API does (x-customer-id, x-provider-name, object). */
-export async function findSyncForObject(
-  db: Db,
-  applicationId: string,
-  q: { customerId: string; providerName: string; objectType: string; object: string },
-): Promise<SyncRow> {
+export async function findSyncForObject(db: Db, applicationId: string, q: { customerId: string; providerName: string; objectType: string; object: string }): Promise<SyncRow> {
   const row = await syncsRepo
     .connectionSyncsQuery(db, applicationId, q.customerId, q.providerName)
     .where('syncs.object_type', '=', q.objectType as 'common')

@@ -16,10 +16,7 @@ export function authenticateApiKey(db: Db, apiKey: string) {
  * Start-up bootstrap: with API_KEY set, make sure an application owns it; without,
  * create a first application once and hand its key back to be printed.
  */
-export async function ensureDefaultApplication(
-  db: Db,
-  configuredKey: string | undefined,
-): Promise<{ apiKey: string | undefined; created: boolean }> {
+export async function ensureDefaultApplication(db: Db, configuredKey: string | undefined): Promise<{ apiKey: string | undefined; created: boolean }> {
   if (configuredKey) {
     const existing = await findApplicationByKeyHash(db, hashApiKey(configuredKey));
     if (existing) return { apiKey: configuredKey, created: false };

@@ -74,15 +74,11 @@ function describeError(err: unknown, timeoutMs: number): string {
 }
 
 /** Sends one attempt and records it. `signal` aborts it (activity cancellation). */
-export async function attemptWebhookDelivery(
-  deps: ServiceDeps,
-  input: AttemptInput,
-  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<AttemptResult> {
+export async function attemptWebhookDelivery(deps: ServiceDeps, input: AttemptInput, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<AttemptResult> {
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS;
   const event = await repo.findEventById(deps.db, input.eventId);
   const endpoint = event && (await repo.findEndpoint(deps.db, event.application_id, input.endpointId));
-  if (!event || !endpoint || !endpoint.enabled) return { outcome: 'skipped', statusCode: null, latencyMs: 0, error: null };
+  if (!event || !endpoint?.enabled) return { outcome: 'skipped', statusCode: null, latencyMs: 0, error: null };
 
   const body = JSON.stringify(event.payload);
   const secret = deps.secrets.decrypt(endpoint.secret_encrypted);

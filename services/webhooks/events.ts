@@ -21,12 +21,7 @@ export type WebhookEventType =
  * `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here).
  * Null and undefined fields are left out: no property of those schemas is nullable (a successful sync.complete has no error_message).
  */
-export async function recordEvent(
-  trx: Db,
-  applicationId: string,
-  type: WebhookEventType,
-  payload: Record<string, unknown>,
-): Promise<{ id: string }> {
+export async function recordEvent(trx: Db, applicationId: string, type: WebhookEventType, payload: Record<string, unknown>): Promise<{ id: string }> {
   const body = Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== null && v !== undefined));
   return insertEvent(trx, applicationId, type, { webhook_event_type: type, ...body });
 }

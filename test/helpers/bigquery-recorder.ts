@@ -55,9 +55,10 @@ export async function startRequestRecorder(upstream: string): Promise<RequestRec
         query: Object.fromEntries(url.searchParams),
         body: parseBody(String(req.headers['content-type'] ?? ''), raw),
       });
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k)),
-      ) as Record<string, string>;
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k))) as Record<
+        string,
+        string
+      >;
       const up = await fetch(`${upstream}${req.url}`, {
         method: req.method,
         headers,

@@ -10,7 +10,7 @@ import { createEmptyDatabase, postgresDestinationConfig } from './db';
 import { makeContacts, sourceConnector, startSourceApi, type SourceApi } from './source-api';
 import { ok } from './sync-scenario';
 import { startDevServerWorker, uniqueTaskQueue, type DevServerWorker } from './temporal';
-import { specOperations, type SpecOperation } from './reference-spec';
+import type { SpecOperation } from './reference-spec';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -113,7 +113,10 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
         body: {
           destination_name: 'warehouse',
           provider_name: providerName,
-          config: { default_config: { period_ms: 3_600_000, strategy: 'full then incremental', auto_start_on_connection: !!worker }, standard_objects: [{ object: CONTACTS_OBJECT }] },
+          config: {
+            default_config: { period_ms: 3_600_000, strategy: 'full then incremental', auto_start_on_connection: !!worker },
+            standard_objects: [{ object: CONTACTS_OBJECT }],
+          },
         },
       }),
       201,
@@ -121,7 +124,9 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
     );
     const connect = () =>
       ok(
-        tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } } }),
+        tenant.request('POST', `/customers/${customerId}/connections`, {
+          body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } },
+        }),
         200,
         'POST /customers/{id}/connections',
       );
@@ -140,12 +145,18 @@ export async function buildContractScenario(opts: { withRun?: boolean; customerI
 
     const headers = { 'x-customer-id': customerId, 'x-provider-name': providerName };
     await ok(
-      tenant.request('PUT', '/connection_sync_configs', { headers, body: { destination_config: { type: 'postgres', schema: 'public' }, standard_objects: [{ object: CONTACTS_OBJECT }] } }),
+      tenant.request('PUT', '/connection_sync_configs', {
+        headers,
+        body: { destination_config: { type: 'postgres', schema: 'public' }, standard_objects: [{ object: CONTACTS_OBJECT }] },
+      }),
       200,
       'PUT /connection_sync_configs',
     );
     await ok(
-      tenant.request('PUT', '/field_mappings/_update_object', { headers, body: { name: CONTACTS_OBJECT, type: 'standard', field_mappings: [{ schema_field: 'full_name', mapped_field: 'name' }] } }),
+      tenant.request('PUT', '/field_mappings/_update_object', {
+        headers,
+        body: { name: CONTACTS_OBJECT, type: 'standard', field_mappings: [{ schema_field: 'full_name', mapped_field: 'name' }] },
+      }),
       200,
       'PUT /field_mappings/_update_object',
     );
@@ -308,5 +319,3 @@ export function plannedRequest(op: SpecOperation, ids: ContractIds, s: { source:
   if (op.requestSchema && !(op.key in bodies)) throw new Error(`no valid body planned for ${op.key}`);
   return { path: fillPath(op.path, values) + qs, headers, ...(op.requestSchema ? { body: bodies[op.key] } : {}) };
 }
-
-export const referenceOperations = () => specOperations();

@@ -23,7 +23,12 @@ export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerNam
   await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Cust', email: 'c@example.com' } }));
   await ok(
     s.tenant.request('POST', '/providers', {
-      body: { category: 'crm', auth_type: 'oauth2', name: o.providerName, config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: o.clientId, oauth_client_secret: o.clientSecret } } } },
+      body: {
+        category: 'crm',
+        auth_type: 'oauth2',
+        name: o.providerName,
+        config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: o.clientId, oauth_client_secret: o.clientSecret } } },
+      },
     }),
     201,
   );
@@ -48,7 +53,12 @@ export async function configureCrm(s: Omit<Scenario, 'customerId' | 'providerNam
     connect: (creds: { access_token: string; refresh_token: string; expires_at?: string; instance_url?: string; login_url?: string }) =>
       ok(s.tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: o.providerName, type: 'oauth2', ...creds } })),
     trigger: (object_type: 'common' | 'standard' | 'custom', object: string, perform_full_refresh = false) =>
-      ok(s.tenant.request('POST', '/syncs/_trigger', { headers: { 'x-customer-id': customerId, 'x-provider-name': o.providerName }, body: { object_type, object, perform_full_refresh } })),
+      ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': customerId, 'x-provider-name': o.providerName },
+          body: { object_type, object, perform_full_refresh },
+        }),
+      ),
   };
 }
 

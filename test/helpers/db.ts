@@ -55,7 +55,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A Postgres destination's config for a database on the test server (`url` as createEmptyDatabase gives it). */
-export function postgresDestinationConfig<O extends Record<string, unknown> = {}>(url: string, overrides?: O) {
+export function postgresDestinationConfig<O extends Record<string, unknown> = Record<never, never>>(url: string, overrides?: O) {
   const u = new URL(url);
   return {
     host: u.hostname,

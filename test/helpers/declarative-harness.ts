@@ -32,11 +32,7 @@ export function fastRuntime(opts: HttpRuntimeOptions = {}): FastRuntime {
 let connectionSeq = 0;
 
 export function connect(def: unknown, params: Record<string, unknown>, rt: FastRuntime = fastRuntime()): ProviderConnection {
-  return createDeclarativeConnection(
-    def,
-    { applicationId: 'app', customerId: 'cust', connectionId: `conn-${++connectionSeq}`, providerName: 'test', params },
-    rt.runtime,
-  );
+  return createDeclarativeConnection(def, { applicationId: 'app', customerId: 'cust', connectionId: `conn-${++connectionSeq}`, providerName: 'test', params }, rt.runtime);
 }
 
 export interface ReadAllResult {

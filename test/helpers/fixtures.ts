@@ -55,11 +55,7 @@ export async function insertSchema(
     .executeTakeFirstOrThrow();
 }
 
-export async function insertEntity(
-  db: Db,
-  applicationId: string,
-  e: { name: string; fields: string[]; allow_additional_field_mappings?: boolean },
-): Promise<{ id: string }> {
+export async function insertEntity(db: Db, applicationId: string, e: { name: string; fields: string[]; allow_additional_field_mappings?: boolean }): Promise<{ id: string }> {
   return db
     .insertInto('entities')
     .values({

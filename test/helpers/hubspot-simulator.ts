@@ -82,9 +82,55 @@ export interface HubspotSim {
 }
 
 const PROPERTIES: Record<string, Array<{ name: string; type: string }>> = {
-  contacts: ['firstname:string', 'lastname:string', 'email:string', 'phone:string', 'mobilephone:string', 'hs_additional_emails:string', 'address:string', 'city:string', 'state:string', 'zip:string', 'country:string', 'lifecyclestage:enumeration', 'hubspot_owner_id:enumeration', 'associatedcompanyid:number', 'notes_last_updated:datetime', 'createdate:datetime', 'lastmodifieddate:datetime'].map(p),
-  companies: ['name:string', 'description:string', 'industry:enumeration', 'website:string', 'numberofemployees:number', 'phone:string', 'address:string', 'city:string', 'state:string', 'zip:string', 'country:string', 'lifecyclestage:enumeration', 'hubspot_owner_id:enumeration', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
-  deals: ['dealname:string', 'description:string', 'amount:number', 'dealstage:enumeration', 'pipeline:enumeration', 'closedate:datetime', 'hs_is_closed:bool', 'hs_is_closed_won:bool', 'hubspot_owner_id:enumeration', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
+  contacts: [
+    'firstname:string',
+    'lastname:string',
+    'email:string',
+    'phone:string',
+    'mobilephone:string',
+    'hs_additional_emails:string',
+    'address:string',
+    'city:string',
+    'state:string',
+    'zip:string',
+    'country:string',
+    'lifecyclestage:enumeration',
+    'hubspot_owner_id:enumeration',
+    'associatedcompanyid:number',
+    'notes_last_updated:datetime',
+    'createdate:datetime',
+    'lastmodifieddate:datetime',
+  ].map(p),
+  companies: [
+    'name:string',
+    'description:string',
+    'industry:enumeration',
+    'website:string',
+    'numberofemployees:number',
+    'phone:string',
+    'address:string',
+    'city:string',
+    'state:string',
+    'zip:string',
+    'country:string',
+    'lifecyclestage:enumeration',
+    'hubspot_owner_id:enumeration',
+    'createdate:datetime',
+    'hs_lastmodifieddate:datetime',
+  ].map(p),
+  deals: [
+    'dealname:string',
+    'description:string',
+    'amount:number',
+    'dealstage:enumeration',
+    'pipeline:enumeration',
+    'closedate:datetime',
+    'hs_is_closed:bool',
+    'hs_is_closed_won:bool',
+    'hubspot_owner_id:enumeration',
+    'createdate:datetime',
+    'hs_lastmodifieddate:datetime',
+  ].map(p),
   tickets: ['subject:string', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
   products: ['name:string', 'price:number', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
   line_items: ['name:string', 'quantity:number', 'createdate:datetime', 'hs_lastmodifieddate:datetime'].map(p),
@@ -144,7 +190,12 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     },
     upsert(object, r) {
       const prev = hs.objects[object]!.get(r.id);
-      const rec: HsRecord = { createdAt: prev?.createdAt ?? r.updatedAt, archived: false, ...r, properties: { ...r.properties, [modProp(object)]: r.updatedAt, [createProp(object)]: r.createdAt ?? prev?.createdAt ?? r.updatedAt } };
+      const rec: HsRecord = {
+        createdAt: prev?.createdAt ?? r.updatedAt,
+        archived: false,
+        ...r,
+        properties: { ...r.properties, [modProp(object)]: r.updatedAt, [createProp(object)]: r.createdAt ?? prev?.createdAt ?? r.updatedAt },
+      };
       hs.objects[object]!.set(r.id, rec);
     },
     archive(object, id, at) {
@@ -183,8 +234,19 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       // The token is the path: no Authorization needed.
       const token = decodeURIComponent(info[1]!);
       const exp = oauth.tokens.get(token);
-      if (exp === undefined || exp <= Date.now()) return { status: 401, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The access token is expired or invalid' } };
-      return { json: { token, ...hs.tokenUser, hub_domain: 'acme.example', scopes: ['oauth', 'crm.objects.contacts.read'], app_id: 4242, expires_in: Math.round((exp - Date.now()) / 1000), token_type: 'access' } };
+      if (exp === undefined || exp <= Date.now())
+        return { status: 401, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The access token is expired or invalid' } };
+      return {
+        json: {
+          token,
+          ...hs.tokenUser,
+          hub_domain: 'acme.example',
+          scopes: ['oauth', 'crm.objects.contacts.read'],
+          app_id: 4242,
+          expires_in: Math.round((exp - Date.now()) / 1000),
+          token_type: 'access',
+        },
+      };
     }
     const denied = oauth.check(req);
     if (denied) return { ...denied, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The OAuth token used to make this call expired' } };
@@ -192,7 +254,16 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     if (limited) return limited;
 
     if (req.path === '/crm/v3/schemas') {
-      if (hs.schemasForbidden) return { status: 403, json: { status: 'error', category: 'MISSING_SCOPES', message: 'This app hasn\'t been granted all required scopes to make this call.', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredScopes: ['crm.schemas.custom.read'] } }] } };
+      if (hs.schemasForbidden)
+        return {
+          status: 403,
+          json: {
+            status: 'error',
+            category: 'MISSING_SCOPES',
+            message: "This app hasn't been granted all required scopes to make this call.",
+            errors: [{ message: 'One or more of the following scopes are required.', context: { requiredScopes: ['crm.schemas.custom.read'] } }],
+          },
+        };
       return { json: { results: hs.schemas.filter((s) => !s.archived) } };
     }
 
@@ -241,17 +312,31 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       const store = [...hs.objects[object]!.values()];
       if (m[2]) {
         if (req.method !== 'POST') return { status: 405, json: {} };
-        const body = req.json as { filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; sorts?: Array<{ propertyName: string; direction: string }>; properties?: string[]; limit?: number; after?: string };
+        const body = req.json as {
+          filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>;
+          sorts?: Array<{ propertyName: string; direction: string }>;
+          properties?: string[];
+          limit?: number;
+          after?: string;
+        };
         const filter = body.filterGroups?.[0]?.filters?.[0];
-        if (!filter || filter.propertyName !== modProp(object) || filter.operator !== 'GTE') return { status: 400, json: { status: 'error', message: `expected a ${modProp(object)} GTE filter` } };
-        if (body.sorts?.[0]?.propertyName !== modProp(object) || body.sorts?.[0]?.direction !== 'ASCENDING') return { status: 400, json: { status: 'error', message: 'expected an ascending sort' } };
+        if (!filter || filter.propertyName !== modProp(object) || filter.operator !== 'GTE')
+          return { status: 400, json: { status: 'error', message: `expected a ${modProp(object)} GTE filter` } };
+        if (body.sorts?.[0]?.propertyName !== modProp(object) || body.sorts?.[0]?.direction !== 'ASCENDING')
+          return { status: 400, json: { status: 'error', message: 'expected an ascending sort' } };
         const since = Number(filter.value);
         const matching = store.filter((r) => !r.archived && Date.parse(r.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id));
         const start = Number(body.after ?? 0);
         const limit = Math.min(body.limit ?? 10, 200);
         if (start + limit > 10_000) return { status: 400, json: { status: 'error', message: 'Search results are limited to 10,000' } };
         const page = matching.slice(start, start + limit).map((r) => shape(object, r, body.properties ?? null, false));
-        return { json: { total: hs.searchTotalOverride ?? matching.length, results: page, ...(start + limit < matching.length ? { paging: { next: { after: String(start + limit) } } } : {}) } };
+        return {
+          json: {
+            total: hs.searchTotalOverride ?? matching.length,
+            results: page,
+            ...(start + limit < matching.length ? { paging: { next: { after: String(start + limit) } } } : {}),
+          },
+        };
       }
       const archived = req.query.archived === 'true';
       const props = req.query.properties ? req.query.properties.split(',') : ['firstname', 'lastname', 'email', 'name', 'dealname'];
@@ -259,7 +344,9 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       const start = Number(req.query.after ?? 0);
       const limit = Math.min(Number(req.query.limit ?? 10), 100);
       const page = all.slice(start, start + limit).map((r) => shape(object, r, props, req.query.associations === 'companies'));
-      return { json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `${hs.url}${req.path}?after=${start + limit}` } } } : {}) } };
+      return {
+        json: { results: page, ...(start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `${hs.url}${req.path}?after=${start + limit}` } } } : {}) },
+      };
     }
     return { status: 404, json: { status: 'error', message: `no route ${req.method} ${req.path}` } };
   };

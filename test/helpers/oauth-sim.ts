@@ -24,7 +24,18 @@ export interface OAuthSim {
   check(req: RecordedRequest): SimResponse | null;
 }
 
-export function createOAuthSim(o: { clientId?: string; clientSecret?: string; refreshToken?: string; ttlMs?: number; rotate?: boolean; extra?: Record<string, unknown>; sendExpiresIn?: boolean; basicAuth?: boolean } = {}): OAuthSim {
+export function createOAuthSim(
+  o: {
+    clientId?: string;
+    clientSecret?: string;
+    refreshToken?: string;
+    ttlMs?: number;
+    rotate?: boolean;
+    extra?: Record<string, unknown>;
+    sendExpiresIn?: boolean;
+    basicAuth?: boolean;
+  } = {},
+): OAuthSim {
   let n = 0;
   const sim: OAuthSim = {
     clientId: o.clientId ?? 'client-id',
@@ -45,7 +56,8 @@ export function createOAuthSim(o: { clientId?: string; clientSecret?: string; re
     tokenEndpoint(req) {
       sim.tokenRequests++;
       const form = new URLSearchParams(req.body);
-      if (!String(req.headers['content-type']).includes('application/x-www-form-urlencoded')) return { status: 400, json: { error: 'invalid_request', error_description: 'form body expected' } };
+      if (!String(req.headers['content-type']).includes('application/x-www-form-urlencoded'))
+        return { status: 400, json: { error: 'invalid_request', error_description: 'form body expected' } };
       const basic = String(req.headers.authorization ?? '').startsWith('Basic ') ? Buffer.from(String(req.headers.authorization).slice(6), 'base64').toString().split(':') : null;
       if (o.basicAuth && !basic) return { status: 401, json: { error: 'invalid_client', error_description: 'HTTP Basic client authentication expected' } };
       const [id, secret] = basic ?? [form.get('client_id'), form.get('client_secret')];

@@ -70,7 +70,17 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
     deleted: Object.fromEntries(LISTS.map((k) => [k, new Map<string, PdRecord>()])),
     purged: Object.fromEntries(LISTS.map((k) => [k, new Map<string, string>()])),
     users: [],
-    me: { id: 7, name: 'Pia Pipe', email: 'pia@example.com', company_id: 1, company_name: 'Acme', company_domain: 'acme', is_admin: true, active_flag: true, timezone_name: 'Europe/Berlin' },
+    me: {
+      id: 7,
+      name: 'Pia Pipe',
+      email: 'pia@example.com',
+      company_id: 1,
+      company_name: 'Acme',
+      company_domain: 'acme',
+      is_admin: true,
+      active_flag: true,
+      timezone_name: 'Europe/Berlin',
+    },
     apiCalls: 0,
     burstLimit: 80,
     upsert: (object, r) => void pd.data[object]!.set(String(r.id), r),
@@ -94,7 +104,8 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
   /** GET /recents: every listed item type's changes strictly after since_timestamp, oldest first. */
   const recents = (req: RecordedRequest): SimResponse => {
     const since = req.query.since_timestamp;
-    if (!since || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(since)) return { status: 400, json: { success: false, error: 'since_timestamp is required (YYYY-MM-DD HH:MM:SS)' } };
+    if (!since || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(since))
+      return { status: 400, json: { success: false, error: 'since_timestamp is required (YYYY-MM-DD HH:MM:SS)' } };
     const types = (req.query.items ?? Object.keys(RECENTS).join(',')).split(',');
     const changes: Array<{ at: number; item: string; id: number | string; data: PdRecord | null }> = [];
     for (const item of types) {
@@ -157,7 +168,12 @@ export async function startPipedriveSim(): Promise<PipedriveSim> {
     const res = route(req);
     if (!req.path.startsWith('/api/v1/') || res.status === 401) return res;
     const n = ++pd.apiCalls;
-    const limits = { 'x-ratelimit-limit': String(pd.burstLimit), 'x-ratelimit-remaining': String(pd.burstLimit - 1 - ((n - 1) % pd.burstLimit)), 'x-ratelimit-reset': '2', 'x-daily-requests-left': String(10_000 - n) };
+    const limits = {
+      'x-ratelimit-limit': String(pd.burstLimit),
+      'x-ratelimit-remaining': String(pd.burstLimit - 1 - ((n - 1) % pd.burstLimit)),
+      'x-ratelimit-reset': '2',
+      'x-daily-requests-left': String(10_000 - n),
+    };
     return { ...res, headers: { ...res.headers, ...limits } };
   });
   pd.url = pd.sim.url;

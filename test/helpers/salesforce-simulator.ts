@@ -13,12 +13,69 @@ export type SfRecord = Record<string, unknown> & { Id: string; SystemModstamp: s
 
 const V = 'v58.0';
 const F = (name: string, type = 'string') => ({ name, type, nillable: name !== 'Id' });
-const BASE = [F('Id', 'id'), F('IsDeleted', 'boolean'), F('CreatedDate', 'datetime'), F('LastModifiedDate', 'datetime'), F('SystemModstamp', 'datetime'), F('OwnerId', 'reference')];
+const BASE = [
+  F('Id', 'id'),
+  F('IsDeleted', 'boolean'),
+  F('CreatedDate', 'datetime'),
+  F('LastModifiedDate', 'datetime'),
+  F('SystemModstamp', 'datetime'),
+  F('OwnerId', 'reference'),
+];
 export const SF_FIELDS: Record<string, Array<{ name: string; type: string; nillable: boolean }>> = {
-  Contact: [...BASE, F('FirstName'), F('LastName'), F('Email', 'email'), F('Phone', 'phone'), F('MobilePhone', 'phone'), F('AccountId', 'reference'), F('MailingStreet'), F('MailingCity'), F('MailingState'), F('MailingPostalCode'), F('MailingCountry'), F('MailingAddress', 'address'), F('LastActivityDate', 'date')],
-  Account: [...BASE, F('Name'), F('Description', 'textarea'), F('Industry', 'picklist'), F('Website', 'url'), F('NumberOfEmployees', 'int'), F('Phone', 'phone'), F('BillingStreet'), F('BillingCity'), F('BillingPostalCode'), F('BillingCountry'), F('LastActivityDate', 'date')],
-  Opportunity: [...BASE, F('Name'), F('Amount', 'currency'), F('StageName', 'picklist'), F('IsClosed', 'boolean'), F('IsWon', 'boolean'), F('CloseDate', 'date'), F('AccountId', 'reference')],
-  Lead: [...BASE, F('FirstName'), F('LastName'), F('Company'), F('Title'), F('LeadSource', 'picklist'), F('Email', 'email'), F('City'), F('Country'), F('ConvertedDate', 'date'), F('ConvertedAccountId', 'reference'), F('ConvertedContactId', 'reference')],
+  Contact: [
+    ...BASE,
+    F('FirstName'),
+    F('LastName'),
+    F('Email', 'email'),
+    F('Phone', 'phone'),
+    F('MobilePhone', 'phone'),
+    F('AccountId', 'reference'),
+    F('MailingStreet'),
+    F('MailingCity'),
+    F('MailingState'),
+    F('MailingPostalCode'),
+    F('MailingCountry'),
+    F('MailingAddress', 'address'),
+    F('LastActivityDate', 'date'),
+  ],
+  Account: [
+    ...BASE,
+    F('Name'),
+    F('Description', 'textarea'),
+    F('Industry', 'picklist'),
+    F('Website', 'url'),
+    F('NumberOfEmployees', 'int'),
+    F('Phone', 'phone'),
+    F('BillingStreet'),
+    F('BillingCity'),
+    F('BillingPostalCode'),
+    F('BillingCountry'),
+    F('LastActivityDate', 'date'),
+  ],
+  Opportunity: [
+    ...BASE,
+    F('Name'),
+    F('Amount', 'currency'),
+    F('StageName', 'picklist'),
+    F('IsClosed', 'boolean'),
+    F('IsWon', 'boolean'),
+    F('CloseDate', 'date'),
+    F('AccountId', 'reference'),
+  ],
+  Lead: [
+    ...BASE,
+    F('FirstName'),
+    F('LastName'),
+    F('Company'),
+    F('Title'),
+    F('LeadSource', 'picklist'),
+    F('Email', 'email'),
+    F('City'),
+    F('Country'),
+    F('ConvertedDate', 'date'),
+    F('ConvertedAccountId', 'reference'),
+    F('ConvertedContactId', 'reference'),
+  ],
   User: [F('Id', 'id'), F('CreatedDate', 'datetime'), F('LastModifiedDate', 'datetime'), F('SystemModstamp', 'datetime'), F('Name'), F('Email', 'email'), F('IsActive', 'boolean')],
   Widget__c: [...BASE, F('Name'), F('Size__c', 'double')],
 };
@@ -95,10 +152,21 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     if (limited) return limited;
 
     if (req.path === `/services/data/${V}/sobjects`) {
-      return { json: { sobjects: [...Object.keys(SF_FIELDS).map((name) => ({ name, label: name.replace('__c', ''), queryable: true, custom: name.endsWith('__c') })), { name: 'Secret', queryable: false, custom: false }, { name: 'AcceptedEventRelation', queryable: true, custom: false }] } };
+      return {
+        json: {
+          sobjects: [
+            ...Object.keys(SF_FIELDS).map((name) => ({ name, label: name.replace('__c', ''), queryable: true, custom: name.endsWith('__c') })),
+            { name: 'Secret', queryable: false, custom: false },
+            { name: 'AcceptedEventRelation', queryable: true, custom: false },
+          ],
+        },
+      };
     }
     let m = /^\/services\/data\/v58\.0\/sobjects\/(\w+)\/describe$/.exec(req.path);
-    if (m) return SF_FIELDS[m[1]!] ? { json: { name: m[1], fields: SF_FIELDS[m[1]!] } } : { status: 404, json: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
+    if (m)
+      return SF_FIELDS[m[1]!]
+        ? { json: { name: m[1], fields: SF_FIELDS[m[1]!] } }
+        : { status: 404, json: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] };
 
     m = /^\/services\/data\/v58\.0\/(query|queryAll)$/.exec(req.path);
     if (m) {
@@ -113,7 +181,13 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
       const all = [...sf.records[soql[2]!]!.values()]
         .filter((r) => (m![1] === 'queryAll' || !r.IsDeleted) && Date.parse(r.SystemModstamp) >= since)
         .sort((a, b) => a.SystemModstamp.localeCompare(b.SystemModstamp) || a.Id.localeCompare(b.Id))
-        .map((r) => ({ attributes: { type: soql[2], url: `/services/data/${V}/sobjects/${soql[2]}/${r.Id}` }, ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])) }) as unknown as SfRecord);
+        .map(
+          (r) =>
+            ({
+              attributes: { type: soql[2], url: `/services/data/${V}/sobjects/${soql[2]}/${r.Id}` },
+              ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])),
+            }) as unknown as SfRecord,
+        );
       return page(all, 0);
     }
     if (req.path === `/services/data/${V}/jobs/query` && req.method === 'POST') {

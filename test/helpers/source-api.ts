@@ -39,7 +39,9 @@ export async function startSourceApi(initial: Contact[], apiKey = 'source-key'):
     url: '',
     apiKey,
     contacts,
-    upsert: (...cs) => cs.forEach((c) => contacts.set(c.id, c)),
+    upsert: (...cs) => {
+      for (const c of cs) contacts.set(c.id, c);
+    },
     intercept: undefined,
     contactRequests: () => src.sim.requests.filter((r) => r.path === '/contacts').length,
     close: () => src.sim.close(),

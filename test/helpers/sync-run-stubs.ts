@@ -26,7 +26,10 @@ export interface StubCalls {
   chunkAttempts: number;
 }
 
-export function stubSyncActivities(opts: StubRunOptions): { activities: Pick<SyncActivities, 'startSyncRun' | 'syncChunk' | 'finishSyncRun' | 'pauseSyncForError'>; calls: StubCalls } {
+export function stubSyncActivities(opts: StubRunOptions): {
+  activities: Pick<SyncActivities, 'startSyncRun' | 'syncChunk' | 'finishSyncRun' | 'pauseSyncForError'>;
+  calls: StubCalls;
+} {
   const calls: StubCalls = { start: 0, finish: [], paused: [], executions: [], chunkAttempts: 0 };
   const perChunk = opts.recordsPerChunk ?? 10;
   let seq = 0;

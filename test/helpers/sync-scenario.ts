@@ -107,7 +107,11 @@ export async function configure(
     customerId,
     providerName,
     connect: () =>
-      ok(s.tenant.request('POST', `/customers/${customerId}/connections`, { body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } } })),
+      ok(
+        s.tenant.request('POST', `/customers/${customerId}/connections`, {
+          body: { provider_name: providerName, type: 'api_key', api_key: source.apiKey, params: { base_url: source.url } },
+        }),
+      ),
   };
 }
 

@@ -113,7 +113,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     async waitFor(predicate, timeoutMs = 30_000, what = 'condition') {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${JSON.stringify(log.map((r) => ({ route: r.route, id: r.headers['webhook-id'], status: r.status, verified: r.verified })))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}; received ${JSON.stringify(log.map((r) => ({ route: r.route, id: r.headers['webhook-id'], status: r.status, verified: r.verified })))}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -26,7 +26,12 @@ interface Scenario {
   activities: object;
 }
 
-const syncRun = (name: string, opts: StubRunOptions): Scenario => ({ name, workflowType: 'syncRunWorkflow', args: [{ syncId: randomUUID() }], activities: stubSyncActivities(opts).activities });
+const syncRun = (name: string, opts: StubRunOptions): Scenario => ({
+  name,
+  workflowType: 'syncRunWorkflow',
+  args: [{ syncId: randomUUID() }],
+  activities: stubSyncActivities(opts).activities,
+});
 
 function webhookDelivery(): Scenario {
   // Endpoint A: a lost attempt (the activity fails), a 5xx, then delivered. Endpoint B: gone (410).
@@ -84,6 +89,10 @@ export async function runScenario(env: TestWorkflowEnvironment, workflowBundle: 
     const last = history.events?.at(-1);
     runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
-  if (executions.length > 1) executions.forEach((e, i) => (e.name = `${scenario.name}.${i + 1}`));
+  if (executions.length > 1) {
+    executions.forEach((e, i) => {
+      e.name = `${scenario.name}.${i + 1}`;
+    });
+  }
   return executions;
 }
