@@ -46,7 +46,13 @@ export async function startDevServerWorker(opts: { db: Db; chunkBudgetMs?: numbe
     deps,
     worker,
     taskQueue,
-    run: <T>(fn: () => Promise<T>) => Promise.race([fn(), running.then(() => { throw new Error('worker stopped'); })]),
+    run: <T>(fn: () => Promise<T>) =>
+      Promise.race([
+        fn(),
+        running.then(() => {
+          throw new Error('worker stopped');
+        }),
+      ]),
     close: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
