@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiDestinationConfigSchema, createApiWriter, parseRetryAfter } from '../destinations/api';
 import type { DestinationRecord, WriteTarget } from '../destinations/types';
-import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
+import { startApiReceiver, type ApiReceiver } from './helpers/http-api-simulator';
 
 const target: WriteTarget = {
   applicationId: 'app-1',
@@ -33,7 +33,7 @@ beforeEach(async () => {
   sleeps = [];
 });
 afterEach(async () => {
-  await rx.stop();
+  await rx.close();
 });
 
 describe('HTTP API destination', () => {
@@ -164,7 +164,7 @@ describe('HTTP API destination', () => {
   it('retries network errors and then reports the host it cannot reach', async () => {
     const dead = await startApiReceiver();
     const url = dead.url;
-    await dead.stop();
+    await dead.close();
     const writer = createApiWriter({ url }, { sleep, retry: { maxAttempts: 2 } });
     await expect(writer.writeBatch(target, { runId: 'r', seq: 0, records: records(1) })).rejects.toThrow(`cannot reach ${url} (ECONNREFUSED) after 2 attempt(s)`);
     expect(sleeps).toHaveLength(1);
@@ -183,7 +183,7 @@ describe('HTTP API destination', () => {
       await expect(writer.writeBatch(target, { runId: 'r', seq: 1, records: records(1) })).rejects.toThrow(/redirected \(308\) to another host .*refusing to follow/);
       expect(other.requests).toEqual([]);
     } finally {
-      await other.stop();
+      await other.close();
     }
   });
 

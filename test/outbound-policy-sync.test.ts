@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriterCache, type WriterCache } from '../destinations/registry';
 import type { OutboundPolicy } from '../lib/outbound-policy';
 import type { ApiClient } from './helpers/api';
-import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
+import { startApiReceiver, type ApiReceiver } from './helpers/http-api-simulator';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await writers?.closeAll();
-  await receiver?.stop();
+  await receiver?.close();
   await source?.close();
   await s?.close();
 });

@@ -23,7 +23,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertConnector } from '../db/repositories/connectors';
 import type { ApiClient } from './helpers/api';
-import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
+import { startApiReceiver, type ApiReceiver } from './helpers/http-api-simulator';
 import { startBigQueryEmulator, type BigQueryEmulator } from './helpers/bigquery-emulator';
 import { s3ClientFor, startS3Server, type S3Server } from './helpers/s3-server';
 import { makeContacts, sourceConnector, startSourceApi, type Contact, type SourceApi } from './helpers/source-api';
@@ -548,7 +548,7 @@ describe('HTTP API destination end to end', () => {
     receiver = await startApiReceiver();
   });
   afterAll(async () => {
-    await receiver?.stop();
+    await receiver?.close();
   });
 
   it('full sync: the exact records received, chunked by batch_size, each chunk with its own Idempotency-Key and the auth header', async () => {
@@ -565,7 +565,7 @@ describe('HTTP API destination end to end', () => {
       expect(first).toMatchObject({ status: 'SUCCESS', num_records_synced: 120, error_message: null });
 
       const received: ApiBatch[] = receiver.requests.map((r) => ({ key: String(r.headers['idempotency-key']), headers: r.headers, payload: r.json as ApiBatch['payload'] }));
-      expect(receiver.requests.every((r) => r.method === 'POST' && r.path === '/ingest?src=syncwell' && r.headers['x-dest-key'] === apiKey)).toBe(true);
+      expect(receiver.requests.every((r) => r.method === 'POST' && r.url === '/ingest?src=syncwell' && r.headers['x-dest-key'] === apiKey)).toBe(true);
       expect(receiver.requests.every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
       // Each batch in chunks of 30, keyed `<run>:<seq>:<chunk>`; no retries, so no duplicate key.
       const runId = first!.id;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHttpRuntime } from '../providers/runtime';
 import { createWorker } from '../runtime/worker';
 import type { SyncRunResult } from '../workflows/sync-run';
-import { startApiReceiver, type ApiReceiver } from './helpers/api-receiver';
+import { startApiReceiver, type ApiReceiver } from './helpers/http-api-simulator';
 import { composeForTest } from './helpers/compose';
 import { postgresDestinationConfig } from './helpers/db';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   source = await startSourceApi(makeContacts(30));
 });
 afterAll(async () => {
-  await receiver?.stop();
+  await receiver?.close();
   await source?.close();
   await env?.teardown();
   await s?.close();

@@ -1,12 +1,14 @@
 /**
- * A real HTTP server on 127.0.0.1:0 standing in for a SaaS API. Tests pass a
- * handler and assert on the recorded requests.
+ * A real HTTP server on 127.0.0.1:0 standing in for a SaaS API (tests pass a handler) or for an
+ * HTTP API destination (startApiReceiver: queued answers); tests assert on the recorded requests.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
+  /** The request target as sent (path and query string). */
+  url: string;
   /** Path without the query string. */
   path: string;
   query: Record<string, string>;
@@ -50,6 +52,7 @@ export async function startApiSimulator(handler: SimHandler): Promise<ApiSimulat
       const url = new URL(req.url ?? '/', 'http://localhost');
       const recorded: RecordedRequest = {
         method: req.method ?? 'GET',
+        url: req.url ?? '/',
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
         headers: req.headers,
@@ -82,6 +85,18 @@ export async function startApiSimulator(handler: SimHandler): Promise<ApiSimulat
       server.close(() => resolve());
     });
   return sim;
+}
+
+export interface ApiReceiver extends ApiSimulator {
+  /** Queues answers for the next requests, in order. */
+  respondWith(...responses: SimResponse[]): void;
+}
+
+/** Answers the queued responses first, then 200 `{"ok":true}`. */
+export async function startApiReceiver(): Promise<ApiReceiver> {
+  const queue: SimResponse[] = [];
+  const sim = await startApiSimulator(() => queue.shift() ?? { json: { ok: true } });
+  return Object.assign(sim, { respondWith: (...responses: SimResponse[]) => void queue.push(...responses) });
 }
 
 /** Splits records into pages of `size`; page numbers start at `first`. */
