@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiKeyAuth } from './auth';
+import { connectPageRoutes } from './connect/pages';
 import type { AppDeps, AuthedEnv } from './deps';
 import { docsRoutes, OPENAPI_PATH, registerOpenApi } from './docs';
 import { DomainError } from '../lib/errors';
@@ -16,6 +17,8 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
+  // The hosted connect pages (no API key: the magic link id is the capability).
+  app.route('/', connectPageRoutes(deps));
 
   const mgmt = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
   const auth = apiKeyAuth(deps);

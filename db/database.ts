@@ -105,6 +105,9 @@ export interface MagicLinksTable {
   status: Generated<string>;
   expires_at: Timestamp;
   created_at: Timestamp;
+  /** Submissions of the hosted page in the current rate-limit window. */
+  attempts: Generated<number>;
+  attempts_window_started_at: Timestamp | null;
 }
 
 export interface SyncsTable extends Stamped {

@@ -5,7 +5,7 @@
  * ENCRYPTION_KEY is either one base64 key (32 bytes) or a comma-separated keyring
  * `kid:base64,kid2:base64`. Ciphertext format: `v1.<kid>.<iv>.<tag>.<data>` (base64url).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -67,6 +67,14 @@ export class SecretBox {
 
   decryptJson<T = Record<string, unknown>>(ciphertext: string): T {
     return JSON.parse(this.decrypt(ciphertext)) as T;
+  }
+
+  /**
+   * A key for one purpose (signing, say) derived from the current encryption key with HKDF, so the
+   * encryption key itself is never used for anything else. Rotating ENCRYPTION_KEY changes it.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.keys.get(this.currentKid)!, Buffer.alloc(0), `syncwell:${purpose}`, 32));
   }
 
   /** Key id of a ciphertext, to find what still needs re-encrypting after a rotation. */

@@ -11,6 +11,7 @@ import * as m20261122002000 from './20261122002000_webhooks';
 import * as m20261122003000 from './20261122003000_jobs';
 import * as m20261122004000 from './20261122004000_connection_provider_info';
 import * as m20261201000000 from './20261201000000_sync_run_workflow';
+import * as m20261201001000 from './20261201001000_magic_link_attempts';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261122003000_jobs': m20261122003000,
   '20261122004000_connection_provider_info': m20261122004000,
   '20261201000000_sync_run_workflow': m20261201000000,
+  '20261201001000_magic_link_attempts': m20261201001000,
 };
