@@ -2,7 +2,9 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiKeyAuth } from './auth';
+import { oauthConnectRoutes } from './connect/oauth';
 import { connectPageRoutes } from './connect/pages';
+import { authorizationUrlForLink } from '../services/connect/oauth';
 import type { AppDeps, AuthedEnv } from './deps';
 import { docsRoutes, OPENAPI_PATH, registerOpenApi } from './docs';
 import { DomainError } from '../lib/errors';
@@ -18,7 +20,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
   app.route('/', docsRoutes());
   // The hosted connect pages (no API key: the magic link id is the capability).
-  app.route('/', connectPageRoutes(deps));
+  app.route('/', connectPageRoutes(deps, { oauthAuthorizationUrl: (link) => authorizationUrlForLink(deps, link) }));
+  app.route('/', oauthConnectRoutes(deps));
 
   const mgmt = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
   const auth = apiKeyAuth(deps);

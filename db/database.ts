@@ -19,6 +19,8 @@ export interface ApplicationsTable {
   /** sha256 of the API key; the key itself is never stored. */
   api_key_hash: string;
   created_at: Timestamp;
+  /** Opt-in to the hosted GET /oauth/connect: the return URL origins it may redirect to; null: off. */
+  hosted_oauth_return_origins: string[] | null;
 }
 
 export interface CustomersTable extends Stamped {
@@ -108,6 +110,21 @@ export interface MagicLinksTable {
   /** Submissions of the hosted page in the current rate-limit window. */
   attempts: Generated<number>;
   attempts_window_started_at: Timestamp | null;
+}
+
+/** An OAuth authorization request in flight (services/connect/oauth.ts). */
+export interface OAuthStatesTable {
+  id: Generated<string>;
+  application_id: string;
+  magic_link_id: string | null;
+  customer_id: string;
+  provider_id: string;
+  code_verifier_encrypted: string;
+  redirect_uri: string;
+  return_url: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Generated<Date>;
 }
 
 export interface SyncsTable extends Stamped {
@@ -219,6 +236,7 @@ export interface Database {
   sync_configs: SyncConfigsTable;
   connections: ConnectionsTable;
   magic_links: MagicLinksTable;
+  oauth_states: OAuthStatesTable;
   syncs: SyncsTable;
   sync_runs: SyncRunsTable;
   webhook_events: WebhookEventsTable;

@@ -71,22 +71,25 @@ export interface Config {
    * keyed by `oauthTokenUrlKey(provider name)`.
    */
   oauthTokenUrls: Record<string, string>;
+  /** OAuth authorization endpoint overrides from SYNCWELL_OAUTH_AUTHORIZE_URL_<PROVIDER>, keyed the same way. */
+  oauthAuthorizeUrls: Record<string, string>;
   /** Whether tenant-configured URLs may reach private networks (lib/outbound-policy.ts). */
   outboundPolicy: OutboundPolicy;
 }
 
 const OAUTH_TOKEN_URL_PREFIX = 'SYNCWELL_OAUTH_TOKEN_URL_';
+const OAUTH_AUTHORIZE_URL_PREFIX = 'SYNCWELL_OAUTH_AUTHORIZE_URL_';
 
 /** The env suffix a provider's token URL override uses: `pipedrive` → `PIPEDRIVE`, `ms-dynamics` → `MS_DYNAMICS`. */
 export const oauthTokenUrlKey = (providerName: string) => providerName.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
-function oauthTokenUrls(env: Record<string, string | undefined>): { urls: Record<string, string>; problems: string[] } {
+function oauthUrls(env: Record<string, string | undefined>, prefix: string): { urls: Record<string, string>; problems: string[] } {
   const urls: Record<string, string> = {};
   const problems: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(OAUTH_TOKEN_URL_PREFIX) || !value?.trim()) continue;
+    if (!name.startsWith(prefix) || !value?.trim()) continue;
     if (!z.url({ protocol: /^https?$/ }).safeParse(value).success) problems.push(`${name}: must be an http(s) URL`);
-    else urls[name.slice(OAUTH_TOKEN_URL_PREFIX.length)] = value;
+    else urls[name.slice(prefix.length)] = value;
   }
   return { urls, problems };
 }
@@ -100,11 +103,13 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  const tokenUrls = oauthTokenUrls(env);
+  const tokenUrls = oauthUrls(env, OAUTH_TOKEN_URL_PREFIX);
+  const authorizeUrls = oauthUrls(env, OAUTH_AUTHORIZE_URL_PREFIX);
   const allowed = parseAllowedHosts(env.OUTBOUND_ALLOWED_HOSTS);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
     ...tokenUrls.problems,
+    ...authorizeUrls.problems,
     ...allowed.problems.map((p) => `OUTBOUND_ALLOWED_HOSTS: ${p}`),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
@@ -133,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: e.ENCRYPTION_KEY,
     syncBatchRecords: e.SYNC_BATCH_RECORDS,
     oauthTokenUrls: tokenUrls.urls,
+    oauthAuthorizeUrls: authorizeUrls.urls,
     outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },
   };
 }

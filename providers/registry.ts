@@ -4,19 +4,27 @@
  */
 import { createDeclarativeConnection } from './declarative/connector';
 import { UnknownProviderError } from './errors';
-import { createHubspotConnection } from './hubspot';
-import { createPipedriveConnection } from './pipedrive';
-import { createSalesforceConnection } from './salesforce';
+import { createHubspotConnection, HUBSPOT_OAUTH } from './hubspot';
+import { createPipedriveConnection, PIPEDRIVE_OAUTH } from './pipedrive';
+import { createSalesforceConnection, SALESFORCE_OAUTH } from './salesforce';
 import type { HttpRuntime } from './runtime';
-import type { ConnectionContext, ConnectorLookup, ProviderConnection } from './types';
+import type { ConnectionContext, ConnectorLookup, OAuthProfile, ProviderConnection } from './types';
 
 export type BuiltInProvider = (ctx: ConnectionContext, runtime?: HttpRuntime) => ProviderConnection;
 
 /** Built-in providers by name (CRMs register here). */
 const builtIns = new Map<string, BuiltInProvider>();
+const oauthProfiles = new Map<string, OAuthProfile>();
 
-export function registerBuiltInProvider(name: string, factory: BuiltInProvider): void {
+/** `oauth`: how customers authorize it through the hosted connect, for providers that use OAuth2. */
+export function registerBuiltInProvider(name: string, factory: BuiltInProvider, oauth?: OAuthProfile): void {
   builtIns.set(name, factory);
+  if (oauth) oauthProfiles.set(name, oauth);
+}
+
+/** The built-in provider's OAuth2 flow; undefined when it has none. */
+export function builtInOAuthProfile(name: string): OAuthProfile | undefined {
+  return oauthProfiles.get(name);
 }
 
 export function isBuiltInProvider(name: string): boolean {
@@ -36,6 +44,6 @@ export async function openProviderConnection(connectors: ConnectorLookup, ctx: C
 }
 
 // Built-in CRM providers.
-registerBuiltInProvider('hubspot', createHubspotConnection);
-registerBuiltInProvider('salesforce', createSalesforceConnection);
-registerBuiltInProvider('pipedrive', createPipedriveConnection);
+registerBuiltInProvider('hubspot', createHubspotConnection, HUBSPOT_OAUTH);
+registerBuiltInProvider('salesforce', createSalesforceConnection, SALESFORCE_OAUTH);
+registerBuiltInProvider('pipedrive', createPipedriveConnection, PIPEDRIVE_OAUTH);

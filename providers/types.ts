@@ -129,6 +129,22 @@ export type CredentialLock = (fn: (current: Record<string, unknown>) => Promise<
  */
 export type ConnectorLookup = (applicationId: string, providerName: string) => Promise<unknown>;
 
+/** A provider's OAuth2 authorization code flow, as the hosted connect runs it (services/connect/oauth.ts). */
+export interface OAuthProfile {
+  authorizationUrl: string;
+  tokenUrl: string;
+  /** How the client authenticates at the token endpoint: form fields (client_secret_post) or HTTP Basic. */
+  clientAuth: 'body' | 'basic';
+  /** Scopes when the provider config names none. */
+  defaultScopes?: readonly string[];
+  /** Further authorization request parameters (access_type=offline, audience, ...). */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /** Token response fields kept with the tokens (Pipedrive api_domain). */
+  keepFromResponse?: readonly string[];
+  /** The token response field that becomes the connection's instance_url (Salesforce). */
+  instanceUrlField?: string;
+}
+
 export interface OAuthClientConfig {
   clientId: string;
   clientSecret: string;

@@ -16,7 +16,10 @@ import { connectTemporalClient } from '../lib/temporal';
 import type { ServiceDeps } from '../services/deps';
 
 /** The settings composition reads (tests make theirs with loadConfig). */
-export type ComposeConfig = Pick<Config, 'databasePoolSize' | 'dataDir' | 'encryptionKey' | 'temporal' | 'syncBatchRecords' | 'oauthTokenUrls' | 'outboundPolicy'>;
+export type ComposeConfig = Pick<
+  Config,
+  'databasePoolSize' | 'dataDir' | 'encryptionKey' | 'temporal' | 'syncBatchRecords' | 'oauthTokenUrls' | 'oauthAuthorizeUrls' | 'publicUrl' | 'outboundPolicy'
+>;
 
 export interface ComposeOptions {
   logger: Logger;
@@ -56,6 +59,8 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
       secrets,
       temporal: { client: temporal.client, taskQueue: config.temporal.taskQueue },
       oauthTokenUrls: config.oauthTokenUrls,
+      oauthAuthorizeUrls: config.oauthAuthorizeUrls,
+      publicUrl: config.publicUrl,
       outboundPolicy: config.outboundPolicy,
     };
     const writers = createWriterCache({ outboundPolicy: config.outboundPolicy });

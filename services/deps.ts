@@ -12,6 +12,10 @@ export interface ServiceDeps {
   logger: Logger;
   /** OAuth token endpoint overrides by `oauthTokenUrlKey(provider name)` (config.oauthTokenUrls). */
   oauthTokenUrls?: Record<string, string>;
+  /** OAuth authorization endpoint overrides, keyed the same way (config.oauthAuthorizeUrls). */
+  oauthAuthorizeUrls?: Record<string, string>;
+  /** The public base URL (config.publicUrl): the OAuth redirect URI is `<publicUrl>/oauth/callback`. */
+  publicUrl?: string;
   /** Private-network protection for tenant-configured URLs (config.outboundPolicy); absent: off. */
   outboundPolicy?: OutboundPolicy;
 }

@@ -12,6 +12,7 @@ import * as m20261122003000 from './20261122003000_jobs';
 import * as m20261122004000 from './20261122004000_connection_provider_info';
 import * as m20261201000000 from './20261201000000_sync_run_workflow';
 import * as m20261201001000 from './20261201001000_magic_link_attempts';
+import * as m20261201002000 from './20261201002000_oauth_states';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261122004000_connection_provider_info': m20261122004000,
   '20261201000000_sync_run_workflow': m20261201000000,
   '20261201001000_magic_link_attempts': m20261201001000,
+  '20261201002000_oauth_states': m20261201002000,
 };

@@ -8,6 +8,10 @@ export function findCustomer(db: Db, applicationId: string, externalId: string) 
   return db.selectFrom('customers').selectAll().where('application_id', '=', applicationId).where('external_id', '=', externalId).executeTakeFirst();
 }
 
+export function findCustomerById(db: Db, applicationId: string, id: string) {
+  return db.selectFrom('customers').selectAll().where('application_id', '=', applicationId).where('id', '=', id).executeTakeFirst();
+}
+
 export function upsertCustomer(db: Db, values: { application_id: string; external_id: string; name: string; email: string }) {
   return db
     .insertInto('customers')

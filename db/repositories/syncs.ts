@@ -63,6 +63,11 @@ export function listObjectSyncsOfConnection(db: Db, connectionId: string): Promi
   return db.selectFrom('syncs').selectAll().where('connection_id', '=', connectionId).where('type', '=', 'object').execute();
 }
 
+/** A connection's syncs the engine paused after an error no retry could fix (a manual pause has no reason). */
+export function listAutoPausedSyncsOfConnection(db: Db, connectionId: string): Promise<SyncRow[]> {
+  return db.selectFrom('syncs').selectAll().where('connection_id', '=', connectionId).where('paused', '=', true).where('pause_reason', 'is not', null).execute();
+}
+
 export async function insertObjectSync(
   db: Db,
   values: { application_id: string; connection_id: string; sync_config_id: string; object_type: 'common' | 'standard' | 'custom'; object: string },

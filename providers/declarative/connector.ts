@@ -4,10 +4,12 @@
  * ancestor level when a new parent page is needed) and returns a JSON page state
  * from which a crashed run resumes exactly where it stopped.
  */
+import { withOutboundPolicy } from '../../lib/outbound-policy';
 import { ProviderError } from '../errors';
+import { OAuthSession } from '../oauth';
 import { getDefaultHttpRuntime, type HttpClient, type HttpRuntime } from '../runtime';
 import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
-import { ConnectorDefinitionError, parseConnectorDefinition, type ConnectorDefinition, type StreamDefinition } from './definition';
+import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
 import { createPaginator, type Paginator, type PaginationState } from './pagination';
 import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper } from './records';
@@ -56,6 +58,8 @@ class DeclarativeConnection implements ProviderConnection {
   private readonly scope: Scope;
   private readonly client: HttpClient;
   private readonly streams = new Map<string, CompiledStream>();
+  /** oauth2 connectors: the access token, refreshed before expiry (and on 401 when it travels in a header). */
+  private readonly session: OAuthSession | undefined;
 
   constructor(
     private readonly def: ConnectorDefinition,
@@ -68,7 +72,30 @@ class DeclarativeConnection implements ProviderConnection {
 
     const secrets = def.parameters.filter((p) => p.secret || SECRET_NAME.test(p.name)).map((p) => config[p.name]);
     for (const [k, v] of Object.entries(ctx.params)) if (SECRET_NAME.test(k)) secrets.push(v);
+    const auth = def.auth;
+    if (auth.type === 'oauth2') {
+      if (ctx.oauth?.clientSecret) secrets.push(ctx.oauth.clientSecret);
+      this.session = new OAuthSession(ctx, {
+        providerLabel: def.name,
+        tokenUrl: auth.token_url,
+        clientAuth: auth.client_auth,
+        // The token URL is the tenant's choice, like base_url.
+        fetch: (url, init) => fetch(url, withOutboundPolicy(ctx.outboundPolicy, init ?? {})),
+      });
+    }
+    const session = this.session;
+    // A token in the query string cannot be swapped by a retry's headers: it is only refreshed before expiry.
+    const onUnauthorized =
+      auth.type === 'oauth2' && auth.token_placement.location === 'header' && session
+        ? async () => {
+            if (!session.canRefresh) return null;
+            await session.refresh(typeof session.credentials.access_token === 'string' ? session.credentials.access_token : undefined);
+            const token = session.credentials.access_token;
+            return typeof token === 'string' && token ? { [auth.token_placement.name]: `${tokenPrefix(auth)}${token}` } : null;
+          }
+        : undefined;
     this.client = runtime.client({
+      ...(onUnauthorized ? { onUnauthorized } : {}),
       connectionId: ctx.connectionId,
       // base_url (and so every host this connector calls) is the tenant's choice.
       outboundPolicy: ctx.outboundPolicy,
@@ -141,7 +168,8 @@ class DeclarativeConnection implements ProviderConnection {
   /** One request for one page of a stream (under one parent context for child streams). */
   private async fetchPage(stream: CompiledStream, pageState: JsonValue | null, modifiedSince: Date | null, req: ReadPageRequest, parentContext?: Context): Promise<PageOutcome> {
     const state = pageState === null ? stream.paginator.first() : stream.paginator.check(pageState);
-    const parts = buildRequest(this.def, stream.def, { ...this.scope, parent: parentContext }, modifiedSince);
+    const config = this.session ? { ...this.scope.config, access_token: await this.session.accessToken() } : this.scope.config;
+    const parts = buildRequest(this.def, stream.def, { ...this.scope, config, parent: parentContext }, modifiedSince);
     stream.paginator.apply(state, parts);
     const method = stream.def.method;
     const res = await this.client.request({ method, url: parts.url, headers: parts.headers, json: parts.body, signal: req.signal, onWait: req.onWait });
@@ -156,9 +184,16 @@ class DeclarativeConnection implements ProviderConnection {
 
   /** Page state persists in our database; an API key echoed into a next URL must not. */
   private stripAuthQuery(url: string): string {
-    if (this.def.auth.type !== 'api_key' || this.def.auth.location !== 'query') return url;
+    const auth = this.def.auth;
+    const name =
+      auth.type === 'api_key' && auth.location === 'query'
+        ? auth.name
+        : auth.type === 'oauth2' && auth.token_placement.location === 'query'
+          ? auth.token_placement.name
+          : undefined;
+    if (name === undefined) return url;
     const u = new URL(url);
-    u.searchParams.delete(this.def.auth.name);
+    u.searchParams.delete(name);
     return u.href;
   }
 

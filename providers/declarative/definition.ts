@@ -20,6 +20,7 @@ const jsonPath = z.string().superRefine((value, ctx) => {
 const paramName = z.string().min(1, { error: 'must not be empty' });
 const location = z.enum(['query', 'header', 'body']);
 const pageSize = z.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
 export const parameterSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'parameter names are letters, digits and underscores, not starting with a digit' }),
@@ -43,8 +44,29 @@ export const authSchema = z.discriminatedUnion(
     z.strictObject({ type: z.literal('basic'), username: z.string(), password: z.string().default('') }),
     z.strictObject({ type: z.literal('bearer'), token: z.string() }),
     z.strictObject({ type: z.literal('none') }),
+    z.strictObject({
+      type: z.literal('oauth2'),
+      /** Where the customer is sent to authorize (the hosted connect adds client_id, redirect_uri, scope, state and PKCE). */
+      authorization_url: httpUrl,
+      token_url: httpUrl,
+      /** Used when the provider's config.oauth.oauth_scopes is empty. */
+      scopes: z.array(z.string().min(1)).default([]),
+      /** Further authorization request parameters (audience, access_type, prompt, ...). */
+      authorization_params: z.record(z.string(), z.string()).default({}),
+      /** How the client authenticates at the token endpoint: form fields (default) or HTTP Basic. */
+      client_auth: z.enum(['body', 'basic']).default('body'),
+      /** Where the access token goes: `Authorization: Bearer <token>` unless said otherwise. */
+      token_placement: z
+        .strictObject({
+          location: z.enum(['header', 'query']).default('header'),
+          name: paramName.default('Authorization'),
+          /** Before the token; default "Bearer " for the Authorization header, "" otherwise. */
+          prefix: z.string().optional(),
+        })
+        .default({ location: 'header', name: 'Authorization' }),
+    }),
   ],
-  { error: 'auth.type must be one of api_key, basic, bearer, none' },
+  { error: 'auth.type must be one of api_key, basic, bearer, none, oauth2' },
 );
 
 export const paginationSchema = z.discriminatedUnion(
@@ -142,6 +164,15 @@ export type ConnectorDefinition = z.output<typeof connectorDefinitionSchema>;
 export type StreamDefinition = ConnectorDefinition['streams'][number];
 export type PaginationDefinition = StreamDefinition['pagination'];
 export type AuthDefinition = ConnectorDefinition['auth'];
+type OAuth2AuthDefinition = Extract<AuthDefinition, { type: 'oauth2' }>;
+
+const OAUTH_TOKEN_PARAMS = ['access_token', 'refresh_token'] as const;
+
+/** What precedes the access token where it is placed. */
+export function tokenPrefix(auth: OAuth2AuthDefinition): string {
+  const p = auth.token_placement;
+  return p.prefix ?? (p.location === 'header' && p.name.toLowerCase() === 'authorization' ? 'Bearer ' : '');
+}
 
 type Def = z.output<z.ZodObject<(typeof connectorDefinitionSchema)['shape']>>;
 type Ctx = z.core.$RefinementCtx<Def>;
@@ -241,6 +272,8 @@ function checkCrossReferences(def: Def, ctx: Ctx): void {
  */
 export function connectionParameterNames(def: ConnectorDefinition): Set<string> {
   const names = new Set(def.parameters.map((p) => p.name));
+  // The tokens the authorization gave (or a caller obtained elsewhere).
+  if (def.auth.type === 'oauth2') for (const n of OAUTH_TOKEN_PARAMS) names.add(n);
   for (const s of def.streams) {
     walkStrings([s.headers, s.query, s.body ?? {}], [], (text) => {
       for (const ref of templateRefs(text)) if (ref.ns === 'config') names.add(ref.name);

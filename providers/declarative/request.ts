@@ -3,7 +3,7 @@
  * connection's parameters and (for child streams) the parent record's context.
  */
 import { ProviderError } from '../errors';
-import type { AuthDefinition, ConnectorDefinition, StreamDefinition } from './definition';
+import { tokenPrefix, type AuthDefinition, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { formatCursor } from './date-format';
 import { setParam, type RequestParts } from './pagination';
 import { refLabel, renderString, renderTemplate, type Scope, type VarRef } from './template';
@@ -94,6 +94,13 @@ function applyAuth(auth: AuthDefinition, scope: Scope, parts: RequestParts): voi
   } else if (auth.type === 'bearer') {
     const t = renderString(auth.token, scope);
     if (t.ok) parts.headers.authorization = `Bearer ${t.value}`;
+  } else if (auth.type === 'oauth2') {
+    // The connection keeps access_token fresh (OAuthSession) and hands it in as {config.access_token}.
+    const token = scope.config.access_token;
+    if (typeof token !== 'string' || token === '') return;
+    const value = `${tokenPrefix(auth)}${token}`;
+    if (auth.token_placement.location === 'header') parts.headers[auth.token_placement.name] = value;
+    else parts.url.searchParams.set(auth.token_placement.name, value);
   }
 }
 

@@ -22,6 +22,7 @@ import type {
   JsonValue,
   ObjectDescriptor,
   ObjectField,
+  OAuthProfile,
   ProviderConnection,
   ProviderUser,
   RateLimitInfo,
@@ -31,6 +32,11 @@ import type {
 } from '../types';
 
 export const HUBSPOT_API_URL = 'https://api.hubapi.com';
+export const HUBSPOT_OAUTH: OAuthProfile = {
+  authorizationUrl: 'https://app.hubspot.com/oauth/authorize',
+  tokenUrl: `${HUBSPOT_API_URL}/oauth/v1/token`,
+  clientAuth: 'body',
+};
 /** HubSpot's search endpoint refuses paging past this many results. */
 export const SEARCH_LIMIT = 10_000;
 const PAGE_SIZE = 100;

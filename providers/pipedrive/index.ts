@@ -21,6 +21,7 @@ import type {
   JsonValue,
   ObjectDescriptor,
   ObjectField,
+  OAuthProfile,
   ProviderConnection,
   ProviderUser,
   RateLimitInfo,
@@ -31,6 +32,12 @@ import type {
 
 export const PIPEDRIVE_API_URL = 'https://api.pipedrive.com/v1';
 export const PIPEDRIVE_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
+export const PIPEDRIVE_OAUTH: OAuthProfile = {
+  authorizationUrl: 'https://oauth.pipedrive.com/oauth/authorize',
+  tokenUrl: PIPEDRIVE_TOKEN_URL,
+  clientAuth: 'basic',
+  keepFromResponse: ['api_domain'],
+};
 const PAGE_SIZE = 100;
 
 const COMMON_TO_OBJECT: Record<CommonObject, string> = { contact: 'persons', account: 'organizations', opportunity: 'deals', lead: 'leads', user: 'users' };

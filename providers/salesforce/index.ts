@@ -23,6 +23,7 @@ import type {
   JsonValue,
   ObjectDescriptor,
   ObjectField,
+  OAuthProfile,
   ProviderConnection,
   ProviderUser,
   RateLimitInfo,
@@ -32,6 +33,14 @@ import type {
 } from '../types';
 
 export const SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
+export const SALESFORCE_OAUTH: OAuthProfile = {
+  authorizationUrl: `${SALESFORCE_LOGIN_URL}/services/oauth2/authorize`,
+  tokenUrl: `${SALESFORCE_LOGIN_URL}/services/oauth2/token`,
+  clientAuth: 'body',
+  // refresh_token: Salesforce issues a refresh token only for this scope.
+  defaultScopes: ['api', 'refresh_token'],
+  instanceUrlField: 'instance_url',
+};
 export const SALESFORCE_API_VERSION = 'v58.0';
 
 const COMMON_TO_SOBJECT: Record<CommonObject, string> = { contact: 'Contact', account: 'Account', opportunity: 'Opportunity', lead: 'Lead', user: 'User' };

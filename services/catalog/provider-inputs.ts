@@ -115,12 +115,17 @@ export const createProviderSchema = z
       category: z.literal('engagement'),
       name: engagementName,
     }),
-    z.object({
-      auth_type: z.literal('api_key'),
-      category: z.literal('no_category').optional(),
-      name: noCategoryName,
-      objects: objectsSchema.optional(),
-    }),
+    z
+      .object({
+        auth_type: z.enum(['api_key', 'oauth2']).meta({ description: 'oauth2: extension, for a declarative connector with oauth2 auth (the hosted connect uses config.oauth).' }),
+        config: createProviderConfigSchema.optional().register(z.globalRegistry, { description: 'Required when auth_type is oauth2.' }),
+        category: z.literal('no_category').optional(),
+        name: noCategoryName,
+        objects: objectsSchema.optional(),
+      })
+      .superRefine((v, ctx) => {
+        if (v.auth_type === 'oauth2' && !v.config) ctx.addIssue({ code: 'custom', path: ['config'], message: 'config is required when auth_type is oauth2' });
+      }),
   ])
   .superRefine(noNulChars);
 

@@ -127,7 +127,7 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
     );
   }
   const category: ProviderCategory = input.category ?? 'no_category';
-  const split = input.auth_type === 'oauth2' ? splitConfig(input.config) : undefined;
+  const split = input.auth_type === 'oauth2' && input.config ? splitConfig(input.config) : undefined;
   try {
     const row = await repo.insertProvider(deps.db, {
       application_id: applicationId,

@@ -12,7 +12,9 @@ import { findConnectorDefinition } from '../catalog/connectors';
 import { getCustomerOrThrow } from '../tenants/customers';
 import type { ServiceDeps } from '../deps';
 import { recordEvent } from '../webhooks/events';
-import { deleteSyncSchedules, reconcileConnectionSyncs } from '../syncs/syncs';
+import { deleteSyncSchedules, reconcileConnectionSyncs, setSyncPaused, triggerSync } from '../syncs/syncs';
+import { listAutoPausedSyncsOfConnection } from '../../db/repositories/syncs';
+import type { Db } from '../../db/connection';
 import { isUuid, isUniqueViolation } from '../../lib/ids';
 
 const SECRET_NAMES = new Set(['api_key', 'password', 'token', 'secret', 'access_token', 'refresh_token', 'client_secret', 'access_key', 'access_key_secret']);
@@ -89,7 +91,14 @@ export async function getConnection(deps: ServiceDeps, applicationId: string, ex
  * Creates the connection and its `connection.created` event in one transaction, then lets the
  * sync engine create (and, with auto_start_on_connection, start) the connection's syncs.
  */
-export async function createConnection(deps: ServiceDeps, applicationId: string, externalCustomerId: string, input: CreateConnectionInput) {
+export async function createConnection(
+  deps: ServiceDeps,
+  applicationId: string,
+  externalCustomerId: string,
+  input: CreateConnectionInput,
+  /** Runs in the creating transaction (the hosted connect consumes its magic link there); throwing creates nothing. */
+  inTransaction?: (trx: Db) => Promise<void>,
+) {
   const connector = await findConnectorDefinition(deps.db, applicationId, input.provider_name);
   // A body that fits no provider is a 400 before any 404, as when the body schema refuses it.
   checkConnectionBody(input, connector);
@@ -121,6 +130,7 @@ export async function createConnection(deps: ServiceDeps, applicationId: string,
         provider_name: provider.name,
         result: 'SUCCESS',
       });
+      await inTransaction?.(trx);
       return row.id;
     });
   } catch (err) {
@@ -151,6 +161,51 @@ export async function deleteConnection(deps: ServiceDeps, applicationId: string,
     return ids;
   });
   await deleteSyncSchedules(deps, syncIds);
+}
+
+/**
+ * A re-authorisation (the hosted connect for a customer who already has this connection): the new
+ * tokens replace the stored ones, instance_url is updated when given, a `connection.updated` event
+ * is recorded, and then the syncs the engine paused after an error no retry could fix (an expired or
+ * revoked grant, missing permissions) are resumed and run at once; syncs paused by hand stay paused.
+ */
+export async function reauthorizeConnection(
+  deps: ServiceDeps,
+  applicationId: string,
+  connectionId: string,
+  update: { credentials: Record<string, unknown>; params?: Record<string, unknown>; instanceUrl?: string },
+  inTransaction?: (trx: Db) => Promise<void>,
+) {
+  await deps.db.transaction().execute(async (trx) => {
+    // The lock a token refresh holds: a refresh in flight adopts these tokens instead of overwriting them.
+    await repo.lockConnectionCredentials(trx, connectionId);
+    const row = await repo.findConnectionByIdForUpdate(trx, applicationId, connectionId);
+    if (!row) throw new NotFoundError('Connection', `Connection ${connectionId} not found`);
+    const previous: Record<string, unknown> = row.credentials_encrypted ? deps.secrets.decryptJson(row.credentials_encrypted) : {};
+    // Tokens of the old grant must not outlive it: a refresh token the new grant did not include is dropped.
+    const { access_token: _a, refresh_token: _r, expires_at: _e, ...kept } = previous;
+    await repo.updateConnection(trx, applicationId, connectionId, {
+      credentials_encrypted: deps.secrets.encryptJson({ ...kept, ...update.credentials }),
+      ...(update.params ? { params: JSON.stringify({ ...row.params, ...update.params }) } : {}),
+      ...(update.instanceUrl !== undefined ? { instance_url: update.instanceUrl } : {}),
+    });
+    await recordEvent(trx, applicationId, 'connection.updated', {
+      connection_id: row.id,
+      customer_id: row.external_customer_id,
+      provider_id: row.provider_id,
+      category: row.category,
+      provider_name: row.provider_name,
+      result: 'SUCCESS',
+    });
+    await inTransaction?.(trx);
+  });
+  for (const sync of await listAutoPausedSyncsOfConnection(deps.db, connectionId)) {
+    const resumed = await setSyncPaused(deps, sync, false);
+    await triggerSync(deps, resumed, { fullRefresh: false });
+  }
+  const updated = await repo.findConnectionById(deps.db, applicationId, connectionId);
+  if (!updated) throw new NotFoundError('Connection');
+  return toConnectionResponse(updated);
 }
 
 export interface ConnectionWithSecrets {

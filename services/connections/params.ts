@@ -39,8 +39,9 @@ function referenceProblems(body: CreateConnectionInput): FieldIssue[] {
 
 function connectorProblems(body: CreateConnectionInput, def: ConnectorDefinition): FieldIssue[] {
   const problems: FieldIssue[] = [];
-  if (body.type !== undefined && body.type !== 'api_key') {
-    problems.push({ path: 'type', message: `connector ${def.id} (auth ${def.auth.type}) connects with type api_key; omit type or send api_key`, code: 'invalid_value' });
+  const type = def.auth.type === 'oauth2' ? 'oauth2' : 'api_key';
+  if (body.type !== undefined && body.type !== type) {
+    problems.push({ path: 'type', message: `connector ${def.id} (auth ${def.auth.type}) connects with type ${type}; omit type or send ${type}`, code: 'invalid_value' });
   }
   // Where each value came from, so a problem names the field the caller wrote.
   const given = new Map<string, { field: string; value: unknown }>();

@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'sync.complete',
   'sync.paused',
   'connection.created',
+  'connection.updated',
   'connection.deleted',
   'object.field_mapping.created',
   'object.field_mapping.updated',

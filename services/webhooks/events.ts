@@ -10,6 +10,7 @@ export type WebhookEventType =
   | 'sync.complete'
   | 'sync.paused'
   | 'connection.created'
+  | 'connection.updated'
   | 'connection.deleted'
   | 'object.field_mapping.created'
   | 'object.field_mapping.updated'

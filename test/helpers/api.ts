@@ -37,6 +37,8 @@ export async function startTestApi(opts: { taskQueue?: string } = {}): Promise<T
   const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // What PUBLIC_URL gives a real process: the OAuth redirect URI is on this server.
+  deps.publicUrl = base;
 
   const clientFor = (apiKey: string, applicationId: string): ApiClient => ({
     apiKey,
