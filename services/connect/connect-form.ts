@@ -40,7 +40,14 @@ const ACCESS_KEY_SECRET_PROVIDERS = new Set(['gong']);
 const MAX_VALUE_LENGTH = 4000;
 const LIVE_CHECK_TIMEOUT_MS = 15_000;
 
-const humanize = (name: string) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const ACRONYMS = new Set(['api', 'url', 'id', 'uri', 'oauth', 'sso']);
+/** `base_url` → "Base URL", for parameters without a label. */
+const humanize = (name: string) =>
+  name
+    .split('_')
+    .filter(Boolean)
+    .map((w, i) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : w))
+    .join(' ');
 
 function connectorFields(def: ConnectorDefinition): ConnectField[] {
   return def.parameters.map((p) => {
