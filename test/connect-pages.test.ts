@@ -269,6 +269,19 @@ describe('hosted connect page: submissions', () => {
     expect(conns[0]!.params).toMatchObject({ username: 'x' });
   });
 
+  it('a reference access_key_secret provider (gong): its two fields, saved unchecked as the API would (Syncwell cannot call gong)', async () => {
+    await ok(s.tenant.request('POST', '/providers', { body: { auth_type: 'api_key', category: 'no_category', name: 'gong' } }), 201);
+    const link = await newLink('customer-4', 'gong');
+    const page = await (await fetch(link.url)).text();
+    expect(page).toContain('<input id="f-access_key" name="access_key" type="text"');
+    expect(page).toContain('<input id="f-access_key_secret" name="access_key_secret" type="password"');
+    const res = await post(link.url, { access_key: 'AK123', access_key_secret: 'gong-secret-55', csrf_token: await csrfToken(link.url) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${app.url}/connected?from=syncwell&status=success&customer_id=customer-4&provider_name=gong`);
+    const conn = (await connectionsOf('customer-4')).find((c) => c.provider_name === 'gong')!;
+    expect(s.api.deps.secrets.decryptJson(conn.credentials_encrypted!)).toEqual({ access_key: 'AK123', access_key_secret: 'gong-secret-55' });
+  });
+
   it('limits submissions to 10 per link in 10 minutes (429), counted in the database', async () => {
     const link = await newLink('customer-3', 'acme-crm');
     const token = await csrfToken(link.url);
