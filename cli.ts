@@ -12,9 +12,13 @@ import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { EMBEDDED_DATABASE, ensureDatabase } from './runtime/infrastructure';
 import { createLogger } from './lib/logger';
 import { createApplication } from './services/tenants/applications';
+import { setHostedOAuthConnect } from './services/connect/oauth';
 import pg from 'pg';
 
-const USAGE = 'usage: npm run cli -- applications create --name NAME';
+const USAGE = [
+  'usage: npm run cli -- applications create --name NAME',
+  '       npm run cli -- applications hosted-oauth --id APPLICATION_ID (--allow-origin https://app.example.com ... | --off)',
+].join('\n');
 
 async function withDatabaseUrl<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
   if (config.databaseUrl) return fn(config.databaseUrl);
@@ -45,6 +49,7 @@ async function reachable(url: string): Promise<boolean> {
 
 async function main(argv: string[]): Promise<number> {
   const [group, action, ...rest] = argv;
+  if (group === 'applications' && action === 'hosted-oauth') return hostedOAuth(rest);
   if (group !== 'applications' || action !== 'create') {
     console.error(USAGE);
     return 2;
@@ -63,6 +68,28 @@ async function main(argv: string[]): Promise<number> {
       const created = await createApplication(db, name);
       console.log(`Created application ${created.name} (${created.id}). Its API key, shown once:`);
       console.log(created.apiKey);
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  });
+}
+
+/** Opts an application in to GET /oauth/connect (the return URL origins it may redirect to) or out (--off). */
+async function hostedOAuth(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { id: { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, off: { type: 'boolean' } }, strict: true });
+  const origins = values['allow-origin'] ?? [];
+  if (!values.id || (values.off ? origins.length > 0 : origins.length === 0)) {
+    console.error(`--id and either --allow-origin (one or more) or --off are required\n${USAGE}`);
+    return 2;
+  }
+  const id = values.id;
+  return withDatabaseUrl(getConfig(), async (url) => {
+    const db = createDb(url, 1);
+    try {
+      await migrateToLatest(db);
+      await setHostedOAuthConnect({ db }, id, values.off ? null : origins);
+      console.log(values.off ? `Hosted OAuth connect is off for application ${id}` : `Hosted OAuth connect is on for application ${id}, returning to ${origins.join(', ')}`);
       return 0;
     } finally {
       await db.destroy();

@@ -12,13 +12,17 @@ describe('config', () => {
     expect(c.dataDir.endsWith('.data')).toBe(true);
   });
 
-  it('collects OAuth token URL overrides by provider, and rejects ones that are not http(s) URLs', () => {
+  it('collects OAuth token and authorization URL overrides by provider, and rejects ones that are not http(s) URLs', () => {
     const c = loadConfig({ SYNCWELL_OAUTH_TOKEN_URL_PIPEDRIVE: 'http://127.0.0.1:9/oauth/token', SYNCWELL_OAUTH_TOKEN_URL_MS_DYNAMICS: ' ' });
     expect(c.oauthTokenUrls).toEqual({ PIPEDRIVE: 'http://127.0.0.1:9/oauth/token' });
     expect(oauthTokenUrlKey('ms-dynamics')).toBe('MS_DYNAMICS');
     expect(() => loadConfig({ PORT: 'x', SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: 'file:///etc/passwd' })).toThrow(
       /PORT[\s\S]*SYNCWELL_OAUTH_TOKEN_URL_HUBSPOT: must be an http\(s\) URL/,
     );
+    const authorize = loadConfig({ SYNCWELL_OAUTH_AUTHORIZE_URL_PIPEDRIVE: 'http://127.0.0.1:9/authorize' });
+    expect(authorize.oauthAuthorizeUrls).toEqual({ PIPEDRIVE: 'http://127.0.0.1:9/authorize' });
+    expect(authorize.oauthTokenUrls).toEqual({});
+    expect(() => loadConfig({ SYNCWELL_OAUTH_AUTHORIZE_URL_HUBSPOT: 'javascript:alert(1)' })).toThrow(/SYNCWELL_OAUTH_AUTHORIZE_URL_HUBSPOT: must be an http\(s\) URL/);
   });
 
   it('reads the outbound policy: off by default, a boolean switch and an allowlist of names, addresses and ranges', () => {

@@ -6,8 +6,10 @@
  * connector; the first sync's records land in a real Postgres destination, webhooks are delivered
  * signed, and every failure creates nothing.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setHostedOAuthConnect } from '../services/connect/oauth';
 import { startWebhookKickListener } from '../services/webhooks/listener';
 import { startAuthzServer, type AuthzServer } from './helpers/oauth-authz-server';
 import { createOAuthSim } from './helpers/oauth-sim';
@@ -24,6 +26,7 @@ let pd: PipedriveSim;
 let pdAuthz: AuthzServer;
 let receiver: WebhookReceiver;
 let listener: { close(): Promise<void> };
+const run = promisify(execFile);
 const RETURN_URL = 'https://app.example.com/connected?from=syncwell';
 
 beforeAll(async () => {
@@ -336,6 +339,21 @@ describe('hosted OAuth connect: declarative oauth2 connector', () => {
       const row = (await connectionRow('decl-1', 'acme-oauth'))!;
       expect(JSON.stringify(row)).not.toContain(String(token).slice(7));
       expect(s.api.deps.secrets.decryptJson(row.credentials_encrypted!)).toMatchObject({ access_token: String(token).slice(7) });
+
+      // The access token expires: the API's 401 makes the connection refresh it (refresh_token grant, client secret in the body) and the run succeeds.
+      for (const t of oauth.tokens.keys()) oauth.expire(t);
+      await ok(
+        s.tenant.request('POST', '/syncs/_trigger', {
+          headers: { 'x-customer-id': 'decl-1', 'x-provider-name': 'acme-oauth' },
+          body: { object_type: 'standard', object: 'contacts' },
+        }),
+      );
+      const [second] = await waitForRuns(s.tenant, 'decl-1', 2);
+      expect(second).toMatchObject({ status: 'SUCCESS', num_records_synced: 3 });
+      expect(oauth.tokenRequests).toBe(1);
+      const refreshed = s.api.deps.secrets.decryptJson((await connectionRow('decl-1', 'acme-oauth'))!.credentials_encrypted!);
+      expect(refreshed.access_token).not.toBe(String(token).slice(7));
+      expect(api.requests.at(-1)!.headers.authorization).toBe(`Bearer ${refreshed.access_token}`);
     });
   });
 
@@ -345,7 +363,15 @@ describe('hosted OAuth connect: declarative oauth2 connector', () => {
       `${s.api.base}/oauth/connect?${new URLSearchParams({ applicationId: s.tenant.applicationId, customerId: 'decl-2', providerName: 'acme-oauth', returnUrl, scope: 'contacts.read contacts.write' })}`;
     expect((await get(connect('https://app.example.com/back'))).status).toBe(404);
 
-    await setHostedOAuthConnect(s.api.deps, s.tenant.applicationId, ['https://app.example.com']);
+    // The operator's opt-in, as the README says to run it.
+    const cli = await run(
+      path.resolve('node_modules/.bin/tsx'),
+      ['cli.ts', 'applications', 'hosted-oauth', '--id', s.tenant.applicationId, '--allow-origin', 'https://app.example.com/'],
+      {
+        env: { ...process.env, DATABASE_URL: s.api.tdb.url, LOG_LEVEL: 'silent' },
+      },
+    );
+    expect(cli.stdout).toContain(`Hosted OAuth connect is on for application ${s.tenant.applicationId}, returning to https://app.example.com`);
     expect((await get(connect('https://evil.example.net/back'))).status).toBe(400);
     await s.worker.run(async () => {
       const back = await callback(await authorize(connect('https://app.example.com/back')));

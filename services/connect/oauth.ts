@@ -24,7 +24,7 @@ import { getProviderByNameOrThrow, getProviderOrThrow, loadProviderWithSecrets, 
 import { createConnection, reauthorizeConnection } from '../connections/connections';
 import { getCustomerOrThrow } from '../tenants/customers';
 import type { ServiceDeps } from '../deps';
-import { getMagicLinkForPage, magicLinkUrl, type MagicLinkForPage } from './magic-links';
+import { getMagicLinkForPage, magicLinkUrl, returnUrlWith, type MagicLinkForPage } from './magic-links';
 
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 const STATE_TTL_MS = 10 * 60_000;
@@ -203,12 +203,6 @@ export async function setHostedOAuthConnect(deps: Pick<ServiceDeps, 'db'>, appli
   }
 }
 
-const withParams = (returnUrl: string, params: Record<string, string>) => {
-  const url = new URL(returnUrl);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return url.href;
-};
-
 const ERROR_CODE = /^[a-z_]{1,64}$/;
 const short = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
 
@@ -232,12 +226,12 @@ export async function completeOAuth(deps: ServiceDeps, callback: URLSearchParams
     const known = await states.findOAuthState(deps.db, id);
     if (!known) throw new OAuthCallbackError('The authorization request is unknown: start connecting again from the link you were given');
     const why = known.used_at ? 'This authorization was already used' : 'This authorization request expired';
-    return withParams(known.return_url, { status: 'error', error: 'invalid_state', error_description: `${why}; start connecting again` });
+    return returnUrlWith({ returnUrl: known.return_url }, { status: 'error', error: 'invalid_state', error_description: `${why}; start connecting again` });
   }
   try {
     return await finish(deps, row, callback, stateParam!);
   } catch (err) {
-    if (err instanceof CallbackFailure) return withParams(row.return_url, { status: 'error', error: err.code, error_description: err.message });
+    if (err instanceof CallbackFailure) return returnUrlWith({ returnUrl: row.return_url }, { status: 'error', error: err.code, error_description: err.message });
     throw err;
   }
 }
@@ -305,7 +299,7 @@ async function finish(deps: ServiceDeps, row: StateRow, callback: URLSearchParam
     if (err instanceof DomainError) throw new CallbackFailure('connection_failed', err.message);
     throw err;
   }
-  return withParams(row.return_url, { status: 'success', customer_id: customer, provider_name: provider.name });
+  return returnUrlWith({ returnUrl: row.return_url }, { status: 'success', customer_id: customer, provider_name: provider.name });
 }
 
 /** The customer's external id (customer_id in the API) of a state row. */
