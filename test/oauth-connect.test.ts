@@ -381,4 +381,48 @@ describe('hosted OAuth connect: declarative oauth2 connector', () => {
     });
     expect(await connectionRow('decl-2', 'acme-oauth')).toBeDefined();
   });
+
+  it('a connector whose required parameters OAuth cannot collect fails at the start, before the provider, and creates nothing', async () => {
+    await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: 'decl-3', name: 'Decl 3', email: 'd3@example.com' } }));
+    await ok(
+      s.tenant.request('PUT', '/connectors/acme-regional', {
+        body: {
+          id: 'acme-regional',
+          name: 'Acme Regional',
+          base_url: api.url,
+          parameters: [{ name: 'region', required: true }],
+          auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl, scopes: ['contacts.read'] },
+          streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
+        },
+      }),
+      201,
+    );
+    await ok(
+      s.tenant.request('POST', '/providers', {
+        body: {
+          auth_type: 'oauth2',
+          category: 'no_category',
+          name: 'acme-regional',
+          config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
+        },
+      }),
+      201,
+    );
+    const link = await magicLink('decl-3', 'acme-regional');
+    const authorizations = authz.authorizeRequests().length;
+    const start = await get(`${s.api.base}/magic-link/${link.id}/oauth/start`);
+    expect(start.status).toBe(302);
+    const back = new URL(start.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('https://app.example.com/connected');
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      from: 'syncwell',
+      status: 'error',
+      error: 'connector_misconfigured',
+      error_description: expect.stringContaining('requires parameters the OAuth flow does not collect (region)'),
+    });
+    expect(authz.authorizeRequests()).toHaveLength(authorizations);
+    expect(await s.api.tdb.db.selectFrom('oauth_states').select('id').where('magic_link_id', '=', link.id).execute()).toEqual([]);
+    expect(await connectionRow('decl-3', 'acme-regional')).toBeUndefined();
+    expect(await linkStatus(link.id)).toBe('new');
+  });
 });

@@ -40,6 +40,8 @@ interface Flow {
   scopes: string[];
   /** Declarative connectors: their endpoints are the tenant's choice. */
   outboundPolicy?: OutboundPolicy;
+  /** A declarative connector's required parameters without a default: the OAuth flow has no way to collect them. */
+  uncollectableParams: string[];
 }
 
 /** The provider's OAuth flow: a declarative connector's oauth2 auth, else the built-in's; the client from the provider config. */
@@ -47,6 +49,7 @@ async function flowFor(deps: ServiceDeps, applicationId: string, provider: Provi
   const connector = await findConnectorDefinition(deps.db, applicationId, provider.name);
   let profile: OAuthProfile | undefined;
   let outboundPolicy: OutboundPolicy | undefined;
+  const uncollectableParams = connector?.parameters.filter((p) => p.required && p.default === undefined).map((p) => p.name) ?? [];
   if (connector) {
     const auth = connector.auth;
     if (auth.type === 'oauth2') {
@@ -75,6 +78,7 @@ async function flowFor(deps: ServiceDeps, applicationId: string, provider: Provi
     clientId: creds.oauth_client_id,
     clientSecret: creds.oauth_client_secret,
     scopes: configured.length ? configured : [...(profile.defaultScopes ?? [])],
+    uncollectableParams,
     ...(outboundPolicy ? { outboundPolicy } : {}),
   };
 }
@@ -144,6 +148,7 @@ export async function startMagicLinkOAuth(deps: ServiceDeps, magicLinkId: string
   const provider = await getProviderOrThrow(deps, link.applicationId, link.providerId);
   const customer = await getCustomerOrThrow(deps, link.applicationId, link.externalCustomerId);
   const flow = await flowFor(deps, link.applicationId, provider);
+  if (flow.uncollectableParams.length) return returnUrlWith({ returnUrl: link.returnUrl }, misconfigured(provider.name, flow));
   return authorizationRedirect(deps, flow, {
     applicationId: link.applicationId,
     magicLinkId: link.id,
@@ -151,6 +156,18 @@ export async function startMagicLinkOAuth(deps: ServiceDeps, magicLinkId: string
     providerId: provider.id,
     returnUrl: link.returnUrl,
   });
+}
+
+/**
+ * Before the customer is sent to the provider: the connection could only fail after the code exchange.
+ * The error goes back to the application, whose developer can fix the connector.
+ */
+function misconfigured(providerName: string, flow: Flow): Record<string, string> {
+  return {
+    status: 'error',
+    error: 'connector_misconfigured',
+    error_description: `${providerName} cannot be connected through hosted OAuth: its connector requires parameters the OAuth flow does not collect (${flow.uncollectableParams.join(', ')}); give them defaults or connect through the API`,
+  };
 }
 
 /** Supaglue's GET /oauth/connect query. */
@@ -181,6 +198,7 @@ export async function startHostedOAuth(deps: ServiceDeps, q: HostedOAuthQuery): 
   const customer = await getCustomerOrThrow(deps, q.applicationId, q.customerId);
   const provider = await getProviderByNameOrThrow(deps, q.applicationId, q.providerName);
   const flow = await flowFor(deps, q.applicationId, provider);
+  if (flow.uncollectableParams.length) return returnUrlWith({ returnUrl: q.returnUrl }, misconfigured(provider.name, flow));
   const scopes = q.scope?.split(/[\s,]+/).filter(Boolean);
   return authorizationRedirect(deps, scopes?.length ? { ...flow, scopes } : flow, {
     applicationId: q.applicationId,
