@@ -205,6 +205,49 @@ describe('hosted OAuth connect in a browser', () => {
     await page.close();
   });
 
+  it('a connector whose required parameters OAuth cannot collect: Connect goes straight back to the application with connector_misconfigured', async () => {
+    await ok(
+      s.tenant.request('PUT', '/connectors/acme-regional', {
+        body: {
+          id: 'acme-regional',
+          name: 'Acme Regional',
+          base_url: api.url,
+          parameters: [{ name: 'region', required: true }],
+          auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl },
+          streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
+        },
+      }),
+      201,
+    );
+    await ok(
+      s.tenant.request('POST', '/providers', {
+        body: {
+          auth_type: 'oauth2',
+          category: 'no_category',
+          name: 'acme-regional',
+          config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
+        },
+      }),
+      201,
+    );
+    const link = await ok(
+      s.tenant.request('POST', '/magic_links', { body: { customer_id: 'browser-2', provider_name: 'acme-regional', return_url: `${app.url}/connected`, expiration_secs: 3600 } }),
+      201,
+    );
+    const authorizations = authz.authorizeRequests().length;
+    const page = await b.context.newPage();
+    await page.goto(link.url);
+    await page.getByRole('button', { name: 'Connect Acme Regional' }).click();
+    await page.waitForURL(`${app.url}/connected?**`);
+    const back = new URL(page.url());
+    expect(back.searchParams.get('status')).toBe('error');
+    expect(back.searchParams.get('error')).toBe('connector_misconfigured');
+    expect(back.searchParams.get('error_description')).toContain('(region)');
+    expect(authz.authorizeRequests()).toHaveLength(authorizations);
+    expect(await connectionCount('browser-2')).toBe(0);
+    await page.close();
+  });
+
   it('re-authorising in the browser resumes the sync an auth error paused: a new SUCCESS run and connection.updated delivered signed', async () => {
     await s.worker.run(async () => {
       // browser-1's grant is revoked: the next run's refresh fails, which pauses the sync for re-authorisation.
