@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, saveScreenshot, type TestBrowser } from './helpers/browser';
-import { postgresDestinationConfig } from './helpers/db';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
 import { startAuthzServer, type AuthzServer } from './helpers/oauth-authz-server';
+import { setUpOAuthConnector } from './helpers/oauth-connector';
 import { createOAuthSim } from './helpers/oauth-sim';
 import { makeContacts } from './helpers/source-api';
 import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
@@ -35,40 +35,7 @@ beforeAll(async () => {
   for (const id of ['browser-1', 'browser-2', 'browser-3', 'browser-4']) {
     await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: id, name: `Customer ${id}`, email: `${id}@example.com` } }));
   }
-  await ok(
-    s.tenant.request('PUT', '/connectors/acme-oauth', {
-      body: {
-        id: 'acme-oauth',
-        name: 'Acme OAuth',
-        base_url: api.url,
-        auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl, scopes: ['contacts.read'] },
-        streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
-      },
-    }),
-    201,
-  );
-  await ok(
-    s.tenant.request('POST', '/providers', {
-      body: {
-        auth_type: 'oauth2',
-        category: 'no_category',
-        name: 'acme-oauth',
-        config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
-      },
-    }),
-    201,
-  );
-  await ok(s.tenant.request('POST', '/destinations', { body: { name: 'warehouse', type: 'postgres', config: postgresDestinationConfig(s.dest.url) } }), 201);
-  await ok(
-    s.tenant.request('POST', '/sync_configs', {
-      body: {
-        destination_name: 'warehouse',
-        provider_name: 'acme-oauth',
-        config: { default_config: { period_ms: 3_600_000, strategy: 'full only', auto_start_on_connection: true }, standard_objects: [{ object: 'contacts' }] },
-      },
-    }),
-    201,
-  );
+  await setUpOAuthConnector(s, { authz, oauth, apiUrl: api.url, destinationName: 'warehouse' });
   const ep = await ok(s.tenant.request('POST', '/webhook_endpoints', { body: { url: receiver.url('hooks'), event_types: ['connection.updated'] } }), 201);
   receiver.setSecrets('hooks', ep.secret);
   listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url });

@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookKickListener } from '../services/webhooks/listener';
 import { startAuthzServer, type AuthzServer } from './helpers/oauth-authz-server';
+import { setUpOAuthConnector } from './helpers/oauth-connector';
 import { createOAuthSim } from './helpers/oauth-sim';
 import { configureCrm, syncStates, tableRows } from './helpers/crm-scenario';
-import { postgresDestinationConfig } from './helpers/db';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
 import { pdTime, startPipedriveSim, type PipedriveSim } from './helpers/pipedrive-simulator';
 import { makeContacts } from './helpers/source-api';
@@ -282,40 +282,7 @@ describe('hosted OAuth connect: declarative oauth2 connector', () => {
       return { json: { data: contacts } };
     });
     await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: 'decl-1', name: 'Decl', email: 'd@example.com' } }));
-    await ok(
-      s.tenant.request('PUT', '/connectors/acme-oauth', {
-        body: {
-          id: 'acme-oauth',
-          name: 'Acme OAuth',
-          base_url: api.url,
-          auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl, scopes: ['contacts.read'], authorization_params: { audience: 'acme-api' } },
-          streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
-        },
-      }),
-      201,
-    );
-    await ok(
-      s.tenant.request('POST', '/providers', {
-        body: {
-          auth_type: 'oauth2',
-          category: 'no_category',
-          name: 'acme-oauth',
-          config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
-        },
-      }),
-      201,
-    );
-    await ok(s.tenant.request('POST', '/destinations', { body: { name: 'warehouse-2', type: 'postgres', config: postgresDestinationConfig(s.dest.url) } }), 201);
-    await ok(
-      s.tenant.request('POST', '/sync_configs', {
-        body: {
-          destination_name: 'warehouse-2',
-          provider_name: 'acme-oauth',
-          config: { default_config: { period_ms: 3_600_000, strategy: 'full only', auto_start_on_connection: true }, standard_objects: [{ object: 'contacts' }] },
-        },
-      }),
-      201,
-    );
+    await setUpOAuthConnector(s, { authz, oauth, apiUrl: api.url, destinationName: 'warehouse-2', authorizationParams: { audience: 'acme-api' } });
   });
   afterAll(async () => {
     await api?.close();
