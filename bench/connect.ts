@@ -8,22 +8,16 @@
  * Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded Postgres and a Temporal dev server.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import os, { tmpdir } from 'node:os';
-import path from 'node:path';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app';
 import { loadConfig } from '../lib/config';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
-import { freePort } from '../lib/ports';
-import { resolveTemporalBinaryPath } from '../lib/temporal-binaries';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { compose } from '../runtime/compose';
-import { ensureDatabase } from '../runtime/infrastructure';
 import { createApplication } from '../services/tenants/applications';
+import { withBenchServers } from './servers';
 
 const { values } = parseArgs({
   options: { requests: { type: 'string', default: '2000' }, warmup: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' } },
@@ -48,32 +42,16 @@ async function timeGet(url: string): Promise<number> {
 
 async function main() {
   const logger = createLogger('warn', 'bench');
-  const dir = await mkdtemp(path.join(tmpdir(), 'syncwell-bench-'));
-  await chmod(dir, 0o755);
-  const stops: Array<() => Promise<unknown>> = [];
-  try {
-    let adminUrl = process.env.DATABASE_URL;
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!adminUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-      stops.push(pg.stop);
-      adminUrl = pg.adminUrl;
-    }
-    if (!address) {
-      const dev = await startTemporalDevServer({ cliPath: await resolveTemporalBinaryPath('cli'), port: 'auto', namespace: 'default' });
-      stops.push(dev.stop);
-      address = dev.address;
-    }
-    const dbName = `bench_connect_${randomBytes(4).toString('hex')}`;
-    await ensureDatabase(adminUrl, dbName);
+  await withBenchServers(async ({ temporalAddress, newDatabase, onClose }) => {
+    const database = await newDatabase('bench_connect');
     const root = await compose(
       loadConfig({ DATABASE_POOL_SIZE: '10', TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ENCRYPTION_KEY: `bench:${randomBytes(32).toString('base64')}` }),
-      { logger, database: Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString(), temporal: address },
+      { logger, database, temporal: temporalAddress },
     );
-    stops.push(root.close);
+    onClose(root.close);
     const server = serve({ fetch: createApp(root.app).fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
-    stops.push(() => new Promise((r) => server.close(r)));
+    onClose(() => new Promise((r) => server.close(r)));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const tenant = await createApplication(root.services.db, 'bench');
@@ -124,10 +102,7 @@ async function main() {
       const s = summary(ms);
       console.log(`| ${clients} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} |`);
     }
-  } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((err) => {

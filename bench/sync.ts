@@ -10,23 +10,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app';
 import { upsertConnector } from '../db/repositories/connectors';
 import { loadConfig } from '../lib/config';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
 import { createLogger } from '../lib/logger';
-import { startTemporalDevServer } from '../lib/temporal-dev-server';
-import { resolveTemporalBinaryPath, PROJECT_ROOT } from '../lib/temporal-binaries';
+import { PROJECT_ROOT } from '../lib/temporal-binaries';
 import { compose } from '../runtime/compose';
-import { ensureDatabase } from '../runtime/infrastructure';
 import { createApplication } from '../services/tenants/applications';
-import { freePort } from '../lib/ports';
+import { withBenchServers } from './servers';
 import { generateRecord, measureRawCopy } from './copy-baseline';
 
 const { values: args } = parseArgs({
@@ -84,34 +78,16 @@ function peakRssMb(pid: number): number {
 
 async function main() {
   const logger = createLogger('warn', 'bench');
-  const dir = await mkdtemp(path.join(tmpdir(), 'syncwell-bench-'));
-  await chmod(dir, 0o755);
-  const stops: Array<() => Promise<unknown>> = [];
-  try {
-    let adminUrl = process.env.DATABASE_URL;
-    let address = process.env.TEMPORAL_ADDRESS;
-    if (!adminUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-      stops.push(pg.stop);
-      adminUrl = pg.adminUrl;
-    }
-    if (!address) {
-      const dev = await startTemporalDevServer({ cliPath: await resolveTemporalBinaryPath('cli'), port: 'auto', namespace: 'default' });
-      stops.push(dev.stop);
-      address = dev.address;
-    }
-    const urlFor = (name: string) => Object.assign(new URL(adminUrl!), { pathname: `/${name}` }).toString();
-    const suffix = randomBytes(4).toString('hex');
-    const [appDbName, destDbName, copyDbName] = [`bench_app_${suffix}`, `bench_dest_${suffix}`, `bench_copy_${suffix}`];
-    for (const name of [appDbName, destDbName, copyDbName]) await ensureDatabase(adminUrl, name);
+  await withBenchServers(async ({ dir, temporalAddress: address, newDatabase, onClose }) => {
+    const [appDb, destDb, copyDb] = [await newDatabase('bench_app'), await newDatabase('bench_dest'), await newDatabase('bench_copy')];
     const key = `bench:${randomBytes(32).toString('base64')}`;
     const taskQueue = `bench-${randomUUID()}`;
     const root = await compose(loadConfig({ DATABASE_POOL_SIZE: '5', TEMPORAL_TASK_QUEUE: taskQueue, ENCRYPTION_KEY: key }), {
       logger,
-      database: urlFor(appDbName),
+      database: appDb,
       temporal: address,
     });
-    stops.push(root.close);
+    onClose(root.close);
     const { db } = root.services;
     const { client } = root.services.temporal;
     const app = createApp(root.app);
@@ -129,9 +105,9 @@ async function main() {
     let count = N_SMALL;
     const changed = new Map<number, string>();
     const provider = await startProvider(() => count, changed);
-    stops.push(async () => provider.close());
+    onClose(async () => provider.close());
 
-    const dest = new URL(urlFor(destDbName));
+    const dest = new URL(destDb);
     await upsertConnector(db, tenant.id, 'bench-source', {
       id: 'bench-source',
       name: 'Bench source',
@@ -159,7 +135,7 @@ async function main() {
       config: {
         host: dest.hostname,
         port: Number(dest.port),
-        database: destDbName,
+        database: dest.pathname.slice(1),
         schema: 'public',
         user: dest.username,
         password: decodeURIComponent(dest.password),
@@ -178,7 +154,7 @@ async function main() {
       spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
         cwd: PROJECT_ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, DATABASE_URL: urlFor(appDbName), TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: queue, ENCRYPTION_KEY: key, DATA_DIR: dir, LOG_LEVEL: 'warn' },
+        env: { ...process.env, DATABASE_URL: appDb, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: queue, ENCRYPTION_KEY: key, DATA_DIR: dir, LOG_LEVEL: 'warn' },
       });
     /** The worker bundles its workflows at start: time runs only once it polls. */
     const waitForWorker = async (queue: string) => {
@@ -227,7 +203,7 @@ async function main() {
     await stopWorker(worker);
 
     log(`raw COPY of ${N} rows...`);
-    const copyRate = await measureRawCopy(urlFor(copyDbName), N);
+    const copyRate = await measureRawCopy(copyDb, N);
 
     const e2e = full.records / full.seconds;
     const lines = [
@@ -240,10 +216,7 @@ async function main() {
       `incremental, ${incremental.records} changes: ${incremental.seconds.toFixed(2)} s = ${((100 * incremental.seconds) / full.seconds).toFixed(2)}% of the full run (target < 2%)`,
     ];
     console.log(lines.join('\n'));
-  } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();
