@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, saveScreenshot, type TestBrowser } from './helpers/browser';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
 import { startAuthzServer, type AuthzServer } from './helpers/oauth-authz-server';
-import { setUpOAuthConnector } from './helpers/oauth-connector';
+import { publishOAuthConnector, setUpOAuthConnector } from './helpers/oauth-connector';
 import { createOAuthSim } from './helpers/oauth-sim';
 import { makeContacts } from './helpers/source-api';
 import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
@@ -173,30 +173,7 @@ describe('hosted OAuth connect in a browser', () => {
   });
 
   it('a connector whose required parameters OAuth cannot collect: Connect goes straight back to the application with connector_misconfigured', async () => {
-    await ok(
-      s.tenant.request('PUT', '/connectors/acme-regional', {
-        body: {
-          id: 'acme-regional',
-          name: 'Acme Regional',
-          base_url: api.url,
-          parameters: [{ name: 'region', required: true }],
-          auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl },
-          streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
-        },
-      }),
-      201,
-    );
-    await ok(
-      s.tenant.request('POST', '/providers', {
-        body: {
-          auth_type: 'oauth2',
-          category: 'no_category',
-          name: 'acme-regional',
-          config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
-        },
-      }),
-      201,
-    );
+    await publishOAuthConnector(s, { authz, oauth, apiUrl: api.url, id: 'acme-regional', name: 'Acme Regional', parameters: [{ name: 'region', required: true }] });
     const link = await ok(
       s.tenant.request('POST', '/magic_links', { body: { customer_id: 'browser-2', provider_name: 'acme-regional', return_url: `${app.url}/connected`, expiration_secs: 3600 } }),
       201,

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookKickListener } from '../services/webhooks/listener';
 import { startAuthzServer, type AuthzServer } from './helpers/oauth-authz-server';
-import { setUpOAuthConnector } from './helpers/oauth-connector';
+import { publishOAuthConnector, setUpOAuthConnector } from './helpers/oauth-connector';
 import { createOAuthSim } from './helpers/oauth-sim';
 import { configureCrm, syncStates, tableRows } from './helpers/crm-scenario';
 import { startApiSimulator, type ApiSimulator } from './helpers/http-api-simulator';
@@ -351,30 +351,15 @@ describe('hosted OAuth connect: declarative oauth2 connector', () => {
 
   it('a connector whose required parameters OAuth cannot collect fails at the start, before the provider, and creates nothing', async () => {
     await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: 'decl-3', name: 'Decl 3', email: 'd3@example.com' } }));
-    await ok(
-      s.tenant.request('PUT', '/connectors/acme-regional', {
-        body: {
-          id: 'acme-regional',
-          name: 'Acme Regional',
-          base_url: api.url,
-          parameters: [{ name: 'region', required: true }],
-          auth: { type: 'oauth2', authorization_url: authz.authorizeUrl, token_url: authz.tokenUrl, scopes: ['contacts.read'] },
-          streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
-        },
-      }),
-      201,
-    );
-    await ok(
-      s.tenant.request('POST', '/providers', {
-        body: {
-          auth_type: 'oauth2',
-          category: 'no_category',
-          name: 'acme-regional',
-          config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: oauth.clientId, oauth_client_secret: oauth.clientSecret } } },
-        },
-      }),
-      201,
-    );
+    await publishOAuthConnector(s, {
+      authz,
+      oauth,
+      apiUrl: api.url,
+      id: 'acme-regional',
+      name: 'Acme Regional',
+      scopes: ['contacts.read'],
+      parameters: [{ name: 'region', required: true }],
+    });
     const link = await magicLink('decl-3', 'acme-regional');
     const authorizations = authz.authorizeRequests().length;
     const start = await get(`${s.api.base}/magic-link/${link.id}/oauth/start`);

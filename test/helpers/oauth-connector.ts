@@ -8,21 +8,33 @@ import type { AuthzServer } from './oauth-authz-server';
 import type { OAuthSim } from './oauth-sim';
 import { ok, type Scenario } from './sync-scenario';
 
-export async function setUpOAuthConnector(
-  s: Pick<Scenario, 'tenant' | 'dest'>,
-  o: { authz: AuthzServer; oauth: OAuthSim; apiUrl: string; destinationName: string; authorizationParams?: Record<string, string> },
-): Promise<void> {
+interface OAuthConnectorOptions {
+  authz: AuthzServer;
+  oauth: OAuthSim;
+  apiUrl: string;
+  /** Connector id and provider name (default acme-oauth). */
+  id?: string;
+  name?: string;
+  scopes?: string[];
+  parameters?: Array<Record<string, unknown>>;
+  authorizationParams?: Record<string, string>;
+}
+
+/** Publishes the oauth2 connector and the no_category oauth2 provider that holds its OAuth client. */
+export async function publishOAuthConnector(s: Pick<Scenario, 'tenant'>, o: OAuthConnectorOptions): Promise<void> {
+  const id = o.id ?? 'acme-oauth';
   await ok(
-    s.tenant.request('PUT', '/connectors/acme-oauth', {
+    s.tenant.request('PUT', `/connectors/${id}`, {
       body: {
-        id: 'acme-oauth',
-        name: 'Acme OAuth',
+        id,
+        name: o.name ?? 'Acme OAuth',
         base_url: o.apiUrl,
+        ...(o.parameters ? { parameters: o.parameters } : {}),
         auth: {
           type: 'oauth2',
           authorization_url: o.authz.authorizeUrl,
           token_url: o.authz.tokenUrl,
-          scopes: ['contacts.read'],
+          ...(o.scopes ? { scopes: o.scopes } : {}),
           ...(o.authorizationParams ? { authorization_params: o.authorizationParams } : {}),
         },
         streams: [{ id: 'contacts', path: '/contacts', primary_key: 'id', records_selector: '$.data' }],
@@ -35,12 +47,20 @@ export async function setUpOAuthConnector(
       body: {
         auth_type: 'oauth2',
         category: 'no_category',
-        name: 'acme-oauth',
+        name: id,
         config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: o.oauth.clientId, oauth_client_secret: o.oauth.clientSecret } } },
       },
     }),
     201,
   );
+}
+
+/** The acme-oauth connector ready to connect: published, with a Postgres destination and a sync config that starts at once. */
+export async function setUpOAuthConnector(
+  s: Pick<Scenario, 'tenant' | 'dest'>,
+  o: Omit<OAuthConnectorOptions, 'id' | 'name' | 'scopes' | 'parameters'> & { destinationName: string },
+): Promise<void> {
+  await publishOAuthConnector(s, { ...o, scopes: ['contacts.read'] });
   await ok(s.tenant.request('POST', '/destinations', { body: { name: o.destinationName, type: 'postgres', config: postgresDestinationConfig(s.dest.url) } }), 201);
   await ok(
     s.tenant.request('POST', '/sync_configs', {
