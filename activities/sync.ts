@@ -6,6 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../lib/errors';
+import { keepHeartbeating } from './heartbeat';
 import { runSyncChunk, type ChunkResult, type ChunkStatus, type SyncEngineDeps } from '../services/syncs/chunk';
 import { failureMessage, finishSyncRun, pauseSyncForError, startSyncRun, type StartRunResult } from '../services/syncs/run-ledger';
 import { PAUSING_FAILURE } from '../workflows/sync-failures';
@@ -25,20 +26,6 @@ function rethrow(err: unknown): never {
   throw ApplicationFailure.create({ message, type: err.name, nonRetryable: !err.retryable });
 }
 
-/**
- * Heartbeats for as long as a chunk runs, with its latest status. A dead worker stops them, so
- * Temporal retries the chunk elsewhere within the (short) heartbeat timeout, while reads and writes
- * that rightly take longer (a slow provider page, a Retry-After wait, a BigQuery load job) are not
- * timed out and replayed while they still run. The providers' and writers' own timeouts and the
- * activity's start-to-close timeout bound a stuck provider or destination.
- */
-function keepHeartbeating(activity: Context, status: () => ChunkStatus): () => void {
-  const everyMs = Math.max(250, Math.floor((activity.info.heartbeatTimeoutMs ?? 60_000) / 4));
-  activity.heartbeat({ ...status() });
-  const timer = setInterval(() => activity.heartbeat({ ...status() }), everyMs);
-  return () => clearInterval(timer);
-}
-
 export function createSyncActivities(deps: SyncActivityDeps) {
   return {
     /** Opens the run of this workflow (the same run again when retried after it committed). */
@@ -49,7 +36,10 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     async syncChunk(input: { syncId: string; runId: string }): Promise<ChunkResult> {
       const activity = Context.current();
       let latest: ChunkStatus = { phase: 'opening' };
-      const stopHeartbeating = keepHeartbeating(activity, () => latest);
+      // For the whole chunk, reads, Retry-After waits and writes alike: the providers' and writers'
+      // own timeouts and the start-to-close timeout bound a stuck provider or destination.
+      activity.heartbeat({ ...latest });
+      const stopHeartbeating = keepHeartbeating(activity, () => ({ ...latest }));
       try {
         return await runSyncChunk(deps, input, {
           signal: activity.cancellationSignal,

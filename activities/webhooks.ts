@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ServiceDeps } from '../services/deps';
+import { keepHeartbeating } from './heartbeat';
 import { attemptWebhookDelivery, recordLostAttempt, webhookTargets, type AttemptInput, type AttemptResult } from '../services/webhooks/delivery';
 import { deleteLegacyDispatcherSchedule, dispatchWebhookEvents } from '../services/orchestration/webhook-dispatch';
 
@@ -30,11 +31,11 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const activity = Context.current();
       // Liveness only (the request has its own timeout): a killed worker stops these, and the
       // workflow learns within the heartbeat timeout instead of the whole start-to-close.
-      const timer = setInterval(() => activity.heartbeat(), 1000);
+      const stopHeartbeating = keepHeartbeating(activity, undefined, 1000);
       try {
         return await attemptWebhookDelivery(deps, input, { timeoutMs: deps.webhookTimeoutMs, signal: activity.cancellationSignal });
       } finally {
-        clearInterval(timer);
+        stopHeartbeating();
       }
     },
 
