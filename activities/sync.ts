@@ -5,10 +5,10 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DomainError } from '../lib/errors';
+import { DomainError, failureMessage } from '../lib/errors';
 import { keepHeartbeating } from './heartbeat';
 import { runSyncChunk, type ChunkResult, type ChunkStatus, type SyncEngineDeps } from '../services/syncs/chunk';
-import { failureMessage, finishSyncRun, pauseSyncForError, startSyncRun, type StartRunResult } from '../services/syncs/run-ledger';
+import { finishSyncRun, pauseSyncForError, startSyncRun, type StartRunResult } from '../services/syncs/run-ledger';
 import { PAUSING_FAILURE } from '../workflows/sync-failures';
 
 export type { ChunkResult, StartRunResult };

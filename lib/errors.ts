@@ -115,3 +115,10 @@ export class RemoteError extends DomainError {
     if (options.bodyExcerpt !== undefined) this.bodyExcerpt = options.bodyExcerpt;
   }
 }
+
+/** A failure as a run or job records it: the message, with the remote's answer when the message lacks it. */
+export function failureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
+  return excerpt && !message.includes(excerpt) ? `${message}: ${excerpt}` : message;
+}

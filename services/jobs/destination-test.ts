@@ -6,7 +6,7 @@
 import type { DestinationType } from '../destinations/configs';
 import * as repo from '../../db/repositories/jobs';
 import { createWriterCache } from '../../destinations/registry';
-import { NotFoundError, RemoteError } from '../../lib/errors';
+import { failureMessage, NotFoundError } from '../../lib/errors';
 import type { ServiceDeps } from '../deps';
 import { loadDestinationWithSecrets, splitSecrets, type DestinationWithSecrets } from '../destinations/destinations';
 
@@ -104,9 +104,7 @@ function secretStrings(type: DestinationType, config: Record<string, unknown>): 
 
 /** A readable, bounded error message with every secret value removed. */
 function readableJobError(err: unknown, secrets: string[]): string {
-  let message = err instanceof Error ? err.message : String(err);
-  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
-  if (excerpt && !message.includes(excerpt)) message += `: ${excerpt}`;
+  let message = failureMessage(err);
   for (const s of secrets) message = message.split(s).join('[redacted]');
   message = message.trim() || 'the connection test failed';
   return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH - 1)}…` : message;

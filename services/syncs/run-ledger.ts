@@ -4,7 +4,7 @@
  */
 import * as runs from '../../db/repositories/sync-runs';
 import * as syncsRepo from '../../db/repositories/syncs';
-import { RemoteError } from '../../lib/errors';
+import { failureMessage } from '../../lib/errors';
 import type { WriterCache } from '../../destinations/registry';
 import type { DestinationWriter } from '../../destinations/types';
 import type { ServiceDeps } from '../deps';
@@ -21,13 +21,6 @@ export interface RunLedgerDeps extends ServiceDeps {
 }
 
 export type StartRunResult = { skipped: 'paused' | 'deleted' } | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
-
-/** A failure as the run's error_message says it: with the remote's answer when the message lacks it. */
-export function failureMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const excerpt = err instanceof RemoteError ? err.bodyExcerpt : undefined;
-  return excerpt && !message.includes(excerpt) ? `${message}: ${excerpt}` : message;
-}
 
 export async function openSyncWriter(deps: RunLedgerDeps, ctx: SyncContext): Promise<DestinationWriter> {
   return deps.writers.get(await loadDestinationWithSecrets(deps, ctx.application_id, ctx.destination_id));
