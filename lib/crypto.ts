@@ -5,7 +5,7 @@
  * ENCRYPTION_KEY is either one base64 key (32 bytes) or a comma-separated keyring
  * `kid:base64,kid2:base64`. Ciphertext format: `v1.<kid>.<iv>.<tag>.<data>` (base64url).
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -70,11 +70,24 @@ export class SecretBox {
   }
 
   /**
-   * A key for one purpose (signing, say) derived from the current encryption key with HKDF, so the
-   * encryption key itself is never used for anything else. Rotating ENCRYPTION_KEY changes it.
+   * An HMAC-SHA256 of `value` (base64url) under a key for `purpose` derived from the current
+   * encryption key with HKDF, so the encryption key itself signs nothing. Rotating ENCRYPTION_KEY
+   * invalidates outstanding MACs.
    */
-  deriveKey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.keys.get(this.currentKid)!, Buffer.alloc(0), `syncwell:${purpose}`, 32));
+  mac(purpose: string, value: string): string {
+    return this.macBytes(purpose, value).toString('base64url');
+  }
+
+  /** Whether `mac` is `value`'s MAC for `purpose`, compared in constant time. */
+  verifyMac(purpose: string, value: string, mac: string): boolean {
+    const expected = this.macBytes(purpose, value);
+    const given = Buffer.from(mac, 'base64url');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private macBytes(purpose: string, value: string): Buffer {
+    const key = Buffer.from(hkdfSync('sha256', this.keys.get(this.currentKid)!, Buffer.alloc(0), `syncwell:${purpose}`, 32));
+    return createHmac('sha256', key).update(value).digest();
   }
 
   /** Key id of a ciphertext, to find what still needs re-encrypting after a rotation. */

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../../lib/errors';
 import type { CreateMagicLinkInput } from './inputs';
 import * as repo from '../../db/repositories/magic-links';
@@ -124,16 +123,11 @@ export function takeMagicLinkAttempt(deps: ServiceDeps, id: string): Promise<boo
   return repo.takeMagicLinkAttempt(deps.db, id, MAX_ATTEMPTS, ATTEMPT_WINDOW_SECS);
 }
 
-const csrfMac = (deps: ServiceDeps, id: string) => createHmac('sha256', deps.secrets.deriveKey('magic-link-csrf')).update(id).digest();
-
 /** The form's CSRF token: bound to the link, signed with a key derived from the encryption key. */
 export function magicLinkCsrfToken(deps: ServiceDeps, id: string): string {
-  return csrfMac(deps, id).toString('base64url');
+  return deps.secrets.mac('magic-link-csrf', id);
 }
 
 export function verifyMagicLinkCsrfToken(deps: ServiceDeps, id: string, token: unknown): boolean {
-  if (typeof token !== 'string') return false;
-  const expected = csrfMac(deps, id);
-  const given = Buffer.from(token, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return typeof token === 'string' && deps.secrets.verifyMac('magic-link-csrf', id, token);
 }

@@ -7,7 +7,6 @@
  * customer who has one, re-authorises it), consuming the magic link in the same transaction.
  * Every failure redirects to the return URL with status=error and creates nothing.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { DomainError, InvalidInputError, NotFoundError, UnprocessableError } from '../../lib/errors';
 import { oauthTokenUrlKey } from '../../lib/config';
@@ -83,15 +82,11 @@ async function flowFor(deps: ServiceDeps, applicationId: string, provider: Provi
   };
 }
 
-const stateMac = (deps: ServiceDeps, id: string) => createHmac('sha256', deps.secrets.deriveKey('oauth-state')).update(id).digest();
-
 /** The row id a `state` names, when its MAC is right (constant-time comparison); undefined otherwise. */
 function verifyState(deps: ServiceDeps, state: string | null): string | undefined {
   const [id, mac, extra] = (state ?? '').split('.');
   if (!id || !mac || extra !== undefined || !isUuid(id)) return undefined;
-  const expected = stateMac(deps, id);
-  const given = Buffer.from(mac, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+  return deps.secrets.verifyMac('oauth-state', id, mac) ? id : undefined;
 }
 
 function publicBase(deps: ServiceDeps): string {
@@ -122,7 +117,7 @@ async function authorizationRedirect(
   url.searchParams.set('client_id', flow.clientId);
   url.searchParams.set('redirect_uri', redirectUri);
   if (flow.scopes.length) url.searchParams.set('scope', flow.scopes.join(' '));
-  url.searchParams.set('state', `${row.id}.${stateMac(deps, row.id).toString('base64url')}`);
+  url.searchParams.set('state', `${row.id}.${deps.secrets.mac('oauth-state', row.id)}`);
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
   url.searchParams.set('code_challenge_method', 'S256');
   return url.href;
