@@ -27,3 +27,14 @@ export class UnknownProviderError extends ProviderError {
     super('configuration', `No connector or built-in provider named "${providerName}"`);
   }
 }
+
+/**
+ * A write whose request may have reached the provider but whose answer never came (a timeout, a
+ * 5xx, a dropped connection after sending): sending it again could write the records twice, so
+ * callers record the outcome as unknown instead of retrying a create.
+ */
+export class WriteOutcomeUnknownError extends ProviderError {
+  constructor(message: string, opts: { status?: number; bodyExcerpt?: string; cause?: unknown } = {}) {
+    super('transient', message, opts);
+  }
+}

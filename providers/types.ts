@@ -84,10 +84,78 @@ export interface ProviderUser {
   additionalRaw?: Record<string, unknown>;
 }
 
+export type WriteOperation = 'create' | 'update' | 'upsert';
+
+/** One record to write. */
+export interface WriteRecord {
+  /**
+   * The fields to write: the provider's own field names for standard and custom objects, the
+   * common model's create/update shape (`create_update_contact`, ...) for common objects.
+   * For an upsert, the match field's value is in here too.
+   */
+  record: Record<string, unknown>;
+  /** update: the provider's id of the record. */
+  id?: string;
+}
+
+export interface WriteRequest {
+  object: string;
+  objectType: ObjectType;
+  operation: WriteOperation;
+  /**
+   * upsert: the field whose value identifies the record: a unique or external-id field of the
+   * provider (HubSpot `idProperty`, a Salesforce external-id field), or for common objects a
+   * common-model field (`email` for contacts and leads). Providers refuse fields they cannot match on.
+   */
+  matchField?: string;
+  /** At most the provider's `writeBatchSize`. */
+  records: WriteRecord[];
+  /**
+   * Outcomes carry the record as the provider now holds it (an extra read where the write's
+   * answer lacks it). Real-time writes ask for it; write jobs only need the ids.
+   */
+  returnRecords?: boolean;
+  signal?: AbortSignal;
+  onWait?: (info: WaitInfo) => void;
+}
+
+/** Why the provider refused one record: its own message, and the field when it names one. */
+export interface WriteRejection {
+  message: string;
+  field?: string;
+  /** The provider's error code (HubSpot `category`, Salesforce `errorCode`, ...). */
+  code?: string;
+  /** The provider's HTTP status for this record (400, 409, 422, 404 for an update of an unknown id). */
+  status: number;
+}
+
+export type WriteOutcome =
+  | {
+      ok: true;
+      id: string;
+      /** What happened: an upsert reports whether it created or updated, when the provider says. */
+      operation: WriteOperation;
+      /** With `returnRecords`: the record as the provider now holds it (raw, and unified for common objects). */
+      record?: SourceRecord;
+    }
+  | { ok: false; error: WriteRejection };
+
 /** A live connection to a provider for one customer. */
 export interface ProviderConnection {
   readPage(req: ReadPageRequest): Promise<ReadPageResult>;
   listObjects(): Promise<ObjectDescriptor[]>;
+  /**
+   * Writes records, in one provider request where the provider has a batch API. One outcome per
+   * record, in input order: a record the provider refuses is an outcome, not an exception. A
+   * failure of the whole request (credentials, an outage, an unknown object) throws a ProviderError;
+   * a {@link WriteOutcomeUnknownError} when the provider may have written some of it.
+   * Absent when the provider cannot write.
+   */
+  write?(req: WriteRequest): Promise<WriteOutcome[]>;
+  /** The most records `write` takes in one call (1 when the provider writes one record per request). */
+  readonly writeBatchSize?: number;
+  /** One record, read live from the provider; null when it has no record with that id. */
+  readRecord?(req: { object: string; objectType: ObjectType; id: string; signal?: AbortSignal }): Promise<SourceRecord | null>;
   /**
    * The user the connection's credentials act as. Absent when the provider has no such notion;
    * null when these credentials are not a user's (a HubSpot private app token).

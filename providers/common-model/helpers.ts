@@ -1,5 +1,5 @@
 /** Small conversions shared by the unified mappers. */
-import { LIFECYCLE_STAGES, type Address, type AddressType, type LifecycleStage } from './model';
+import { LIFECYCLE_STAGES, type Address, type AddressType, type EmailAddress, type LifecycleStage, type PhoneNumber } from './model';
 
 export const str = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : typeof v === 'object' ? null : String(v));
 
@@ -55,4 +55,35 @@ export function address(
     street_2: str(parts.street_2),
   };
   return a.city || a.country || a.postal_code || a.state || a.street_1 || a.street_2 ? [a] : [];
+}
+
+// The reverse direction, for writes through the common model (create_update_contact, ...).
+
+/** The email of that type (else the first), from a common record's `email_addresses`. */
+export function emailOf(record: Record<string, unknown>, type: EmailAddress['email_address_type'] = 'primary'): string | undefined {
+  const list = Array.isArray(record.email_addresses) ? (record.email_addresses as Partial<EmailAddress>[]) : [];
+  const found = list.find((e) => e?.email_address_type === type) ?? (type === 'primary' ? list[0] : undefined);
+  return typeof found?.email_address === 'string' ? found.email_address : undefined;
+}
+
+/** The phone number of that type (`primary` falls back to the first), from `phone_numbers`. */
+export function phoneOf(record: Record<string, unknown>, type: PhoneNumber['phone_number_type']): string | undefined {
+  const list = Array.isArray(record.phone_numbers) ? (record.phone_numbers as Partial<PhoneNumber>[]) : [];
+  const found = list.find((p) => p?.phone_number_type === type) ?? (type === 'primary' ? list.find((p) => !p?.phone_number_type) : undefined);
+  return typeof found?.phone_number === 'string' ? found.phone_number : undefined;
+}
+
+/** The address of the first listed type present (else the first), from `addresses`. */
+export function addressOf(record: Record<string, unknown>, ...types: AddressType[]): Partial<Address> | undefined {
+  const list = Array.isArray(record.addresses) ? (record.addresses as Partial<Address>[]) : [];
+  for (const t of types) {
+    const found = list.find((a) => a?.address_type === t);
+    if (found) return found;
+  }
+  return list[0];
+}
+
+/** Only the keys the caller gave: an update must not blank out fields it did not mention. */
+export function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -7,7 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { outboundBlockOf, withOutboundPolicy, type OutboundPolicy } from '../../lib/outbound-policy';
-import { ProviderError } from '../errors';
+import { ProviderError, WriteOutcomeUnknownError } from '../errors';
 import type { WaitInfo } from '../types';
 import { DEFAULT_LIMITS, LimiterRegistry, type ConnectionLimits } from './limiter';
 import { backoffDelay, classifyStatus, parseRetryAfter, type BackoffOptions } from './retry-policy';
@@ -27,6 +27,15 @@ export interface HttpRequest {
   onWait?: (info: WaitInfo) => void;
   /** Overrides the runtime's per-attempt timeout. */
   timeoutMs?: number;
+  /**
+   * False for a request that must not be sent twice (a create): after a timeout, a dropped
+   * connection or a 5xx it may have been carried out, so it fails with WriteOutcomeUnknownError
+   * instead of being retried. 429 and 503 (the provider refused to process it) and a connection
+   * that was never made are still retried. Default true.
+   */
+  idempotent?: boolean;
+  /** Statuses answered to the caller instead of thrown (a write reads the provider's per-field errors from a 400). */
+  passStatuses?: readonly number[];
 }
 
 export interface HttpResponse {
@@ -173,6 +182,9 @@ export class HttpClient {
         if (blocked) throw new ProviderError('configuration', `${what}: ${this.redact(blocked.message)}`, { cause: err });
         transient++;
         const reason = this.networkReason(err, req.timeoutMs ?? rt.timeoutMs);
+        if (req.idempotent === false && !neverSent(err)) {
+          throw new WriteOutcomeUnknownError(`${what} failed (${reason}); the provider may have carried it out, so it was not sent again`, { cause: err });
+        }
         if (transient >= rt.maxTransientAttempts) {
           throw new ProviderError('transient', `${what} failed after ${transient} attempts: ${reason}`, { cause: err });
         }
@@ -182,7 +194,7 @@ export class HttpClient {
       this.opts.onResponse?.(res);
 
       const disposition = classifyStatus(res.status);
-      if (disposition.action === 'ok') return res;
+      if (disposition.action === 'ok' || req.passStatuses?.includes(res.status)) return res;
 
       if (res.status === 401 && this.opts.onUnauthorized && !refreshed) {
         refreshed = true;
@@ -208,6 +220,16 @@ export class HttpClient {
       }
 
       if (disposition.action === 'retry') {
+        if (req.idempotent === false) {
+          const excerpt = bodyExcerpt(res.body, this.secrets);
+          throw new WriteOutcomeUnknownError(
+            `${what} returned HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}; the provider may have carried it out, so it was not sent again`,
+            {
+              status: res.status,
+              bodyExcerpt: excerpt,
+            },
+          );
+        }
         transient++;
         if (transient >= rt.maxTransientAttempts) throw this.failure('transient', what, res, `failed after ${transient} attempts`);
         await this.wait(req, { reason: 'retry', ms: backoffDelay(transient, rt.backoff, rt.random), status: res.status });
@@ -299,4 +321,12 @@ export class HttpClient {
     const message = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
     return this.redact(message);
   }
+}
+
+/** Network errors that happen before a request is sent: retrying cannot carry it out twice. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function neverSent(err: unknown): boolean {
+  const code = err instanceof Error ? (err.cause as { code?: string } | undefined)?.code : undefined;
+  return code !== undefined && NEVER_SENT.has(code);
 }
