@@ -38,3 +38,17 @@ export class WriteOutcomeUnknownError extends ProviderError {
     super('transient', message, opts);
   }
 }
+
+/**
+ * The provider cannot do this write at all, whatever the record: an object it does not have or
+ * cannot write, an operation it lacks, a field it cannot match on. `field` names the part of the
+ * request at fault, so the API answers a field-level 400.
+ */
+export class UnsupportedWriteError extends ProviderError {
+  constructor(
+    readonly field: 'object' | 'operation' | 'match.field',
+    message: string,
+  ) {
+    super('configuration', message);
+  }
+}
