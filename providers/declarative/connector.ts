@@ -8,7 +8,7 @@ import { withOutboundPolicy } from '../../lib/outbound-policy';
 import { ProviderError } from '../errors';
 import { OAuthSession } from '../oauth';
 import { getDefaultHttpRuntime, type HttpClient, type HttpRuntime } from '../runtime';
-import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
+import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord, WriteOutcome, WriteRequest } from '../types';
 import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
 import { createPaginator, type Paginator, type PaginationState } from './pagination';
@@ -16,6 +16,7 @@ import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
 import { renderTemplate, type Scope } from './template';
+import { DeclarativeWriter } from './write';
 
 type Context = Record<string, JsonValue>;
 
@@ -60,6 +61,10 @@ class DeclarativeConnection implements ProviderConnection {
   private readonly streams = new Map<string, CompiledStream>();
   /** oauth2 connectors: the access token, refreshed before expiry (and on 401 when it travels in a header). */
   private readonly session: OAuthSession | undefined;
+  // Present only when some stream defines a write section (or read_one): the contract's "absent when it cannot".
+  declare write?: (req: WriteRequest) => Promise<WriteOutcome[]>;
+  declare writeBatchSize?: number;
+  declare readRecord?: ProviderConnection['readRecord'];
 
   constructor(
     private readonly def: ConnectorDefinition,
@@ -107,6 +112,21 @@ class DeclarativeConnection implements ProviderConnection {
       },
     });
     for (const s of def.streams) this.compile(s);
+
+    const writer = new DeclarativeWriter(def, this.client, async () => {
+      this.checkRequiredParams();
+      return this.requestScope();
+    });
+    if (def.streams.some((s) => s.write)) {
+      this.write = (req) => writer.write(req);
+      this.writeBatchSize = writer.batchSize;
+    }
+    if (def.streams.some((s) => s.read_one)) this.readRecord = (req) => writer.readRecord(req);
+  }
+
+  /** The scope of a request's templates: the parameters, and for oauth2 a fresh access token. */
+  private async requestScope(): Promise<Scope> {
+    return this.session ? { ...this.scope, config: { ...this.scope.config, access_token: await this.session.accessToken() } } : this.scope;
   }
 
   private compile(s: StreamDefinition): CompiledStream {
@@ -168,8 +188,7 @@ class DeclarativeConnection implements ProviderConnection {
   /** One request for one page of a stream (under one parent context for child streams). */
   private async fetchPage(stream: CompiledStream, pageState: JsonValue | null, modifiedSince: Date | null, req: ReadPageRequest, parentContext?: Context): Promise<PageOutcome> {
     const state = pageState === null ? stream.paginator.first() : stream.paginator.check(pageState);
-    const config = this.session ? { ...this.scope.config, access_token: await this.session.accessToken() } : this.scope.config;
-    const parts = buildRequest(this.def, stream.def, { ...this.scope, config, parent: parentContext }, modifiedSince);
+    const parts = buildRequest(this.def, stream.def, { ...(await this.requestScope()), parent: parentContext }, modifiedSince);
     stream.paginator.apply(state, parts);
     const method = stream.def.method;
     const res = await this.client.request({ method, url: parts.url, headers: parts.headers, json: parts.body, signal: req.signal, onWait: req.onWait });

@@ -6,16 +6,9 @@
  */
 import { z } from 'zod';
 import { dateFormatProblem } from './date-format';
-import { JsonPathError, parseJsonPath } from './json-path';
-import { TemplateError, templateRefs, type VarNamespace } from './template';
-
-const jsonPath = z.string().superRefine((value, ctx) => {
-  try {
-    parseJsonPath(value);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `invalid JSONPath: ${e instanceof JsonPathError ? e.message : String(e)}` });
-  }
-});
+import { jsonPathSchema as jsonPath } from './json-path';
+import { TemplateError, templateRefs, walkStrings, type VarNamespace } from './template';
+import { checkReadOne, checkWrite, readOneSchema, writeSchema } from './write-definition';
 
 const paramName = z.string().min(1, { error: 'must not be empty' });
 const location = z.enum(['query', 'header', 'body']);
@@ -136,6 +129,10 @@ export const streamSchema = z.strictObject({
   schema: z.record(z.string(), z.unknown()).optional(),
   child_context: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, { error: 'context keys are letters, digits, underscores and hyphens' }), z.string()).optional(),
   parent_stream: z.string().optional(),
+  /** How records of this stream are created, updated and upserted (write-definition.ts). */
+  write: writeSchema.optional(),
+  /** How one record is read by id, for reading back what a write left. */
+  read_one: readOneSchema.optional(),
 });
 
 export const connectorDefinitionSchema = z
@@ -263,6 +260,8 @@ function checkCrossReferences(def: Def, ctx: Ctx): void {
     if ((pg.type === 'page_increment' || pg.type === 'cursor') && pg.page_size_param !== undefined && pg.page_size === undefined) {
       issue(at('pagination', 'page_size'), 'page_size is required when page_size_param is set');
     }
+    if (s.write) checkWrite(s.write, at(), params, s.primary_key, issue);
+    if (s.read_one) checkReadOne(s.read_one, at(), params, issue);
   });
 }
 
@@ -280,15 +279,6 @@ export function connectionParameterNames(def: ConnectorDefinition): Set<string> 
     });
   }
   return names;
-}
-
-function walkStrings(value: unknown, path: (string | number)[], fn: (text: string, path: (string | number)[]) => void): void {
-  if (typeof value === 'string') fn(value, path);
-  else if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      walkStrings(v, [...path, i], fn);
-    });
-  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
 }
 
 function checkBaseUrl(baseUrl: string, report: (message: string) => void): void {

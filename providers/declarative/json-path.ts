@@ -3,6 +3,8 @@
  * `$['odd-key']`. A leading `$.` may be omitted (`data.items`), which is how
  * field paths such as primary_key and replication_key are written.
  */
+import { z } from 'zod';
+
 export type PathSegment = string | number;
 
 export class JsonPathError extends Error {}
@@ -54,3 +56,12 @@ export function compileGetter(expr: string): (value: unknown) => unknown {
   }
   return (v) => getPath(v, path);
 }
+
+/** A definition field holding a JSONPath, checked when the definition is parsed. */
+export const jsonPathSchema = z.string().superRefine((value, ctx) => {
+  try {
+    parseJsonPath(value);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `invalid JSONPath: ${e instanceof JsonPathError ? e.message : String(e)}` });
+  }
+});

@@ -63,7 +63,7 @@ export function buildRequest(def: ConnectorDefinition, stream: StreamDefinition,
 const DROP = Symbol('drop');
 
 /** Renders string leaves; an object member whose variable has no value is left out. */
-function renderBody(value: unknown, scope: Scope): unknown {
+export function renderBody(value: unknown, scope: Scope): unknown {
   if (typeof value === 'string') {
     const r = renderTemplate(value, scope);
     return r.ok ? r.value : DROP;
@@ -80,7 +80,7 @@ function renderBody(value: unknown, scope: Scope): unknown {
   return value;
 }
 
-function applyAuth(auth: AuthDefinition, scope: Scope, parts: RequestParts): void {
+export function applyAuth(auth: AuthDefinition, scope: Scope, parts: RequestParts): void {
   if (auth.type === 'api_key') {
     const v = renderString(auth.value, scope);
     if (!v.ok) return;

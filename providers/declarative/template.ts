@@ -1,12 +1,13 @@
 /**
- * `{config.NAME}`, `{record.FIELD}` and `{parent.KEY}` variables inside strings of
- * a connector definition. Braces that do not look like a variable (e.g. a JSON
+ * `{config.NAME}`, `{record.FIELD}`, `{parent.KEY}` and (in write requests) `{target.id}`,
+ * `{target.match_field}`, `{target.match_value}` variables inside strings of
+ * a connector definition. `{record.$}` is the whole record. Braces that do not look like a variable (e.g. a JSON
  * literal in a query value) are kept as text; a bare `{name}` is rejected because
  * it is almost always a forgotten namespace.
  */
 import { getPath, parseJsonPath, type PathSegment } from './json-path';
 
-export type VarNamespace = 'config' | 'record' | 'parent';
+export type VarNamespace = 'config' | 'record' | 'parent' | 'target';
 export interface VarRef {
   ns: VarNamespace;
   name: string;
@@ -18,7 +19,7 @@ export type TemplatePart = string | VarRef;
 export class TemplateError extends Error {}
 
 const VAR = /\{([A-Za-z_][\w-]*)(?:\.([^{}\s]+))?\}/g;
-const NAMESPACES = new Set<VarNamespace>(['config', 'record', 'parent']);
+const NAMESPACES = new Set<VarNamespace>(['config', 'record', 'parent', 'target']);
 
 const cache = new Map<string, TemplatePart[]>();
 
@@ -33,7 +34,7 @@ export function parseTemplate(text: string): TemplatePart[] {
       throw new TemplateError(`unknown variable "${whole}" in "${text}": use {config.${ns}}, {parent.${ns}} or {record.${ns}}`);
     }
     if (!NAMESPACES.has(ns as VarNamespace)) {
-      throw new TemplateError(`unknown variable namespace "${ns}" in "${whole}": expected config, record or parent`);
+      throw new TemplateError(`unknown variable namespace "${ns}" in "${whole}": expected config, record, parent or target`);
     }
     if (m.index > last) parts.push(text.slice(last, m.index));
     const ref: VarRef = { ns: ns as VarNamespace, name };
@@ -61,11 +62,14 @@ export interface Scope {
   config: Record<string, unknown>;
   record?: Record<string, unknown>;
   parent?: Record<string, unknown>;
+  /** A write's target: the record's id (update), the upsert's match field and value. */
+  target?: Record<string, unknown>;
 }
 
 function lookup(ref: VarRef, scope: Scope): unknown {
   if (ref.ns === 'config') return scope.config[ref.name];
   if (ref.ns === 'parent') return scope.parent?.[ref.name];
+  if (ref.ns === 'target') return scope.target?.[ref.name];
   return ref.path ? getPath(scope.record, ref.path) : scope.record?.[ref.name];
 }
 
@@ -113,4 +117,14 @@ export function renderString(text: string, scope: Scope, encode?: (s: string) =>
 
 export function refLabel(ref: VarRef): string {
   return `{${ref.ns}.${ref.name}}`;
+}
+
+/** Calls fn on every string leaf of a JSON template, with its path. */
+export function walkStrings(value: unknown, path: (string | number)[], fn: (text: string, path: (string | number)[]) => void): void {
+  if (typeof value === 'string') fn(value, path);
+  else if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      walkStrings(v, [...path, i], fn);
+    });
+  } else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], fn);
 }
