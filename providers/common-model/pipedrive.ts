@@ -55,6 +55,7 @@ export function pipedriveAccount(r: R): UnifiedAccount {
     number_of_employees: null,
     addresses: address('primary', {
       street_1: [r.address_street_number, r.address_route].filter((x) => str(x)).join(' ') || null,
+      street_2: r.address_subpremise,
       city: r.address_locality,
       state: r.address_admin_area_level_1,
       postal_code: r.address_postal_code,

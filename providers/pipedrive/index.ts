@@ -8,10 +8,9 @@
  * a full run soft-deletes whatever it did not see.
  * Auth: OAuth bearer (refresh via HTTP Basic client auth, api_domain kept) or an API
  * token (`api_token` query parameter); either acts as a user (GET /users/me).
+ * Writes (persons, organizations, deals, activities; one record per request) are in write.ts.
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
-import { date } from '../common-model/helpers';
-import { pipedriveAccount, pipedriveContact, pipedriveLead, pipedriveOpportunity, pipedriveUser } from '../common-model/pipedrive';
 import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { intHeader, rateWindow } from '../rate-limit-headers';
@@ -28,7 +27,11 @@ import type {
   ReadPageRequest,
   ReadPageResult,
   SourceRecord,
+  WriteOutcome,
+  WriteRequest,
 } from '../types';
+import { COMMON_TO_OBJECT, isDeletedItem, toRecord, tombstone } from './records';
+import { pipedriveReadRecord, pipedriveWrite, type PipedriveApi, type PipedriveMethod } from './write';
 
 export const PIPEDRIVE_API_URL = 'https://api.pipedrive.com/v1';
 export const PIPEDRIVE_TOKEN_URL = 'https://oauth.pipedrive.com/oauth/token';
@@ -40,14 +43,6 @@ export const PIPEDRIVE_OAUTH: OAuthProfile = {
 };
 const PAGE_SIZE = 100;
 
-const COMMON_TO_OBJECT: Record<CommonObject, string> = { contact: 'persons', account: 'organizations', opportunity: 'deals', lead: 'leads', user: 'users' };
-const MAPPERS: Record<CommonObject, (r: Record<string, any>) => object> = {
-  contact: pipedriveContact,
-  account: pipedriveAccount,
-  opportunity: pipedriveOpportunity,
-  lead: pipedriveLead,
-  user: pipedriveUser,
-};
 export const PIPEDRIVE_STANDARD_OBJECTS = ['persons', 'organizations', 'deals', 'leads', 'users', 'activities', 'products', 'notes'] as const;
 /** Objects whose fields Pipedrive describes at /{singular}Fields. */
 const FIELDS_ENDPOINT: Record<string, string> = {
@@ -76,9 +71,6 @@ function fieldType(t: string | undefined): Pick<ObjectField, 'type' | 'format'> 
   return { type: 'string' };
 }
 
-const modifiedOf = (r: Record<string, unknown>) => date(r.update_time ?? r.modified);
-/** Pipedrive keeps a deleted item for 30 days, marked active_flag=false (a deal: status=deleted, deleted=true). */
-const isDeletedItem = (r: Record<string, unknown>) => r.active_flag === false || r.status === 'deleted' || r.deleted === true;
 /** Pipedrive's UTC timestamp format, YYYY-MM-DD HH:MM:SS. */
 const pdTimestamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -96,7 +88,7 @@ export function createPipedriveConnection(ctx: ConnectionContext, runtime: HttpR
   return new PipedriveConnection(ctx, runtime);
 }
 
-class PipedriveConnection implements ProviderConnection {
+class PipedriveConnection implements ProviderConnection, PipedriveApi {
   private readonly auth: ProviderAuth;
 
   constructor(
@@ -120,20 +112,41 @@ class PipedriveConnection implements ProviderConnection {
     return typeof domain === 'string' && domain !== '' ? `${domain.replace(/\/+$/, '')}/api/v1` : PIPEDRIVE_API_URL;
   }
 
-  private async get(path: string, query: Record<string, string | undefined>, req?: ReadPageRequest): Promise<any> {
+  async call(method: PipedriveMethod, path: string, opts: Parameters<PipedriveApi['call']>[2]): Promise<{ status: number; body: any }> {
+    const { query, ...request } = opts;
     const headers = await this.auth.headers();
     const url = new URL(`${this.base}${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     if (!this.auth.usesOAuth && typeof this.ctx.params.api_key === 'string') url.searchParams.set('api_token', this.ctx.params.api_key);
-    const res = await this.auth.client.request({ url, headers, signal: req?.signal, onWait: req?.onWait });
-    let body: any;
+    const res = await this.auth.client.request({ method, url, headers, ...request });
     try {
-      body = res.body ? JSON.parse(res.body) : {};
+      return { status: res.status, body: res.body ? JSON.parse(res.body) : {} };
     } catch {
-      throw new ProviderError('unknown', `Pipedrive GET ${path} returned a body that is not JSON`);
+      if (res.status >= 400) return { status: res.status, body: null };
+      throw new ProviderError('unknown', `Pipedrive ${method} ${path} returned a body that is not JSON`);
     }
-    if (body?.success === false) throw new ProviderError('unknown', `Pipedrive GET ${path} failed: ${this.auth.client.redact(String(body.error ?? 'unknown error'))}`);
+  }
+
+  redact(text: string): string {
+    return this.auth.client.redact(text);
+  }
+
+  private async get(path: string, query: Record<string, string | undefined>, req?: ReadPageRequest): Promise<any> {
+    const defined = Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+    const { body } = await this.call('GET', path, { query: defined, signal: req?.signal, onWait: req?.onWait });
+    if (body?.success === false) throw new ProviderError('unknown', `Pipedrive GET ${path} failed: ${this.redact(String(body.error ?? 'unknown error'))}`);
     return body;
+  }
+
+  /** Pipedrive has no batch write: one record per request. */
+  readonly writeBatchSize = 1;
+
+  write(req: WriteRequest): Promise<WriteOutcome[]> {
+    return pipedriveWrite(this, req);
+  }
+
+  readRecord(req: Parameters<NonNullable<ProviderConnection['readRecord']>>[0]): Promise<SourceRecord | null> {
+    return pipedriveReadRecord(this, req);
   }
 
   async listObjects(): Promise<ObjectDescriptor[]> {
@@ -215,22 +228,6 @@ class PipedriveConnection implements ProviderConnection {
     if (pagination?.more_items_in_collection !== true) return { records, nextPageState: null };
     return { records, nextPageState: toJson({ start: Number(pagination.next_start ?? start + changes.length), phase: 'deletions' }) };
   }
-}
-
-function toRecord(r: Record<string, any>, common: CommonObject | undefined): SourceRecord {
-  return {
-    id: String(r.id),
-    lastModifiedAt: modifiedOf(r),
-    isDeleted: isDeletedItem(r),
-    raw: r,
-    ...(common ? { unified: MAPPERS[common](r) as Record<string, unknown> } : {}),
-  };
-}
-
-/** A deleted item of which only the id is known. */
-function tombstone(id: unknown, common: CommonObject | undefined): SourceRecord {
-  const raw = { id };
-  return { id: String(id), lastModifiedAt: null, isDeleted: true, raw, ...(common ? { unified: { ...(MAPPERS[common](raw) as Record<string, unknown>), is_deleted: true } } : {}) };
 }
 
 const toJson = (s: PdState): JsonValue => s as unknown as JsonValue;
