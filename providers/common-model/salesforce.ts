@@ -22,8 +22,10 @@ function phones(r: R): PhoneNumber[] {
   return out;
 }
 
+// Salesforce keeps one street field; its lines after the first are street_2 (as writes join them).
 const addr = (r: R, prefix: string) => ({
-  street_1: r[`${prefix}Street`],
+  street_1: str(r[`${prefix}Street`])?.split('\n')[0],
+  street_2: str(r[`${prefix}Street`])?.split('\n').slice(1).join('\n'),
   city: r[`${prefix}City`],
   state: r[`${prefix}State`],
   postal_code: r[`${prefix}PostalCode`],

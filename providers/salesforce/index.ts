@@ -8,20 +8,21 @@
  * Full reads can use Bulk API 2.0 instead (connection param `bulk_api: true`): one query job,
  * polled until complete, then CSV result pages by Sforce-Locator.
  * The logged-in user comes from the OpenID Connect userinfo endpoint; API usage from the
- * Sforce-Limit-Info header of REST responses.
+ * Sforce-Limit-Info header of REST responses. Writes (write.ts) go through sObject Collections.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
-import { date } from '../common-model/helpers';
-import { salesforceAccount, salesforceContact, salesforceLead, salesforceOpportunity, salesforceUser } from '../common-model/salesforce';
 import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
+import { COMMON_TO_SOBJECT, resolveSObject, toSourceRecord } from './objects';
+import { salesforceReadRecord, salesforceWrite, SALESFORCE_WRITE_BATCH, type SalesforceApi, type SfCall } from './write';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
 import type {
   ConnectionContext,
   JsonValue,
   ObjectDescriptor,
+  ObjectType,
   ObjectField,
   OAuthProfile,
   ProviderConnection,
@@ -30,6 +31,8 @@ import type {
   ReadPageRequest,
   ReadPageResult,
   SourceRecord,
+  WriteOutcome,
+  WriteRequest,
 } from '../types';
 
 export const SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
@@ -43,14 +46,6 @@ export const SALESFORCE_OAUTH: OAuthProfile = {
 };
 export const SALESFORCE_API_VERSION = 'v58.0';
 
-const COMMON_TO_SOBJECT: Record<CommonObject, string> = { contact: 'Contact', account: 'Account', opportunity: 'Opportunity', lead: 'Lead', user: 'User' };
-const MAPPERS: Record<CommonObject, (r: Record<string, unknown>) => object> = {
-  contact: salesforceContact,
-  account: salesforceAccount,
-  opportunity: salesforceOpportunity,
-  lead: salesforceLead,
-  user: salesforceUser,
-};
 /** Standard objects offered by discovery (when the org can query them), besides custom ones. */
 const STANDARD_OBJECTS = ['Account', 'Contact', 'Lead', 'Opportunity', 'User', 'Task', 'Event', 'Campaign', 'CampaignMember', 'Case', 'Note', 'OpportunityContactRole', 'Product2'];
 /** Compound and binary fields cannot (or should not) be selected alongside their parts. */
@@ -105,9 +100,10 @@ export function createSalesforceConnection(ctx: ConnectionContext, runtime: Http
   return new SalesforceConnection(ctx, runtime);
 }
 
-class SalesforceConnection implements ProviderConnection {
+class SalesforceConnection implements ProviderConnection, SalesforceApi {
   private readonly auth: ProviderAuth;
-  private readonly version: string;
+  readonly version: string;
+  readonly writeBatchSize = SALESFORCE_WRITE_BATCH;
   private readonly describes = new Map<string, Promise<SfField[]>>();
 
   constructor(
@@ -131,7 +127,7 @@ class SalesforceConnection implements ProviderConnection {
     return url.replace(/\/+$/, '');
   }
 
-  private async get(pathAndQuery: string, req?: ReadPageRequest): Promise<any> {
+  private async get(pathAndQuery: string, req?: Pick<ReadPageRequest, 'signal' | 'onWait'>): Promise<any> {
     const headers = await this.auth.headers(); // may refresh (and move instance_url) first
     const res = await this.auth.client.request({ url: `${this.base}${pathAndQuery}`, headers, signal: req?.signal, onWait: req?.onWait });
     try {
@@ -141,7 +137,32 @@ class SalesforceConnection implements ProviderConnection {
     }
   }
 
-  private describe(sobject: string, req?: ReadPageRequest): Promise<SfField[]> {
+  /** A REST call whose answer is JSON; `passStatuses` answers (a write's 400) come back instead of throwing. */
+  async call(req: SfCall): Promise<{ status: number; body: any }> {
+    const headers = await this.auth.headers();
+    const { path, ...rest } = req;
+    const res = await this.auth.client.request({ ...rest, url: `${this.base}${path}`, headers });
+    try {
+      return { status: res.status, body: res.body ? JSON.parse(res.body) : {} };
+    } catch {
+      throw new ProviderError('unknown', `Salesforce ${req.method} ${path.split('?')[0]} returned a body that is not JSON`);
+    }
+  }
+
+  write(req: WriteRequest): Promise<WriteOutcome[]> {
+    return salesforceWrite(this, req);
+  }
+
+  readRecord(req: { object: string; objectType: ObjectType; id: string; signal?: AbortSignal }): Promise<SourceRecord | null> {
+    return salesforceReadRecord(this, req);
+  }
+
+  /** The fields a SOQL query can select (compound and binary ones left out). */
+  async selectable(sobject: string, req?: Pick<ReadPageRequest, 'signal' | 'onWait'>): Promise<string[]> {
+    return (await this.describe(sobject, req)).filter((f) => !SKIPPED_TYPES.has(f.type)).map((f) => f.name);
+  }
+
+  private describe(sobject: string, req?: Pick<ReadPageRequest, 'signal' | 'onWait'>): Promise<SfField[]> {
     let p = this.describes.get(sobject);
     if (!p) {
       p = this.get(`/services/data/${this.version}/sobjects/${encodeURIComponent(sobject)}/describe`, req).then((b) => (Array.isArray(b?.fields) ? b.fields : []));
@@ -182,18 +203,8 @@ class SalesforceConnection implements ProviderConnection {
   }
 
   async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
-    const common = req.objectType === 'common' ? (req.object as CommonObject) : undefined;
-    if (common && !COMMON_TO_SOBJECT[common]) throw new ProviderError('configuration', `Salesforce has no common object "${req.object}"`);
-    const sobject = common ? COMMON_TO_SOBJECT[common] : req.object;
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(sobject)) throw new ProviderError('configuration', `"${sobject}" is not a Salesforce object name`);
-
-    const toRecord = (raw: Record<string, unknown>): SourceRecord => ({
-      id: String(raw.Id),
-      lastModifiedAt: date(raw.SystemModstamp ?? raw.LastModifiedDate),
-      isDeleted: raw.IsDeleted === true,
-      raw,
-      ...(common ? { unified: MAPPERS[common](raw) as Record<string, unknown> } : {}),
-    });
+    const { sobject, common } = resolveSObject(req.object, req.objectType);
+    const toRecord = (raw: Record<string, unknown>): SourceRecord => toSourceRecord(raw, common);
 
     let body: any;
     const state = req.pageState as unknown as SfState | null;
@@ -202,7 +213,7 @@ class SalesforceConnection implements ProviderConnection {
       if (typeof state.next !== 'string' || !state.next.startsWith('/services/data/')) throw new ProviderError('configuration', 'invalid Salesforce page state; restart the sync');
       body = await this.get(state.next, req);
     } else {
-      const fields = (await this.describe(sobject, req)).filter((f) => !SKIPPED_TYPES.has(f.type)).map((f) => f.name);
+      const fields = await this.selectable(sobject, req);
       if (fields.length === 0) throw new ProviderError('configuration', `Salesforce object ${sobject} has no fields (is it queryable?)`);
       const incremental = fields.includes('SystemModstamp');
       const since = incremental && req.modifiedSince ? req.modifiedSince.toISOString() : null;
