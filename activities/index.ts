@@ -6,6 +6,7 @@ import { createReconcileActivities } from './reconcile';
 import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
 import { createWebhookActivities } from './webhooks';
+import { createWriteJobActivities } from './write-jobs';
 
 export interface ActivityDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
@@ -16,6 +17,8 @@ export interface ActivityDeps extends ServiceDeps {
   httpRuntime?: HttpRuntime;
   /** Records per destination batch (SYNC_BATCH_RECORDS). */
   batchRecords?: number;
+  /** Time budget of one writeJobChunk attempt (tests shorten it). */
+  writeChunkBudgetMs?: number;
 }
 
 /** Every activity the worker registers, built from injected dependencies. */
@@ -26,5 +29,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createWebhookActivities(deps),
     ...createDestinationTestActivities(deps),
+    ...createWriteJobActivities(deps),
   };
 }

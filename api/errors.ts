@@ -5,7 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError, type DomainError, InvalidInputError, NotFoundError, RemoteError, SchemaValidationError, UnprocessableError, type FieldIssue } from '../lib/errors';
+import {
+  ConflictError,
+  type DomainError,
+  InvalidInputError,
+  NotFoundError,
+  RecordRejectedError,
+  RemoteError,
+  SchemaValidationError,
+  UnprocessableError,
+  type FieldIssue,
+} from '../lib/errors';
 
 export interface ApiErrorItem {
   id: string;
@@ -58,6 +68,19 @@ function remote(err: RemoteError): ApiError {
   return new ApiError(499 as ContentfulStatusCode, 'REMOTE_PROVIDER_ERROR', 'Remote provider error', err.message, { kind: err.kind, ...cause, origin: 'remote-provider' });
 }
 
+/** The provider's own 4xx for one record (409 stays 409, 404 stays 404; anything else it refused is 422), with its field and code. */
+function rejected(err: RecordRejectedError): ApiError {
+  const { status, field, code } = err.rejection;
+  const apiStatus = (status === 404 || status === 409 || status === 400 ? status : 422) as ContentfulStatusCode;
+  const apiCode = apiStatus === 404 ? 'NOT_FOUND_ERROR' : apiStatus === 409 ? 'CONFLICT_ERROR' : apiStatus === 400 ? 'BAD_REQUEST_ERROR' : 'UNPROCESSABLE_ERROR';
+  return new ApiError(apiStatus, apiCode, 'The provider refused the record', err.message, {
+    origin: 'remote-provider',
+    ...(field ? { field } : {}),
+    ...(code ? { provider_code: code } : {}),
+    provider_status: status,
+  });
+}
+
 /** The status code and envelope of a domain error. */
 export function toApiError(err: DomainError): ApiError {
   if (err instanceof NotFoundError) return new ApiError(404, 'NOT_FOUND_ERROR', `${err.resource} not found`, err.message);
@@ -65,5 +88,6 @@ export function toApiError(err: DomainError): ApiError {
   if (err instanceof InvalidInputError) return invalidInput(err);
   if (err instanceof UnprocessableError) return new ApiError(422, 'UNPROCESSABLE_ERROR', err.summary ?? 'Unprocessable entity', err.message);
   if (err instanceof RemoteError) return remote(err);
+  if (err instanceof RecordRejectedError) return rejected(err);
   return new ApiError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', 'An unexpected error occurred');
 }

@@ -211,10 +211,18 @@ export interface ConnectorsTable {
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 /** Async jobs (extension): e.g. a destination connection test run in Temporal. */
+/** What a write job writes (jobs.write_spec). */
+export interface WriteJobSpec {
+  object_type: 'common' | 'standard' | 'custom';
+  object: string;
+  operation: 'create' | 'update' | 'upsert';
+  match_field?: string;
+}
+
 export interface JobsTable {
   id: Generated<string>;
   application_id: string;
-  type: 'destination_test';
+  type: 'destination_test' | 'write';
   status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   destination_id: string | null;
   destination_version: number | null;
@@ -224,6 +232,39 @@ export interface JobsTable {
   updated_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** Write jobs: the connection written to, what is written, and the records' outcomes so far. */
+  connection_id: string | null;
+  write_spec: Json<WriteJobSpec> | null;
+  records_total: Int8Default;
+  records_succeeded: Int8Default;
+  records_failed: Int8Default;
+  records_unknown: Int8Default;
+}
+
+export type WriteRecordStatus = 'pending' | 'sending' | 'succeeded' | 'failed' | 'unknown';
+
+/** One record of a write job, and its outcome. */
+export interface WriteJobRecordsTable {
+  job_id: string;
+  seq: number;
+  record: Json<Record<string, unknown>>;
+  record_id: string | null;
+  status: ColumnType<WriteRecordStatus, WriteRecordStatus | undefined, WriteRecordStatus>;
+  provider_id: string | null;
+  operation: string | null;
+  error: Json<{ message: string; field?: string; code?: string; status?: number }> | null;
+  updated_at: Timestamp;
+}
+
+/** A real-time write's outcome under its Idempotency-Key (24 h). */
+export interface WriteIdempotencyKeysTable {
+  application_id: string;
+  connection_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response: Json<unknown> | null;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -244,4 +285,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   connectors: ConnectorsTable;
   jobs: JobsTable;
+  write_job_records: WriteJobRecordsTable;
+  write_idempotency_keys: WriteIdempotencyKeysTable;
 }

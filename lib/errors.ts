@@ -116,6 +116,23 @@ export class RemoteError extends DomainError {
   }
 }
 
+/**
+ * The provider refused the record written to it (a required field missing, a duplicate unique value,
+ * an update of a record it does not have): the caller's data must change. Carries the provider's
+ * own message, the field it names and its error code, and the status it answered with.
+ */
+export class RecordRejectedError extends DomainError {
+  readonly retryable = false;
+  readonly pausesSync = false;
+
+  constructor(
+    message: string,
+    readonly rejection: { status: number; field?: string; code?: string },
+  ) {
+    super(message);
+  }
+}
+
 /** A failure as a run or job records it: the message, with the remote's answer when the message lacks it. */
 export function failureMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

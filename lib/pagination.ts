@@ -41,7 +41,7 @@ function decodeCursor(raw: string | undefined): Cursor | undefined {
   throw new InvalidInputError('cursor: not a cursor this API issued', { issues: [{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }] });
 }
 
-function pageSize(raw: string | undefined): number {
+export function pageSize(raw: string | undefined): number {
   const n = raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
     throw new InvalidInputError(`page_size: must be an integer from 1 to ${MAX_PAGE_SIZE}`, {

@@ -30,7 +30,7 @@ export interface ComposeOptions {
   /** Instead of the key ENCRYPTION_KEY (or the dev key under DATA_DIR) gives: tests share one with their worker processes. */
   secrets?: SecretBox;
   /** Activity settings tests change: the chunk budget, the providers' HTTP retries, the batch size. */
-  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords'>;
+  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords' | 'writeChunkBudgetMs'>;
 }
 
 export interface Composition {

@@ -4,3 +4,4 @@ export { syncRunWorkflow } from './sync-run';
 export { reconcileSchedulesWorkflow } from './reconcile';
 export { webhookDeliveryWorkflow, webhookDispatchWorkflow } from './webhook-delivery';
 export { destinationTestWorkflow } from './destination-test';
+export { writeJobWorkflow } from './write-job';

@@ -17,6 +17,7 @@ import { webhookEventRoutes } from './webhook-events';
 import { connectorRoutes } from './connectors';
 import { discoverRoutes } from './discover';
 import { jobRoutes } from './jobs';
+import { writeRoutes } from './writes';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
 export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDeps): void {
@@ -37,4 +38,5 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', connectorRoutes(deps));
   mgmt.route('/', discoverRoutes(deps));
   mgmt.route('/', jobRoutes(deps));
+  mgmt.route('/', writeRoutes(deps));
 }

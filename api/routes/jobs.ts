@@ -1,10 +1,13 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as jobs from '../../services/jobs/jobs';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { errorResponses, jsonResponse, security } from '../schemas/common';
 import { destinationIdParam } from '../schemas/destinations';
 import { jobIdParam, jobSchema } from '../schemas/jobs';
 import { validationHook } from '../validation';
+import { writeJobResultsSchema } from '../schemas/writes';
+import { listWriteJobResults } from '../../services/writes/write-jobs';
+import { pageSize, paginationQuery } from '../../lib/pagination';
 
 const EXT = { 'x-extension': true } as Record<string, unknown>;
 
@@ -53,6 +56,25 @@ export function jobRoutes(deps: AppDeps) {
       responses: { 200: jsonResponse(jobSchema, 'The job'), ...errorResponses },
     }),
     async (c) => c.json(await jobs.getJob(deps, c.get('applicationId'), c.req.valid('param').job_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{job_id}/results',
+      tags: ['Jobs'],
+      security,
+      summary: "List a write job's per-record results",
+      description:
+        "Syncwell extension (not in the Supaglue API). Each record's outcome, in input order: `succeeded` with the provider's id, `failed` with the provider's reason, `unknown` (sent, answer lost: never resent), or `pending` (not written yet).",
+      ...EXT,
+      request: { params: jobIdParam, query: z.object(paginationQuery) },
+      responses: { 200: jsonResponse(writeJobResultsSchema, 'Results'), ...errorResponses },
+    }),
+    async (c) => {
+      const { cursor, page_size } = c.req.valid('query');
+      return c.json(await listWriteJobResults(deps, c.get('applicationId'), c.req.valid('param').job_id, { cursor, pageSize: pageSize(page_size) }), 200);
+    },
   );
 
   return app;

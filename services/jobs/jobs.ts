@@ -7,14 +7,28 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { NotFoundError } from '../../lib/errors';
 import * as repo from '../../db/repositories/jobs';
 import type { JobRow } from '../../db/repositories/jobs';
+import type { WriteJobSpec } from '../../db/database';
 import type { ServiceDeps } from '../deps';
 import type { DestinationTestInput } from './destination-test';
 import { getDestinationOrThrow } from '../destinations/destinations';
 import { isUuid } from '../../lib/ids';
+import { findConnectionById } from '../../db/repositories/connections';
 
 export const destinationTestWorkflowId = (jobId: string) => `destination-test:${jobId}`;
 
-/** A job as callers see it: `error` only once it failed. */
+/** What a write job writes, and how far it got. */
+export interface WriteJobView extends WriteJobSpec {
+  customer_id: string;
+  provider_name: string;
+  records_total: number;
+  records_succeeded: number;
+  records_failed: number;
+  records_unknown: number;
+  /** Not written yet (or, once the job failed, never written). */
+  records_pending: number;
+}
+
+/** A job as callers see it: `error` only once it failed; `destination_id` for destination tests, `write` for write jobs. */
 export interface JobResponse {
   id: string;
   type: JobRow['type'];
@@ -22,10 +36,12 @@ export interface JobResponse {
   error?: string;
   created_at: string;
   updated_at: string;
-  destination_id: string;
+  destination_id?: string;
+  write?: WriteJobView;
 }
 
-export function toJobResponse(row: JobRow): JobResponse {
+export function toJobResponse(row: JobRow, connection?: { external_customer_id: string; provider_name: string }): JobResponse {
+  const spec = row.write_spec;
   return {
     id: row.id,
     type: row.type,
@@ -33,14 +49,29 @@ export function toJobResponse(row: JobRow): JobResponse {
     ...(row.error !== null && row.status === 'failed' ? { error: row.error } : {}),
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
-    destination_id: row.destination_id ?? '',
+    ...(row.destination_id !== null ? { destination_id: row.destination_id } : {}),
+    ...(spec && connection
+      ? {
+          write: {
+            customer_id: connection.external_customer_id,
+            provider_name: connection.provider_name,
+            ...spec,
+            records_total: row.records_total,
+            records_succeeded: row.records_succeeded,
+            records_failed: row.records_failed,
+            records_unknown: row.records_unknown,
+            records_pending: row.records_total - row.records_succeeded - row.records_failed - row.records_unknown,
+          },
+        }
+      : {}),
   };
 }
 
 export async function getJob(deps: ServiceDeps, applicationId: string, jobId: string): Promise<JobResponse> {
   const row = isUuid(jobId) ? await repo.findJob(deps.db, applicationId, jobId) : undefined;
   if (!row) throw new NotFoundError('Job', `Job ${jobId} not found`);
-  return toJobResponse(row);
+  const connection = row.connection_id ? await findConnectionById(deps.db, applicationId, row.connection_id) : undefined;
+  return toJobResponse(row, connection);
 }
 
 /** Queues a connection test of the destination and starts its workflow; returns the queued descriptor. */

@@ -27,6 +27,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'entity.entity_mapping.created',
   'entity.entity_mapping.updated',
   'entity.entity_mapping.deleted',
+  'write_job.complete',
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when services/webhooks/events.ts gains a type this list lacks.

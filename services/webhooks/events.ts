@@ -16,7 +16,8 @@ export type WebhookEventType =
   | 'object.field_mapping.updated'
   | 'entity.entity_mapping.created'
   | 'entity.entity_mapping.updated'
-  | 'entity.entity_mapping.deleted';
+  | 'entity.entity_mapping.deleted'
+  | 'write_job.complete';
 
 /**
  * `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here).

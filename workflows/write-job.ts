@@ -1,0 +1,43 @@
+/**
+ * A write job: chunks of batches (each chunk an activity attempt that commits every batch's
+ * outcomes as it goes) until no record is left, then the job is finished and announced. A chunk
+ * that fails for good (credentials, an object the provider lacks, or retries exhausted) finishes
+ * the job failed, with the records not yet written left pending. Long jobs continue as new.
+ */
+import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { WriteChunkResult, WriteJobActivities, WriteJobInputRef, WriteJobSummary } from '../activities/write-jobs';
+
+const chunks = proxyActivities<WriteJobActivities>({
+  // A chunk writes for about a minute; Retry-After waits heartbeat.
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+const bookkeeping = proxyActivities<WriteJobActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 30 },
+});
+
+/** Chunks per execution before continuing as new, to keep histories small. */
+const CHUNKS_PER_EXECUTION = 100;
+
+function reason(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) return cause.message;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export async function writeJobWorkflow(input: WriteJobInputRef): Promise<WriteJobSummary> {
+  for (let i = 0; i < CHUNKS_PER_EXECUTION; i++) {
+    let result: WriteChunkResult;
+    try {
+      result = await chunks.writeJobChunk(input);
+    } catch (err) {
+      return bookkeeping.finishWriteJob({ ...input, error: reason(err) });
+    }
+    if (result.done) return bookkeeping.finishWriteJob(input);
+  }
+  return continueAsNew<typeof writeJobWorkflow>(input);
+}
