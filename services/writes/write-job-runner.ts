@@ -70,49 +70,78 @@ export async function runWriteJobChunk(
   const batchSize = Math.max(1, provider.writeBatchSize ?? 1);
   const deadline = Date.now() + opts.budgetMs;
   let written = 0;
-  while (Date.now() < deadline) {
-    opts.signal?.throwIfAborted();
-    const claimed = await repo.claimPendingRecords(deps.db, jobId, batchSize);
-    if (claimed.length === 0) return { done: (await repo.countOpenRecords(deps.db, jobId)) === 0, written };
-    let outcomes: WriteOutcome[];
+  let drained = false;
+  // A failing lane stops the others from claiming more: the chunk ends with that failure.
+  let stopped = false;
+  const write = (claimed: Claimed) =>
+    provider.write({
+      object: spec.object,
+      objectType: spec.object_type,
+      operation: spec.operation,
+      ...(spec.match_field ? { matchField: spec.match_field } : {}),
+      records: claimed.map((c) => ({ record: c.record, ...(c.record_id !== null ? { id: c.record_id } : {}) })),
+      signal: opts.signal,
+      onWait: (waiting) => opts.report?.({ written, waiting }),
+    });
+  // Several batches in flight, so a provider with some latency is still kept at its rate limit; the
+  // connection's limiter (requests/s, concurrency, Retry-After) stays the ceiling.
+  const lane = async () => {
     try {
-      outcomes = await provider.write({
-        object: spec.object,
-        objectType: spec.object_type,
-        operation: spec.operation,
-        ...(spec.match_field ? { matchField: spec.match_field } : {}),
-        records: claimed.map((c) => ({ record: c.record, ...(c.record_id !== null ? { id: c.record_id } : {}) })),
-        signal: opts.signal,
-        onWait: (waiting) => opts.report?.({ written, waiting }),
-      });
-      if (outcomes.length !== claimed.length) throw new Error(`${connection.provider_name} answered ${outcomes.length} outcomes for ${claimed.length} records`);
-    } catch (err) {
-      if (err instanceof WriteOutcomeUnknownError) {
-        await repo.recordOutcomes(
-          deps.db,
-          jobId,
-          claimed.map(({ seq }) => ({ seq, status: 'unknown', error: { message: err.message, ...(err.status ? { status: err.status } : {}) } })),
-        );
-        written += claimed.length;
-        continue;
+      while (!drained && !stopped && Date.now() < deadline) {
+        opts.signal?.throwIfAborted();
+        const claimed = await repo.claimPendingRecords(deps.db, jobId, batchSize);
+        if (claimed.length === 0) {
+          drained = true;
+          return;
+        }
+        written += await writeBatch(deps, jobId, claimed, write, connection.provider_name);
+        opts.report?.({ written });
       }
-      // Nothing of this batch was written (refused before processing, or not sent): it stays to be written.
+    } catch (err) {
+      stopped = true;
+      throw err;
+    }
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: WRITE_LANES }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+  return { done: drained && (await repo.countOpenRecords(deps.db, jobId)) === 0, written };
+}
+
+/** Batches of one job in flight at once. */
+const WRITE_LANES = 4;
+
+type Claimed = Awaited<ReturnType<typeof repo.claimPendingRecords>>;
+
+/** One batch to the provider and its outcomes committed; returns how many records got an outcome. */
+async function writeBatch(deps: ServiceDeps, jobId: string, claimed: Claimed, write: (c: Claimed) => Promise<WriteOutcome[]>, providerName: string): Promise<number> {
+  let outcomes: WriteOutcome[];
+  try {
+    outcomes = await write(claimed);
+    if (outcomes.length !== claimed.length) throw new Error(`${providerName} answered ${outcomes.length} outcomes for ${claimed.length} records`);
+  } catch (err) {
+    if (err instanceof WriteOutcomeUnknownError) {
       await repo.recordOutcomes(
         deps.db,
         jobId,
-        claimed.map(({ seq }) => ({ seq, status: 'pending' })),
+        claimed.map(({ seq }) => ({ seq, status: 'unknown', error: { message: err.message, ...(err.status ? { status: err.status } : {}) } })),
       );
-      throw asInputError(err);
+      return claimed.length;
     }
+    // Nothing of this batch was written (refused before processing, or not sent): it stays to be written.
     await repo.recordOutcomes(
       deps.db,
       jobId,
-      claimed.map((c, i) => toOutcome(c.seq, outcomes[i]!)),
+      claimed.map(({ seq }) => ({ seq, status: 'pending' })),
     );
-    written += claimed.length;
-    opts.report?.({ written });
+    throw asInputError(err);
   }
-  return { done: false, written };
+  await repo.recordOutcomes(
+    deps.db,
+    jobId,
+    claimed.map((c, i) => toOutcome(c.seq, outcomes[i]!)),
+  );
+  return claimed.length;
 }
 
 export interface WriteJobSummary {
