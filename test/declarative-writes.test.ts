@@ -1,0 +1,309 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDeclarativeConnection } from '../providers/declarative/connector';
+import { ProviderError, WriteOutcomeUnknownError } from '../providers/errors';
+import type { ProviderConnection, WriteOutcome, WriteRequest } from '../providers/types';
+import { connect, fastRuntime, readAll, type FastRuntime } from './helpers/declarative-harness';
+import type { RecordedRequest } from './helpers/http-api-simulator';
+import { startWritableApi, writableConnector, type WritableApi } from './helpers/writable-api';
+
+let api: WritableApi;
+let rt: FastRuntime;
+let conn: ProviderConnection;
+
+// A fresh API per test: its ids and clock start over.
+beforeEach(async () => {
+  api = await startWritableApi();
+  rt = fastRuntime();
+  conn = open();
+});
+afterEach(() => api.close());
+
+const params = () => ({ base_url: api.url, api_key: 'write-key' });
+const open = (def: unknown = writableConnector()) => connect(def, params(), rt);
+
+function write(c: ProviderConnection, req: Omit<WriteRequest, 'object' | 'objectType'> & { object?: string }): Promise<WriteOutcome[]> {
+  return c.write!({ object: 'contacts', objectType: 'standard', ...req });
+}
+
+/** What the API received: method, target, the headers a write is judged by, and the JSON body. */
+function sent(r: RecordedRequest) {
+  return { method: r.method, url: r.url, apiKey: r.headers['x-api-key'], contentType: r.headers['content-type'], authorization: r.headers.authorization, json: r.json };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('declarative connector writes', () => {
+  it('creates a record: one POST with the record under body_path, the id and the record from the answer, which reads back the same', async () => {
+    expect(conn.writeBatchSize).toBe(1);
+    const outcomes = await write(conn, { operation: 'create', records: [{ record: { name: 'Ada Lovelace', email: 'ada@example.com' } }], returnRecords: true });
+
+    expect(api.apiRequests().map(sent)).toEqual([
+      {
+        method: 'POST',
+        url: '/contacts',
+        apiKey: 'write-key',
+        contentType: 'application/json',
+        authorization: undefined,
+        json: { data: { name: 'Ada Lovelace', email: 'ada@example.com' } },
+      },
+    ]);
+    const stored = api.contacts.get('c-1');
+    expect(stored).toEqual({ id: 'c-1', name: 'Ada Lovelace', email: 'ada@example.com', updated_at: '2026-03-01T00:00:01.000Z' });
+    expect(outcomes).toEqual([
+      { ok: true, id: 'c-1', operation: 'create', record: { id: 'c-1', lastModifiedAt: new Date('2026-03-01T00:00:01.000Z'), isDeleted: false, raw: stored } },
+    ]);
+
+    // The stream's normal read path gives the same record, and so does read_one.
+    const read = await readAll(conn, 'contacts');
+    expect(read.records).toEqual([outcomes[0]!.ok && outcomes[0]!.record]);
+    expect(await conn.readRecord!({ object: 'contacts', objectType: 'standard', id: 'c-1' })).toEqual(read.records[0]);
+    expect(await conn.readRecord!({ object: 'contacts', objectType: 'standard', id: 'c-404' })).toBeNull();
+  });
+
+  it('leaves the record out of the outcome unless asked for it', async () => {
+    expect(await write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] })).toEqual([{ ok: true, id: 'c-1', operation: 'create' }]);
+  });
+
+  it('updates a record by id: PATCH to the path with {target.id}', async () => {
+    await write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] });
+    api.sim.requests.length = 0;
+
+    const outcomes = await write(conn, { operation: 'update', records: [{ id: 'c-1', record: { name: 'Ada Lovelace' } }], returnRecords: true });
+    expect(api.apiRequests().map(sent)).toEqual([
+      { method: 'PATCH', url: '/contacts/c-1', apiKey: 'write-key', contentType: 'application/json', authorization: undefined, json: { data: { name: 'Ada Lovelace' } } },
+    ]);
+    const stored = { id: 'c-1', name: 'Ada Lovelace', email: 'ada@example.com', updated_at: '2026-03-01T00:00:02.000Z' };
+    expect(api.contacts.get('c-1')).toEqual(stored);
+    expect(outcomes).toEqual([{ ok: true, id: 'c-1', operation: 'update', record: expect.objectContaining({ id: 'c-1', raw: stored }) }]);
+    expect((await readAll(conn, 'contacts')).records.map((r) => r.raw)).toEqual([stored]);
+  });
+
+  it('upserts by email: 201 reports a create and 200 an update, the match value in the path (URL-encoded)', async () => {
+    const first = await write(conn, { operation: 'upsert', matchField: 'email', records: [{ record: { name: 'Grace', email: 'grace+1@example.com' } }] });
+    const second = await write(conn, { operation: 'upsert', records: [{ record: { name: 'Grace Hopper', email: 'grace+1@example.com' } }], returnRecords: true });
+
+    expect(api.apiRequests().map(sent)).toEqual([
+      {
+        method: 'PUT',
+        url: '/contacts/by-email/grace%2B1%40example.com',
+        apiKey: 'write-key',
+        contentType: 'application/json',
+        authorization: undefined,
+        json: { data: { name: 'Grace', email: 'grace+1@example.com' } },
+      },
+      {
+        method: 'PUT',
+        url: '/contacts/by-email/grace%2B1%40example.com',
+        apiKey: 'write-key',
+        contentType: 'application/json',
+        authorization: undefined,
+        json: { data: { name: 'Grace Hopper', email: 'grace+1@example.com' } },
+      },
+    ]);
+    expect(first).toEqual([{ ok: true, id: 'c-1', operation: 'create' }]);
+    const stored = { id: 'c-1', name: 'Grace Hopper', email: 'grace+1@example.com', updated_at: '2026-03-01T00:00:02.000Z' };
+    expect(second).toEqual([{ ok: true, id: 'c-1', operation: 'update', record: expect.objectContaining({ raw: stored }) }]);
+    expect([...api.contacts.values()]).toEqual([stored]);
+    expect((await readAll(conn, 'contacts')).records.map((r) => r.raw)).toEqual([stored]);
+
+    // A match field the definition does not list, and a record without the match value.
+    const other = await rejection(write(conn, { operation: 'upsert', matchField: 'phone', records: [{ record: { phone: '1' } }] }));
+    expect(other).toBeInstanceOf(ProviderError);
+    expect(other).toMatchObject({ kind: 'configuration', message: 'Acme CRM object "contacts" upserts match on "email", not "phone"' });
+    expect(await write(conn, { operation: 'upsert', records: [{ record: { name: 'No email' } }] })).toEqual([
+      { ok: false, error: { message: 'the record has no value for "email", which the upsert matches on', field: 'email', code: 'missing_value', status: 400 } },
+    ]);
+    expect(api.apiRequests()).toHaveLength(3);
+  });
+
+  it('renders a body template over the record, its target and the parameters', async () => {
+    const def = writableConnector();
+    def.parameters.push({ name: 'source', default: 'syncwell' });
+    def.streams[0].write.create = {
+      path: '/contacts',
+      headers: { 'x-source': '{config.source}' },
+      body: { data: { name: '{record.first_name} {record.last_name}', email: '{record.email}', source: '{config.source}', tags: ['{record.tag}'], nickname: '{record.nickname}' } },
+      id_path: 'data.id',
+    };
+    // With body_path ("data") the rendered template goes under it.
+    def.streams[0].write.update.body = { name: '{record.name}', ref: 'contact {target.id}' };
+    const c = open(def);
+
+    await write(c, { operation: 'create', records: [{ record: { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', tag: 'vip' } }] });
+    await write(c, { operation: 'update', records: [{ id: 'c-1', record: { name: 'Countess' } }] });
+
+    const [create, update] = api.apiRequests();
+    expect(create!.headers['x-source']).toBe('syncwell');
+    // A member whose variable has no value ({record.nickname}) is left out.
+    expect(create!.json).toEqual({ data: { name: 'Ada Lovelace', email: 'ada@example.com', source: 'syncwell', tags: ['vip'] } });
+    expect(update).toMatchObject({ method: 'PATCH', url: '/contacts/c-1', json: { data: { name: 'Countess', ref: 'contact c-1' } } });
+    expect(api.contacts.get('c-1')).toEqual({
+      id: 'c-1',
+      name: 'Countess',
+      email: 'ada@example.com',
+      source: 'syncwell',
+      tags: ['vip'],
+      ref: 'contact c-1',
+      updated_at: '2026-03-01T00:00:02.000Z',
+    });
+  });
+
+  it("turns the API's validation errors into per-record rejections with its message, field and code", async () => {
+    expect(await write(conn, { operation: 'create', records: [{ record: { name: 'No email' } }] })).toEqual([
+      { ok: false, error: { message: 'email is required', field: 'email', code: 'required', status: 422 } },
+    ]);
+    await write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] });
+    expect(await write(conn, { operation: 'create', records: [{ record: { name: 'Ada again', email: 'ada@example.com' } }] })).toEqual([
+      { ok: false, error: { message: 'a contact with email ada@example.com already exists (c-1)', field: 'email', code: 'duplicate', status: 409 } },
+    ]);
+    // An update of an id the API does not have.
+    expect(await write(conn, { operation: 'update', records: [{ id: 'c-9', record: { name: 'Nobody' } }] })).toEqual([
+      { ok: false, error: { message: 'no contact c-9', status: 404 } },
+    ]);
+    expect(await write(conn, { operation: 'update', records: [{ record: { name: 'No id' } }] })).toEqual([
+      { ok: false, error: { message: 'an update needs the id of the record to update', field: 'id', code: 'missing_value', status: 400 } },
+    ]);
+    // Refusals are not retried: one request each, nothing else stored.
+    expect(api.apiRequests()).toHaveLength(4);
+    expect([...api.contacts.keys()]).toEqual(['c-1']);
+  });
+
+  it('reads the refusal where the definition says it is', async () => {
+    api.intercept = (req) => (req.method === 'POST' ? { status: 400, json: { problem: { text: 'name is too long', attribute: 'name', kind: 'too_long' } } } : undefined);
+    const def = writableConnector();
+    Object.assign(def.streams[0].write, { error_message_path: '$.problem.text', error_field_path: 'problem.attribute', error_code_path: 'problem.kind' });
+    expect(await write(open(def), { operation: 'create', records: [{ record: { name: 'x', email: 'x@example.com' } }] })).toEqual([
+      { ok: false, error: { message: 'name is too long', field: 'name', code: 'too_long', status: 400 } },
+    ]);
+  });
+
+  it('refuses an operation the stream does not define, an object without a write section, and a connector without any', async () => {
+    const def = writableConnector();
+    delete def.streams[0].write.upsert;
+    const noUpsert = await rejection(write(open(def), { operation: 'upsert', records: [{ record: { email: 'a@example.com' } }] }));
+    expect(noUpsert).toBeInstanceOf(ProviderError);
+    expect(noUpsert).toMatchObject({ kind: 'configuration', message: 'Acme CRM object "contacts" does not support upsert (its write section defines create, update)' });
+
+    const noWrite = await rejection(write(conn, { object: 'companies', operation: 'create', records: [{ record: { name: 'Acme' } }] }));
+    expect(noWrite).toMatchObject({ kind: 'configuration', message: 'Acme CRM object "companies" cannot be written: its stream has no write section' });
+    const unknown = await rejection(write(conn, { object: 'deals', operation: 'create', records: [{ record: {} }] }));
+    expect(unknown).toMatchObject({ kind: 'configuration', message: 'unknown object "deals" for Acme CRM (streams: contacts, companies)' });
+    const tooMany = await rejection(write(conn, { operation: 'create', records: [{ record: {} }, { record: {} }] }));
+    expect(tooMany).toMatchObject({ kind: 'configuration', message: 'Acme CRM object "contacts" takes at most 1 record(s) per write, not 2' });
+    expect(api.apiRequests()).toEqual([]);
+
+    const readOnly = writableConnector();
+    for (const s of readOnly.streams) {
+      delete s.write;
+      delete s.read_one;
+    }
+    const plain = open(readOnly);
+    expect(plain.write).toBeUndefined();
+    expect(plain.writeBatchSize).toBeUndefined();
+    expect(plain.readRecord).toBeUndefined();
+  });
+
+  it('waits out a 429 (Retry-After) and writes the record once', async () => {
+    let throttled = false;
+    api.intercept = () => {
+      if (throttled) return undefined;
+      throttled = true;
+      return { status: 429, headers: { 'retry-after': '2' }, json: { message: 'slow down' } };
+    };
+    const waits: unknown[] = [];
+    const outcomes = await write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }], onWait: (w) => waits.push(w) });
+
+    expect(outcomes).toEqual([{ ok: true, id: 'c-1', operation: 'create' }]);
+    expect(api.apiRequests().map((r) => `${r.method} ${r.url}`)).toEqual(['POST /contacts', 'POST /contacts']);
+    expect(waits).toEqual([{ reason: 'rate_limit', ms: 2100, status: 429 }]);
+    expect(rt.sleeps).toEqual([2100]);
+    expect([...api.contacts.keys()]).toEqual(['c-1']);
+  });
+
+  it('does not resend a create after a 5xx: the outcome is unknown, one request sent; an update is retried', async () => {
+    api.intercept = (req) => (req.method === 'POST' ? { status: 500, json: { message: 'internal error' } } : undefined);
+    const err = await rejection(write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] }));
+    expect(err).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect((err as WriteOutcomeUnknownError).status).toBe(500);
+    expect((err as Error).message).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/contacts returned HTTP 500.*not sent again/);
+    expect(api.apiRequests()).toHaveLength(1);
+
+    api.contacts.set('c-7', { id: 'c-7', name: 'Ada', email: 'ada@example.com', updated_at: '2026-01-01T00:00:00.000Z' });
+    let failures = 0;
+    api.intercept = (req) => (req.method === 'PATCH' && failures++ === 0 ? { status: 502, json: { message: 'bad gateway' } } : undefined);
+    expect(await write(conn, { operation: 'update', records: [{ id: 'c-7', record: { name: 'Ada L.' } }] })).toEqual([{ ok: true, id: 'c-7', operation: 'update' }]);
+    expect(api.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
+  });
+
+  it('reports an answer without the id as unknown rather than as a failure to write', async () => {
+    api.intercept = (req) => (req.method === 'POST' ? { status: 201, json: { ok: true } } : undefined);
+    const err = await rejection(write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] }));
+    expect(err).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect((err as Error).message).toMatch(/answered HTTP 201 without the record's id at id_path "\$\.data\.id"; it was probably written/);
+  });
+
+  it('batch_size > 1: the records as one JSON array under body_path, one outcome per result in order', async () => {
+    const def = writableConnector();
+    def.streams[0].write = {
+      batch_size: 3,
+      create: { path: '/contacts/batch', body_path: 'data', results_path: '$.results', id_path: 'data.id' },
+    };
+    const c = open(def);
+    expect(c.writeBatchSize).toBe(3);
+
+    const outcomes = await write(c, {
+      operation: 'create',
+      records: [{ record: { name: 'Ada', email: 'ada@example.com' } }, { record: { name: 'No email' } }, { record: { name: 'Grace', email: 'grace@example.com' } }],
+      returnRecords: true,
+    });
+    expect(api.apiRequests().map(sent)).toEqual([
+      {
+        method: 'POST',
+        url: '/contacts/batch',
+        apiKey: 'write-key',
+        contentType: 'application/json',
+        authorization: undefined,
+        json: { data: [{ name: 'Ada', email: 'ada@example.com' }, { name: 'No email' }, { name: 'Grace', email: 'grace@example.com' }] },
+      },
+    ]);
+    expect(outcomes).toEqual([
+      { ok: true, id: 'c-1', operation: 'create', record: expect.objectContaining({ raw: api.contacts.get('c-1') }) },
+      { ok: false, error: { message: 'email is required', field: 'email', code: 'required', status: 200 } },
+      { ok: true, id: 'c-2', operation: 'create', record: expect.objectContaining({ raw: api.contacts.get('c-2') }) },
+    ]);
+    expect([...api.contacts.values()].map((x) => x.email)).toEqual(['ada@example.com', 'grace@example.com']);
+  });
+
+  it('writes with an oauth2 token, refreshing it on a 401 and sending the create once with the new token', async () => {
+    const def = writableConnector();
+    def.auth = { type: 'oauth2', authorization_url: `${api.url}/oauth/authorize`, token_url: `${api.url}/oauth/token` };
+    def.parameters = [{ name: 'base_url', required: true }];
+    const saved: Record<string, unknown>[] = [];
+    const c = createDeclarativeConnection(
+      def,
+      {
+        applicationId: 'app',
+        customerId: 'cust',
+        connectionId: 'conn-oauth-write',
+        providerName: 'acme-writable',
+        params: { base_url: api.url, access_token: 'expired-token', refresh_token: 'refresh-1' },
+        oauth: { clientId: 'client-id', clientSecret: 'client-secret' },
+        saveCredentials: async (next) => void saved.push(next),
+      },
+      rt.runtime,
+    );
+
+    expect(await write(c, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] })).toEqual([{ ok: true, id: 'c-1', operation: 'create' }]);
+    const reqs = api.sim.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization ?? ''}`);
+    expect(reqs).toEqual(['POST /contacts Bearer expired-token', 'POST /oauth/token ', 'POST /contacts Bearer access-1']);
+    expect(saved).toEqual([expect.objectContaining({ access_token: 'access-1' })]);
+    expect(api.contacts.size).toBe(1);
+  });
+});
