@@ -50,8 +50,9 @@ const phones = (list: unknown) =>
 const given = (record: Fields, key: string) => Object.hasOwn(record, key) && record[key] !== undefined;
 
 /**
- * Pipedrive names a person by `name` (it derives first_name / last_name from it). An update that
- * gives only one of the parts needs the other as stored to send a whole name.
+ * Pipedrive names a person by `name`, splitting it at the first space into first_name / last_name
+ * unless those are given too. An update that gives only one part needs the other as stored, to send
+ * the whole name and both parts (else "Alan M." + "Turing" would come back as "Alan" + "M. Turing").
  */
 export function contactNeedsStoredName(record: Fields): boolean {
   return given(record, 'first_name') !== given(record, 'last_name');
@@ -63,8 +64,8 @@ function personFields(r: Fields, stored?: { first_name?: unknown; last_name?: un
   const last = given(r, 'last_name') ? str(r.last_name) : str(stored?.last_name);
   return defined({
     name: hasName ? [first, last].filter(Boolean).join(' ') || null : undefined,
-    first_name: given(r, 'first_name') ? str(r.first_name) : undefined,
-    last_name: given(r, 'last_name') ? str(r.last_name) : undefined,
+    first_name: given(r, 'first_name') || stored ? first : undefined,
+    last_name: given(r, 'last_name') || stored ? last : undefined,
     email: given(r, 'email_addresses') ? emails(r.email_addresses) : undefined,
     phone: given(r, 'phone_numbers') ? phones(r.phone_numbers) : undefined,
     org_id: pdId('account_id', r.account_id),
