@@ -34,7 +34,10 @@ export async function startWritableApi(apiKey = 'write-key'): Promise<WritableAp
   const contacts = new Map<string, StoredContact>();
   let seq = 0;
   let clock = Date.parse('2026-03-01T00:00:00Z');
-  const touch = () => new Date((clock += 1000)).toISOString();
+  const touch = () => {
+    clock += 1000;
+    return new Date(clock).toISOString();
+  };
 
   const invalid = (fields: Fields, existingId?: string): Outcome | undefined => {
     const email = fields.email;
