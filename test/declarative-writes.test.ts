@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDeclarativeConnection } from '../providers/declarative/connector';
+import { ConnectorDefinitionError, parseConnectorDefinition } from '../providers/declarative/definition';
 import { ProviderError, WriteOutcomeUnknownError } from '../providers/errors';
 import type { ProviderConnection, WriteOutcome, WriteRequest } from '../providers/types';
 import { connect, fastRuntime, readAll, type FastRuntime } from './helpers/declarative-harness';
@@ -305,5 +306,181 @@ describe('declarative connector writes', () => {
     expect(reqs).toEqual(['POST /contacts Bearer expired-token', 'POST /oauth/token ', 'POST /contacts Bearer access-1']);
     expect(saved).toEqual([expect.objectContaining({ access_token: 'access-1' })]);
     expect(api.contacts.size).toBe(1);
+  });
+});
+
+describe('the write section on publish', () => {
+  type Def = Record<string, any>;
+  /** The field-level issues parseConnectorDefinition (the publish path's parser) reports. */
+  function issuesFor(mutate: (d: Def) => void) {
+    const def = writableConnector();
+    mutate(def);
+    try {
+      parseConnectorDefinition(def);
+      return [];
+    } catch (e) {
+      if (!(e instanceof ConnectorDefinitionError)) throw e;
+      return e.issues;
+    }
+  }
+  const w = (d: Def) => d.streams[0].write;
+
+  it('accepts the example and fills in the defaults', () => {
+    const def = parseConnectorDefinition(writableConnector());
+    expect(def.streams[0]!.write).toEqual({
+      batch_size: 1,
+      create: { method: 'POST', path: '/contacts', headers: {}, query: {}, body_path: 'data', id_path: '$.data.id' },
+      update: { method: 'PATCH', path: '/contacts/{target.id}', headers: {}, query: {}, body_path: 'data', record_path: '$.data' },
+      upsert: {
+        method: 'PUT',
+        path: '/contacts/by-email/{target.match_value}',
+        headers: {},
+        query: {},
+        match_fields: ['email'],
+        body_path: 'data',
+        record_path: '$.data',
+        created_statuses: [201],
+      },
+    });
+    expect(def.streams[0]!.read_one).toEqual({ path: '/contacts/{target.id}', headers: {}, query: {}, record_path: '$.data' });
+  });
+
+  it.each<[string, (d: Def) => void, string, string]>([
+    ['an empty write section', (d) => (d.streams[0].write = {}), 'streams.0.write', 'define at least one of create, update, upsert'],
+    ['a misspelt key', (d) => (w(d).create.id_pth = '$.id'), 'streams.0.write.create', 'Unrecognized key: "id_pth"'],
+    ['a method a write cannot use', (d) => (w(d).create.method = 'GET'), 'streams.0.write.create.method', 'Invalid option: expected one of "POST"|"PUT"|"PATCH"'],
+    ['a path without a slash', (d) => (w(d).create.path = 'contacts'), 'streams.0.write.create.path', 'path must start with "/" (it is appended to base_url)'],
+    [
+      'an update path without the id',
+      (d) => (w(d).update.path = '/contacts'),
+      'streams.0.write.update.path',
+      'the update must carry the record id: put {target.id} in the path, e.g. "/contacts/{target.id}"',
+    ],
+    ['the id in a create', (d) => (w(d).create.path = '/contacts/{target.id}'), 'streams.0.write.create.path', '{target.id} is not available in a create (available: none)'],
+    [
+      'an unknown target variable',
+      (d) => (w(d).upsert.path = '/contacts/{target.email}'),
+      'streams.0.write.upsert.path',
+      '{target.email} is not available in an upsert (available: {target.match_field}, {target.match_value})',
+    ],
+    [
+      'an unknown namespace',
+      (d) => (w(d).create.body = { name: '{row.name}' }),
+      'streams.0.write.create.body.name',
+      'unknown variable namespace "row" in "{row.name}": expected config, record, parent or target',
+    ],
+    [
+      'a parent variable',
+      (d) => (w(d).create.headers = { 'x-parent': '{parent.id}' }),
+      'streams.0.write.create.headers.x-parent',
+      '{parent.id} is not available here (allowed: {config.…}, {record.…}, {target.…})',
+    ],
+    [
+      'an undeclared parameter',
+      (d) => (w(d).create.query = { tenant: '{config.tenant}' }),
+      'streams.0.write.create.query.tenant',
+      '{config.tenant} refers to undeclared parameter "tenant" (declared: base_url, api_key)',
+    ],
+    [
+      'an upsert without match_fields',
+      (d) => delete w(d).upsert.match_fields,
+      'streams.0.write.upsert.match_fields',
+      'match_fields lists the fields the upsert can match on, e.g. ["email"]',
+    ],
+    [
+      'an upsert with no match field',
+      (d) => (w(d).upsert.match_fields = []),
+      'streams.0.write.upsert.match_fields',
+      'match_fields lists the fields the upsert can match on, e.g. ["email"]',
+    ],
+    [
+      'an upsert that does not send its match',
+      (d) => {
+        w(d).upsert.path = '/contacts/upsert';
+        w(d).upsert.body = { name: '{record.name}' };
+      },
+      'streams.0.write.upsert.body',
+      'the upsert does not send what it matches on: use {target.match_value} in the path or body, or send {record.email}',
+    ],
+    ['a batch_size of 0', (d) => (w(d).batch_size = 0), 'streams.0.write.batch_size', 'batch_size must be at least 1'],
+    ['a batch_size too large', (d) => (w(d).batch_size = 5000), 'streams.0.write.batch_size', 'batch_size must be at most 1000'],
+    ['a fractional batch_size', (d) => (w(d).batch_size = 2.5), 'streams.0.write.batch_size', 'batch_size must be a whole number'],
+    [
+      'a record variable in a batch path',
+      (d) => {
+        w(d).batch_size = 10;
+        delete w(d).upsert.created_statuses;
+      },
+      'streams.0.write.upsert.path',
+      '{target.match_value} is not available here with batch_size > 1, where one request carries many records (allowed: {config.…})',
+    ],
+    [
+      'a batch update without the id in the body',
+      (d) => {
+        w(d).batch_size = 10;
+        w(d).update.path = '/contacts/batch';
+      },
+      'streams.0.write.update.body',
+      'the update must carry the record id: put {target.id} in the body, e.g. {"id": "{target.id}"}',
+    ],
+    [
+      'created_statuses with a batch',
+      (d) => (w(d).batch_size = 10),
+      'streams.0.write.upsert.created_statuses',
+      'with batch_size > 1 one status answers for many records: it cannot say which were created',
+    ],
+    ['results_path without a batch', (d) => (w(d).create.results_path = '$.results'), 'streams.0.write.create.results_path', 'results_path is only read with batch_size > 1'],
+    [
+      'no id_path and no primary_key',
+      (d) => {
+        delete d.streams[0].primary_key;
+        delete w(d).create.id_path;
+      },
+      'streams.0.write.create.id_path',
+      'id_path is required because the stream has no primary_key: where the create answer holds the record\'s id, e.g. "$.id"',
+    ],
+    [
+      'a bad id_path',
+      (d) => (w(d).create.id_path = '$..id'),
+      'streams.0.write.create.id_path',
+      expect.stringMatching(/^invalid JSONPath: unsupported JSONPath syntax/) as unknown as string,
+    ],
+    ['a 4xx created status', (d) => (w(d).upsert.created_statuses = [409]), 'streams.0.write.upsert.created_statuses.0', 'created_statuses are 2xx statuses'],
+    [
+      'read_one without the id',
+      (d) => (d.streams[0].read_one.path = '/contacts/latest'),
+      'streams.0.read_one.path',
+      'read_one must carry the record id: put {target.id} in the path, e.g. "/contacts/{target.id}"',
+    ],
+    [
+      'a record variable in read_one',
+      (d) => (d.streams[0].read_one.path = '/contacts/{record.id}'),
+      'streams.0.read_one.path',
+      '{record.id} is not available here (allowed: {config.…}, {target.…})',
+    ],
+  ])('%s -> %s', (_label, mutate, path, message) => {
+    expect(issuesFor(mutate)).toContainEqual({ path, message });
+  });
+
+  it('a {target.…} variable stays out of stream reads', () => {
+    expect(issuesFor((d) => (d.streams[0].path = '/contacts/{target.id}'))).toEqual([
+      { path: 'streams.0.path', message: '{target.id} is not available here (allowed: {config.…})' },
+    ]);
+  });
+
+  it('an upsert that sends the record itself, or the match field in its body, carries its match', () => {
+    expect(issuesFor((d) => (w(d).upsert.path = '/contacts/upsert'))).toEqual([]);
+    expect(
+      issuesFor((d) => {
+        w(d).upsert.path = '/contacts/upsert';
+        w(d).upsert.body = { properties: { email: '{record.email}' } };
+      }),
+    ).toEqual([]);
+    expect(
+      issuesFor((d) => {
+        w(d).upsert.path = '/contacts/upsert';
+        w(d).upsert.body = { properties: '{record.$}', id_property: '{target.match_field}' };
+      }),
+    ).toEqual([]);
   });
 });

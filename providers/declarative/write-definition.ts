@@ -105,7 +105,8 @@ function checkRefs(
       report(at, `${label} refers to undeclared parameter "${ref.name}" (declared: ${[...opts.params].join(', ') || 'none'})`);
     } else if (ref.ns === 'target' && !TARGETS[opts.op].includes(ref.name)) {
       const available = TARGETS[opts.op].map((n) => `{target.${n}}`).join(', ') || 'none';
-      report(at, `${label} is not available in ${opts.op === 'read_one' ? 'read_one' : `an ${opts.op}`} (available: ${available})`);
+      const where = opts.op === 'read_one' ? 'read_one' : opts.op === 'create' ? 'a create' : `an ${opts.op}`;
+      report(at, `${label} is not available in ${where} (available: ${available})`);
     }
   }
   return refs;
