@@ -65,7 +65,7 @@ const SHAPES: Record<WritableCommon, Shape> = {
 
 const ADDRESS_PARTS = ['Street', 'City', 'State', 'PostalCode', 'Country'] as const;
 
-export type MappedRecord = { ok: true; fields: R } | { ok: false; error: WriteRejection };
+type MappedRecord = { ok: true; fields: R } | { ok: false; error: WriteRejection };
 
 const reject = (field: string, message: string, code = 'INVALID_FIELD'): MappedRecord => ({ ok: false, error: { message, field, code, status: 400 } });
 

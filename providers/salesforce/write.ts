@@ -207,7 +207,7 @@ function outcomeOf(ctx: Ctx, kind: Kind, r: SaveResult): WriteOutcome {
   return { ok: false, error: { message, code, status, ...(field ? { field: fieldName(ctx, field) } : {}) } };
 }
 
-const fieldName = (ctx: Ctx, sfField: string) => (ctx.common ? commonFieldOf(ctx.common, sfField) : sfField);
+const fieldName = (ctx: Ctx, sfField: string) => (!ctx.common ? sfField : sfField === 'Id' ? 'id' : commonFieldOf(ctx.common, sfField));
 
 /** Collections answers carry ids only: the written records are read back in one SOQL query. */
 async function attachRecords(ctx: Ctx, outcomes: WriteOutcome[]): Promise<void> {

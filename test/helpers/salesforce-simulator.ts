@@ -67,6 +67,7 @@ export const SF_FIELDS: Record<string, SfField[]> = {
     F('ShippingPostalCode'),
     F('ShippingCountry'),
     F('LastActivityDate', 'date'),
+    F('Tier__c', 'picklist'),
   ],
   Opportunity: [
     ...BASE,
