@@ -7,11 +7,9 @@ import type { ServiceDeps } from '../services/deps';
 import { finishWriteJob, runWriteJobChunk, type WriteChunkProgress, type WriteChunkResult, type WriteJobSummary } from '../services/writes/write-job-runner';
 import type { WriteJobInputRef } from '../services/writes/write-jobs';
 import { keepHeartbeating } from './heartbeat';
+import { WRITE_JOB_FATAL } from '../workflows/write-job-failures';
 
 export type { WriteChunkResult, WriteJobInputRef, WriteJobSummary };
-
-/** The job's failure type when no retry can help (credentials, an object the provider lacks): the workflow finishes the job failed. */
-export const WRITE_JOB_FATAL = 'WriteJobFatal';
 
 export function createWriteJobActivities(deps: ServiceDeps & { httpRuntime?: HttpRuntime; writeChunkBudgetMs?: number }) {
   return {

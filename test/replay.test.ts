@@ -38,6 +38,10 @@ describe('replay of recorded workflow histories', () => {
       'webhook-delivery-retries.json': 'webhookDeliveryWorkflow',
       'destination-test-succeeded.json': 'destinationTestWorkflow',
       'destination-test-lost.json': 'destinationTestWorkflow',
+      'write-job-continued.1.json': 'writeJobWorkflow',
+      'write-job-continued.2.json': 'writeJobWorkflow',
+      'write-job-retried-chunk.json': 'writeJobWorkflow',
+      'write-job-failed.json': 'writeJobWorkflow',
       // Old code that finished a continued run as FAILURE: replays through the patch.
       'sync-run-continue-as-new-before-fix.json': 'syncRunWorkflow',
     });

@@ -4,15 +4,19 @@
  * that fails for good (credentials, an object the provider lacks, or retries exhausted) finishes
  * the job failed, with the records not yet written left pending. Long jobs continue as new.
  */
+import type { Duration } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { WriteChunkResult, WriteJobActivities, WriteJobInputRef, WriteJobSummary } from '../activities/write-jobs';
+import { WRITE_JOB_FATAL } from './write-job-failures';
 
-const chunks = proxyActivities<WriteJobActivities>({
-  // A chunk writes for about a minute; Retry-After waits heartbeat.
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
-});
+const chunkActivities = (heartbeatTimeout: Duration) =>
+  proxyActivities<WriteJobActivities>({
+    // A chunk writes for about a minute; Retry-After waits heartbeat.
+    startToCloseTimeout: '15 minutes',
+    // A dead worker stops the heartbeats: its chunk is retried elsewhere this soon.
+    heartbeatTimeout,
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [WRITE_JOB_FATAL] },
+  });
 
 const bookkeeping = proxyActivities<WriteJobActivities>({
   startToCloseTimeout: '1 minute',
@@ -20,7 +24,7 @@ const bookkeeping = proxyActivities<WriteJobActivities>({
 });
 
 /** Chunks per execution before continuing as new, to keep histories small. */
-const CHUNKS_PER_EXECUTION = 100;
+export const WRITE_CHUNKS_PER_EXECUTION = 100;
 
 function reason(err: unknown): string {
   let cause: unknown = err;
@@ -29,15 +33,21 @@ function reason(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-export async function writeJobWorkflow(input: WriteJobInputRef): Promise<WriteJobSummary> {
-  for (let i = 0; i < CHUNKS_PER_EXECUTION; i++) {
+export interface WriteJobWorkflowInput extends WriteJobInputRef {
+  /** Tests shorten it (default 30 s). */
+  heartbeatTimeout?: Duration;
+}
+
+export async function writeJobWorkflow(input: WriteJobWorkflowInput): Promise<WriteJobSummary> {
+  const chunks = chunkActivities(input.heartbeatTimeout ?? '30 seconds');
+  for (let i = 0; i < WRITE_CHUNKS_PER_EXECUTION; i++) {
     let result: WriteChunkResult;
     try {
       result = await chunks.writeJobChunk(input);
     } catch (err) {
-      return bookkeeping.finishWriteJob({ ...input, error: reason(err) });
+      return bookkeeping.finishWriteJob({ jobId: input.jobId, error: reason(err) });
     }
-    if (result.done) return bookkeeping.finishWriteJob(input);
+    if (result.done) return bookkeeping.finishWriteJob({ jobId: input.jobId });
   }
   return continueAsNew<typeof writeJobWorkflow>(input);
 }

@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import type { DestinationTestActivities } from '../../activities/destination-test';
 import type { WebhookActivities } from '../../activities/webhooks';
 import { stubSyncActivities, type StubRunOptions } from '../helpers/sync-run-stubs';
+import { stubWriteJobActivities, type WriteJobStubOptions } from '../helpers/write-job-stubs';
 
 export interface RecordedExecution {
   /** File name stem: `<scenario>` or `<scenario>.<n>` for the executions of a continued run. */
@@ -61,6 +62,13 @@ function destinationTest(outcome: 'succeeded' | 'lost'): Scenario {
   return { name: `destination-test-${outcome}`, workflowType: 'destinationTestWorkflow', args: [{ jobId: randomUUID() }], activities };
 }
 
+const writeJob = (name: string, opts: WriteJobStubOptions): Scenario => ({
+  name,
+  workflowType: 'writeJobWorkflow',
+  args: [{ jobId: randomUUID() }],
+  activities: stubWriteJobActivities(opts).activities,
+});
+
 export const scenarios = (): Scenario[] => [
   // 50 + 50 + 7 chunks: three executions, two continue-as-new boundaries.
   syncRun('sync-run-continued', { chunks: 107 }),
@@ -70,6 +78,10 @@ export const scenarios = (): Scenario[] => [
   webhookDelivery(),
   destinationTest('succeeded'),
   destinationTest('lost'),
+  // 100 + 5 chunks: one continue-as-new boundary.
+  writeJob('write-job-continued', { chunks: 105 }),
+  writeJob('write-job-retried-chunk', { chunks: 3, failAt: { chunk: 2, kind: 'transient', attempts: 2 } }),
+  writeJob('write-job-failed', { chunks: 3, failAt: { chunk: 2, kind: 'fatal' } }),
 ];
 
 /** Runs one scenario to its end and returns the history of every execution of its chain. */
