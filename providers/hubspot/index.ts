@@ -8,7 +8,7 @@
  * opportunity (deals), user (owners). Custom objects are the portal's schemas
  * (`GET /crm/v3/schemas`), read like standard objects through their objectTypeId.
  * The logged-in user is the owner of the OAuth token's user; rate limits come from
- * the X-HubSpot-RateLimit-* headers.
+ * the X-HubSpot-RateLimit-* headers. Writes are in ./write.ts; readRecord reads one record live.
  */
 import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../common-model/model';
 import { hubspotAccount, hubspotContact, hubspotOpportunity, hubspotUser } from '../common-model/hubspot';
@@ -17,6 +17,7 @@ import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
+import { WRITE_BATCH_SIZE, writeHubspot, type HubspotTarget, type HubspotWriteApi } from './write';
 import type {
   ConnectionContext,
   JsonValue,
@@ -29,6 +30,8 @@ import type {
   ReadPageRequest,
   ReadPageResult,
   SourceRecord,
+  WriteOutcome,
+  WriteRequest,
 } from '../types';
 
 export const HUBSPOT_API_URL = 'https://api.hubapi.com';
@@ -76,6 +79,9 @@ interface HsState {
   from?: number;
   tie?: number;
 }
+
+/** What a request needs to be cancelled and to report its waits. */
+type RequestOptions = Pick<ReadPageRequest, 'signal' | 'onWait'>;
 
 const modifiedProperty = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
 
@@ -142,20 +148,20 @@ class HubspotConnection implements ProviderConnection {
     });
   }
 
-  private async get(path: string, query: Record<string, string | undefined>, req?: ReadPageRequest): Promise<any> {
+  private async get(path: string, query: Record<string, string | undefined>, req?: RequestOptions): Promise<any> {
     const url = new URL(`${this.base}${path}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
     const res = await this.auth.client.request({ url, headers: await this.auth.headers(), signal: req?.signal, onWait: req?.onWait });
     return parse(res.body, `GET ${path}`);
   }
 
-  private async post(path: string, json: unknown, req: ReadPageRequest): Promise<any> {
+  private async post(path: string, json: unknown, req: RequestOptions): Promise<any> {
     const res = await this.auth.client.request({ method: 'POST', url: `${this.base}${path}`, json, headers: await this.auth.headers(), signal: req.signal, onWait: req.onWait });
     return parse(res.body, `POST ${path}`);
   }
 
   /** Property definitions of an object (cached for the life of this connection). */
-  private propertiesOf(object: string, req?: ReadPageRequest): Promise<Array<{ name: string; type?: string }>> {
+  private propertiesOf(object: string, req?: RequestOptions): Promise<Array<{ name: string; type?: string }>> {
     let p = this.properties.get(object);
     if (!p) {
       p = this.get(`/crm/v3/properties/${encodeURIComponent(object)}`, {}, req).then((body) => (Array.isArray(body?.results) ? body.results : []));
@@ -166,7 +172,7 @@ class HubspotConnection implements ProviderConnection {
   }
 
   /** The portal's custom object schemas (cached for the life of this connection). */
-  private customSchemas(req?: ReadPageRequest): Promise<HsSchema[]> {
+  private customSchemas(req?: RequestOptions): Promise<HsSchema[]> {
     if (!this.schemas) {
       this.schemas = this.get('/crm/v3/schemas', {}, req).then((body) => (Array.isArray(body?.results) ? body.results : []));
       this.schemas.catch(() => (this.schemas = undefined));
@@ -178,7 +184,7 @@ class HubspotConnection implements ProviderConnection {
    * The objectTypeId of a custom object named by its name, fully qualified name or objectTypeId:
    * the objects API takes only the latter two, and a sync config names the object as the customer knows it.
    */
-  private async customObjectType(object: string, req: ReadPageRequest): Promise<string> {
+  private async customObjectType(object: string, req: RequestOptions): Promise<string> {
     // Already an objectTypeId: no need for the schemas (nor their scope, crm.schemas.custom.read).
     if (/^\d+-\d+$/.test(object)) return object;
     const schemas = await this.customSchemas(req);
@@ -243,11 +249,17 @@ class HubspotConnection implements ProviderConnection {
     }
   }
 
-  async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
+  /** The objects API's name of an object (a custom object's objectTypeId) and the common object it is read as. */
+  private async targetOf(req: Pick<ReadPageRequest, 'object' | 'objectType' | 'signal' | 'onWait'>): Promise<HubspotTarget> {
     const common = req.objectType === 'common' ? (req.object as CommonObject) : undefined;
     const object = common ? COMMON_TO_OBJECT[common] : req.objectType === 'custom' ? await this.customObjectType(req.object, req) : req.object;
     if (!object) throw new ProviderError('configuration', `HubSpot has no common object "${req.object}" (it has ${Object.keys(COMMON_TO_OBJECT).join(', ')})`);
     if (!/^[A-Za-z0-9_-]+$/.test(object)) throw new ProviderError('configuration', `"${object}" is not a HubSpot object name`);
+    return { object, ...(common ? { common } : {}) };
+  }
+
+  async readPage(req: ReadPageRequest): Promise<ReadPageResult> {
+    const { object, common } = await this.targetOf(req);
     if (object === 'owners') return this.readOwners(req);
 
     const since = req.modifiedSince ? req.modifiedSince.getTime() : null;
@@ -320,7 +332,7 @@ class HubspotConnection implements ProviderConnection {
     return { records, nextPageState: next ? toJson(next) : null };
   }
 
-  private async attachAssociations(object: string, to: string, results: HsObject[], req: ReadPageRequest): Promise<void> {
+  private async attachAssociations(object: string, to: string, results: HsObject[], req: RequestOptions): Promise<void> {
     const body = await this.post(`/crm/v3/associations/${object}/${to}/batch/read`, { inputs: results.map((r) => ({ id: String(r.id) })) }, req);
     const byId = new Map<string, Array<{ id: string; type?: string }>>();
     for (const r of Array.isArray(body?.results) ? body.results : [])
@@ -329,6 +341,47 @@ class HubspotConnection implements ProviderConnection {
       const found = byId.get(String(r.id));
       if (found && found.length > 0) r.associations = { ...r.associations, [to]: { results: found } };
     }
+  }
+
+  readonly writeBatchSize = WRITE_BATCH_SIZE;
+
+  async write(req: WriteRequest): Promise<WriteOutcome[]> {
+    const target = await this.targetOf(req);
+    if (target.object === 'owners') throw new ProviderError('configuration', 'HubSpot owners (users) cannot be written through the API');
+    return writeHubspot(this.writeApi, target, req);
+  }
+
+  private readonly writeApi: HubspotWriteApi = {
+    send: async ({ method, path, json, idempotent, passStatuses, signal, onWait }) => {
+      const res = await this.auth.client.request({ method, url: `${this.base}${path}`, json, headers: await this.auth.headers(), idempotent, passStatuses, signal, onWait });
+      return { status: res.status, body: parse(res.body, `${method} ${path}`) };
+    },
+    readRecords: (target, ids, signal) => this.readRecords(target, ids, { signal }),
+  };
+
+  /** One record with every property (and its company), null when HubSpot has none with that id or it is archived. */
+  async readRecord(req: { object: string; objectType: ReadPageRequest['objectType']; id: string; signal?: AbortSignal }): Promise<SourceRecord | null> {
+    const target = await this.targetOf(req);
+    if (target.object === 'owners') throw new ProviderError('configuration', 'HubSpot owners (users) are read with the users stream, not one by one');
+    const names = (await this.propertiesOf(target.object, req)).map((p) => p.name);
+    if (names.join(',').length > MAX_PROPERTIES_QUERY) return (await this.readRecords(target, [req.id], req))[0] ?? null;
+    const url = new URL(`${this.base}/crm/v3/objects/${target.object}/${encodeURIComponent(req.id)}`);
+    url.searchParams.set('properties', names.join(','));
+    const to = ASSOCIATIONS[target.object];
+    if (to) url.searchParams.set('associations', to);
+    const res = await this.auth.client.request({ url, headers: await this.auth.headers(), passStatuses: [404], signal: req.signal });
+    if (res.status === 404) return null;
+    return this.toRecord(parse(res.body, `GET /crm/v3/objects/${target.object}/{id}`), target.common);
+  }
+
+  /** Records by id with every property (batch read) and their companies: what a write left behind. */
+  private async readRecords(target: HubspotTarget, ids: string[], req: RequestOptions): Promise<SourceRecord[]> {
+    const properties = (await this.propertiesOf(target.object, req)).map((p) => p.name);
+    const body = await this.post(`/crm/v3/objects/${target.object}/batch/read`, { properties, inputs: ids.map((id) => ({ id })) }, req);
+    const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
+    const to = ASSOCIATIONS[target.object];
+    if (to && results.length > 0) await this.attachAssociations(target.object, to, results, req);
+    return results.map((o) => this.toRecord(o, target.common));
   }
 
   private async readOwners(req: ReadPageRequest): Promise<ReadPageResult> {

@@ -4,21 +4,14 @@
  * custom objects (their schemas at /crm/v3/schemas, 403 without the scope; records under
  * their objectTypeId or fully qualified name, not their bare name),
  * owners (filterable by email), properties, the OAuth token endpoint and access token metadata,
- * 429 with Retry-After on demand, and X-HubSpot-RateLimit-* headers on every CRM response.
+ * 429 with Retry-After on demand (writes too), a 5xx on demand (before or after carrying the request
+ * out), X-HubSpot-RateLimit-* headers on every CRM response, and the writes of ./hubspot-simulator-writes.ts.
  */
 import { startApiSimulator, type ApiSimulator, type RecordedRequest, type SimResponse } from './http-api-simulator';
-import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
+import { hubspotWriteRoute, type HsRecord } from './hubspot-simulator-writes';
 
-export interface HsRecord {
-  id: string;
-  properties: Record<string, string | null>;
-  createdAt: string;
-  updatedAt: string;
-  archived: boolean;
-  archivedAt?: string;
-  /** company id for contacts and deals */
-  companyId?: string;
-}
+export type { HsRecord };
+import { createOAuthSim, RateLimiter, type OAuthSim } from './oauth-sim';
 
 export interface HsOwner {
   id: string;
@@ -73,6 +66,10 @@ export interface HubspotSim {
   apiCalls: number;
   dailyLimit: number;
   burstMax: number;
+  /** Properties an upsert can use as idProperty, per object (contacts: email, companies: domain). */
+  uniqueProperties: Record<string, string[]>;
+  /** The next matching CRM request answers `status`; `processed`: only after carrying it out (a reply lost on the way). */
+  failOnce(match: (req: RecordedRequest) => boolean, opts?: { status?: number; processed?: boolean }): void;
   /** Defines a custom object (the name's first property is its primary display property). */
   defineCustomObject(def: { objectTypeId: string; name: string; singular: string; plural: string; properties: Array<{ name: string; type: string }> }): HsSchema;
   upsert(object: string, r: Omit<HsRecord, 'createdAt' | 'archived'> & { createdAt?: string; archived?: boolean }): void;
@@ -88,6 +85,7 @@ const PROPERTIES: Record<string, Array<{ name: string; type: string }>> = {
     'email:string',
     'phone:string',
     'mobilephone:string',
+    'fax:string',
     'hs_additional_emails:string',
     'address:string',
     'city:string',
@@ -106,9 +104,11 @@ const PROPERTIES: Record<string, Array<{ name: string; type: string }>> = {
     'description:string',
     'industry:enumeration',
     'website:string',
+    'domain:string',
     'numberofemployees:number',
     'phone:string',
     'address:string',
+    'address2:string',
     'city:string',
     'state:string',
     'zip:string',
@@ -149,6 +149,7 @@ const FIELD_TYPES: Record<string, string> = { string: 'text', number: 'number', 
 export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<HubspotSim> {
   const oauth = createOAuthSim({ ttlMs: opts.ttlMs ?? 1_800_000 });
   const rateLimit = new RateLimiter();
+  const faults: Array<{ match: (req: RecordedRequest) => boolean; status: number; processed: boolean }> = [];
   const hs: HubspotSim = {
     sim: undefined as unknown as ApiSimulator,
     url: '',
@@ -164,6 +165,10 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     apiCalls: 0,
     dailyLimit: 250_000,
     burstMax: 190,
+    uniqueProperties: { contacts: ['email'], companies: ['domain'] },
+    failOnce(match, opts = {}) {
+      faults.push({ match, status: opts.status ?? 500, processed: opts.processed ?? false });
+    },
     defineCustomObject(def) {
       const at = '2026-01-01T00:00:00.000Z';
       const props = [{ name: 'hs_object_id', type: 'number' }, { name: 'hs_createdate', type: 'datetime' }, { name: 'hs_lastmodifieddate', type: 'datetime' }, ...def.properties];
@@ -252,7 +257,18 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     if (denied) return { ...denied, json: { status: 'error', category: 'EXPIRED_AUTHENTICATION', message: 'The OAuth token used to make this call expired' } };
     const limited = rateLimit.check(req, { status: 'error', category: 'RATE_LIMITS', message: 'You have reached your secondly limit.' });
     if (limited) return limited;
+    const i = faults.findIndex((f) => f.match(req));
+    const fault = i < 0 ? undefined : faults.splice(i, 1)[0]!;
+    const failed: SimResponse | undefined = fault && {
+      status: fault.status,
+      json: { status: 'error', message: 'internal error', correlationId: '00000000-0000-0000-0000-000000000000' },
+    };
+    if (fault && !fault.processed) return failed!;
+    const res = crm(req);
+    return failed ?? res;
+  };
 
+  const crm = (req: RecordedRequest): SimResponse => {
     if (req.path === '/crm/v3/schemas') {
       if (hs.schemasForbidden)
         return {
@@ -292,6 +308,23 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       });
       return { json: { status: 'COMPLETE', results } };
     }
+
+    const written = hubspotWriteRoute(
+      {
+        objects: hs.objects,
+        uniqueProperties: hs.uniqueProperties,
+        objectKey,
+        propertiesOf: (key) => {
+          const props = propertiesOf(key);
+          return props && [...props, ...(hs.extraProperties[key] ?? [])];
+        },
+        shape,
+        modProp,
+        createProp,
+      },
+      req,
+    );
+    if (written) return written;
 
     m = /^\/crm\/v3\/objects\/([\w-]+)\/batch\/read$/.exec(req.path);
     const batchKey = m && objectKey(m[1]!);
