@@ -95,18 +95,16 @@ export async function pipedriveWrite(api: PipedriveApi, req: WriteRequest): Prom
 }
 
 async function writeOne(api: PipedriveApi, t: Target, req: WriteRequest, r: WriteRecord): Promise<WriteOutcome> {
-  const opts = { signal: req.signal, onWait: req.onWait };
   if (req.operation === 'create') return send(api, t, req, 'create', undefined, r.record);
-  if (req.operation === 'update') {
-    const id = r.id ?? str(r.record.id);
-    if (!id) return refused({ message: 'An update needs the id of the record', field: 'id', status: 400 });
+  const match = req.operation === 'upsert' ? matchOf(t, req.matchField, r.record) : { field: 'id', term: undefined };
+  if (match.field === 'id') {
+    const id = match.term ?? r.id ?? str(r.record.id);
+    if (!id) return refused({ message: `An ${req.operation} by id needs the id of the record`, field: 'id', status: 400 });
     return send(api, t, req, 'update', id, r.record);
   }
-  const match = matchOf(t, req.matchField, r.record);
   if (!match.term) return refused({ message: `The record has no ${req.matchField} to match on`, field: req.matchField, status: 400 });
-  if (match.field === 'id') return send(api, t, req, 'update', match.term, r.record);
   const query = { term: match.term, fields: match.field, exact_match: 'true', start: '0', limit: '2' };
-  const res = await api.call('GET', `/${t.object}/search`, { query, ...opts });
+  const res = await api.call('GET', `/${t.object}/search`, { query, signal: req.signal, onWait: req.onWait });
   const items: Array<{ item?: { id?: unknown } }> = Array.isArray(res.body?.data?.items) ? res.body.data.items : [];
   if (items.length === 0) return send(api, t, req, 'create', undefined, r.record);
   if (items.length > 1) {
