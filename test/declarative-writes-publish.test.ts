@@ -16,7 +16,8 @@ describe('publishing a connector with a write section (PUT /connectors/{id})', (
     });
 
     const fields = (res: { body: any }) => Object.fromEntries((res.body.errors[0].meta.fields as { field: string; message: string }[]).map((f) => [f.field, f.message]));
-    const broken = { ...writableConnector(), id: 'acme-broken' };
+    const broken = writableConnector();
+    broken.id = 'acme-broken';
     delete broken.streams[0].write.upsert.match_fields;
     broken.streams[0].write.batch_size = 0;
     const bad = await a.request('PUT', '/connectors/acme-broken', { body: broken });
@@ -28,7 +29,8 @@ describe('publishing a connector with a write section (PUT /connectors/{id})', (
     });
 
     // Checks across fields (templates, the id an update needs) run once each field is well-formed, as for the rest of the definition.
-    const noId = { ...writableConnector(), id: 'acme-broken' };
+    const noId = writableConnector();
+    noId.id = 'acme-broken';
     noId.streams[0].write.update.path = '/contacts';
     noId.streams[0].write.create.body = { name: '{record.name}', tenant: '{config.tenant}' };
     const crossRef = await a.request('PUT', '/connectors/acme-broken', { body: noId });
