@@ -25,7 +25,7 @@ function firstString(body: unknown, explicit: string | undefined, defaults: read
 }
 
 /** The message of a refusal found in a body, or undefined when it holds none. */
-export function rejectionMessage(body: unknown, write: WriteDefinition): string | undefined {
+function rejectionMessage(body: unknown, write: WriteDefinition): string | undefined {
   return firstString(body, write.error_message_path, MESSAGE_PATHS);
 }
 

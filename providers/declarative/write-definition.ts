@@ -10,7 +10,7 @@ import { jsonPathSchema as jsonPath } from './json-path';
 import { refLabel, TemplateError, templateRefs, walkStrings, type VarNamespace, type VarRef } from './template';
 
 /** One request per this many records at most: more makes a rejection or an unknown outcome cost too much. */
-export const MAX_WRITE_BATCH_SIZE = 1000;
+const MAX_WRITE_BATCH_SIZE = 1000;
 
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 const path = z.string().startsWith('/', { error: 'path must start with "/" (it is appended to base_url)' });
