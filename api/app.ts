@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { apiKeyAuth } from './auth';
 import { oauthConnectRoutes } from './connect/oauth';
+import { CRM_BASE, crmRoutes } from './crm';
 import { connectPageRoutes } from './connect/pages';
 import { authorizationUrlForLink } from '../services/connect/oauth';
 import type { AppDeps, AuthedEnv } from './deps';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps) {
   mountManagementRoutes(mgmt, deps);
   registerOpenApi(mgmt, '0.1.0');
   app.route(MGMT_BASE, mgmt);
+  app.route(CRM_BASE, crmRoutes(deps));
 
   app.notFound((c) => c.json(errorBody(404, 'NOT_FOUND_ERROR', 'Not found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -144,6 +144,18 @@ export async function readRecordLive(
   target: { objectType: ObjectType; object: string; id: string },
   runtime?: HttpRuntime,
 ): Promise<Record<string, unknown>> {
+  return recordView(target.objectType, await readSourceRecordLive(deps, applicationId, customerId, providerName, target, runtime));
+}
+
+/** One record read live from the provider with what a sync keeps beside it (last-modified time, deletion): the CRM v2 object records show them. */
+export async function readSourceRecordLive(
+  deps: ServiceDeps,
+  applicationId: string,
+  customerId: string,
+  providerName: string,
+  target: { objectType: ObjectType; object: string; id: string },
+  runtime?: HttpRuntime,
+): Promise<SourceRecord> {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   const provider = await openProvider(deps, applicationId, connection, runtime);
   if (!provider.readRecord) throw new UnprocessableError(`${providerName} cannot read one record live`);
@@ -156,5 +168,5 @@ export async function readRecordLive(
     throw input400;
   }
   if (!found) throw new NotFoundError('Record', `${providerName} has no ${target.object} with id ${target.id}`);
-  return recordView(target.objectType, found);
+  return found;
 }

@@ -1,5 +1,5 @@
 /**
- * The Supaglue Management API reference (OpenAPI 3.0) as a test oracle: its operations,
+ * The Supaglue Management API reference (OpenAPI 3.0), or the CRM API one, as a test oracle: its operations,
  * and its schemas converted to JSON Schema for ajv. The spec lives beside the checkout
  * (`../shared/reference/`), never inside the project.
  */
@@ -19,10 +19,17 @@ export const MGMT_SPEC_PATH = path.join(REFERENCE_DIR, 'supaglue-mgmt-v2.openapi
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type OpenApiDoc = { paths: Record<string, Record<string, any>>; components: Record<string, Record<string, any>>; [k: string]: any };
 
-let cached: OpenApiDoc | undefined;
-export function loadReferenceSpec(): OpenApiDoc {
-  cached ??= JSON.parse(readFileSync(MGMT_SPEC_PATH, 'utf8')) as OpenApiDoc;
-  return cached;
+export const CRM_SPEC_PATH = path.join(REFERENCE_DIR, 'supaglue-crm-v2.openapi.json');
+
+const cached = new Map<string, OpenApiDoc>();
+/** The Management API reference, or another OpenAPI 3.0 spec of the reference directory (CRM_SPEC_PATH). */
+export function loadReferenceSpec(specPath = MGMT_SPEC_PATH): OpenApiDoc {
+  let spec = cached.get(specPath);
+  if (!spec) {
+    spec = JSON.parse(readFileSync(specPath, 'utf8')) as OpenApiDoc;
+    cached.set(specPath, spec);
+  }
+  return spec;
 }
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
