@@ -190,6 +190,30 @@ describe('Salesforce writes through sObject Collections', () => {
     });
   });
 
+  it('upserts common records by an external id field given in custom_fields; other common match fields are refused', async () => {
+    const conn = open();
+    const { result, requests } = await recording(() =>
+      write(conn, {
+        object: 'account',
+        objectType: 'common',
+        operation: 'upsert',
+        matchField: 'Erp_Id__c',
+        records: [{ record: { name: 'Erp Co', custom_fields: { Erp_Id__c: 'E-1' } } }],
+      }),
+    );
+    expect(result).toEqual([{ ok: true, id: expect.stringMatching(/^001/), operation: 'create' }]);
+    expect(requests.map((r) => [r.method, r.path, r.json])).toEqual([
+      ['PATCH', `${COLLECTIONS}/Account/Erp_Id__c`, { allOrNone: false, records: [{ attributes: { type: 'Account' }, Name: 'Erp Co', Erp_Id__c: 'E-1' }] }],
+    ]);
+    expect(stored('Account', ids(result)[0]!)).toMatchObject({ Name: 'Erp Co', Erp_Id__c: 'E-1' });
+
+    const refused = await recording(() =>
+      write(conn, { object: 'account', objectType: 'common', operation: 'upsert', matchField: 'name', records: [{ record: { name: 'Erp Co' } }] }).catch((e: unknown) => e),
+    );
+    expect(refused.result).toMatchObject({ kind: 'configuration', message: 'Salesforce common account upserts match on an external id field, not "name"' });
+    expect(refused.requests).toEqual([]);
+  });
+
   it('upserts common contacts by email: found by SOQL, then updated or created; an email two contacts share is a rejection', async () => {
     sf.upsert('Contact', { Id: '003E1', SystemModstamp: T(1), FirstName: 'Eve', LastName: 'Existing', Email: 'Eve@Example.com' });
     sf.upsert('Contact', { Id: '003E2', SystemModstamp: T(1), LastName: 'Twin', Email: 'twin@example.com' });

@@ -41,7 +41,6 @@ export interface SalesforceApi {
 }
 
 type Fields = Record<string, unknown>;
-type Kind = WriteOperation;
 /** One record bound for one Collections request. */
 interface Item {
   index: number;
@@ -144,7 +143,7 @@ async function upsertByEmail(ctx: Ctx, items: Item[], outcomes: Map<number, Writ
 }
 
 /** One Collections request for these records (more after a whole-request 400), their outcomes set. */
-async function send(ctx: Ctx, kind: Kind, items: Item[], outcomes: Map<number, WriteOutcome>): Promise<void> {
+async function send(ctx: Ctx, kind: WriteOperation, items: Item[], outcomes: Map<number, WriteOutcome>): Promise<void> {
   if (items.length === 0) return;
   const { api, sobject, req } = ctx;
   const base = `/services/data/${api.version}/composite/sobjects`;
@@ -193,7 +192,7 @@ async function send(ctx: Ctx, kind: Kind, items: Item[], outcomes: Map<number, W
   for (const it of items) await send(ctx, kind, [it], outcomes);
 }
 
-function outcomeOf(ctx: Ctx, kind: Kind, r: SaveResult): WriteOutcome {
+function outcomeOf(ctx: Ctx, kind: WriteOperation, r: SaveResult): WriteOutcome {
   if (r?.success && typeof r.id === 'string') {
     const operation: WriteOperation = kind === 'upsert' ? (r.created === false ? 'update' : 'create') : kind;
     return { ok: true, id: r.id, operation };

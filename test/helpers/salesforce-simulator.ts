@@ -68,6 +68,7 @@ export const SF_FIELDS: Record<string, SfField[]> = {
     F('ShippingCountry'),
     F('LastActivityDate', 'date'),
     F('Tier__c', 'picklist'),
+    F('Erp_Id__c', 'string', { externalId: true, unique: true }),
   ],
   Opportunity: [
     ...BASE,
