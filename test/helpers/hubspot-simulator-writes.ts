@@ -104,9 +104,8 @@ function validate(store: WriteStore, object: string, inputs: Input[]): SimRespon
       detail(input.idProperty, 'INVALID_ID_PROPERTY', `Property "${input.idProperty}" is not a unique property and cannot be used as idProperty`);
   }
   if (details.length === 0) return undefined;
-  return error(400, 'VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify(details)}`, {
-    errors: details.map((d) => ({ message: d.message, code: d.error, context: { propertyName: [d.name] } })),
-  });
+  // Batch endpoints answer flat (status, message, correlationId, category): the details are JSON in the message.
+  return error(400, 'VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify(details)}`);
 }
 
 const stored = (props: Record<string, unknown>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v === null ? null : String(v)]));
