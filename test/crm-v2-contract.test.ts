@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureCrm } from './helpers/crm-scenario';
 import type { RecordedRequest } from './helpers/http-api-simulator';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
+import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
 import { CRM_SPEC_PATH, deref, formatProblems, HTTP_METHODS, loadReferenceSpec, normalizePath, referenceValidator, specOperations } from './helpers/reference-spec';
 import { startScenario } from './helpers/sync-scenario';
 
@@ -18,7 +19,17 @@ const validator = referenceValidator(spec);
 
 let s: Awaited<ReturnType<typeof startScenario>>;
 let hs: HubspotSim;
-let customerId: string;
+let sf: SalesforceSim;
+
+/** Who a request goes out as: the application's key, the connection's headers, and the simulator behind it. */
+interface Conn {
+  apiKey: string;
+  customerId: string;
+  provider: 'hubspot' | 'salesforce';
+  requests: () => RecordedRequest[];
+}
+let hubspot: Conn;
+let salesforce: Conn;
 const T = (m: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + m * 60_000).toISOString();
 const CARS = '2-9001';
 
@@ -41,11 +52,22 @@ beforeAll(async () => {
     ],
   });
   const crm = await configureCrm(s, { providerName: 'hubspot', clientId: hs.oauth.clientId, clientSecret: hs.oauth.clientSecret, common: ['contact'], standard: [] });
-  customerId = crm.customerId;
   // No worker runs in this file: the connection's syncs never start, so the simulator sees only the writes and reads below.
   await crm.connect({ access_token: hs.oauth.issue(), refresh_token: 'refresh-1', instance_url: hs.url });
+  hubspot = { apiKey: s.tenant.apiKey, customerId: crm.customerId, provider: 'hubspot', requests: () => hs.sim.requests };
+
+  // HubSpot has no common leads: they are written to Salesforce, by another application.
+  sf = await startSalesforceSim();
+  const sfTenant = await s.api.newTenant('crm-sf');
+  const sfCrm = await configureCrm(
+    { ...s, tenant: sfTenant },
+    { providerName: 'salesforce', clientId: sf.oauth.clientId, clientSecret: sf.oauth.clientSecret, common: ['lead'], standard: [], customerId: 'sf-customer' },
+  );
+  await sfCrm.connect({ access_token: sf.oauth.issue(), refresh_token: 'refresh-1', instance_url: sf.url, login_url: sf.url });
+  salesforce = { apiKey: sfTenant.apiKey, customerId: sfCrm.customerId, provider: 'salesforce', requests: () => sf.sim.requests };
 });
 afterAll(async () => {
+  await sf?.close();
   await hs?.close();
   await s?.close();
 });
@@ -63,19 +85,20 @@ interface CrmResponse {
  * connection headers, after checking the body against the reference's request schema, and checks the
  * answer against the reference's schema for its status, which must be `status`.
  */
-async function call(key: string, path: string, status: number, opts: { body?: unknown; headers?: Record<string, string>; query?: string } = {}): Promise<CrmResponse> {
+async function call(key: string, path: string, status: number, opts: { body?: unknown; headers?: Record<string, string>; query?: string; conn?: Conn } = {}): Promise<CrmResponse> {
+  const conn = opts.conn ?? hubspot;
   const op = ops.find((o) => o.key === key);
   expect(op, `${key} is an operation of the reference`).toBeDefined();
   if (opts.body !== undefined && op!.requestSchema && status < 400) {
     expect(validator.validate(op!.requestSchema, opts.body), `${key} request body\n${formatProblems(validator.validate(op!.requestSchema, opts.body))}`).toEqual([]);
   }
-  const mark = hs.sim.requests.length;
+  const mark = conn.requests().length;
   const res = await fetch(`${s.api.base}/crm/v2${path}${opts.query ?? ''}`, {
     method: key.split(' ')[0],
     headers: {
-      'x-api-key': s.tenant.apiKey,
-      'x-customer-id': customerId,
-      'x-provider-name': 'hubspot',
+      'x-api-key': conn.apiKey,
+      'x-customer-id': conn.customerId,
+      'x-provider-name': conn.provider,
       ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...opts.headers,
     },
@@ -89,7 +112,7 @@ async function call(key: string, path: string, status: number, opts: { body?: un
   const problems = validator.validate(schema, body);
   expect(problems, `${key} ${status} body ${text}\n${formatProblems(problems)}`).toEqual([]);
   exercised.add(key);
-  return { status: res.status, body, headers: res.headers, received: hs.sim.requests.slice(mark) };
+  return { status: res.status, body, headers: res.headers, received: conn.requests().slice(mark) };
 }
 
 /** What the simulator received, without what every request carries. */
@@ -346,7 +369,7 @@ describe('accounts, opportunities, leads', () => {
     expect(got.body).toMatchObject({ id, name: 'Needs Integrations', amount: 100000, stage: 'closedwon', account_id: '101' });
   });
 
-  it('HubSpot has no common leads: create, update, upsert and get are a field-level 400 naming the object, sent nowhere', async () => {
+  it('HubSpot has no common leads: create, update and upsert are a field-level 400 naming the object, sent nowhere', async () => {
     const before = hs.sim.requests.length;
     const record = example('POST /leads').record;
     for (const [key, path, body] of [
@@ -357,12 +380,55 @@ describe('accounts, opportunities, leads', () => {
       const res = await call(key, path, 400, { body });
       expect(error(res.body).meta.fields, key).toEqual([expect.objectContaining({ field: 'object' })]);
     }
-    // The reference lists only a 200 for GET /leads/{lead_id}: the refusal is checked against its envelope.
-    const res = await fetch(`${s.api.base}/crm/v2/leads/1`, { headers: { 'x-api-key': s.tenant.apiKey, 'x-customer-id': customerId, 'x-provider-name': 'hubspot' } });
-    expect(res.status).toBe(400);
-    expect(validator.validate(deref(spec, spec.components.responses!.badRequest).content['application/json'].schema, await res.json())).toEqual([]);
-    exercised.add('GET /leads/{lead_id}');
     expect(hs.sim.requests.length).toBe(before);
+  });
+});
+
+describe('leads on Salesforce', () => {
+  it("creates the reference's example lead, updates it with the reference's example, reads it back live", async () => {
+    const body = example('POST /leads');
+    expect(body).toEqual({ record: { company: 'Supaglue', first_name: 'George', last_name: 'Xing', lead_source: 'API Blogger', title: 'Co-Founder' } });
+    const created = await call('POST /leads', '/leads', 201, { body, conn: salesforce });
+    const id = created.body.record.id;
+    expect(sf.writes().slice(-1).map(sent)).toEqual([
+      {
+        method: 'POST',
+        path: '/services/data/v58.0/composite/sobjects',
+        json: {
+          allOrNone: false,
+          records: [{ attributes: { type: 'Lead' }, Company: 'Supaglue', FirstName: 'George', LastName: 'Xing', LeadSource: 'API Blogger', Title: 'Co-Founder' }],
+        },
+      },
+    ]);
+    expect(sf.records.Lead!.get(id)).toMatchObject({ Company: 'Supaglue', FirstName: 'George', LastName: 'Xing', LeadSource: 'API Blogger', Title: 'Co-Founder' });
+
+    const patch = example('PATCH /leads/{lead_id}');
+    await call('PATCH /leads/{lead_id}', `/leads/${id}`, 200, { body: { record: { ...patch.record, title: 'CEO' } }, conn: salesforce });
+    expect(sf.records.Lead!.get(id)).toMatchObject({ Title: 'CEO', Company: 'Supaglue' });
+
+    const got = await call('GET /leads/{lead_id}', `/leads/${id}`, 200, { conn: salesforce, query: '?include_raw_data=true' });
+    expect(got.body).toMatchObject({ id, first_name: 'George', last_name: 'Xing', company: 'Supaglue', title: 'CEO', lead_source: 'API Blogger', is_deleted: false });
+    expect(got.body.raw_data).toMatchObject({ Id: id, Title: 'CEO' });
+  });
+
+  it('upserts a lead on email through a SOQL look-up: created, then the same lead updated', async () => {
+    const upsert = (title: string) => ({
+      record: { company: 'Navy', last_name: 'Hopper', title },
+      upsert_on: { key: 'email', values: ['grace@navy.example'] },
+    });
+    const created = await call('POST /leads/_upsert', '/leads/_upsert', 201, { body: upsert('Rear Admiral'), conn: salesforce });
+    const id = created.body.record.id;
+    expect(sf.records.Lead!.get(id)).toMatchObject({ Email: 'grace@navy.example', LastName: 'Hopper', Title: 'Rear Admiral' });
+    const updated = await call('POST /leads/_upsert', '/leads/_upsert', 201, { body: upsert('Admiral'), conn: salesforce });
+    expect(updated.body).toEqual({ record: { id } });
+    expect(sf.queries().filter((q) => q.includes('WHERE Email IN'))).toEqual(Array(2).fill("SELECT Id, Email FROM Lead WHERE Email IN ('grace@navy.example')"));
+    expect([...sf.records.Lead!.values()].filter((r) => r.Email === 'grace@navy.example').map((r) => [r.Id, r.Title])).toEqual([[id, 'Admiral']]);
+  });
+
+  it("a lead without its required company is Salesforce's refusal, with its message and field", async () => {
+    const res = await call('POST /leads', '/leads', 400, { body: { record: { last_name: 'Nocompany' } }, conn: salesforce });
+    expect(error(res.body)).toMatchObject({ code: 'BAD_REQUEST_ERROR', meta: { origin: 'remote-provider', provider_code: 'REQUIRED_FIELD_MISSING', provider_status: 400 } });
+    expect(error(res.body).detail).toContain('Company');
   });
 });
 
