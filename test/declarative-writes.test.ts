@@ -185,6 +185,33 @@ describe('declarative connector writes', () => {
     ]);
   });
 
+  it("redacts the connection's secrets from the API's message", async () => {
+    api.intercept = () => ({ status: 400, json: { message: 'key write-key may not create contacts' } });
+    expect(await write(conn, { operation: 'create', records: [{ record: { name: 'x', email: 'x@example.com' } }] })).toEqual([
+      { ok: false, error: { message: 'key [REDACTED] may not create contacts', status: 400 } },
+    ]);
+  });
+
+  it("writes under the connection's outbound policy: a private address is refused before anything is sent", async () => {
+    const c = createDeclarativeConnection(
+      writableConnector(),
+      {
+        applicationId: 'app',
+        customerId: 'cust',
+        connectionId: 'conn-private',
+        providerName: 'acme-writable',
+        params: params(),
+        outboundPolicy: { blockPrivateNetworks: true, allowedHosts: [], allowedRanges: [] },
+      },
+      rt.runtime,
+    );
+    const err = await rejection(write(c, { operation: 'create', records: [{ record: { name: 'x', email: 'x@example.com' } }] }));
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).not.toBeInstanceOf(WriteOutcomeUnknownError);
+    expect(err).toMatchObject({ kind: 'configuration', message: expect.stringContaining('private') });
+    expect(api.sim.requests).toEqual([]);
+  });
+
   it('refuses an operation the stream does not define, an object without a write section, and a connector without any', async () => {
     const def = writableConnector();
     delete def.streams[0].write.upsert;

@@ -133,8 +133,9 @@ export class DeclarativeWriter {
       else sent.push({ index, rec, body: recordBody(call.spec, scope) });
     });
     if (sent.length === 0) return outcomes;
-    // Publishing allows only parameters outside the body of a batch request, and those are checked before.
-    const target = buildTarget(this.def, call.spec, call.base, call.what) as WriteTarget;
+    const target = buildTarget(this.def, call.spec, call.base, call.what);
+    // Publishing allows only parameters outside the body of a batch request.
+    if (target instanceof MissingValue) throw new ProviderError('configuration', `${call.what}: ${refLabel(target.ref)} cannot be used outside the body with batch_size > 1`);
     const res = await this.send(
       call,
       target,
