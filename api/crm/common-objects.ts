@@ -6,7 +6,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { readRecordLive } from '../../services/writes/realtime';
 import type { AppDeps, AuthedEnv } from '../deps';
 import { connectionHeaders, errorResponses, jsonBody, jsonResponse, remoteProviderErrorResponse, security } from '../schemas/common';
-import { commonRecordSchemas, createdSchema, createUpdateSchemas, type CrmCommonObject, includeRawDataQuery, updatedSchema, upsertOnSchemas, writeHeaders } from './schemas';
+import { commonRecordSchemas, createdSchema, createUpdateSchemas, type CrmCommonObject, includeRawDataQuery, updatedSchema, upsertOnEmailSchema, writeHeaders } from './schemas';
 import { NOT_IMPLEMENTED, notImplemented, notImplementedResponse } from './not-implemented';
 import { createInput, updateInput, upsertByEmailInput } from './write-input';
 import { crmWrite } from './write-call';
@@ -93,7 +93,7 @@ export function mountCommonObjects(app: OpenAPIHono<AuthedEnv>, deps: AppDeps): 
             `Updates the ${p.label} whose email is \`upsert_on.values[0]\`, or creates it with that email. Exactly one value: the providers match on the email the record is written with, ` +
             'so several values (a logical OR) answer 501, as does a record whose primary email is not that value; a record without email_addresses is written with it as its primary email. ' +
             `Two ${p.path} of the provider with that email are a 409.`,
-          request: { headers: writeHeaders, ...jsonBody(body.extend({ upsert_on: upsertOnSchemas.email })) },
+          request: { headers: writeHeaders, ...jsonBody(body.extend({ upsert_on: upsertOnEmailSchema })) },
           responses: { 201: jsonResponse(createdSchema, `${p.title} upserted`), ...responses },
         }),
         async (c) => {

@@ -130,15 +130,13 @@ export const createdSchema = z.object({ record: createdRecord, warnings: warning
 /** 200 of a common object's update. */
 export const updatedSchema = z.object({ warnings: warnings.optional() });
 
-export const upsertOnSchemas = {
-  email: z.object({
-    key: z.enum(['email']).openapi({ description: 'The key to upsert on: `email`.' }),
-    values: z
-      .array(z.string().openapi({ example: 'hello@example.com' }))
-      .openapi({ description: 'Exactly one email: the record with it is updated, or one is created with it. Several values (a logical OR in the reference) answer 501.' }),
-  }),
-  account: z.object({ key: z.enum(['domain', 'website']), values: z.array(z.string().openapi({ example: 'mydomain.com' })) }),
-};
+/** upsert_on of contacts and leads. */
+export const upsertOnEmailSchema = z.object({
+  key: z.enum(['email']).openapi({ description: 'The key to upsert on: `email`.' }),
+  values: z
+    .array(z.string().openapi({ example: 'hello@example.com' }))
+    .openapi({ description: 'Exactly one email: the record with it is updated, or one is created with it. Several values (a logical OR in the reference) answer 501.' }),
+});
 
 export const objectRecordSchemas = {
   standard: z
