@@ -229,6 +229,15 @@ describe('HubSpot writes (CRM v3 batch endpoints, on the simulator)', () => {
     expect(hs.objects.companies!.get('102')!.properties.name).toBe('Globex Corp');
     expect(hs.objects.companies!.get(okId(companies[1]))!.properties).toMatchObject({ domain: 'umbrella.example', name: 'Umbrella' });
 
+    // On id, an upsert is an update by id.
+    const byId = await recording(() =>
+      conn.write({ object: 'companies', objectType: 'standard', operation: 'upsert', matchField: 'id', records: [{ record: { id: '102', description: 'Unlimited' } }] }),
+    );
+    expect(byId.result).toEqual([{ ok: true, id: '102', operation: 'update' }]);
+    expect(byId.requests.map((r) => [r.path, r.json])).toEqual([
+      ['/crm/v3/objects/companies/batch/update', { inputs: [{ id: '102', properties: { description: 'Unlimited' }, objectWriteTraceId: '0' }] }],
+    ]);
+
     await expect(open().write({ object: 'account', objectType: 'common', operation: 'upsert', matchField: 'name', records: [{ record: { name: 'X' } }] })).rejects.toMatchObject({
       name: 'ProviderError',
       kind: 'configuration',

@@ -1,6 +1,7 @@
 /**
- * Writes to HubSpot through the CRM v3 batch endpoints: `batch/create`, `batch/update` (by id)
- * and `batch/upsert` (by a unique property, `idProperty`), up to 100 records a request. A single
+ * Writes to HubSpot through the CRM v3 batch endpoints: `batch/create`, `batch/update` (by id; an
+ * upsert on `id` is one too, as HubSpot chooses new records' ids) and `batch/upsert` (by a unique
+ * property, `idProperty`), up to 100 records a request. A single
  * record goes through the same endpoints, so there is one way of reading HubSpot's answers.
  *
  * Each input carries its position as `objectWriteTraceId`, which HubSpot echoes on results, to
@@ -18,7 +19,7 @@
 import { HUBSPOT_COMMON_MATCH_FIELDS, hubspotCommonField, hubspotCommonWrite } from '../common-model/hubspot-write';
 import type { CommonObject } from '../common-model/model';
 import { ProviderError, WriteOutcomeUnknownError } from '../errors';
-import type { SourceRecord, WaitInfo, WriteOutcome, WriteRecord, WriteRejection, WriteRequest } from '../types';
+import type { SourceRecord, WaitInfo, WriteOperation, WriteOutcome, WriteRecord, WriteRejection, WriteRequest } from '../types';
 
 export const WRITE_BATCH_SIZE = 100;
 
@@ -76,6 +77,8 @@ export async function writeHubspot(api: HubspotWriteApi, target: HubspotTarget, 
 
 class Batch {
   readonly outcomes: Array<WriteOutcome | undefined>;
+  /** The batch endpoint: an upsert on `id` is an update by id (HubSpot chooses the ids of new records). */
+  private readonly operation: WriteOperation;
   private readonly idProperty: string | undefined;
 
   constructor(
@@ -84,7 +87,8 @@ class Batch {
     private readonly req: WriteRequest,
   ) {
     this.outcomes = req.records.map(() => undefined);
-    this.idProperty = req.operation === 'upsert' ? this.upsertProperty() : undefined;
+    this.operation = req.operation === 'upsert' && req.matchField === 'id' ? 'update' : req.operation;
+    this.idProperty = this.operation === 'upsert' ? this.upsertProperty() : undefined;
   }
 
   private upsertProperty(): string {
@@ -103,25 +107,25 @@ class Batch {
       }
       return property;
     }
-    if (matchField === 'id' || matchField === 'hs_object_id')
-      throw new ProviderError('configuration', 'HubSpot chooses the ids of new records: update by id, or upsert on a unique property');
     return matchField;
   }
 
   /** The batch input of one record, or undefined when the record cannot be sent (its outcome is set). */
   prepare(r: WriteRecord, index: number): Item | undefined {
-    const { operation } = this.req;
+    const { operation } = this;
     const { common, object } = this.target;
     const mapped = common ? hubspotCommonWrite(common, r.record, operation)! : { properties: { ...r.record } };
-    const properties = mapped.properties;
+    // The id is no property (HubSpot's own is hs_object_id).
+    const { id: _, ...properties } = mapped.properties;
     const accountId = mapped.accountId ?? undefined;
     const reject = (error: WriteRejection): undefined => {
       this.outcomes[index] = { ok: false, error };
     };
     const item: Item = { index, input: { properties }, record: r.record };
     if (operation === 'update') {
-      if (r.id === undefined || r.id === '') return reject({ message: 'An update needs the id of the HubSpot record', field: 'id', status: 400 });
-      item.input.id = String(r.id);
+      const id = r.id ?? r.record.id;
+      if (id === undefined || id === null || id === '') return reject({ message: `An ${this.req.operation} by id needs the id of the HubSpot record`, field: 'id', status: 400 });
+      item.input.id = String(id);
     } else if (operation === 'upsert') {
       const value = properties[this.idProperty!];
       if (value === undefined || value === null || value === '')
@@ -140,7 +144,8 @@ class Batch {
 
   async send(items: Item[]): Promise<void> {
     if (items.length === 0) return;
-    const { operation, signal, onWait } = this.req;
+    const { operation } = this;
+    const { signal, onWait } = this.req;
     const res = await this.api.send({
       method: 'POST',
       path: `/crm/v3/objects/${encodeURIComponent(this.target.object)}/batch/${operation}`,
@@ -193,7 +198,7 @@ class Batch {
       for (const item of pending.values()) this.reject(item, errors[0]!, CATEGORY_STATUS[errors[0]!.category ?? ''] ?? 400);
       return;
     }
-    if (this.req.operation === 'create') {
+    if (this.operation === 'create') {
       throw new WriteOutcomeUnknownError(`HubSpot answered HTTP ${status} to a batch create without saying what became of ${pending.size} of its records`, { status });
     }
     for (const item of pending.values()) this.reject(item, { message: 'HubSpot answered without a result for this record' }, status);
@@ -202,8 +207,8 @@ class Batch {
   private pairResult(r: HsResult, pending: Map<number, Item>): Item | undefined {
     if (r.objectWriteTraceId !== undefined) return pending.get(Number(r.objectWriteTraceId));
     const items = [...pending.values()];
-    if (this.req.operation === 'update') return items.find((i) => i.input.id === String(r.id));
-    if (this.req.operation === 'upsert') return items.find((i) => sameValue(r.properties?.[this.idProperty!], i.input.id));
+    if (this.operation === 'update') return items.find((i) => i.input.id === String(r.id));
+    if (this.operation === 'upsert') return items.find((i) => sameValue(r.properties?.[this.idProperty!], i.input.id));
     return undefined;
   }
 
@@ -217,7 +222,7 @@ class Batch {
   }
 
   private succeed(item: Item, r: HsResult): void {
-    const operation = this.req.operation === 'upsert' && typeof r.new === 'boolean' ? (r.new ? 'create' : 'update') : this.req.operation;
+    const operation = this.operation === 'upsert' && typeof r.new === 'boolean' ? (r.new ? 'create' : 'update') : this.operation;
     this.outcomes[item.index] = { ok: true, id: String(r.id), operation };
   }
 
