@@ -34,12 +34,12 @@ function reason(err: unknown): string {
 }
 
 export interface WriteJobWorkflowInput extends WriteJobInputRef {
-  /** Tests shorten it (default 30 s). */
+  /** How soon a dead worker's chunk is retried elsewhere (default 10 s; the chunk heartbeats every quarter of it). */
   heartbeatTimeout?: Duration;
 }
 
 export async function writeJobWorkflow(input: WriteJobWorkflowInput): Promise<WriteJobSummary> {
-  const chunks = chunkActivities(input.heartbeatTimeout ?? '30 seconds');
+  const chunks = chunkActivities(input.heartbeatTimeout ?? '10 seconds');
   for (let i = 0; i < WRITE_CHUNKS_PER_EXECUTION; i++) {
     let result: WriteChunkResult;
     try {

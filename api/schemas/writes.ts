@@ -15,16 +15,10 @@ export const writtenRecordSchema = z
   .openapi('written_record', ext('the outcome of a real-time write.'));
 
 export const idempotencyKeyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
-      description:
-        'Retries with the same key within 24 hours get the first outcome back (with `Idempotent-Replayed: true`) instead of writing again; the same key with a different body is a 422.',
-    }),
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({
+    description:
+      'Retries with the same key within 24 hours get the first outcome back (with `Idempotent-Replayed: true`) instead of writing again; the same key with a different body is a 422.',
+  }),
 });
 
 const rejectionSchema = z.object({

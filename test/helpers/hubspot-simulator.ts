@@ -68,6 +68,8 @@ export interface HubspotSim {
   burstMax: number;
   /** Properties an upsert can use as idProperty, per object (contacts: email, companies: domain). */
   uniqueProperties: Record<string, string[]>;
+  /** Every CRM answer is sent this long after the request was carried out (a slow network: a crash can fall between the two). */
+  latencyMs: number;
   /** The next matching CRM request answers `status`; `processed`: only after carrying it out (a reply lost on the way). */
   failOnce(match: (req: RecordedRequest) => boolean, opts?: { status?: number; processed?: boolean }): void;
   /** Defines a custom object (the name's first property is its primary display property). */
@@ -166,6 +168,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     dailyLimit: 250_000,
     burstMax: 190,
     uniqueProperties: { contacts: ['email'], companies: ['domain'] },
+    latencyMs: 0,
     failOnce(match, opts = {}) {
       faults.push({ match, status: opts.status ?? 500, processed: opts.processed ?? false });
     },
@@ -394,7 +397,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       'x-hubspot-ratelimit-remaining': String(hs.burstMax - 1 - ((n - 1) % hs.burstMax)),
       'x-hubspot-ratelimit-interval-milliseconds': '10000',
     };
-    return { ...res, headers: { ...res.headers, ...limits } };
+    return { ...res, headers: { ...res.headers, ...limits }, ...(hs.latencyMs > 0 ? { delayMs: hs.latencyMs } : {}) };
   });
   hs.url = hs.sim.url;
   return hs;
