@@ -40,9 +40,20 @@ beforeAll(async () => {
   hs = await startHubspotSim();
   token = hs.oauth.issue();
   hs.extraProperties.contacts = [{ name: 'favorite_food', type: 'string' }];
+  hs.defineCustomObject({
+    objectTypeId: '2-777',
+    name: 'cars',
+    singular: 'Car',
+    plural: 'Cars',
+    properties: [
+      { name: 'model', type: 'string' },
+      { name: 'year', type: 'number' },
+    ],
+  });
   hs.upsert('companies', { id: '101', updatedAt: T(0), properties: { name: 'Acme', domain: 'acme.example' } });
   hs.upsert('companies', { id: '102', updatedAt: T(0), properties: { name: 'Globex', domain: 'globex.example' } });
   hs.upsert('contacts', { id: '1', updatedAt: T(1), properties: { firstname: 'Ada', lastname: 'Lovelace', email: 'ada@example.com', hubspot_owner_id: '7' } });
+  hs.upsert('deals', { id: '5001', updatedAt: T(3), properties: { dealname: 'Seeded', dealstage: 'appointmentscheduled' } });
   hs.upsert('contacts', { id: '2', updatedAt: T(2), properties: { firstname: 'Charles', lastname: 'Babbage', email: 'charles@example.com' } });
 });
 afterAll(async () => {
@@ -169,7 +180,7 @@ describe('HubSpot writes (CRM v3 batch endpoints, on the simulator)', () => {
     expect(deals.records.find((r) => r.id === dealId)!.unified).toMatchObject({ id: dealId, ...deal, status: 'OPEN' });
   });
 
-  it('creates standard records with HubSpot property names as given', async () => {
+  it('creates standard and custom records with HubSpot property names as given', async () => {
     const { result, requests } = await recording(() =>
       open().write({ object: 'companies', objectType: 'standard', operation: 'create', records: [{ record: { name: 'Hooli', domain: 'hooli.example', numberofemployees: 40 } }] }),
     );
@@ -177,6 +188,13 @@ describe('HubSpot writes (CRM v3 batch endpoints, on the simulator)', () => {
       ['POST', '/crm/v3/objects/companies/batch/create', { inputs: [{ properties: { name: 'Hooli', domain: 'hooli.example', numberofemployees: 40 }, objectWriteTraceId: '0' }] }],
     ]);
     expect(hs.objects.companies!.get(okId(result[0]))!.properties).toMatchObject({ name: 'Hooli', domain: 'hooli.example', numberofemployees: '40' });
+
+    // A custom object named as the customer knows it is written through its objectTypeId.
+    const car = await recording(() => open().write({ object: 'cars', objectType: 'custom', operation: 'create', records: [{ record: { model: 'Zoe', year: 2022 } }] }));
+    expect(car.requests.filter((r) => r.method === 'POST').map((r) => [r.path, r.json])).toEqual([
+      ['/crm/v3/objects/2-777/batch/create', { inputs: [{ properties: { model: 'Zoe', year: 2022 }, objectWriteTraceId: '0' }] }],
+    ]);
+    expect(hs.objects['2-777']!.get(okId(car.result[0]))!.properties).toMatchObject({ model: 'Zoe', year: '2022' });
   });
 
   it('updates only the fields given (a null clears one), moving updatedAt; account_id becomes a v4 association', async () => {
@@ -196,6 +214,21 @@ describe('HubSpot writes (CRM v3 batch endpoints, on the simulator)', () => {
     // The change is found by the next incremental read.
     const changed = await open().readPage({ object: 'contact', objectType: 'common', modifiedSince: new Date(after.updatedAt), pageState: null });
     expect(changed.records.map((r) => [r.id, r.unified?.last_name, r.unified?.owner_id, r.unified?.account_id])).toEqual([['1', 'King', null, '102']]);
+  });
+
+  it('an update naming a company HubSpot does not have is written, and rejected on account_id for the association', async () => {
+    const [outcome] = await open().write({
+      object: 'opportunity',
+      objectType: 'common',
+      operation: 'update',
+      records: [{ id: '5001', record: { stage: 'qualifiedtobuy', account_id: '999' } }],
+    });
+    expect(outcome).toEqual({
+      ok: false,
+      error: { message: 'No COMPANY with id 999 exists (the record was written without its company association)', field: 'account_id', code: 'OBJECT_NOT_FOUND', status: 404 },
+    });
+    expect(hs.objects.deals!.get('5001')).toMatchObject({ properties: { dealstage: 'qualifiedtobuy' } });
+    expect(hs.objects.deals!.get('5001')!.companyId).toBeUndefined();
   });
 
   it('upserts by idProperty: a common contact on email (create, then update), standard companies on domain in one batch', async () => {
