@@ -270,11 +270,19 @@ describe('declarative connector writes', () => {
     expect(api.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
   });
 
-  it('reports an answer without the id as unknown rather than as a failure to write', async () => {
+  it('reports an answer without the id, or one that is not JSON, as unknown rather than as a failure to write', async () => {
     api.intercept = (req) => (req.method === 'POST' ? { status: 201, json: { ok: true } } : undefined);
     const err = await rejection(write(conn, { operation: 'create', records: [{ record: { name: 'Ada', email: 'ada@example.com' } }] }));
     expect(err).toBeInstanceOf(WriteOutcomeUnknownError);
     expect((err as Error).message).toMatch(/answered HTTP 201 without the record's id at id_path "\$\.data\.id"; it was probably written/);
+
+    api.intercept = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>app</html>' });
+    const html = await rejection(write(conn, { operation: 'update', records: [{ id: 'c-1', record: { name: 'Ada' } }] }));
+    expect(html).toBeInstanceOf(WriteOutcomeUnknownError);
+    expect((html as Error).message).toMatch(/returned content type "text\/html".*check base_url and path.*may have been carried out/);
+    // A 204 says nothing more than "done": the update's outcome is its id.
+    api.intercept = () => ({ status: 204 });
+    expect(await write(conn, { operation: 'update', records: [{ id: 'c-1', record: { name: 'Ada' } }] })).toEqual([{ ok: true, id: 'c-1', operation: 'update' }]);
   });
 
   it('batch_size > 1: the records as one JSON array under body_path, one outcome per result in order', async () => {

@@ -120,7 +120,7 @@ export class DeclarativeWriter {
     const res = await this.send(call, target, wrapBody(call.spec, recordBody(call.spec, scope)));
     if (this.refused(call, res)) return { ok: false, error: rejectionOf(res.status, res.body, call.write, (s) => this.client.redact(s)) };
     const what = this.client.describe(call.spec.method, res.url);
-    return this.outcome(call, parseJsonResponse(res, what), res.status, rec, what, false);
+    return this.outcome(call, readAnswer(res, what), res.status, rec, what, false);
   }
 
   /** batch_size > 1: one request with the records' bodies as an array, and one result per record in the answer. */
@@ -151,7 +151,7 @@ export class DeclarativeWriter {
     }
     const what = this.client.describe(call.spec.method, res.url);
     const resultsPath = call.spec.results_path ?? '$';
-    const results = getPath(parseJsonResponse(res, what), parseJsonPath(resultsPath));
+    const results = getPath(readAnswer(res, what), parseJsonPath(resultsPath));
     if (!Array.isArray(results) || results.length !== sent.length) {
       const found = Array.isArray(results) ? `${results.length} results` : 'no array';
       throw new WriteOutcomeUnknownError(
@@ -214,6 +214,16 @@ export class DeclarativeWriter {
     const raw = found as Record<string, unknown>;
     const ownId = stream.primary_key ? compileGetter(stream.primary_key)(raw) : undefined;
     return sourceRecord(raw, isAbsent(ownId) ? id : String(ownId), stream);
+  }
+}
+
+/** A success's JSON body (undefined for a 204). One that cannot be read may still have been carried out: its outcome is unknown. */
+function readAnswer(res: HttpResponse, what: string): unknown {
+  try {
+    return parseJsonResponse(res, what);
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    throw new WriteOutcomeUnknownError(`${err.message}; the write may have been carried out, so it was not sent again`, { status: res.status, cause: err });
   }
 }
 
