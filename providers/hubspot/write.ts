@@ -1,8 +1,8 @@
 /**
  * Writes to HubSpot through the CRM v3 batch endpoints: `batch/create`, `batch/update` (by id; an
  * upsert on `id` is one too, as HubSpot chooses new records' ids) and `batch/upsert` (by a unique
- * property, `idProperty`), up to 100 records a request. A single
- * record goes through the same endpoints, so there is one way of reading HubSpot's answers.
+ * property, `idProperty`), up to 100 records a request. A single record goes through the same
+ * endpoints, so there is one way of reading HubSpot's answers.
  *
  * Each input carries its position as `objectWriteTraceId`, which HubSpot echoes on results, to
  * pair answers with records. A 207 lists per-record errors (an update of an unknown id); a
