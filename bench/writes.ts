@@ -180,7 +180,9 @@ async function main() {
       `  best possible with the bucket's burst: ${bestSeconds.toFixed(1)} s${bestSeconds > 0 ? ` (fraction ${(N / bestSeconds / allowed).toFixed(3)})` : ''}`,
       `  POST -> 202 (ledger stored): ${((tAccepted - t0) / 1000).toFixed(2)} s; 202 -> first batch at the simulator: ${((firstBatch - tAccepted) / 1000).toFixed(2)} s`,
       `  first batch -> last batch answered: ${window.toFixed(2)} s; requests/s after the burst: ${f(steady)}; last answer -> job seen succeeded: ${((tDone - lastBatch) / 1000).toFixed(2)} s`,
-      `  requests the simulator received: ${batches.length} batch creates (${written.length} written, ${throttled.length} answered 429), ${jobEntries.length - batches.length} others`,
+      `  requests the simulator received: ${batches.length} batch creates (${written.length} written, ${throttled.length} answered 429${
+        throttled.length ? `, the ${throttled.map((e) => `${starts.indexOf(e.start) + 1}th at +${Math.round(e.start - firstBatch)} ms`).join(', ')}` : ''
+      }), ${jobEntries.length - batches.length} others`,
       `  simulator time per written batch: p50 ${f(batchMs.p50)} ms, p99 ${f(batchMs.p99)} ms`,
       `  checked: each of the ${N} contacts once in HubSpot, under the id the job's ledger holds`,
     ];
