@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookKickListener } from '../services/webhooks/listener';
-import { configureCrm, tableRows } from './helpers/crm-scenario';
+import { configureCrm } from './helpers/crm-scenario';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
 import { ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver';
@@ -24,7 +24,14 @@ const byEmail = (email: string) => [...hs.objects.contacts!.values()].filter((r)
 beforeAll(async () => {
   [s, hs, receiver] = await Promise.all([startScenario(), startHubspotSim(), startWebhookReceiver()]);
   hs.upsert('companies', { id: '101', updatedAt: '2026-03-01T00:00:00Z', properties: { name: 'Acme' } });
-  crm = await configureCrm(s, { providerName: 'hubspot', clientId: 'hs-client', clientSecret: 'hs-secret', common: ['contact'], standard: [], strategy: 'full then incremental' });
+  crm = await configureCrm(s, {
+    providerName: 'hubspot',
+    clientId: hs.oauth.clientId,
+    clientSecret: hs.oauth.clientSecret,
+    common: ['contact'],
+    standard: [],
+    strategy: 'full then incremental',
+  });
   await crm.connect({ access_token: hs.oauth.issue(), refresh_token: 'refresh-1', instance_url: hs.url });
 });
 afterAll(async () => {
@@ -144,6 +151,44 @@ describe('real-time write', () => {
     expect(byEmail('lost@example.com')).toHaveLength(1);
   });
 
+  it('waits out a 429 with Retry-After through the connection runtime and writes once', async () => {
+    const before = hs.requests('/crm/v3/objects/contacts/batch/create', 'POST').length;
+    const hits = hs.rateLimit.hits;
+    hs.rateLimit.once((r) => r.path === '/crm/v3/objects/contacts/batch/create', '1');
+    const started = Date.now();
+    const body = await ok(write({ object_type: 'common', object: 'contact', operation: 'create', record: contact('Patient', 'patient@example.com') }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(hs.rateLimit.hits - hits).toBe(1);
+    // The throttled attempt and the one after it; one record.
+    expect(hs.requests('/crm/v3/objects/contacts/batch/create', 'POST').length - before).toBe(2);
+    expect(byEmail('patient@example.com').map((r) => r.id)).toEqual([body.id]);
+  });
+
+  it('refreshes an expired access token on the first write, stores the new one encrypted, and writes once', async () => {
+    const customerId = 'expired-customer';
+    await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: customerId, name: 'Exp', email: 'e@example.com' } }));
+    const expired = hs.oauth.issue({ ttlMs: -1000 });
+    hs.oauth.refreshTokens.add('refresh-2');
+    const conn = await ok(
+      s.tenant.request('POST', `/customers/${customerId}/connections`, {
+        body: { provider_name: 'hubspot', type: 'oauth2', access_token: expired, refresh_token: 'refresh-2', expires_at: '2020-01-01T00:00:00Z', instance_url: hs.url },
+      }),
+    );
+    const tokenRequests = hs.oauth.tokenRequests;
+    const res = await s.tenant.request('POST', `/customers/${customerId}/connections/hubspot/_write`, {
+      body: { object_type: 'common', object: 'contact', operation: 'create', record: contact('Fresh', 'fresh@example.com') },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(hs.oauth.tokenRequests - tokenRequests).toBe(1);
+    expect(byEmail('fresh@example.com')).toHaveLength(1);
+    const row = await s.api.tdb.db.selectFrom('connections').selectAll().where('id', '=', conn.id).executeTakeFirstOrThrow();
+    const creds = s.api.deps.secrets.decryptJson(row.credentials_encrypted!) as Record<string, string>;
+    expect(creds.access_token).not.toBe(expired);
+    expect(JSON.stringify(row)).not.toContain(creds.access_token);
+    // No write went out with the expired token.
+    expect(hs.sim.requests.filter((r) => r.path.startsWith('/crm/') && r.headers.authorization === `Bearer ${expired}`)).toEqual([]);
+  });
+
   it('is read back once by the next sync, with _supaglue_raw_data as HubSpot holds the record', async () => {
     await s.worker.run(async () => {
       // The connection's auto-started full run first, then an incremental one after the write.
@@ -152,7 +197,11 @@ describe('real-time write', () => {
       await crm.trigger('common', 'contact');
       const runs = await waitForRuns(s.tenant, crm.customerId, 2, 60_000);
       expect(runs.filter((r) => r.status !== 'IN_PROGRESS').map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS']);
-      const rows = (await tableRows(s.destPool, 'crm_contacts')).filter((r) => r.id === written.id);
+      // Another customer's connection to the same portal syncs too: this customer's rows only.
+      const { rows } = await s.destPool.query(
+        'select _supaglue_raw_data as raw, _supaglue_unified_data as unified from public.crm_contacts where _supaglue_customer_id = $1 and _supaglue_id = $2',
+        [crm.customerId, written.id],
+      );
       expect(rows).toHaveLength(1);
       const held = hs.objects.contacts!.get(written.id)!;
       expect(rows[0]!.raw).toMatchObject({ id: held.id, firstname: 'Synced', email: 'synced@example.com', updatedAt: held.updatedAt });
