@@ -3,7 +3,7 @@
  * `read_one`. Requests go through the connection's HTTP client, so they share the reads'
  * auth (OAuth refresh included), rate limit, Retry-After handling and outbound policy.
  */
-import { ProviderError, WriteOutcomeUnknownError } from '../errors';
+import { ProviderError, WriteOutcomeUnknownError, UnsupportedWriteError } from '../errors';
 import type { HttpClient, HttpResponse } from '../runtime';
 import type { ObjectType, SourceRecord, WriteOutcome, WriteRecord, WriteRequest } from '../types';
 import type { ConnectorDefinition, StreamDefinition } from './definition';
@@ -48,11 +48,11 @@ export class DeclarativeWriter {
   async write(req: WriteRequest): Promise<WriteOutcome[]> {
     const stream = this.stream(req.object, req.objectType);
     const write = stream.write;
-    if (!write) throw new ProviderError('configuration', `${this.def.name} object "${stream.id}" cannot be written: its stream has no write section`);
+    if (!write) throw new UnsupportedWriteError('object', `${this.def.name} object "${stream.id}" cannot be written: its stream has no write section`);
     const spec = write[req.operation];
     if (!spec) {
       const defined = (['create', 'update', 'upsert'] as const).filter((op) => write[op] !== undefined);
-      throw new ProviderError('configuration', `${this.def.name} object "${stream.id}" does not support ${req.operation} (its write section defines ${defined.join(', ')})`);
+      throw new UnsupportedWriteError('operation', `${this.def.name} object "${stream.id}" does not support ${req.operation} (its write section defines ${defined.join(', ')})`);
     }
     if (req.records.length > write.batch_size) {
       throw new ProviderError('configuration', `${this.def.name} object "${stream.id}" takes at most ${write.batch_size} record(s) per write, not ${req.records.length}`);
@@ -91,7 +91,7 @@ export class DeclarativeWriter {
     const fields = write.upsert!.match_fields;
     const field = requested ?? fields[0]!;
     if (!fields.includes(field)) {
-      throw new ProviderError('configuration', `${this.def.name} object "${stream.id}" upserts match on ${fields.map((f) => `"${f}"`).join(', ')}, not "${field}"`);
+      throw new UnsupportedWriteError('match.field', `${this.def.name} object "${stream.id}" upserts match on ${fields.map((f) => `"${f}"`).join(', ')}, not "${field}"`);
     }
     return field;
   }

@@ -18,7 +18,7 @@
  */
 import { HUBSPOT_COMMON_MATCH_FIELDS, hubspotCommonField, hubspotCommonWrite } from '../common-model/hubspot-write';
 import type { CommonObject } from '../common-model/model';
-import { ProviderError, WriteOutcomeUnknownError } from '../errors';
+import { ProviderError, WriteOutcomeUnknownError, UnsupportedWriteError } from '../errors';
 import type { SourceRecord, WaitInfo, WriteOperation, WriteOutcome, WriteRecord, WriteRejection, WriteRequest } from '../types';
 
 export const WRITE_BATCH_SIZE = 100;
@@ -62,7 +62,7 @@ type HsResult = { id: string; new?: boolean; objectWriteTraceId?: string; proper
 
 export async function writeHubspot(api: HubspotWriteApi, target: HubspotTarget, req: WriteRequest): Promise<WriteOutcome[]> {
   if (req.records.length > WRITE_BATCH_SIZE) throw new ProviderError('configuration', `HubSpot writes at most ${WRITE_BATCH_SIZE} records a request, not ${req.records.length}`);
-  if (target.common && !HUBSPOT_COMMON_MATCH_FIELDS[target.common]) throw new ProviderError('configuration', `HubSpot cannot write common ${target.common} records`);
+  if (target.common && !HUBSPOT_COMMON_MATCH_FIELDS[target.common]) throw new UnsupportedWriteError('object', `HubSpot cannot write common ${target.common} records`);
   const batch = new Batch(api, target, req);
   const items: Item[] = [];
   req.records.forEach((r, index) => {
@@ -94,7 +94,7 @@ class Batch {
   private upsertProperty(): string {
     const { matchField } = this.req;
     const { common } = this.target;
-    if (!matchField) throw new ProviderError('configuration', 'An upsert to HubSpot needs a match field: a unique property such as email');
+    if (!matchField) throw new UnsupportedWriteError('match.field', 'An upsert to HubSpot needs a match field: a unique property such as email');
     if (common) {
       const fields = HUBSPOT_COMMON_MATCH_FIELDS[common] ?? {};
       const property = fields[matchField];

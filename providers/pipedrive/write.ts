@@ -9,7 +9,7 @@
 import { commonFieldOf, commonMatch, contactNeedsStoredName, PIPEDRIVE_WRITABLE_COMMON, pipedriveWriteFields, type PipedriveWritableCommon } from '../common-model/pipedrive-write';
 import type { CommonObject } from '../common-model/model';
 import { str } from '../common-model/helpers';
-import { ProviderError, WriteOutcomeUnknownError } from '../errors';
+import { ProviderError, WriteOutcomeUnknownError, UnsupportedWriteError } from '../errors';
 import type { ObjectType, SourceRecord, WaitInfo, WriteOutcome, WriteRecord, WriteRejection, WriteRequest } from '../types';
 import { COMMON_TO_OBJECT, toRecord } from './records';
 
@@ -53,16 +53,16 @@ function targetOf(req: { object: string; objectType: ObjectType }): Target {
   if (req.objectType === 'common') {
     const common = req.object as PipedriveWritableCommon;
     if (!PIPEDRIVE_WRITABLE_COMMON.includes(common))
-      throw new ProviderError('configuration', `Pipedrive writes the common objects contact, account and opportunity, not "${req.object}"`);
+      throw new UnsupportedWriteError('object', `Pipedrive writes the common objects contact, account and opportunity, not "${req.object}"`);
     return { object: COMMON_TO_OBJECT[common], common };
   }
-  if (!WRITABLE[req.object]) throw new ProviderError('configuration', `Pipedrive writes ${Object.keys(WRITABLE).join(', ')}, not "${req.object}"`);
+  if (!WRITABLE[req.object]) throw new UnsupportedWriteError('object', `Pipedrive writes ${Object.keys(WRITABLE).join(', ')}, not "${req.object}"`);
   return { object: req.object };
 }
 
 /** The Pipedrive field a search matches the upsert on; refused before any request when Pipedrive cannot search it. */
 function matchOf(t: Target, matchField: string | undefined, record: Record<string, unknown>): { field: string; term: string | undefined } {
-  if (!matchField) throw new ProviderError('configuration', 'A Pipedrive upsert needs a match field');
+  if (!matchField) throw new UnsupportedWriteError('match.field', 'A Pipedrive upsert needs a match field');
   if (matchField === 'id') return { field: 'id', term: str(record.id) ?? undefined };
   const match = t.common
     ? commonMatch(t.common, matchField, record)
@@ -71,7 +71,7 @@ function matchOf(t: Target, matchField: string | undefined, record: Record<strin
       : undefined;
   if (!match) {
     const can = t.common ? { contact: 'email', account: 'name', opportunity: 'name' }[t.common] : WRITABLE[t.object]!.search.join(', ');
-    throw new ProviderError('configuration', `Pipedrive cannot match ${t.common ?? t.object} on "${matchField}" (it can on id${can ? `, ${can}` : ''})`);
+    throw new UnsupportedWriteError('match.field', `Pipedrive cannot match ${t.common ?? t.object} on "${matchField}" (it can on id${can ? `, ${can}` : ''})`);
   }
   return match;
 }

@@ -14,7 +14,7 @@
 import { commonFieldOf, toSalesforceFields, WRITABLE_COMMON, type WritableCommon } from '../common-model/salesforce-write';
 import { emailOf } from '../common-model/helpers';
 import type { CommonObject } from '../common-model/model';
-import { ProviderError } from '../errors';
+import { ProviderError, UnsupportedWriteError } from '../errors';
 import type { HttpMethod } from '../runtime/http-runtime';
 import type { ObjectType, SourceRecord, WaitInfo, WriteOperation, WriteOutcome, WriteRejection, WriteRequest } from '../types';
 import { resolveSObject, toSourceRecord } from './objects';
@@ -67,7 +67,7 @@ const CONFLICT_CODES = new Set(['DUPLICATE_VALUE', 'DUPLICATES_DETECTED', 'DUPLI
 
 export async function salesforceWrite(api: SalesforceApi, req: WriteRequest): Promise<WriteOutcome[]> {
   const { sobject, common } = resolveSObject(req.object, req.objectType);
-  if (common && !(WRITABLE_COMMON as readonly CommonObject[]).includes(common)) throw new ProviderError('configuration', `Salesforce common ${common} records cannot be written`);
+  if (common && !(WRITABLE_COMMON as readonly CommonObject[]).includes(common)) throw new UnsupportedWriteError('object', `Salesforce common ${common} records cannot be written`);
   if (req.records.length > SALESFORCE_WRITE_BATCH) throw new ProviderError('configuration', `Salesforce writes at most ${SALESFORCE_WRITE_BATCH} records a call`);
   const ctx: Ctx = { api, sobject, common: common as WritableCommon | undefined, req };
   const outcomes = new Map<number, WriteOutcome>();
@@ -96,11 +96,11 @@ export async function salesforceWrite(api: SalesforceApi, req: WriteRequest): Pr
 
 async function upsert(ctx: Ctx, items: Item[], outcomes: Map<number, WriteOutcome>): Promise<void> {
   const match = ctx.req.matchField;
-  if (!match) throw new ProviderError('configuration', 'A Salesforce upsert needs a match field');
+  if (!match) throw new UnsupportedWriteError('match.field', 'A Salesforce upsert needs a match field');
   if (ctx.common && match === 'email' && (ctx.common === 'contact' || ctx.common === 'lead')) return upsertByEmail(ctx, items, outcomes);
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(match) || (ctx.common && !match.endsWith('__c'))) {
     const what = ctx.common === 'contact' || ctx.common === 'lead' ? 'email or an external id field (…__c)' : 'an external id field';
-    throw new ProviderError('configuration', `Salesforce ${ctx.common ? `common ${ctx.common}` : ctx.sobject} upserts match on ${what}, not "${match}"`);
+    throw new UnsupportedWriteError('match.field', `Salesforce ${ctx.common ? `common ${ctx.common}` : ctx.sobject} upserts match on ${what}, not "${match}"`);
   }
   await send(ctx, 'upsert', items, outcomes);
 }
