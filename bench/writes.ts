@@ -188,10 +188,8 @@ async function main() {
     ];
     console.log(lines.join('\n'));
 
-    await new Promise((r) => {
-      worker.once('exit', r);
-      worker.kill('SIGTERM');
-    });
+    worker.kill('SIGTERM');
+    await exited;
 
     // --- Real-time writes, once the simulator's bucket refilled ---
     if (REALTIME === 0) return;
