@@ -291,7 +291,12 @@ describe('Pipedrive writes (provider → Pipedrive simulator)', () => {
     const err = await conn.write!({ object: 'activities', objectType: 'standard', operation: 'upsert', matchField: 'subject', records: [{ record: { subject: 'x' } }] }).catch(
       (e) => e,
     );
-    expect(err).toMatchObject({ name: 'UnsupportedWriteError', kind: 'configuration', field: 'match.field', message: 'Pipedrive cannot match activities on "subject" (it can on id)' });
+    expect(err).toMatchObject({
+      name: 'UnsupportedWriteError',
+      kind: 'configuration',
+      field: 'match.field',
+      message: 'Pipedrive cannot match activities on "subject" (it can on id)',
+    });
     const leads = await conn.write!({ object: 'lead', objectType: 'common', operation: 'create', records: [{ record: { title: 'x' } }] }).catch((e) => e);
     expect(leads).toMatchObject({ kind: 'configuration' });
     expect(pd.sim.requests.length).toBe(from);
