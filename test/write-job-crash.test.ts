@@ -85,7 +85,7 @@ describe('write job crash safety', () => {
     expect(final).toMatchObject({ status: 'succeeded', write: { records_total: RECORDS, records_succeeded: RECORDS, records_failed: 0, records_unknown: 0, records_pending: 0 } });
     const counts = countsByEmail();
     expect(emails.filter((e) => counts.get(e) !== 1)).toEqual([]);
-  });
+  }, 240_000);
 
   it('a create job killed mid-batch creates no record twice and reports the batches in flight as unknown', async () => {
     const emails = Array.from({ length: RECORDS }, (_, i) => `cr${i}@example.com`);
@@ -107,5 +107,5 @@ describe('write job crash safety', () => {
     // Every succeeded record is in HubSpot once, under the id the job reports.
     for (const r of results.filter((x) => x.status === 'succeeded')) expect(hs.objects.contacts!.get(r.id)?.properties.email).toBe(emails[r.index]);
     expect(results.filter((x) => x.status === 'unknown').every((x) => /may have created it/.test(x.error.message))).toBe(true);
-  });
+  }, 240_000);
 });
