@@ -21,6 +21,13 @@ export interface ApplicationsTable {
   created_at: Timestamp;
   /** Opt-in to the hosted GET /oauth/connect: the return URL origins it may redirect to; null: off. */
   hosted_oauth_return_origins: string[] | null;
+  /** The public key (JWK with its alg) that verifies the application's tenant tokens; null: none registered. */
+  tenant_token_key: ColumnType<TenantTokenKey | null, TenantTokenKey | string | null | undefined, TenantTokenKey | string | null>;
+}
+
+export interface TenantTokenKey {
+  alg: string;
+  jwk: Record<string, unknown>;
 }
 
 export interface CustomersTable extends Stamped {
