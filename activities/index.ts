@@ -2,6 +2,7 @@ import type { WriterCache } from '../destinations/registry';
 import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { createDestinationTestActivities } from './destination-test';
+import { createDiscoverActivities } from './discover';
 import { createReconcileActivities } from './reconcile';
 import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
@@ -30,5 +31,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createDestinationTestActivities(deps),
     ...createWriteJobActivities(deps),
+    ...createDiscoverActivities(deps),
   };
 }

@@ -274,6 +274,19 @@ export interface WriteIdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+/** A connection's stored catalog and the status of its latest discovery (services/connections/discover-jobs.ts). */
+export interface ConnectionCatalogsTable {
+  connection_id: string;
+  application_id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  /** The latest successful discovery's `{ objects }`; kept when a later one fails. */
+  catalog: Json<{ objects: unknown[] }> | null;
+  error: string | null;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  catalog_updated_at: Timestamp | null;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -294,4 +307,5 @@ export interface Database {
   jobs: JobsTable;
   write_job_records: WriteJobRecordsTable;
   write_idempotency_keys: WriteIdempotencyKeysTable;
+  connection_catalogs: ConnectionCatalogsTable;
 }

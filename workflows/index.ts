@@ -5,3 +5,4 @@ export { reconcileSchedulesWorkflow } from './reconcile';
 export { webhookDeliveryWorkflow, webhookDispatchWorkflow } from './webhook-delivery';
 export { destinationTestWorkflow } from './destination-test';
 export { writeJobWorkflow } from './write-job';
+export { discoverWorkflow } from './discover';
