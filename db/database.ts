@@ -168,6 +168,8 @@ export interface SyncRunsTable {
   end_timestamp: Timestamp | null;
   /** First execution run id of the workflow that opened the run (null for runs opened before it was recorded). */
   workflow_run_id: ColumnType<string | null, string | null | undefined, never>;
+  /** The sync job whose object this run carried out; null for scheduled and triggered runs. */
+  sync_job_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface WebhookEventsTable {
@@ -274,6 +276,42 @@ export interface WriteIdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export type SyncJobStatus = 'JOB_CREATED' | 'SYNC_STARTED' | 'SYNC_SUCCESS' | 'SYNC_FAILED' | 'JOB_COMPLETED';
+
+/** A sync job (extension): chosen objects of a connection run now, with its overrides. */
+export interface SyncJobsTable {
+  id: Generated<string>;
+  application_id: string;
+  connection_id: string;
+  job_name: string | null;
+  status: ColumnType<SyncJobStatus, SyncJobStatus | undefined, SyncJobStatus>;
+  reset_source_state: boolean;
+  full_sync: boolean;
+  ignore_parallel_jobs: boolean;
+  window_start: Timestamp | null;
+  window_end: Timestamp | null;
+  message: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SyncJobObjectStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+/** One object of a sync job; `pending` is the request its sync's next run takes. */
+export interface SyncJobObjectsTable {
+  job_id: string;
+  seq: number;
+  sync_id: string | null;
+  object_type: 'common' | 'standard' | 'custom';
+  object: string;
+  status: ColumnType<SyncJobObjectStatus, SyncJobObjectStatus | undefined, SyncJobObjectStatus>;
+  run_id: string | null;
+  processed_rows: Int8Default;
+  error: string | null;
+  triggered_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 /** A connection's stored catalog and the status of its latest discovery (services/connections/discover-jobs.ts). */
 export interface ConnectionCatalogsTable {
   connection_id: string;
@@ -307,5 +345,7 @@ export interface Database {
   jobs: JobsTable;
   write_job_records: WriteJobRecordsTable;
   write_idempotency_keys: WriteIdempotencyKeysTable;
+  sync_jobs: SyncJobsTable;
+  sync_job_objects: SyncJobObjectsTable;
   connection_catalogs: ConnectionCatalogsTable;
 }

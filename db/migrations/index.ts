@@ -15,6 +15,7 @@ import * as m20261201001000 from './20261201001000_magic_link_attempts';
 import * as m20261201002000 from './20261201002000_oauth_states';
 import * as m20261201003000 from './20261201003000_writes';
 import * as m20261201004000 from './20261201004000_connection_catalogs';
+import * as m20261201005000 from './20261201005000_sync_jobs';
 import * as m20261201006000 from './20261201006000_tenant_token_key';
 
 export const migrations: Record<string, Migration> = {
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '20261201002000_oauth_states': m20261201002000,
   '20261201003000_writes': m20261201003000,
   '20261201004000_connection_catalogs': m20261201004000,
+  '20261201005000_sync_jobs': m20261201005000,
   '20261201006000_tenant_token_key': m20261201006000,
 };

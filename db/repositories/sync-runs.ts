@@ -14,10 +14,10 @@ export function findRunOfWorkflow(db: Db, workflowRunId: string): Promise<SyncRu
 
 /**
  * Opens a run. Runs of one sync never overlap (schedule policy), so a run still open for the
- * sync lost its workflow: it is closed as interrupted in the same transaction.
+ * sync lost its workflow: it is closed as interrupted in the same transaction (the caller's, if any).
  */
 export function openSyncRun(db: Db, values: Insertable<SyncRunsTable> & { sync_id: string }): Promise<{ id: string }> {
-  return db.transaction().execute(async (trx) => {
+  const open = async (trx: Db) => {
     await trx
       .updateTable('sync_runs')
       .set({ status: 'FAILURE', error_message: 'run was interrupted: its workflow ended without finishing it', end_timestamp: new Date() })
@@ -25,7 +25,8 @@ export function openSyncRun(db: Db, values: Insertable<SyncRunsTable> & { sync_i
       .where('status', '=', 'IN_PROGRESS')
       .execute();
     return trx.insertInto('sync_runs').values(values).returning('id').executeTakeFirstOrThrow();
-  });
+  };
+  return db.isTransaction ? open(db) : db.transaction().execute(open);
 }
 
 export function getSyncRun(db: Db, runId: string): Promise<SyncRunRow | undefined> {

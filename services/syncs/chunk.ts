@@ -13,6 +13,7 @@ import type { JsonValue, ProviderConnection, ReadPageRequest, ReadPageResult } f
 import { openConnectionProvider } from '../connections/provider-context';
 import { loadSyncContext, writeTarget } from './context';
 import { advanceBoundary, contentHash, missingMappedFields, toDestinationRecord, type FieldMapping, type RunProgress } from './records';
+import { hasNextSubWindow, inSubWindow, subWindowStart, type BackfillProgress } from './backfill';
 import { openSyncWriter, type RunLedgerDeps } from './run-ledger';
 import { resolveSyncSource } from './source';
 
@@ -121,27 +122,36 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   ]);
   const target = writeTarget(ctx);
   await writer.prepare(target);
-  const modifiedSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
+  const incrementalSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
   const known = ctx.state.cursor_records;
   const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
-  const reader = pageReader(
-    provider,
-    { object: source.object, objectType: source.objectType, modifiedSince, signal: observer.signal, onWait: (wait) => report({ wait }, true) },
-    progress.pageState,
-  );
+  const openReader = (modifiedSince: Date | null, from: JsonValue | null) =>
+    pageReader(provider, { object: source.object, objectType: source.objectType, modifiedSince, signal: observer.signal, onWait: (wait) => report({ wait }, true) }, from);
+  // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
+  const skipKnown = (rec: DestinationRecord) => !!incrementalSince && !!known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw);
+  // A backfill reads from its sub-window's start (the providers' only bound) and drops the records after its end.
+  const skipOutside = (window: BackfillProgress) => (rec: DestinationRecord) => !inSubWindow(window, rec.lastModifiedAt);
+  let window = progress.backfill;
+  let reader = openReader(window ? subWindowStart(window) : incrementalSince, progress.pageState);
   const rules: BatchRules = {
     mapping,
     first: progress.seq === 0,
-    // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
-    skip: (rec) => !!modifiedSince && !!known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw),
+    skip: window ? skipOutside(window) : skipKnown,
     maxRecords: deps.batchRecords ?? 5000,
     deadline,
   };
 
-  const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null) => {
+  const commit = async (batch: DestinationRecord[], seq: number, pageState: JsonValue | null, nextWindow?: BackfillProgress) => {
     report({ writing: seq });
     if (batch.length) await writer.writeBatch(target, { runId: input.runId, seq, records: batch });
-    const committed: RunProgress = { ...progress, ...advanceBoundary(progress, batch), pageState, seq, done: pageState === null };
+    const committed: RunProgress = {
+      ...progress,
+      ...advanceBoundary(progress, batch),
+      pageState,
+      seq,
+      done: pageState === null && !nextWindow,
+      ...(nextWindow ? { backfill: nextWindow } : {}),
+    };
     // The batch is committed at the destination; now make the progress durable. A crash in
     // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
     await runs.commitRunProgress(deps.db, input.runId, committed, batch.length);
@@ -160,10 +170,16 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
       const batch = await gatherBatch(reader, rules, report);
       rules.first = false;
       if (inFlight) await inFlight;
-      inFlight = commit(batch.records, nextSeq++, batch.pageState);
+      // A sub-window read to its end: its last batch's commit moves the run to the next one.
+      const nextWindow = batch.pageState === null && window && hasNextSubWindow(window) ? { ...window, index: window.index + 1 } : undefined;
+      inFlight = commit(batch.records, nextSeq++, batch.pageState, nextWindow);
       // Awaited above or below; until then a failure must not count as unhandled.
       inFlight.catch(() => undefined);
-      if (batch.pageState === null) break;
+      if (batch.pageState !== null) continue;
+      if (!nextWindow) break;
+      window = nextWindow;
+      reader = openReader(subWindowStart(window), null);
+      rules.skip = skipOutside(window);
     }
     if (inFlight) await inFlight;
   } finally {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { DestinationRecord } from '../../destinations/types';
 import type { JsonValue, SourceRecord } from '../../providers/types';
+import type { BackfillProgress } from './backfill';
 
 /** A run's resume point, committed to its row after each destination batch. */
 export interface RunProgress {
@@ -18,6 +19,8 @@ export interface RunProgress {
   maxRecords: Record<string, string> | null;
   /** The sync's pending full refresh request when the run started: the one a full run satisfies. */
   fullRefreshRequestAtStart?: string | null;
+  /** A sync job's backfill: the sub-window the run is in. Such a run never moves the sync's cursor. */
+  backfill?: BackfillProgress;
 }
 
 /** Boundary records kept per run; beyond this the next run just re-reads the boundary. */

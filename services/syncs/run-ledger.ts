@@ -14,6 +14,8 @@ import { loadSyncContext, runStrategyFor, syncEventSubject, writeTarget, type Sy
 import { nextSyncState, type SyncState } from './plan';
 import type { RunProgress } from './records';
 import { setSyncPaused } from './syncs';
+import { closeJobRun, failInterruptedJobRuns, jobsWaitingOn, markJobRunStarted, notifySyncJobs, takeJobRunRequest } from '../sync-jobs/job-runs';
+import { subWindowStart } from './backfill';
 
 export interface RunLedgerDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
@@ -37,32 +39,48 @@ export async function startSyncRun(deps: ServiceDeps, syncId: string, workflowRu
   if (own) return { runId: own.id, strategy: own.strategy, cursor: own.strategy === 'incremental' ? (ctx?.state.cursor ?? null) : null };
   if (!ctx) return { skipped: 'deleted' };
   if (ctx.paused) return { skipped: 'paused' };
-  const strategy = runStrategyFor(ctx);
-  const progress: RunProgress = {
-    pageState: null,
-    seq: 0,
-    done: false,
-    maxLastModified: null,
-    maxRecords: {},
-    fullRefreshRequestAtStart: ctx.state.full_refresh_request_id ?? null,
-  };
-  const run = await runs.openSyncRun(deps.db, {
-    application_id: ctx.application_id,
-    sync_id: ctx.id,
-    connection_id: ctx.connection_id,
-    customer_id: ctx.customer_id,
-    provider_name: ctx.provider_name,
-    category: ctx.category,
-    object_type: ctx.object_type,
-    object: ctx.object,
-    entity_id: ctx.entity_id,
-    status: 'IN_PROGRESS',
-    strategy,
-    start_timestamp: new Date(),
-    progress: JSON.stringify(progress),
-    workflow_run_id: workflowRunId,
+  const { opened, notify } = await deps.db.transaction().execute(async (trx) => {
+    // A sync job's pending object is carried out by the sync's next run, whichever started it.
+    const job = await takeJobRunRequest(trx, ctx.id);
+    let state = ctx.state;
+    if (job?.resetState) {
+      state = {};
+      await syncsRepo.setSyncState(trx, ctx.id, state, new Date());
+    }
+    const strategy = job?.strategy ?? (job?.backfill ? 'incremental' : runStrategyFor({ ...ctx, state }));
+    const progress: RunProgress = {
+      pageState: null,
+      seq: 0,
+      done: false,
+      maxLastModified: null,
+      maxRecords: {},
+      fullRefreshRequestAtStart: state.full_refresh_request_id ?? null,
+      ...(job?.backfill ? { backfill: job.backfill } : {}),
+    };
+    const interrupted = await failInterruptedJobRuns(trx, ctx.id);
+    const run = await runs.openSyncRun(trx, {
+      application_id: ctx.application_id,
+      sync_id: ctx.id,
+      connection_id: ctx.connection_id,
+      customer_id: ctx.customer_id,
+      provider_name: ctx.provider_name,
+      category: ctx.category,
+      object_type: ctx.object_type,
+      object: ctx.object,
+      entity_id: ctx.entity_id,
+      status: 'IN_PROGRESS',
+      strategy,
+      start_timestamp: new Date(),
+      progress: JSON.stringify(progress),
+      workflow_run_id: workflowRunId,
+      sync_job_id: job?.jobId ?? null,
+    });
+    if (job) await markJobRunStarted(trx, job, run.id);
+    const cursor = job?.backfill ? subWindowStart(job.backfill).toISOString() : strategy === 'incremental' ? (state.cursor ?? null) : null;
+    return { opened: { runId: run.id, strategy, cursor }, notify: [...interrupted, ...(job ? [job.jobId] : [])] };
   });
-  return { runId: run.id, strategy, cursor: strategy === 'incremental' ? (ctx.state.cursor ?? null) : null };
+  await notifySyncJobs(deps, notify);
+  return opened;
 }
 
 /** Closes a run: destination finish (soft deletes after a successful full run), ledger, cursor, sync.complete. */
@@ -93,20 +111,24 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
     }
   }
   const finishedAt = new Date();
-  await deps.db.transaction().execute(async (trx) => {
+  const jobId = await deps.db.transaction().execute(async (trx) => {
     await runs.closeSyncRun(trx, run.id, { success, error, at: finishedAt });
-    if (!ctx) return;
-    // The state as it is now, locked: a full refresh requested during the run is not overwritten.
-    const current = await syncsRepo.lockSyncState(trx, ctx.id);
-    const state = nextSyncState((current ?? ctx.state) as SyncState, {
-      strategy: run.strategy,
-      success,
-      maxLastModified: progress.maxLastModified,
-      maxRecords: progress.maxRecords,
-      finishedAt: finishedAt.toISOString(),
-      fullRefreshRequestAtStart: progress.fullRefreshRequestAtStart,
-    });
-    await syncsRepo.setSyncState(trx, ctx.id, state, finishedAt);
+    const job = run.sync_job_id ? await closeJobRun(trx, run.id, { success, records: run.num_records_synced, error }) : undefined;
+    if (!ctx) return job;
+    // A backfill read one window of the past: the cursor stays where the sync's own runs left it.
+    if (!progress.backfill) {
+      // The state as it is now, locked: a full refresh requested during the run is not overwritten.
+      const current = await syncsRepo.lockSyncState(trx, ctx.id);
+      const state = nextSyncState((current ?? ctx.state) as SyncState, {
+        strategy: run.strategy,
+        success,
+        maxLastModified: progress.maxLastModified,
+        maxRecords: progress.maxRecords,
+        finishedAt: finishedAt.toISOString(),
+        fullRefreshRequestAtStart: progress.fullRefreshRequestAtStart,
+      });
+      await syncsRepo.setSyncState(trx, ctx.id, state, finishedAt);
+    }
     await recordEvent(trx, ctx.application_id, 'sync.complete', {
       run_id: run.id,
       connection_id: ctx.connection_id,
@@ -117,7 +139,9 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
       error_message: error,
       ...syncEventSubject(ctx),
     });
+    return job;
   });
+  await notifySyncJobs(deps, [...(jobId ? [jobId] : []), ...(await jobsWaitingOn(deps.db, input.syncId))]);
   return { numRecordsSynced: run.num_records_synced };
 }
 

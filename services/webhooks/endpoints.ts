@@ -28,6 +28,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'entity.entity_mapping.updated',
   'entity.entity_mapping.deleted',
   'write_job.complete',
+  'job.created',
+  'job.sync_started',
+  'job.sync_success',
+  'job.sync_failed',
+  'job.completed',
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when services/webhooks/events.ts gains a type this list lacks.

@@ -17,7 +17,12 @@ export type WebhookEventType =
   | 'entity.entity_mapping.created'
   | 'entity.entity_mapping.updated'
   | 'entity.entity_mapping.deleted'
-  | 'write_job.complete';
+  | 'write_job.complete'
+  | 'job.created'
+  | 'job.sync_started'
+  | 'job.sync_success'
+  | 'job.sync_failed'
+  | 'job.completed';
 
 /**
  * `payload` is the event body exactly as the reference spec's `webhooks` section defines it (without webhook_event_type, added here).
