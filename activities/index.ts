@@ -8,6 +8,7 @@ import { createSyncActivities } from './sync';
 import { createSystemActivities } from './system';
 import { createWebhookActivities } from './webhooks';
 import { createWriteJobActivities } from './write-jobs';
+import { createSyncJobActivities } from './sync-jobs';
 
 export interface ActivityDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createDestinationTestActivities(deps),
     ...createWriteJobActivities(deps),
+    ...createSyncJobActivities(deps),
     ...createDiscoverActivities(deps),
   };
 }

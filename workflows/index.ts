@@ -6,3 +6,4 @@ export { webhookDeliveryWorkflow, webhookDispatchWorkflow } from './webhook-deli
 export { destinationTestWorkflow } from './destination-test';
 export { writeJobWorkflow } from './write-job';
 export { discoverWorkflow } from './discover';
+export { syncJobWorkflow } from './sync-job';

@@ -18,6 +18,7 @@ import { connectorRoutes } from './connectors';
 import { discoverRoutes } from './discover';
 import { jobRoutes } from './jobs';
 import { writeRoutes } from './writes';
+import { syncJobRoutes } from './sync-jobs';
 import { tenantTokenKeyRoutes } from './tenant-token-key';
 
 /** One sub-app per resource, all mounted under /mgmt/v2. */
@@ -40,5 +41,6 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', discoverRoutes(deps));
   mgmt.route('/', jobRoutes(deps));
   mgmt.route('/', writeRoutes(deps));
+  mgmt.route('/', syncJobRoutes(deps));
   mgmt.route('/', tenantTokenKeyRoutes(deps));
 }

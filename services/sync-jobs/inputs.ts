@@ -66,3 +66,16 @@ export const syncJobInputSchema = z
   .meta({ id: 'sync_job_input' });
 
 export type SyncJobInput = z.infer<typeof syncJobInputSchema>;
+
+export const SYNC_JOB_STATUSES = ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS', 'SYNC_FAILED', 'JOB_COMPLETED'] as const;
+
+export const listSyncJobsQuery = z.object({
+  status: z.enum(SYNC_JOB_STATUSES).optional(),
+  customer_id: z.string().min(1).optional(),
+  provider_name: z.string().min(1).optional(),
+  connection_id: z.string().min(1).optional(),
+  created_after: isoTime('created_after').optional().meta({ description: 'Jobs created after this time' }),
+  created_before: isoTime('created_before').optional().meta({ description: 'Jobs created before this time' }),
+  cursor: z.string().optional().meta({ description: 'The pagination cursor value' }),
+  page_size: z.string().regex(/^\d+$/, 'must be a positive integer').optional().meta({ description: 'Number of results to return per page. (Max: 1000)' }),
+});

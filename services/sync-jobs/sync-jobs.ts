@@ -223,13 +223,13 @@ export interface SyncJobFilters {
   createdAfter?: Date;
   createdBefore?: Date;
   cursor?: string;
-  pageSize?: string;
+  pageSize?: number;
 }
 
 /** The application's sync jobs, newest first, in the Supaglue list shape. */
 export async function listSyncJobs(deps: ServiceDeps, applicationId: string, filters: SyncJobFilters) {
   const { cursor, pageSize, ...f } = filters;
-  const page = await repo.listSyncJobsPage(deps.db, applicationId, f, pageRequest({ cursor, page_size: pageSize }), (row) => row);
+  const page = await repo.listSyncJobsPage(deps.db, applicationId, f, pageRequest({ cursor, page_size: pageSize === undefined ? undefined : String(pageSize) }), (row) => row);
   const objects = await repo.listSyncJobObjects(
     deps.db,
     page.results.map((j) => j.id),
