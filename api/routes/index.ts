@@ -18,6 +18,9 @@ import { connectorRoutes } from './connectors';
 import { discoverRoutes } from './discover';
 import { jobRoutes } from './jobs';
 import { writeRoutes } from './writes';
+import { connectionStateRoutes } from './connection-state';
+import { connectorCatalogRoutes } from './connector-catalog';
+import { discoverJobRoutes } from './discover-jobs';
 import { syncJobRoutes } from './sync-jobs';
 import { tenantTokenKeyRoutes } from './tenant-token-key';
 
@@ -41,6 +44,9 @@ export function mountManagementRoutes(mgmt: OpenAPIHono<AuthedEnv>, deps: AppDep
   mgmt.route('/', discoverRoutes(deps));
   mgmt.route('/', jobRoutes(deps));
   mgmt.route('/', writeRoutes(deps));
+  mgmt.route('/', connectionStateRoutes(deps));
+  mgmt.route('/', connectorCatalogRoutes(deps));
+  mgmt.route('/', discoverJobRoutes(deps));
   mgmt.route('/', syncJobRoutes(deps));
   mgmt.route('/', tenantTokenKeyRoutes(deps));
 }
