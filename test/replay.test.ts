@@ -42,6 +42,8 @@ describe('replay of recorded workflow histories', () => {
       'write-job-continued.2.json': 'writeJobWorkflow',
       'write-job-retried-chunk.json': 'writeJobWorkflow',
       'write-job-failed.json': 'writeJobWorkflow',
+      'discover-succeeded.json': 'discoverWorkflow',
+      'discover-lost.json': 'discoverWorkflow',
       // Old code that finished a continued run as FAILURE: replays through the patch.
       'sync-run-continue-as-new-before-fix.json': 'syncRunWorkflow',
     });

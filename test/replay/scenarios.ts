@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { DestinationTestActivities } from '../../activities/destination-test';
+import type { DiscoverActivities } from '../../activities/discover';
 import type { WebhookActivities } from '../../activities/webhooks';
 import { stubSyncActivities, type StubRunOptions } from '../helpers/sync-run-stubs';
 import { stubWriteJobActivities, type WriteJobStubOptions } from '../helpers/write-job-stubs';
@@ -62,6 +63,17 @@ function destinationTest(outcome: 'succeeded' | 'lost'): Scenario {
   return { name: `destination-test-${outcome}`, workflowType: 'destinationTestWorkflow', args: [{ jobId: randomUUID() }], activities };
 }
 
+function discover(outcome: 'succeeded' | 'lost'): Scenario {
+  const activities: DiscoverActivities = {
+    async runDiscovery() {
+      if (outcome === 'lost') throw new Error(`discovery attempt ${Context.current().info.attempt} lost`);
+      return 'succeeded';
+    },
+    async failDiscovery() {},
+  };
+  return { name: `discover-${outcome}`, workflowType: 'discoverWorkflow', args: [{ applicationId: randomUUID(), connectionId: randomUUID() }], activities };
+}
+
 const writeJob = (name: string, opts: WriteJobStubOptions): Scenario => ({
   name,
   workflowType: 'writeJobWorkflow',
@@ -82,6 +94,8 @@ export const scenarios = (): Scenario[] => [
   writeJob('write-job-continued', { chunks: 105 }),
   writeJob('write-job-retried-chunk', { chunks: 3, failAt: { chunk: 2, kind: 'transient', attempts: 2 } }),
   writeJob('write-job-failed', { chunks: 3, failAt: { chunk: 2, kind: 'fatal' } }),
+  discover('succeeded'),
+  discover('lost'),
 ];
 
 /** Runs one scenario to its end and returns the history of every execution of its chain. */
