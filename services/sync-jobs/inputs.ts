@@ -20,28 +20,34 @@ const objectRef = z
   })
   .meta({ id: 'sync_job_object_ref' });
 
+const syncJobFields = {
+  objects: z
+    .array(objectRef)
+    .min(1)
+    .optional()
+    .meta({ description: "The objects to run (Hotglue's `override_selected_tables`); each must be one the connection syncs. Default: every object sync of the connection." }),
+  start_date: isoTime('start_date').optional().meta({
+    description:
+      "Backfill window start (`override_start_date`), inclusive. With `end_date`: only records whose last-modified time falls in the window are synced, and the sync's incremental cursor does not move.",
+  }),
+  end_date: isoTime('end_date').optional().meta({ description: 'Backfill window end (`override_end_date`), inclusive. Default with `start_date`: now.' }),
+  reset_source_state: z.boolean().optional().meta({ description: "Clears each sync's state (cursor, boundary records) first, so the run is full." }),
+  full_sync: z.boolean().optional().meta({ description: 'A full run (records gone at the provider are soft-deleted at the destination, as in any full run).' }),
+  ignore_parallel_jobs: z.boolean().optional().meta({
+    description:
+      'A selected sync already running (or queued for another job): `true` queues this job to run right after it; otherwise (the default) the job is refused with 409 naming that run.',
+  }),
+  job_name: z.string().min(1).max(200).optional().meta({ example: 'January backfill' }),
+};
+
 export const syncJobInputSchema = z
-  .object({
-    objects: z
-      .array(objectRef)
-      .min(1)
-      .optional()
-      .meta({ description: "The objects to run (Hotglue's `override_selected_tables`); each must be one the connection syncs. Default: every object sync of the connection." }),
-    start_date: isoTime('start_date').optional().meta({
-      description:
-        "Backfill window start (`override_start_date`), inclusive. With `end_date`: only records whose last-modified time falls in the window are synced, and the sync's incremental cursor does not move.",
-    }),
-    end_date: isoTime('end_date').optional().meta({ description: 'Backfill window end (`override_end_date`), inclusive. Default with `start_date`: now.' }),
-    reset_source_state: z.boolean().optional().meta({ description: "Clears each sync's state (cursor, boundary records) first, so the run is full." }),
-    full_sync: z.boolean().optional().meta({ description: 'A full run (records gone at the provider are soft-deleted at the destination, as in any full run).' }),
-    ignore_parallel_jobs: z.boolean().optional().meta({
-      description:
-        'A selected sync already running (or queued for another job): `true` queues this job to run right after it; otherwise (the default) the job is refused with 409 naming that run.',
-    }),
-    job_name: z.string().min(1).max(200).optional().meta({ example: 'January backfill' }),
-  })
-  .strict()
+  .object(syncJobFields)
+  // Loose, not .strict(): strict's one issue names no field; here each unknown field is an issue at its name.
+  .loose()
   .superRefine((body, ctx) => {
+    for (const key of Object.keys(body)) {
+      if (!(key in syncJobFields)) ctx.addIssue({ code: 'custom', path: [key], message: `not a field of a sync job (fields: ${Object.keys(syncJobFields).join(', ')})` });
+    }
     if (body.end_date !== undefined && body.start_date === undefined) {
       ctx.addIssue({ code: 'custom', path: ['start_date'], message: 'end_date needs start_date: a window has both ends' });
     }
