@@ -108,3 +108,27 @@ describe('connector catalog', () => {
     expect((await b.request('GET', `/sync_configs/${acme.body.id}/supported_connectors`)).status).toBe(404);
   });
 });
+
+describe('the extensions of issue 14 in the OpenAPI document', () => {
+  it('describes connection state, the catalog and discover jobs, each marked x-extension', async () => {
+    const doc = (await (await fetch(`${api.base}/mgmt/v2/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-extension'?: boolean; description?: string }>> };
+    const state = '/customers/{customer_id}/connections/{provider_name}/_state';
+    const jobs = '/customers/{customer_id}/connections/{provider_name}/_discover_jobs';
+    const ops: Array<[string, string]> = [
+      [state, 'get'],
+      [state, 'put'],
+      [state, 'delete'],
+      ['/connector_catalog', 'get'],
+      ['/sync_configs/{sync_config_id}/supported_connectors', 'get'],
+      [jobs, 'post'],
+      [`${jobs}/latest`, 'get'],
+    ];
+    for (const [path, method] of ops) {
+      const op = doc.paths[path]?.[method];
+      expect(op?.['x-extension'], `${method} ${path}`).toBe(true);
+      expect(op?.description, `${method} ${path}`).toMatch(/^Syncwell extension/);
+    }
+    expect(doc.paths[state]!.put!.description).toContain('409');
+    expect(doc.paths[state]!.get!.description).toContain('common/contact');
+  });
+});
