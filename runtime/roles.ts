@@ -14,6 +14,7 @@ import { ensureDefaultApplication } from '../services/tenants/applications';
 import { startWebhookKickListener } from '../services/webhooks/listener';
 import type { Composition } from './compose';
 import type { Infrastructure } from './infrastructure';
+import { StartupProblem } from './preflight';
 import { createWorker } from './worker';
 
 export interface RunningProcess {
@@ -40,10 +41,10 @@ export async function runProcess(start: (proc: RunningProcess) => Promise<void>)
   const logger = createLogger(config.logLevel);
   const cleanups: Array<() => Promise<unknown>> = [];
   let stopping = false;
-  const shutdown = async (reason: string, code = 0) => {
+  const shutdown = async (reason: string, code = 0, quiet = false) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason }, 'shutting down');
+    if (!quiet) logger.info({ reason }, 'shutting down');
     for (const fn of cleanups.reverse()) await fn().catch((err) => logger.error({ err }, 'shutdown step failed'));
     process.exit(code);
   };
@@ -56,8 +57,10 @@ export async function runProcess(start: (proc: RunningProcess) => Promise<void>)
   try {
     await start({ config, logger, onStop, shutdown });
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
-    await shutdown('start-up failure', 1);
+    // A person's fix, not a bug: the lines alone, on stderr.
+    if (err instanceof StartupProblem) console.error(err.lines.join('\n'));
+    else logger.fatal({ err }, 'start-up failed');
+    await shutdown('start-up failure', 1, err instanceof StartupProblem);
   }
 }
 
