@@ -177,6 +177,16 @@ describe('connection state', () => {
     expect(await ok(s.tenant.request('GET', STATE))).toEqual(before);
   });
 
+  it('an object synced "full only" takes no cursor: a 400 naming it', async () => {
+    const [config] = (await ok(s.tenant.request('GET', '/sync_configs'))) as Array<{ id: string; config: Record<string, any> }>;
+    const fullOnly = { ...config!.config, default_config: { ...config!.config.default_config, strategy: 'full only' } };
+    await ok(s.tenant.request('PUT', `/sync_configs/${config!.id}`, { body: { config: fullOnly } }));
+    expect((await ok(s.tenant.request('GET', STATE))).bookmarks.contacts.next_run_strategy).toBe('full');
+    const res = await s.tenant.request('PUT', STATE, { body: { bookmarks: { contacts: { cursor: '2026-01-01T00:00:00Z' } } } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].meta.fields).toEqual([{ field: 'bookmarks.contacts', message: expect.stringContaining('full only'), code: 'full_only' }]);
+  });
+
   it('a connection that does not exist is a 404', async () => {
     expect((await s.tenant.request('GET', '/customers/customer-1/connections/nope/_state')).status).toBe(404);
   });
