@@ -7,6 +7,8 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblems, HTTP_METHODS, loadReferenceSpec, normalizePath, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
+import { postgresDestinationConfig } from './helpers/db';
+import { startWritableApi, writableConnector } from './helpers/writable-api';
 import { makeContacts, sourceConnector, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -307,6 +309,57 @@ describe('Hotglue v2', () => {
       [{ connector_id: PROVIDER, job_type: 'read', override_end_date: '2026-01-01' }, 'override_start_date'],
     ];
     for (const [body, field] of bad) expect(fieldsOf(await hg(`POST ${JOBS}`, path, 400, { body })), JSON.stringify(body)).toContain(field);
+  });
+
+  it('a write job writes the records of its state through the connector', async () => {
+    const writable = await startWritableApi();
+    try {
+      const w = await configure(
+        s,
+        { url: writable.url, apiKey: 'write-key' },
+        {
+          connector: writableConnector(),
+          providerName: 'acme-writable',
+          customerId: TENANT,
+          autoStart: false,
+          destination: { type: 'postgres', config: postgresDestinationConfig(s.dest.url), name: 'warehouse-2' },
+        },
+      );
+      const writeFlow = ((await ok(s.tenant.request('GET', '/sync_configs'))) as Array<{ id: string; provider_name: string }>).find((f) => f.provider_name === w.providerName)!.id;
+      await hg(`POST ${LC}`, `/v2/${env}/${writeFlow}/${TENANT}/linkedConnectors`, 200, {
+        body: { connector: { id: w.providerName, config: { api_key: 'write-key', params: { base_url: writable.url } } } },
+      });
+      const records = [
+        { email: 'ada@example.com', name: 'Ada' },
+        { email: 'grace@example.com', name: 'Grace' },
+      ];
+      const job = await runJob(
+        {
+          connector_id: w.providerName,
+          job_type: 'write',
+          job_name: 'two contacts',
+          state: { object_type: 'standard', object: 'contacts', operation: 'upsert', match: { field: 'email' }, records },
+        },
+        `/v2/${env}/${writeFlow}/${TENANT}/jobs`,
+      );
+      expect(job).toMatchObject({
+        tap: w.providerName,
+        job_name: 'two contacts',
+        status: 'JOB_CREATED',
+        processed_rows: 0,
+        state: { object: 'contacts', operation: 'upsert', records_total: 2 },
+      });
+      let written: any;
+      for (let i = 0; i < 300; i++) {
+        written = await ok(s.tenant.request('GET', `/jobs/${job.job_id}`));
+        if (written.status === 'succeeded' || written.status === 'failed') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(written.status, JSON.stringify(written)).toBe('succeeded');
+      expect([...writable.contacts.values()].map((c) => ({ email: c.email, name: c.name }))).toEqual(records);
+    } finally {
+      await writable.close();
+    }
   });
 
   it('availableConnectors lists the built-ins and the published connector; supportedConnectors the flow’s', async () => {
