@@ -29,12 +29,10 @@ export const errorResponses = {
   401: errorResponse('No x-api-key and no token, or a token that does not verify'),
   403: errorResponse("An x-api-key that is not env_id's, or a token of another tenant"),
   404: errorResponse('Unknown flow, tenant or linked connector'),
-  409: errorResponse('Conflict'),
-  501: errorResponse('Not implemented'),
+  409: errorResponse('A sync of the linked connector is running'),
 } as const;
 
 export const forbidden = (detail: string) => new ApiError(403, 'FORBIDDEN_ERROR', 'Forbidden', detail);
-export const notImplemented = (detail: string) => new ApiError(501, 'NOT_IMPLEMENTED_ERROR', 'Not implemented', detail);
 
 /** A 400 naming one field of the request. */
 export const badField = (field: string, message: string, code = 'invalid_value') =>

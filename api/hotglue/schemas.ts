@@ -52,7 +52,6 @@ export const linkConnectorSchema = z
     field_map: fieldMapSchema.optional(),
   })
   .openapi('LinkConnectorRequest');
-export type LinkConnectorInput = z.infer<typeof linkConnectorSchema>;
 
 export const updateLinkedConnectorSchema = z
   .object({
@@ -62,7 +61,6 @@ export const updateLinkedConnectorSchema = z
     schedule: scheduleSchema.optional().openapi({ description: 'Syncwell extension: as in POST' }),
   })
   .openapi('UpdateLinkedConnectorRequest');
-export type UpdateLinkedConnectorInput = z.infer<typeof updateLinkedConnectorSchema>;
 
 export const setStateSchema = z
   .object({ state: z.record(z.string(), z.unknown()).openapi({ description: '{ bookmarks: { "<object>": { cursor: "<ISO 8601>" } } }' }) })
