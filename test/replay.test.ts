@@ -44,6 +44,10 @@ describe('replay of recorded workflow histories', () => {
       'write-job-failed.json': 'writeJobWorkflow',
       'discover-succeeded.json': 'discoverWorkflow',
       'discover-lost.json': 'discoverWorkflow',
+      'sync-job-polled.json': 'syncJobWorkflow',
+      'sync-job-retried-step.json': 'syncJobWorkflow',
+      'sync-job-continued.1.json': 'syncJobWorkflow',
+      'sync-job-continued.2.json': 'syncJobWorkflow',
       // Old code that finished a continued run as FAILURE: replays through the patch.
       'sync-run-continue-as-new-before-fix.json': 'syncRunWorkflow',
     });

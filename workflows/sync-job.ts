@@ -16,7 +16,7 @@ const { advanceSyncJob } = proxyActivities<SyncJobActivities>({
 export const syncJobChangedSignal = defineSignal('syncJobChanged');
 
 /** Steps per execution before continuing as new. */
-export const SYNC_JOB_STEPS_PER_EXECUTION = 200;
+export const SYNC_JOB_STEPS_PER_EXECUTION = 100;
 
 export interface SyncJobWorkflowInput extends SyncJobRef {
   /** How long to wait for a signal before looking again (default 30 s). */

@@ -13,6 +13,7 @@ import type { DiscoverActivities } from '../../activities/discover';
 import type { WebhookActivities } from '../../activities/webhooks';
 import { stubSyncActivities, type StubRunOptions } from '../helpers/sync-run-stubs';
 import { stubWriteJobActivities, type WriteJobStubOptions } from '../helpers/write-job-stubs';
+import { stubSyncJobActivities, type SyncJobStubOptions } from '../helpers/sync-job-stubs';
 
 export interface RecordedExecution {
   /** File name stem: `<scenario>` or `<scenario>.<n>` for the executions of a continued run. */
@@ -81,6 +82,13 @@ const writeJob = (name: string, opts: WriteJobStubOptions): Scenario => ({
   activities: stubWriteJobActivities(opts).activities,
 });
 
+const syncJob = (name: string, opts: SyncJobStubOptions): Scenario => ({
+  name,
+  workflowType: 'syncJobWorkflow',
+  args: [{ jobId: randomUUID() }],
+  activities: stubSyncJobActivities(opts).activities,
+});
+
 export const scenarios = (): Scenario[] => [
   // 50 + 50 + 7 chunks: three executions, two continue-as-new boundaries.
   syncRun('sync-run-continued', { chunks: 107 }),
@@ -96,6 +104,10 @@ export const scenarios = (): Scenario[] => [
   writeJob('write-job-failed', { chunks: 3, failAt: { chunk: 2, kind: 'fatal' } }),
   discover('succeeded'),
   discover('lost'),
+  syncJob('sync-job-polled', { steps: 3 }),
+  syncJob('sync-job-retried-step', { steps: 3, lostAt: { step: 2, attempts: 2 } }),
+  // 100 + 5 steps: one continue-as-new boundary.
+  syncJob('sync-job-continued', { steps: 105 }),
 ];
 
 /** Runs one scenario to its end and returns the history of every execution of its chain. */
