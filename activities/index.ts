@@ -9,6 +9,7 @@ import { createSystemActivities } from './system';
 import { createWebhookActivities } from './webhooks';
 import { createWriteJobActivities } from './write-jobs';
 import { createSyncJobActivities } from './sync-jobs';
+import { createConnectionJobActivities } from './connection-jobs';
 
 export interface ActivityDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createWriteJobActivities(deps),
     ...createSyncJobActivities(deps),
     ...createDiscoverActivities(deps),
+    ...createConnectionJobActivities(deps),
   };
 }

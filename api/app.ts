@@ -11,6 +11,7 @@ import { docsRoutes, OPENAPI_PATH, registerOpenApi } from './docs';
 import { DomainError } from '../lib/errors';
 import { ApiError, errorBody, toApiError } from './errors';
 import { healthRoutes } from './health';
+import { INTEGRATIONS_BASE, integrationsRoutes } from './integrations';
 import { HOTGLUE_BASE, hotglueRoutes } from './hotglue';
 import { mountManagementRoutes } from './routes';
 import { validationHook } from './validation';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps) {
   registerOpenApi(mgmt, '0.1.0');
   app.route(MGMT_BASE, mgmt);
   app.route(CRM_BASE, crmRoutes(deps));
+  app.route(INTEGRATIONS_BASE, integrationsRoutes(deps));
   app.route(HOTGLUE_BASE, hotglueRoutes(deps));
 
   app.notFound((c) => c.json(errorBody(404, 'NOT_FOUND_ERROR', 'Not found', `No route for ${c.req.method} ${c.req.path}`), 404));

@@ -102,7 +102,17 @@ export interface ConnectionsTable extends Stamped {
   connection_sync_config: Json<Record<string, unknown>> | null;
   schema_mappings_config: Json<Record<string, unknown>> | null;
   entity_mappings: Json<unknown[]> | null;
+  /** Whether the credentials were checked against the provider (services/connections/verify.ts). */
+  integration_state: ColumnType<IntegrationState, IntegrationState | undefined, IntegrationState>;
+  /** Why verification failed, as the provider said; null otherwise. */
+  integration_state_reason: string | null;
+  name: string | null;
+  identifier: string | null;
+  /** 24 lowercase hex digits: the integration id of the /v1 API, unique per application. */
+  public_id: Generated<string>;
 }
+
+export type IntegrationState = 'new' | 'verifying' | 'live' | 'failed' | 'deleting';
 
 export interface MagicLinksTable {
   id: Generated<string>;
@@ -231,7 +241,7 @@ export interface WriteJobSpec {
 export interface JobsTable {
   id: Generated<string>;
   application_id: string;
-  type: 'destination_test' | 'write';
+  type: 'destination_test' | 'write' | 'connection_verify' | 'connection_delete';
   status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
   destination_id: string | null;
   destination_version: number | null;
@@ -248,6 +258,17 @@ export interface JobsTable {
   records_succeeded: Int8Default;
   records_failed: Int8Default;
   records_unknown: Int8Default;
+  /** Verify and delete jobs: the connection they are about, kept after a delete removed it. */
+  subject: Json<ConnectionJobSubject> | null;
+}
+
+export interface ConnectionJobSubject {
+  connection_id: string;
+  /** Internal uuid of the customer (a hub sees only its own jobs). */
+  customer_id: string;
+  external_customer_id: string;
+  provider_name: string;
+  integration_id: string;
 }
 
 export type WriteRecordStatus = 'pending' | 'sending' | 'succeeded' | 'failed' | 'unknown';

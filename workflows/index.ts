@@ -7,3 +7,5 @@ export { destinationTestWorkflow } from './destination-test';
 export { writeJobWorkflow } from './write-job';
 export { discoverWorkflow } from './discover';
 export { syncJobWorkflow } from './sync-job';
+export { connectionVerifyWorkflow } from './connection-verify';
+export { connectionDeleteWorkflow } from './connection-delete';

@@ -7,6 +7,11 @@ import { errorResponses, jsonBody, jsonResponse, remoteProviderErrorResponse, se
 import { createConnectionSchema } from '../../services/connections/inputs';
 import { connectionPathParams, connectionSchema, customerIdPathParam, providerUserIdQuery, providerUserIdSchema, rateLimitInfoSchema } from '../schemas/connections';
 import { validationHook } from '../validation';
+import { listConnectionsPage, toConnectionListItem } from '../../services/connections/list';
+import { startConnectionDelete } from '../../services/connections/connection-delete-job';
+import { startConnectionVerify } from '../../services/connections/verify';
+import { jobSchema } from '../schemas/jobs';
+import { asyncDeleteQuery, connectionListQuery, connectionPageSchema, type StateFilter } from '../schemas/connection-list';
 
 const tags = ['Connections'];
 
@@ -20,10 +25,27 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'List connections',
-      request: { params: customerIdPathParam },
-      responses: { 200: jsonResponse(z.array(connectionSchema), 'Connections'), ...errorResponses },
+      description:
+        'Without `cursor` and `page_size`: every connection of the customer (as in the Supaglue API), filtered by `state`, `provider_name` and `search` when given. ' +
+        'Syncwell extension: with `cursor` or `page_size`, one page `{ next, previous, total_count, results }`, oldest first, each result with its verification state.',
+      request: { params: customerIdPathParam, query: connectionListQuery },
+      responses: { 200: jsonResponse(z.union([z.array(connectionSchema), connectionPageSchema]), 'Connections'), ...errorResponses },
     }),
-    async (c) => c.json(await connections.listConnections(deps, c.get('applicationId'), c.req.valid('param').customer_id), 200),
+    async (c) => {
+      const { customer_id } = c.req.valid('param');
+      const { cursor, page_size, ...q } = c.req.valid('query');
+      const filters = {
+        ...(q.state ? { states: q.state.split(',') as StateFilter[] } : {}),
+        ...(q.provider_name ? { providerName: q.provider_name } : {}),
+        ...(q.search ? { search: q.search } : {}),
+      };
+      if (cursor === undefined && page_size === undefined) {
+        if (!Object.keys(filters).length) return c.json(await connections.listConnections(deps, c.get('applicationId'), customer_id), 200);
+        const page = await listConnectionsPage(deps, c.get('applicationId'), customer_id, filters, { page_size: '1000' }, connections.toConnectionResponse);
+        return c.json(page.results, 200);
+      }
+      return c.json(await listConnectionsPage(deps, c.get('applicationId'), customer_id, filters, { cursor, page_size }, toConnectionListItem), 200);
+    },
   );
 
   app.openapi(
@@ -80,13 +102,51 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Delete connection (and its syncs)',
-      request: { params: connectionPathParams },
-      responses: { 204: { description: 'An empty body is returned on successful deletion.' }, ...errorResponses },
+      description:
+        'Syncwell extension: with `async=true`, answers 202 with a `connection_delete` job at once; a workflow removes the schedules, waits for a run in progress to end, then deletes the connection (`connection.deleted`). Poll `GET /jobs/{job_id}`.',
+      request: { params: connectionPathParams, query: asyncDeleteQuery },
+      responses: {
+        204: { description: 'An empty body is returned on successful deletion.' },
+        202: { ...jsonResponse(jobSchema, 'async=true: the delete job'), headers: { Location: { description: 'Where to poll the job', schema: { type: 'string' } } } },
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { customer_id, provider_name } = c.req.valid('param');
+      if (c.req.valid('query').async === 'true') {
+        const connection = await connections.getConnectionByHeadersOrThrow(deps, c.get('applicationId'), customer_id, provider_name);
+        const job = await startConnectionDelete(deps, c.get('applicationId'), connection);
+        c.header('Location', `/mgmt/v2/jobs/${job.id}`);
+        return c.json(job, 202);
+      }
       await connections.deleteConnection(deps, c.get('applicationId'), customer_id, provider_name);
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/customers/{customer_id}/connections/{provider_name}/_verify',
+      tags,
+      security,
+      summary: "Verify a connection's credentials (async job)",
+      description:
+        'Syncwell extension. Answers 202 with a `connection_verify` job; a workflow makes one cheap request to the provider with the stored credentials (its "who am I" call, else the first page of the connector\'s first stream). ' +
+        "The connection is `verifying` meanwhile, then `live` (its syncs are created and started if they were waiting) or `failed` with the provider's reason, which the job's `error` repeats.",
+      'x-extension': true,
+      request: { params: connectionPathParams },
+      responses: {
+        202: { ...jsonResponse(jobSchema, 'The verify job'), headers: { Location: { description: 'Where to poll the job', schema: { type: 'string' } } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { customer_id, provider_name } = c.req.valid('param');
+      const connection = await connections.getConnectionByHeadersOrThrow(deps, c.get('applicationId'), customer_id, provider_name);
+      const job = await startConnectionVerify(deps, c.get('applicationId'), connection);
+      c.header('Location', `/mgmt/v2/jobs/${job.id}`);
+      return c.json(job, 202);
     },
   );
 

@@ -30,9 +30,10 @@ const writeJobViewSchema = z
 export const jobSchema = z
   .object({
     id: z.string().openapi({ example: '6f1c2a8e-4b7d-4f0e-9a51-0c7d2e1b3a44' }),
-    type: z
-      .enum(['destination_test', 'write'])
-      .openapi({ description: "What the job does. `destination_test`: a connection test of a destination; `write`: records written to a connection's provider." }),
+    type: z.enum(['destination_test', 'write', 'connection_verify', 'connection_delete']).openapi({
+      description:
+        "What the job does. `destination_test`: a connection test of a destination; `write`: records written to a connection's provider; `connection_verify`: a live check of a connection's credentials; `connection_delete`: a connection deleted with its syncs.",
+    }),
     status: jobStatusSchema,
     error: z.string().optional().openapi({
       description: 'Why the job failed, readable (never a secret). Present only when `status` is `failed`.',
@@ -42,6 +43,10 @@ export const jobSchema = z
     updated_at: z.string().openapi({ format: 'date-time' }),
     destination_id: z.string().optional().openapi({ description: 'destination_test: the destination the job is about.' }),
     write: writeJobViewSchema.optional(),
+    connection: z
+      .object({ customer_id: z.string(), provider_name: z.string(), integration_id: z.string().openapi({ description: 'The id the integrations API (/v1) gives the connection' }) })
+      .optional()
+      .openapi({ description: 'connection_verify, connection_delete: the connection the job is about (kept after a delete).' }),
   })
   .openapi('job', ext('an asynchronous job. Poll `GET /jobs/{job_id}` until `status` is `succeeded` or `failed`.'));
 

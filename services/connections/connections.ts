@@ -15,6 +15,8 @@ import { recordEvent } from '../webhooks/events';
 import { deleteSyncSchedules, reconcileConnectionSyncs, setSyncPaused, triggerSync } from '../syncs/syncs';
 import { listAutoPausedSyncsOfConnection } from '../../db/repositories/syncs';
 import type { Db } from '../../db/connection';
+import type { ConnectionsTable } from '../../db/database';
+import type { Insertable } from 'kysely';
 import { isUuid, isUniqueViolation } from '../../lib/ids';
 
 const SECRET_NAMES = new Set(['api_key', 'password', 'token', 'secret', 'access_token', 'refresh_token', 'client_secret', 'access_key', 'access_key_secret']);
@@ -98,6 +100,8 @@ export async function createConnection(
   input: CreateConnectionInput,
   /** Runs in the creating transaction (the hosted connect consumes its magic link there); throwing creates nothing. */
   inTransaction?: (trx: Db) => Promise<void>,
+  /** The integrations API's columns; without them the connection is `live` at once (its creator vouches for it). */
+  integration?: Pick<Insertable<ConnectionsTable>, 'integration_state' | 'name' | 'identifier'>,
 ) {
   const connector = await findConnectorDefinition(deps.db, applicationId, input.provider_name);
   // A body that fits no provider is a 400 before any 404, as when the body schema refuses it.
@@ -122,6 +126,7 @@ export async function createConnection(
         instance_url: input.instance_url ?? '',
         params: JSON.stringify(params),
         credentials_encrypted: Object.keys(credentials).length ? deps.secrets.encryptJson(credentials) : null,
+        ...integration,
       });
       await recordEvent(trx, applicationId, 'connection.created', {
         customer_id: externalCustomerId,
@@ -145,7 +150,11 @@ export async function createConnection(
 
 /** Deletes the connection (its syncs cascade) with a `connection.deleted` event, then the syncs' schedules. */
 export async function deleteConnection(deps: ServiceDeps, applicationId: string, externalCustomerId: string, providerName: string): Promise<void> {
-  const connection = await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName);
+  await removeConnection(deps, applicationId, await getConnectionByHeadersOrThrow(deps, applicationId, externalCustomerId, providerName));
+}
+
+/** The delete itself, for the synchronous DELETE and the delete job alike. */
+export async function removeConnection(deps: ServiceDeps, applicationId: string, connection: ConnectionWithCustomer): Promise<void> {
   const syncIds = await deps.db.transaction().execute(async (trx) => {
     const ids = await repo.listSyncIdsForConnection(trx, applicationId, connection.id);
     const deleted = await repo.deleteConnection(trx, applicationId, connection.id);

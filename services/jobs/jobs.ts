@@ -38,6 +38,8 @@ export interface JobResponse {
   updated_at: string;
   destination_id?: string;
   write?: WriteJobView;
+  /** connection_verify and connection_delete: the connection the job is about. */
+  connection?: { customer_id: string; provider_name: string; integration_id: string };
 }
 
 export function toJobResponse(row: JobRow, connection?: { external_customer_id: string; provider_name: string }): JobResponse {
@@ -50,6 +52,7 @@ export function toJobResponse(row: JobRow, connection?: { external_customer_id: 
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
     ...(row.destination_id !== null ? { destination_id: row.destination_id } : {}),
+    ...(row.subject ? { connection: { customer_id: row.subject.external_customer_id, provider_name: row.subject.provider_name, integration_id: row.subject.integration_id } } : {}),
     ...(spec && connection
       ? {
           write: {

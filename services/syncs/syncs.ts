@@ -69,6 +69,8 @@ export async function applySchedules(deps: TemporalDeps, syncIds: string[], star
 export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<void> {
   const { keep, created, removed } = await deps.db.transaction().execute(async (trx) => {
     const conn = await findConnectionByIdForUpdate(trx, applicationId, connectionId);
+    // Not verified yet (or being deleted): no syncs start; verification reconciles again once it is live.
+    if (conn && conn.integration_state !== 'live') return { keep: [], created: [], removed: [] };
     const existing = await syncsRepo.listObjectSyncsOfConnection(trx, connectionId);
     const configRow = conn ? await findSyncConfigByProvider(trx, applicationId, conn.provider_id) : undefined;
     const syncConfig = configRow && { id: configRow.id, config: engineSyncConfigSchema.parse(configRow.config) };
