@@ -1,7 +1,6 @@
 /** A sync job's activity: the job's step (trigger its pending runs, move its status) over services/sync-jobs. */
-import type { SyncJobStatus } from '../db/database';
 import type { ServiceDeps } from '../services/deps';
-import { advanceSyncJob } from '../services/sync-jobs/sync-jobs';
+import { advanceSyncJob, type SyncJobStep } from '../services/sync-jobs/sync-jobs';
 
 export interface SyncJobRef {
   jobId: string;
@@ -9,7 +8,7 @@ export interface SyncJobRef {
 
 export function createSyncJobActivities(deps: ServiceDeps) {
   return {
-    advanceSyncJob: (input: SyncJobRef): Promise<{ done: boolean; status: SyncJobStatus }> => advanceSyncJob(deps, input.jobId),
+    advanceSyncJob: (input: SyncJobRef): Promise<SyncJobStep> => advanceSyncJob(deps, input.jobId),
   };
 }
 

@@ -253,7 +253,12 @@ const RETRIGGER_AFTER_MS = 15_000;
  * can no longer run (sync deleted or paused), and moves the job's status with what its objects did.
  * `done` once JOB_COMPLETED. Idempotent: the workflow calls it after each signal and poll.
  */
-export async function advanceSyncJob(deps: ServiceDeps, jobId: string): Promise<{ done: boolean; status: SyncJobStatus }> {
+export interface SyncJobStep {
+  done: boolean;
+  status: SyncJobStatus;
+}
+
+export async function advanceSyncJob(deps: ServiceDeps, jobId: string): Promise<SyncJobStep> {
   const job = await repo.findSyncJobById(deps.db, jobId);
   if (!job) return { done: true, status: 'JOB_COMPLETED' };
   const objects = await repo.listSyncJobObjects(deps.db, [jobId]);
