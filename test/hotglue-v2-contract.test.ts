@@ -4,7 +4,7 @@
  * validated against the seed's schema for its operation and status (the seed describes 200 and 400;
  * other statuses are checked against our error body), and what the services stored is asserted.
  */
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblems, HTTP_METHODS, loadReferenceSpec, normalizePath, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
 import { postgresDestinationConfig } from './helpers/db';
@@ -22,6 +22,7 @@ let env: string;
 let flow: string;
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let privateKey: PrivateKey;
+let publicKey: PrivateKey;
 const PROVIDER = 'acme-crm';
 const TENANT = 'customer-1';
 const OTHER = 'customer-2';
@@ -124,6 +125,7 @@ beforeAll(async () => {
 
   const pair = await generateKeyPair('RS256', { extractable: true });
   privateKey = pair.privateKey;
+  publicKey = pair.publicKey;
   const registered = await ok(s.tenant.request('PUT', '/application/tenant_token_key', { body: { jwk: await exportJWK(pair.publicKey) } }));
   expect(registered).toMatchObject({ alg: 'RS256', issuer: env, audience: 'syncwell' });
   expect(registered.jwk.d).toBeUndefined();
@@ -170,7 +172,11 @@ describe('Hotglue v2', () => {
       const res = await hg(`POST ${LC}`, lc(), 400, { body });
       expect(fieldsOf(res), JSON.stringify(body)).toContain(field);
     }
+    const malformed = await fetch(`${s.api.base}${lc()}`, { method: 'POST', headers: { 'x-api-key': s.tenant.apiKey, 'content-type': 'application/json' }, body: '{"connector":' });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { fields: Array<{ field: string }> }).fields.map((f: { field: string }) => f.field)).toEqual(['(root)']);
     expect((await hg(`GET ${LC}`, lc(), 200)).body).toEqual([]);
+    expect((await ok(s.tenant.request('GET', `/customers/${TENANT}/connections`))).length).toBe(0);
   });
 
   it('links a connector with its schedule and field_map; its syncs run', async () => {
@@ -386,6 +392,17 @@ describe('Hotglue v2', () => {
     await hg(`GET ${LC}`, lc(), 403, { apiKey: other.apiKey });
     await hg('GET /v2/{env_id}/availableConnectors', `/v2/${env}/availableConnectors`, 403, { apiKey: 'sk_unknown' });
     await hg(`GET ${LC}`, lc(), 401, { apiKey: null });
+
+    // `sub` names the tenant when `tenant` is absent; a PEM public key registers as a JWK does.
+    const ec = await generateKeyPair('ES256', { extractable: true });
+    const pem = await ok(s.tenant.request('PUT', '/application/tenant_token_key', { body: { pem: await exportSPKI(ec.publicKey) } }));
+    expect(pem).toMatchObject({ alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } });
+    const bySub = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject(TENANT).setIssuer(env).setAudience('syncwell').setExpirationTime('1m').sign(ec.privateKey);
+    await hg(`GET ${LC}`, lc(), 200, { apiKey: null, token: bySub });
+    await hg(`GET ${LC}`, lc(OTHER), 403, { apiKey: null, token: bySub });
+    // Signed with the key registered before: no longer accepted.
+    await hg(`GET ${LC}`, lc(), 401, { apiKey: null, token: mine });
+    await ok(s.tenant.request('PUT', '/application/tenant_token_key', { body: { jwk: await exportJWK(publicKey) } }));
 
     const stranger = (await generateKeyPair('RS256')).privateKey;
     for (const t of [

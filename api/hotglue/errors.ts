@@ -48,7 +48,10 @@ export function hotglueError(err: Error, c: Context, logError: (err: Error) => v
       : err instanceof DomainError
         ? toApiError(err)
         : err instanceof HTTPException
-          ? new ApiError(err.status as ContentfulStatusCode, 'BAD_REQUEST_ERROR', 'Bad request', err.message || 'Malformed request')
+          ? new ApiError(err.status as ContentfulStatusCode, 'BAD_REQUEST_ERROR', 'Bad request', err.message || 'Malformed request', {
+              // Hono's own 400s are about the body as a whole (malformed JSON).
+              ...(err.status === 400 ? { fields: [{ field: '(root)', message: err.message || 'Malformed request', code: 'invalid_json' }] } : {}),
+            })
           : undefined;
   const pgCode = (err as { code?: unknown }).code;
   // As under /mgmt/v2: input Postgres cannot store is the client's error, a unique violation a conflict.
