@@ -40,9 +40,11 @@ export async function startSyncRun(deps: ServiceDeps, syncId: string, workflowRu
   if (!ctx) return { skipped: 'deleted' };
   if (ctx.paused) return { skipped: 'paused' };
   const { opened, notify } = await deps.db.transaction().execute(async (trx) => {
+    // Planned from the state read under the sync's row lock: a state change (PUT _state) either commits
+    // first and is read here, or waits and then sees this run in progress (services/syncs/state.ts).
+    let state = ((await syncsRepo.lockSyncState(trx, ctx.id)) ?? ctx.state) as SyncState;
     // A sync job's pending object is carried out by the sync's next run, whichever started it.
     const job = await takeJobRunRequest(trx, ctx.id);
-    let state = ctx.state;
     if (job?.resetState) {
       state = {};
       await syncsRepo.setSyncState(trx, ctx.id, state, new Date());
