@@ -15,6 +15,8 @@ const optionalString = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (the default on a terminal) or `json` (the default otherwise: log collectors). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(8080),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
@@ -45,6 +47,7 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   host: string;
   port: number;
   publicUrl: string;
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     host: e.HOST,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),

@@ -18,8 +18,10 @@ const SECRET_KEYS = [
 /** Masked wherever they appear (up to two levels deep), so a secret that reaches a log line is never printed. */
 const REDACT = SECRET_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-export function createLogger(level: string, name = 'syncwell'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+/** `pretty`: readable lines for a person at a terminal (pino-pretty, in pino's transport thread); `json` otherwise. */
+export function createLogger(level: string, name = 'syncwell', format: 'json' | 'pretty' = 'json'): Logger {
+  const transport = format === 'pretty' ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } : undefined;
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, ...(transport ? { transport } : {}) });
 }
 
 export type { Logger };

@@ -15,7 +15,7 @@ import { startWebhookKickListener } from '../services/webhooks/listener';
 import type { Composition } from './compose';
 import type { Infrastructure } from './infrastructure';
 import { StartupProblem } from './preflight';
-import { createWorker } from './worker';
+import { createWorker, installTemporalRuntime } from './worker';
 
 export interface RunningProcess {
   config: Config;
@@ -38,7 +38,7 @@ export async function runProcess(start: (proc: RunningProcess) => Promise<void>)
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'syncwell', config.logFormat);
   const cleanups: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const shutdown = async (reason: string, code = 0, quiet = false) => {
@@ -76,13 +76,15 @@ export function externalInfrastructure({ config, logger }: RunningProcess): Infr
 /** The worker role: every workflow and activity on the task queue, the reconciler's schedule, webhook delivery. */
 export async function runWorker(proc: RunningProcess, root: Composition, infra: Infrastructure): Promise<void> {
   const { config, logger } = proc;
+  installTemporalRuntime(logger);
   const connection = proc.onStop(await NativeConnection.connect({ address: infra.temporalAddress }));
-  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: root.activities });
+  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: root.activities, logger });
   await startReconciler(root.services);
   await deleteLegacyDispatcherSchedule(root.services);
   // Delivery starts on commit of an event; the listener's own sweep catches a lost notification.
   proc.onStop(startWebhookKickListener(root.services, { databaseUrl: infra.databaseUrl }));
   const running = worker.run();
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
   proc.onStop({ close: () => stopWorker(worker, running) });
   running.catch((err) => {
     logger.fatal({ err }, 'worker stopped unexpectedly');
