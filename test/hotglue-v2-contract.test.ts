@@ -417,6 +417,14 @@ describe('Hotglue v2', () => {
     }
   });
 
+  it('a tenant token links a connector for a tenant new to the environment, which creates it', async () => {
+    const fresh = 'customer-new';
+    await hg(`POST ${LC}`, lc(fresh), 200, { apiKey: null, token: await token(fresh), body: { connector: { id: PROVIDER, config: config() } } });
+    expect(await ok(s.tenant.request('GET', `/customers/${fresh}`))).toMatchObject({ customer_id: fresh, name: fresh });
+    expect((await hg(`GET ${LC}`, lc(fresh), 200, { apiKey: null, token: await token(fresh) })).body.map((l: { id: string }) => l.id)).toEqual([PROVIDER]);
+    await hg(`DELETE ${LC}`, lc(fresh), 200, { apiKey: null, token: await token(fresh), query: connector });
+  });
+
   it('unlinks', async () => {
     expect(fieldsOf(await hg(`DELETE ${LC}`, lc(), 400, { query: {} }))).toEqual(['connector_id']);
     await hg(`DELETE ${LC}`, lc(), 200, { query: connector });
