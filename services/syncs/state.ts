@@ -16,6 +16,7 @@ import { ConflictError, NotFoundError, SchemaValidationError, type FieldIssue } 
 import { getConnectionByHeadersOrThrow } from '../connections/connections';
 import type { ServiceDeps } from '../deps';
 import { loadSyncContext } from './context';
+import { bookmarkKeys } from './bookmark-keys';
 import { chooseRunStrategy, type ObjectType, type SyncState } from './plan';
 import { setConnectionStateSchema, type SetConnectionStateInput } from './state-inputs';
 
@@ -55,21 +56,6 @@ type ObjectSync = SyncRow & { object_type: ObjectType; object: string };
 
 const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
-/** Bookmark key → sync, by the rule in the header; `<type>/<name>` resolves too. */
-function keyed(syncs: ObjectSync[]): { keyOf: Map<string, string>; byKey: Map<string, ObjectSync> } {
-  const count = new Map<string, number>();
-  for (const s of syncs) count.set(s.object, (count.get(s.object) ?? 0) + 1);
-  const keyOf = new Map<string, string>();
-  const byKey = new Map<string, ObjectSync>();
-  for (const s of syncs) {
-    const key = (count.get(s.object) ?? 0) > 1 && s.object_type !== 'standard' ? `${s.object_type}/${s.object}` : s.object;
-    keyOf.set(s.id, key);
-    byKey.set(key, s);
-  }
-  for (const s of syncs) if (!byKey.has(`${s.object_type}/${s.object}`)) byKey.set(`${s.object_type}/${s.object}`, s);
-  return { keyOf, byKey };
-}
-
 async function objectSyncsOf(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string): Promise<ObjectSync[]> {
   const connection = await getConnectionByHeadersOrThrow(deps, applicationId, customerId, providerName);
   const syncs = await listObjectSyncsOfConnection(deps.db, connection.id);
@@ -80,7 +66,7 @@ async function objectSyncsOf(deps: ServiceDeps, applicationId: string, customerI
 
 export async function getConnectionState(deps: ServiceDeps, applicationId: string, customerId: string, providerName: string): Promise<ConnectionState> {
   const syncs = await objectSyncsOf(deps, applicationId, customerId, providerName);
-  const { keyOf } = keyed(syncs);
+  const { keyOf } = bookmarkKeys(syncs);
   const runs = new Map(
     (
       await stateRepo.latestRunsOfSyncs(
@@ -171,7 +157,7 @@ export async function setConnectionState(
     );
   }
   const syncs = await objectSyncsOf(deps, applicationId, customerId, providerName);
-  const { keyOf, byKey } = keyed(syncs);
+  const { keyOf, byKey } = bookmarkKeys(syncs);
   const known = syncs.map((s) => keyOf.get(s.id)).join(', ') || 'none';
   const issues: FieldIssue[] = [];
   const targets: Array<{ sync: ObjectSync; key: string; cursor: string }> = [];
@@ -215,7 +201,7 @@ export async function deleteConnectionState(
   objects?: Array<{ object_type: ObjectType; object: string }>,
 ): Promise<ConnectionState> {
   const syncs = await objectSyncsOf(deps, applicationId, customerId, providerName);
-  const { keyOf } = keyed(syncs);
+  const { keyOf } = bookmarkKeys(syncs);
   const chosen = objects
     ? objects.map((o) => {
         const sync = syncs.find((s) => s.object_type === o.object_type && s.object === o.object);
