@@ -248,6 +248,33 @@ describe('sync jobs', () => {
     p.source.intercept = undefined;
   });
 
+  it('runs every object sync of the connection by default; a run that fails makes the job SYNC_FAILED with the reason, then JOB_COMPLETED', { timeout: 180_000 }, async () => {
+    const p = await connectProvider('crm-fail', [contact('a', '2026-01-01T00:00:00.000Z')]);
+    const listener = startWebhookKickListener(s.worker.deps, { databaseUrl: s.api.tdb.url });
+    try {
+      await s.worker.run(async () => {
+        p.source.intercept = () => ({ status: 401, json: { error: 'token revoked' } });
+        const job = await ok(s.tenant.request('POST', p.path, { body: {} }), 202);
+        expect(job.objects.map((o: { object: string }) => o.object).sort()).toEqual(['contacts', 'contacts_copy']);
+        const done = await waitForJob(job.job_id);
+        expect(done).toMatchObject({ status: 'JOB_COMPLETED', processed_rows: 0 });
+        expect(done.objects.map((o: { status: string }) => o.status)).toEqual(['SYNC_FAILED', 'SYNC_FAILED']);
+        expect(done.objects[0].error).toMatch(/401|revoked|credentials/i);
+        expect(done.message).toContain('contacts');
+        const ofJob = () => receiver.accepted('jobs').filter((a) => (a.body as { job_id?: string }).job_id === job.job_id);
+        await receiver.waitFor(() => ofJob().length >= 4, 60_000, 'the job.* webhooks');
+        expect(
+          ofJob()
+            .map((a) => (a.body as { webhook_event_type: string }).webhook_event_type)
+            .sort(),
+        ).toEqual(['job.completed', 'job.created', 'job.sync_failed', 'job.sync_started']);
+      });
+    } finally {
+      p.source.intercept = undefined;
+      await listener.close();
+    }
+  });
+
   it('every bad body is a 400 naming the field', { timeout: 60_000 }, async () => {
     const p = await connectProvider('crm-bad', [contact('a', '2026-01-01T00:00:00.000Z')]);
     const cases: Array<[unknown, string]> = [

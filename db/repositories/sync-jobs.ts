@@ -140,10 +140,16 @@ export async function findBusySyncs(db: Db, syncIds: readonly string[]) {
   return { running, queued };
 }
 
-/** Syncs with a run in progress, among these. */
-export async function syncsWithRunInProgress(db: Db, syncIds: readonly string[]): Promise<Set<string>> {
+/** Syncs, among these, with a run in progress or one that ended less than `recentMs` ago (a buffered run may be about to start). */
+export async function syncsBusyOrRecent(db: Db, syncIds: readonly string[], recentMs: number): Promise<Set<string>> {
   if (syncIds.length === 0) return new Set();
-  const rows = await db.selectFrom('sync_runs').select('sync_id').where('sync_id', 'in', syncIds).where('status', '=', 'IN_PROGRESS').execute();
+  const since = new Date(Date.now() - recentMs);
+  const rows = await db
+    .selectFrom('sync_runs')
+    .select('sync_id')
+    .where('sync_id', 'in', syncIds)
+    .where((eb) => eb.or([eb('status', '=', 'IN_PROGRESS'), eb('end_timestamp', '>', since)]))
+    .execute();
   return new Set(rows.map((r) => r.sync_id));
 }
 

@@ -245,7 +245,11 @@ export async function listSyncJobs(deps: ServiceDeps, applicationId: string, fil
   };
 }
 
-/** A pending object whose trigger was this long ago, with no run of its sync in progress, is triggered again. */
+/**
+ * A pending object whose trigger was this long ago is triggered again once its sync has had no run
+ * for as long. A trigger during a run is buffered, but only one is: the one already buffered (a
+ * scheduled tick, another job's) may have started and taken another job's object instead.
+ */
 const RETRIGGER_AFTER_MS = 15_000;
 
 /**
@@ -278,9 +282,10 @@ export async function advanceSyncJob(deps: ServiceDeps, jobId: string): Promise<
     }
   }
   const pending = objects.filter((o) => o.status === 'pending' && o.sync_id !== null);
-  const busy = await repo.syncsWithRunInProgress(
+  const busy = await repo.syncsBusyOrRecent(
     deps.db,
     pending.map((o) => o.sync_id!),
+    RETRIGGER_AFTER_MS,
   );
   const due = pending.filter((o) => !o.triggered_at || (!busy.has(o.sync_id!) && Date.now() - new Date(o.triggered_at).getTime() > RETRIGGER_AFTER_MS));
   const triggered: number[] = [];
