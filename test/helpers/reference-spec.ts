@@ -1,19 +1,20 @@
 /**
  * The Supaglue Management API reference (OpenAPI 3.0), or the CRM API one, as a test oracle: its operations,
  * and its schemas converted to JSON Schema for ajv. The spec lives beside the checkout
- * (`../shared/reference/`), never inside the project.
+ * (REFERENCE_SPECS_DIR, by default `../shared/reference/`), never inside the project.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { REFERENCE_SPECS_DIR } from '../reference-specs';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM interop.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as typeof addFormatsModule;
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const REFERENCE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'reference');
+export const REFERENCE_DIR = REFERENCE_SPECS_DIR;
 export const MGMT_SPEC_PATH = path.join(REFERENCE_DIR, 'supaglue-mgmt-v2.openapi.json');
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

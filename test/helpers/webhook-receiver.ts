@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { Webhook } from 'standardwebhooks';
+import { REFERENCE_SPECS_DIR } from '../reference-specs';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM interop.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as typeof addFormatsModule;
@@ -130,7 +130,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
 
 // --- payload contract: the reference spec's `webhooks` section ---------------------------
 
-const SPEC_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/reference/supaglue-mgmt-v2.openapi.json');
+const SPEC_PATH = path.join(REFERENCE_SPECS_DIR, 'supaglue-mgmt-v2.openapi.json');
 
 let validators: Map<string, { validate: ValidateFunction; properties: Array<Set<string>> }> | undefined;
 
