@@ -279,6 +279,7 @@ describe('sync jobs', () => {
     const p = await connectProvider('crm-bad', [contact('a', '2026-01-01T00:00:00.000Z')]);
     const cases: Array<[unknown, string]> = [
       [{ start_date: 'yesterday' }, 'start_date'],
+      [{ start_date: '2026-01-02T00:00:00' }, 'start_date'],
       [{ start_date: '2026-01-02T00:00:00Z', end_date: '2026-13-40' }, 'end_date'],
       [{ start_date: '2026-01-02T00:00:00Z', end_date: '2026-01-01T00:00:00Z' }, 'end_date'],
       [{ end_date: '2026-01-01T00:00:00Z' }, 'start_date'],

@@ -140,6 +140,12 @@ export async function findBusySyncs(db: Db, syncIds: readonly string[]) {
   return { running, queued };
 }
 
+/** Jobs with an object waiting for a run of this sync. */
+export async function jobsPendingOnSync(db: Db, syncId: string): Promise<string[]> {
+  const rows = await db.selectFrom('sync_job_objects').select('job_id').distinct().where('sync_id', '=', syncId).where('status', '=', 'pending').execute();
+  return rows.map((r) => r.job_id);
+}
+
 /** Syncs, among these, with a run in progress or one that ended less than `recentMs` ago (a buffered run may be about to start). */
 export async function syncsBusyOrRecent(db: Db, syncIds: readonly string[], recentMs: number): Promise<Set<string>> {
   if (syncIds.length === 0) return new Set();

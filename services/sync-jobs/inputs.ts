@@ -8,8 +8,9 @@ import { z } from 'zod';
 const isoTime = (field: string) =>
   z
     .string()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
-      message: `${field} must be an ISO 8601 date or date-time (2026-01-31 or 2026-01-31T12:00:00Z)`,
+    // A date-time needs its offset: without one, Date.parse would read it in the server's time zone.
+    .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+      message: `${field} must be an ISO 8601 date (UTC midnight) or date-time with its offset (2026-01-31 or 2026-01-31T12:00:00Z)`,
     })
     .meta({ example: '2026-01-01T00:00:00Z' });
 

@@ -45,9 +45,8 @@ export async function closeJobRun(trx: Db, runId: string, outcome: { success: bo
 }
 
 /** Jobs with an object queued on this sync: the end of its run may let theirs start. */
-export async function jobsWaitingOn(db: Db, syncId: string): Promise<string[]> {
-  const { queued } = await repo.findBusySyncs(db, [syncId]);
-  return [...new Set(queued.map((q) => q.job_id))];
+export function jobsWaitingOn(db: Db, syncId: string): Promise<string[]> {
+  return repo.jobsPendingOnSync(db, syncId);
 }
 
 /** Wakes the jobs' workflows; a lost signal only delays a job until its next poll. */
