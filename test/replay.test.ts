@@ -48,6 +48,10 @@ describe('replay of recorded workflow histories', () => {
       'sync-job-retried-step.json': 'syncJobWorkflow',
       'sync-job-continued.1.json': 'syncJobWorkflow',
       'sync-job-continued.2.json': 'syncJobWorkflow',
+      'connection-verify-succeeded.json': 'connectionVerifyWorkflow',
+      'connection-verify-lost.json': 'connectionVerifyWorkflow',
+      'connection-delete-waited.json': 'connectionDeleteWorkflow',
+      'connection-delete-lost.json': 'connectionDeleteWorkflow',
       // Old code that finished a continued run as FAILURE: replays through the patch.
       'sync-run-continue-as-new-before-fix.json': 'syncRunWorkflow',
     });

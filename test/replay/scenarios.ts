@@ -14,6 +14,7 @@ import type { WebhookActivities } from '../../activities/webhooks';
 import { stubSyncActivities, type StubRunOptions } from '../helpers/sync-run-stubs';
 import { stubWriteJobActivities, type WriteJobStubOptions } from '../helpers/write-job-stubs';
 import { stubSyncJobActivities, type SyncJobStubOptions } from '../helpers/sync-job-stubs';
+import { stubConnectionJobActivities, type ConnectionJobStubOptions } from '../helpers/connection-job-stubs';
 
 export interface RecordedExecution {
   /** File name stem: `<scenario>` or `<scenario>.<n>` for the executions of a continued run. */
@@ -89,6 +90,13 @@ const syncJob = (name: string, opts: SyncJobStubOptions): Scenario => ({
   activities: stubSyncJobActivities(opts).activities,
 });
 
+const connectionJob = (name: string, workflowType: 'connectionVerifyWorkflow' | 'connectionDeleteWorkflow', opts: ConnectionJobStubOptions): Scenario => ({
+  name,
+  workflowType,
+  args: [{ jobId: randomUUID() }],
+  activities: stubConnectionJobActivities(opts).activities,
+});
+
 export const scenarios = (): Scenario[] => [
   // 50 + 50 + 7 chunks: three executions, two continue-as-new boundaries.
   syncRun('sync-run-continued', { chunks: 107 }),
@@ -108,6 +116,10 @@ export const scenarios = (): Scenario[] => [
   syncJob('sync-job-retried-step', { steps: 3, lostAt: { step: 2, attempts: 2 } }),
   // 100 + 5 steps: one continue-as-new boundary.
   syncJob('sync-job-continued', { steps: 105 }),
+  connectionJob('connection-verify-succeeded', 'connectionVerifyWorkflow', { verify: 'succeeded' }),
+  connectionJob('connection-verify-lost', 'connectionVerifyWorkflow', { verify: 'lost' }),
+  connectionJob('connection-delete-waited', 'connectionDeleteWorkflow', { runningPolls: 2 }),
+  connectionJob('connection-delete-lost', 'connectionDeleteWorkflow', { lostStep: 'finishConnectionDelete' }),
 ];
 
 /** Runs one scenario to its end and returns the history of every execution of its chain. */
