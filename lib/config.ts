@@ -20,7 +20,8 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(8080),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
-  DATA_DIR: z.string().default('.data'),
+  // Empty is unset: DATA_DIR= must not put the data in the working directory itself.
+  DATA_DIR: optionalString.transform((v) => v ?? '.data'),
   DATABASE_URL: optionalString.pipe(
     z
       .string()

@@ -47,15 +47,15 @@ describe.skipIf(userInfo().uid !== 0)('npm start as root in a 700 home directory
     const project = path.join(home, 'syncwell');
     await copyProject(project);
     const port = await freePort();
+    const { DATA_DIR: _unset, ...inherited } = process.env;
     const env = {
-      ...process.env,
+      ...inherited,
       PORT: String(port),
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
-      DATA_DIR: '',
     };
     child = spawn('npm', ['start', '--silent'], { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
