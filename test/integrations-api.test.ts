@@ -155,6 +155,54 @@ describe('the life of an integration', () => {
   });
 });
 
+describe('deleting while a sync runs', () => {
+  it('the delete job waits for the run in progress to end, then deletes; the schedule is gone at once', { timeout: 120_000 }, async () => {
+    await ok(s.tenant.request('PUT', '/customers', { body: { customer_id: 'customer-4', name: 'Four', email: 'four@example.com' } }));
+    const hub = keyOf('customer-4');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let seen = 0;
+    // The verification's request passes; the sync's first page is held until released.
+    source.intercept = async () => {
+      if (seen++ === 0) return undefined;
+      await gate;
+      return undefined;
+    };
+    try {
+      const id = (await ok(v1('POST', '/hubs/current/integrations', hub, { vendor: 'acme-crm', auth: { api_key: source.apiKey }, extra: { base_url: source.url } }), 201)).data.id;
+      expect((await verify(hub, id)).state.current).toBe('completed');
+      for (const deadline = Date.now() + 20_000; seen < 2 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toBe(2);
+      const [sync] = (await ok(s.tenant.request('GET', '/syncs?customer_id=customer-4'))).results as Array<{ id: string }>;
+
+      const job = (await ok(v1('DELETE', `/hubs/current/integrations/${id}`, hub), 202)).data;
+      // Schedules first: gone while the run is still held.
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const gone = await s.worker.client.schedule
+          .getHandle(scheduleIdFor(sync!.id))
+          .describe()
+          .then(() => false)
+          .catch((err) => err instanceof ScheduleNotFoundError);
+        if (gone) break;
+      }
+      await expect(s.worker.client.schedule.getHandle(scheduleIdFor(sync!.id)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect((await ok(v1('GET', `/hubs/current/jobs/${job.id}`, hub))).data.state.current).toBe('running');
+      expect((await ok(v1('GET', `/hubs/current/integrations/${id}`, hub))).data.state.current).toBe('deleting');
+      release();
+      expect((await waitForJob(hub, job.id)).state.current).toBe('completed');
+      expect((await v1('GET', `/hubs/current/integrations/${id}`, hub)).status).toBe(404);
+      const runs = await s.api.tdb.db.selectFrom('sync_runs').select('status').where('sync_id', '=', sync!.id).execute();
+      expect(runs.map((r) => r.status)).not.toContain('IN_PROGRESS');
+    } finally {
+      source.intercept = undefined;
+      release();
+    }
+  });
+});
+
 describe('listing', () => {
   const VENDORS = ['crm-a', 'crm-b', 'crm-c', 'crm-d', 'crm-e'];
   const ids: Record<string, string> = {};
@@ -305,6 +353,18 @@ describe('contract', () => {
     expect(Object.keys(available)).toEqual(['no_category']);
     expect(available.no_category.map((d: any) => d.vendor)).toEqual(['acme-crm', 'crm-a', 'crm-b', 'crm-c', 'crm-d', 'crm-e']);
     expect(available.no_category[0]).toMatchObject({ name: 'Acme CRM', requires_verification: true, source: 'declarative' });
+  });
+
+  it('the /mgmt/v2 extensions are in its OpenAPI document, each marked x-extension', async () => {
+    const doc = (await (await fetch(`${s.api.base}/mgmt/v2/openapi.json`)).json()) as { paths: Record<string, Record<string, any>> };
+    const verifyOp = doc.paths['/customers/{customer_id}/connections/{provider_name}/_verify']?.post;
+    expect(verifyOp?.['x-extension']).toBe(true);
+    expect(verifyOp?.description).toMatch(/^Syncwell extension/);
+    const list = doc.paths['/customers/{customer_id}/connections']!.get!;
+    for (const name of ['state', 'provider_name', 'search']) expect(list.parameters.find((p: any) => p.name === name)?.['x-extension'], name).toBe(true);
+    const del = doc.paths['/customers/{customer_id}/connections/{provider_name}']!.delete!;
+    expect(del.parameters.find((p: any) => p.name === 'async')?.['x-extension']).toBe(true);
+    expect(del.responses['202']).toBeDefined();
   });
 
   it('our OpenAPI document describes every path of the reference and the job path', async () => {

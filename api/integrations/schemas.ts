@@ -1,7 +1,7 @@
 /** Response shapes of the integrations API, inside Cycle's `{ "data": … }` envelope. */
 import { z } from '@hono/zod-openapi';
 import type { JobResponse } from '../../services/jobs/jobs';
-import type { IntegrationDefinition, IntegrationView } from '../../services/connections/integrations';
+import type { IntegrationView } from '../../services/connections/integrations';
 
 const field = z.object({ name: z.string(), caption: z.string(), required: z.boolean(), description: z.string().optional() });
 
@@ -69,11 +69,9 @@ export function toIntegration(v: IntegrationView) {
     extra: v.extra,
     state: { current: v.state, changed: v.state_changed_at, ...(v.state === 'failed' && v.state_reason ? { error: { message: v.state_reason } } : {}) },
     events: { created: v.created_at, updated: v.updated_at },
-    ...(v.definition ? { meta: { definition: toDefinition(v.definition) } } : {}),
+    ...(v.definition ? { meta: { definition: v.definition } } : {}),
   };
 }
-
-export const toDefinition = (d: IntegrationDefinition) => d;
 
 export function toJobDescriptor(job: JobResponse) {
   return {

@@ -5,6 +5,8 @@ import { paginationQuery } from '../../lib/pagination';
 import { connectionSchema } from './connections';
 
 const EXT = { 'x-extension': true } as Record<string, unknown>;
+/** Marks the query parameter itself, not only its schema. */
+const extParam = (name: string) => ({ param: { name, in: 'query' as const, ...EXT } });
 
 export const connectionListQuery = z.object({
   ...paginationQuery,
@@ -12,18 +14,18 @@ export const connectionListQuery = z.object({
     .string()
     .regex(/^(new|verifying|live|failed|deleting)(,(new|verifying|live|failed|deleting))*$/, 'comma-separated states: new, verifying, live, failed, deleting')
     .optional()
-    .openapi({ description: 'Syncwell extension: verification states, comma-separated (new, verifying, live, failed, deleting).', ...EXT }),
+    .openapi({ description: 'Syncwell extension: verification states, comma-separated (new, verifying, live, failed, deleting).', ...extParam('state') }),
   provider_name: z
     .string()
     .min(1)
     .optional()
-    .openapi({ description: 'Syncwell extension: only connections to this provider.', ...EXT }),
+    .openapi({ description: 'Syncwell extension: only connections to this provider.', ...extParam('provider_name') }),
   search: z
     .string()
     .min(1)
     .max(200)
     .optional()
-    .openapi({ description: 'Syncwell extension: a case-insensitive substring of the name, identifier or provider name.', ...EXT }),
+    .openapi({ description: 'Syncwell extension: a case-insensitive substring of the name, identifier or provider name.', ...extParam('search') }),
 });
 
 export type StateFilter = z.infer<typeof integrationStateFilter>;
@@ -32,7 +34,7 @@ export const asyncDeleteQuery = z.object({
   async: z
     .enum(['true', 'false'])
     .optional()
-    .openapi({ description: 'Syncwell extension: `true` answers 202 with a delete job instead of deleting before answering.', ...EXT }),
+    .openapi({ description: 'Syncwell extension: `true` answers 202 with a delete job instead of deleting before answering.', ...extParam('async') }),
 });
 
 const pagedConnectionSchema = connectionSchema.extend({

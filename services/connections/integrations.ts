@@ -27,7 +27,7 @@ import { listConnectionsNumbered, type ConnectionFilters } from './list';
 import { checkConnectionBody, TOP_LEVEL_PARAMS } from './params';
 import { requiresVerification, startConnectionVerify } from './verify';
 
-export const INTEGRATION_ID = /^[a-f0-9]{24}$/;
+const INTEGRATION_ID = /^[a-f0-9]{24}$/;
 
 export interface IntegrationDefinition {
   vendor: string;
