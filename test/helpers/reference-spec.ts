@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { REFERENCE_SPECS_DIR } from '../reference-specs';
@@ -13,7 +12,6 @@ import { REFERENCE_SPECS_DIR } from '../reference-specs';
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM interop.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as typeof addFormatsModule;
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REFERENCE_DIR = REFERENCE_SPECS_DIR;
 export const MGMT_SPEC_PATH = path.join(REFERENCE_DIR, 'supaglue-mgmt-v2.openapi.json');
 
