@@ -251,7 +251,8 @@ export async function updateIntegration(
     if (input.auth !== undefined || input.extra !== undefined) {
       const storedCredentials: Record<string, unknown> = current.credentials_encrypted ? deps.secrets.decryptJson(current.credentials_encrypted) : {};
       const auth = input.auth === undefined ? storedCredentials : (input.auth ?? {});
-      const extra = input.extra === undefined ? { ...current.params, ...(current.instance_url ? { instance_url: current.instance_url } : {}) } : (input.extra ?? {});
+      // instance_url is a column of its own: it changes only with a new `extra`.
+      const extra = input.extra === undefined ? current.params : (input.extra ?? {});
       const { body, origin } = connectionBody(row.provider_name, connector, provider?.auth_type ?? 'api_key', auth, extra);
       try {
         checkConnectionBody(body, connector);
@@ -262,7 +263,7 @@ export async function updateIntegration(
       const { params, credentials } = splitConnectionParams(body, secretParams);
       changes.params = JSON.stringify(params);
       changes.credentials_encrypted = Object.keys(credentials).length ? deps.secrets.encryptJson(credentials) : null;
-      if (body.instance_url !== undefined || input.extra !== undefined) changes.instance_url = body.instance_url ?? '';
+      if (input.extra !== undefined) changes.instance_url = body.instance_url ?? '';
     }
     if (resetState) {
       changes.integration_state = 'new';

@@ -96,7 +96,8 @@ async function liveCheckProblem(deps: ServiceDeps, applicationId: string, connec
  */
 export async function runConnectionVerifyJob(deps: ServiceDeps, input: ConnectionJobInput, opts: { retriesLeft: boolean }): Promise<'succeeded' | 'failed'> {
   const job = await jobsRepo.markJobRunning(deps.db, input.jobId);
-  if (!job) return 'failed'; // finished already (or gone with its connection)
+  // Finished already (an attempt that recorded its outcome and was lost after), or gone with its connection.
+  if (!job) return (await jobsRepo.findJobById(deps.db, input.jobId))?.status === 'succeeded' ? 'succeeded' : 'failed';
   const subject = job.subject!;
   const connection = await findConnectionById(deps.db, job.application_id, subject.connection_id);
   if (!connection) return finish(deps, input.jobId, 'the connection was deleted');
@@ -111,8 +112,9 @@ export async function runConnectionVerifyJob(deps: ServiceDeps, input: Connectio
     await integrationsRepo.setIntegrationState(deps.db, connection.id, 'failed', problem, ['verifying']);
     return finish(deps, input.jobId, problem);
   }
-  // Only from `verifying`: credentials changed meanwhile (back to `new`) were not the ones checked.
-  if (!(await integrationsRepo.setIntegrationState(deps.db, connection.id, 'live', null, ['verifying']))) {
+  // Credentials changed meanwhile (back to `new`) were not the ones checked. `live` already: an earlier
+  // attempt of this job got this far, and its reconcile below is what failed.
+  if (!(await integrationsRepo.setIntegrationState(deps.db, connection.id, 'live', null, ['verifying', 'live']))) {
     return finish(deps, input.jobId, 'the connection changed while it was verified; verify it again');
   }
   await reconcileConnectionSyncs(deps, job.application_id, connection.id);
