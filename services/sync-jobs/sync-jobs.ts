@@ -193,19 +193,20 @@ export async function startSyncJob(deps: ServiceDeps, applicationId: string, cus
       },
     });
   } catch (err) {
-    await abandonSyncJob(deps, job.id, 'the sync job could not be started; try again');
+    await abandonSyncJob(deps, applicationId, job.id, 'the sync job could not be started; try again');
     throw err;
   }
   return (await loadView(deps.db, job.id))!;
 }
 
 /** A job whose workflow never started: its objects will not run. */
-async function abandonSyncJob(deps: ServiceDeps, jobId: string, message: string): Promise<void> {
+async function abandonSyncJob(deps: ServiceDeps, applicationId: string, jobId: string, message: string): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     for (const o of await repo.listSyncJobObjects(trx, [jobId])) {
       if (o.status === 'pending') await repo.setJobObjectStatus(trx, o, { status: 'failed', error: message });
     }
-    await repo.moveSyncJobStatus(trx, jobId, ['JOB_CREATED'], 'JOB_COMPLETED', message);
+    const moved = await repo.moveSyncJobStatus(trx, jobId, ['JOB_CREATED'], 'JOB_COMPLETED', message);
+    if (moved) await recordJobEvent(trx, applicationId, jobId);
   });
 }
 
