@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertConnector } from '../db/repositories/connectors';
 import { scheduleIdFor } from '../services/orchestration/sync-schedules';
-import { deref, formatProblems, loadReferenceSpec, normalizePath, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
+import { deref, formatProblems, loadReferenceSpec, normalizePath, type OpenApiDoc, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
 import { makeContacts, sourceConnector, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -395,5 +395,20 @@ describe('contract', () => {
       }
     }
     expect([...seen].sort()).toEqual(ops.map((o) => o.key).sort());
+  });
+
+  it('every /v1 response of this file, errors included, matches our own /v1/openapi.json', async () => {
+    const doc = (await (await fetch(`${s.api.base}/v1/openapi.json`)).json()) as OpenApiDoc;
+    const own = referenceValidator(doc);
+    const ownOps = specOperations(doc);
+    for (const a of answered) {
+      const matches = ownOps.filter((o) => o.method === a.method && new RegExp(`^${o.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(a.path));
+      const op = matches.sort((x, y) => normalizePath(y.path).split('{}').length - normalizePath(x.path).split('{}').length).at(-1);
+      expect(op, `${a.method} ${a.path}`).toBeDefined();
+      const schema = own.responseSchema(op!, a.status) ?? own.responseSchema(op!, 'default');
+      expect(schema, `${op!.key} ${a.status}`).toBeDefined();
+      const problems = own.validate(schema, a.body);
+      expect(problems, `${op!.key} ${a.status}\n${formatProblems(problems)}`).toEqual([]);
+    }
   });
 });
