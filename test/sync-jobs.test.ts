@@ -191,6 +191,10 @@ describe('sync jobs', () => {
           .filter((r) => r.path === '/contacts')
           .map((r) => r.query.updated_after ?? null),
       ).toEqual([null]);
+      // Another application sees none of it.
+      const other = await s.api.newTenant('sync-jobs-other');
+      expect((await other.request('GET', `/sync_jobs/${full.job_id}`)).status).toBe(404);
+      expect((await ok(other.request('GET', '/sync_jobs'))).total_count).toBe(0);
       const rows = await destinationRows(s.destPool, p.table);
       expect(rows.map((r) => [r.id, r.deleted])).toEqual([
         ['a', false],
