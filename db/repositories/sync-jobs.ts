@@ -125,7 +125,7 @@ export async function markJobObjectsTriggered(db: Db, jobId: string, seqs: reado
   await db.updateTable('sync_job_objects').set({ triggered_at: new Date() }).where('job_id', '=', jobId).where('seq', 'in', seqs).execute();
 }
 
-/** What a new job on these syncs would run alongside: their runs in progress and the objects other jobs have queued. */
+/** What a new job on these syncs would run alongside: their runs in progress and the objects other jobs have queued for them. */
 export async function findBusySyncs(db: Db, syncIds: readonly string[]) {
   if (syncIds.length === 0) return { running: [], queued: [] };
   const [running, queued] = await Promise.all([
@@ -134,7 +134,8 @@ export async function findBusySyncs(db: Db, syncIds: readonly string[]) {
       .selectFrom('sync_job_objects')
       .select(['job_id', 'sync_id', 'object_type', 'object'])
       .where('sync_id', 'in', syncIds)
-      .where('status', 'in', ['pending', 'running'])
+      // A running object's run is among the runs in progress.
+      .where('status', '=', 'pending')
       .execute(),
   ]);
   return { running, queued };
