@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertConnector } from '../db/repositories/connectors';
 import { scheduleIdFor } from '../services/orchestration/sync-schedules';
 import { deref, formatProblems, loadReferenceSpec, normalizePath, type OpenApiDoc, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
+import { startHubspotSim } from './helpers/hubspot-simulator';
 import { makeContacts, sourceConnector, startSourceApi, type SourceApi } from './helpers/source-api';
 import { configure, ok, startScenario, waitForRuns } from './helpers/sync-scenario';
 
@@ -203,6 +204,67 @@ describe('deleting while a sync runs', () => {
   });
 });
 
+describe('a built-in definition', () => {
+  it('HubSpot requires verification: its "who am I" call with the stored token decides live or failed', { timeout: 60_000 }, async () => {
+    const hs = await startHubspotSim();
+    // The token's user is an owner of the account: who the connection acts as.
+    hs.owners.set('501', {
+      id: '501',
+      email: hs.tokenUser.user,
+      firstName: 'Olive',
+      lastName: 'Owner',
+      userId: hs.tokenUser.user_id,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-02T00:00:00.000Z',
+      archived: false,
+    });
+    try {
+      await ok(
+        s.tenant.request('POST', '/providers', {
+          body: {
+            category: 'crm',
+            auth_type: 'oauth2',
+            name: 'hubspot',
+            config: { oauth: { oauth_scopes: ['crm'], credentials: { oauth_client_id: hs.oauth.clientId, oauth_client_secret: hs.oauth.clientSecret } } },
+          },
+        }),
+        201,
+      );
+      const hub = keyOf('customer-2');
+      const created = (
+        await ok(
+          v1('POST', '/hubs/current/integrations?meta=definition', hub, {
+            vendor: 'hubspot',
+            auth: { access_token: hs.oauth.issue(), refresh_token: 'refresh-1' },
+            extra: { instance_url: hs.url },
+          }),
+          201,
+        )
+      ).data;
+      expect(created).toMatchObject({
+        state: { current: 'new' },
+        extra: { instance_url: hs.url },
+        meta: { definition: { vendor: 'hubspot', requires_verification: true, source: 'builtin' } },
+      });
+      expect(created.meta.definition.fields.auth.map((f: any) => f.name)).toEqual(['access_token', 'refresh_token']);
+      const good = await verify(hub, created.id);
+      expect(good.state, JSON.stringify(good.state)).toEqual({ current: 'completed', changed: expect.any(String) });
+      expect(hs.sim.requests.some((r) => r.path.startsWith('/oauth/v1/access-tokens/'))).toBe(true);
+      expect((await ok(v1('GET', `/hubs/current/integrations/${created.id}`, hub))).data.state.current).toBe('live');
+
+      await ok(v1('PATCH', `/hubs/current/integrations/${created.id}`, hub, { auth: { access_token: 'revoked-token' } }));
+      const bad = await verify(hub, created.id);
+      expect(bad.state.current).toBe('error');
+      expect(bad.state.error.message).toMatch(/expired or invalid|401/);
+      const failed = (await ok(v1('GET', `/hubs/current/integrations/${created.id}`, hub))).data;
+      expect(failed.state.error.message).toBe(bad.state.error.message);
+      expect(JSON.stringify(failed)).not.toContain('revoked-token');
+    } finally {
+      await hs.close();
+    }
+  });
+});
+
 describe('listing', () => {
   const VENDORS = ['crm-a', 'crm-b', 'crm-c', 'crm-d', 'crm-e'];
   const ids: Record<string, string> = {};
@@ -350,7 +412,9 @@ describe('bad input', () => {
 describe('contract', () => {
   it('available integrations: by category, each with its definition', async () => {
     const available = (await ok(v1('GET', '/hubs/current/integrations/available', keyOf('customer-2')))).data;
-    expect(Object.keys(available)).toEqual(['no_category']);
+    // Only what the application has a provider for: HubSpot, not the other built-ins.
+    expect(Object.keys(available)).toEqual(['crm', 'no_category']);
+    expect(available.crm.map((d: any) => d.vendor)).toEqual(['hubspot']);
     expect(available.no_category.map((d: any) => d.vendor)).toEqual(['acme-crm', 'crm-a', 'crm-b', 'crm-c', 'crm-d', 'crm-e']);
     expect(available.no_category[0]).toMatchObject({ name: 'Acme CRM', requires_verification: true, source: 'declarative' });
   });
