@@ -8,6 +8,7 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertConnector } from '../db/repositories/connectors';
+import { AWAITING_VERIFICATION } from '../services/connections/verify';
 import { scheduleIdFor } from '../services/orchestration/sync-schedules';
 import { deref, formatProblems, loadReferenceSpec, normalizePath, type OpenApiDoc, REFERENCE_DIR, referenceValidator, specOperations } from './helpers/reference-spec';
 import { startHubspotSim } from './helpers/hubspot-simulator';
@@ -113,9 +114,12 @@ describe('the life of an integration', () => {
     await waitForRuns(s.tenant, 'customer-1', 1);
     expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).scheduleId).toBe(scheduleIdFor(syncs[0]!.id));
 
-    // New credentials are not checked yet: back to new.
+    // New credentials are not checked yet: back to new, and the sync is held until they are.
     const patched = await ok(v1('PATCH', `/hubs/current/integrations/${id}`, hub, { auth: { api_key: 'wrong-key' } }));
     expect(patched.data.state.current).toBe('new');
+    const held = async () => ((await ok(s.tenant.request('GET', '/syncs?customer_id=customer-1'))).results as Array<{ paused: boolean; pause_reason: string | null }>)[0]!;
+    expect(await held()).toMatchObject({ paused: true, pause_reason: AWAITING_VERIFICATION });
+    expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(true);
     const from = source.sim.requests.length;
     const bad = await verify(hub, id);
     expect(bad.state.current).toBe('error');
@@ -133,8 +137,15 @@ describe('the life of an integration', () => {
       connection: { customer_id: 'customer-1', provider_name: 'acme-crm', integration_id: id },
     });
 
+    expect((await held()).paused).toBe(true);
+
     await ok(v1('PATCH', `/hubs/current/integrations/${id}`, hub, { auth: { api_key: source.apiKey }, name: 'Acme' }));
     expect((await verify(hub, id)).state.current).toBe('completed');
+    // Verified: the sync resumes and runs at once, with the new key.
+    expect(await held()).toMatchObject({ paused: false, pause_reason: null });
+    expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(false);
+    const [latest] = await waitForRuns(s.tenant, 'customer-1', 2);
+    expect(latest).toMatchObject({ status: 'SUCCESS', error_message: null });
     expect((await ok(v1('GET', `/hubs/current/integrations/${id}`, hub))).data).toMatchObject({ name: 'Acme', identifier: 'my-acme-crm', state: { current: 'live' } });
 
     const deleting = (await ok(v1('DELETE', `/hubs/current/integrations/${id}`, hub), 202)).data;

@@ -80,3 +80,8 @@ export async function countRunningSyncRuns(db: Db, connectionId: string): Promis
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The connection's syncs that are not paused: what a credential change holds until verified. */
+export function listUnpausedSyncsOfConnection(db: Db, connectionId: string) {
+  return db.selectFrom('syncs').selectAll().where('connection_id', '=', connectionId).where('paused', '=', false).execute();
+}

@@ -25,7 +25,7 @@ import type { CreateConnectionInput } from './inputs';
 import type { CreateIntegrationInput, UpdateIntegrationInput } from './integration-inputs';
 import { listConnectionsNumbered, type ConnectionFilters } from './list';
 import { checkConnectionBody, TOP_LEVEL_PARAMS } from './params';
-import { requiresVerification, startConnectionVerify } from './verify';
+import { holdSyncsUntilVerified, requiresVerification, startConnectionVerify } from './verify';
 
 const INTEGRATION_ID = /^[a-f0-9]{24}$/;
 
@@ -279,6 +279,7 @@ export async function updateIntegration(
       result: 'SUCCESS',
     });
   });
+  if (resetState) await holdSyncsUntilVerified(deps, row.id);
   return getIntegration(deps, applicationId, hub, integrationId, meta);
 }
 

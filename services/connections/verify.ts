@@ -16,7 +16,8 @@ import { isBuiltInProvider } from '../../providers/registry';
 import { findConnectorDefinition } from '../catalog/connectors';
 import type { ServiceDeps } from '../deps';
 import { toJobResponse, type JobResponse } from '../jobs/jobs';
-import { reconcileConnectionSyncs } from '../syncs/syncs';
+import { listAutoPausedSyncsOfConnection } from '../../db/repositories/syncs';
+import { reconcileConnectionSyncs, setSyncPaused, triggerSync } from '../syncs/syncs';
 import { openConnectionProvider } from './provider-context';
 
 export interface ConnectionJobInput {
@@ -26,6 +27,17 @@ export interface ConnectionJobInput {
 export const connectionVerifyWorkflowId = (jobId: string) => `connection-verify:${jobId}`;
 
 const LIVE_CHECK_TIMEOUT_MS = 15_000;
+
+/** The pause reason of syncs whose connection's credentials changed and are not verified yet. */
+export const AWAITING_VERIFICATION = 'awaiting verification of new credentials';
+
+/**
+ * New credentials of an existing connection are not checked yet: its running syncs are paused (an
+ * automatic pause, announced as sync.paused) until a verification makes it live again.
+ */
+export async function holdSyncsUntilVerified(deps: ServiceDeps, connectionId: string): Promise<void> {
+  for (const sync of await integrationsRepo.listUnpausedSyncsOfConnection(deps.db, connectionId)) await setSyncPaused(deps, sync, true, AWAITING_VERIFICATION);
+}
 
 /**
  * Whether a provider's connections stay `new` until verified: those Syncwell can check live, i.e. the
@@ -118,6 +130,10 @@ export async function runConnectionVerifyJob(deps: ServiceDeps, input: Connectio
     return finish(deps, input.jobId, 'the connection changed while it was verified; verify it again');
   }
   await reconcileConnectionSyncs(deps, job.application_id, connection.id);
+  // As a re-authorisation does: the syncs the engine paused (held for this check, or refused credentials) resume and run now.
+  for (const sync of await listAutoPausedSyncsOfConnection(deps.db, connection.id)) {
+    await triggerSync(deps, await setSyncPaused(deps, sync, false), { fullRefresh: false });
+  }
   return finish(deps, input.jobId, null);
 }
 
