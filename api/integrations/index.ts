@@ -3,7 +3,7 @@
  * services as /mgmt/v2: the current hub is a customer, an integration one of its connections
  * (docs/integrations-api.md). Bodies sit in `{ "data": … }`; errors are errors.ts's envelope.
  */
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import * as integrations from '../../services/connections/integrations';
 import { createIntegrationSchema, updateIntegrationSchema } from '../../services/connections/integration-inputs';
 import type { StateFilter } from '../schemas/connection-list';
@@ -13,7 +13,6 @@ import { hubAuth, type HubEnv } from './auth';
 import { errorResponses, integrationsError } from './errors';
 import { integrationIdParam, jobIdParam, listQuery, metaQuery, taskBody } from './query';
 import { data, definitionSchema, integrationSchema, jobDescriptorSchema, toIntegration, toJobDescriptor } from './schemas';
-import { z } from '@hono/zod-openapi';
 
 export const INTEGRATIONS_BASE = '/v1';
 
