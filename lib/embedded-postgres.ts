@@ -62,7 +62,8 @@ function reachableRoot(kind: 'cache' | 'lib'): string {
  */
 export function postgresDataDir(dataDir: string): string {
   const own = path.join(path.resolve(dataDir), 'postgres');
-  if (!runsAsPostgresUser() || reachableByOthers(own)) return own;
+  // The cluster directory itself belongs to postgres (mode 700) once initialised: only the way to it matters.
+  if (!runsAsPostgresUser() || reachableByOthers(path.dirname(own))) return own;
   const hash = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
   return path.join(reachableRoot('lib'), `postgres-${hash}`);
 }

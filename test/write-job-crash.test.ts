@@ -56,13 +56,20 @@ async function crashMidJob(body: Record<string, unknown>, killAfter: number) {
   const started = await ok(s.tenant.request('POST', `/customers/${crm.customerId}/connections/hubspot/_write_jobs`, { body }), 202);
   const first = workers.start();
   await waitUntil(
-    async () => (await job(started.id)).write.records_succeeded >= killAfter,
+    async () => {
+      const j = await job(started.id);
+      // A job that failed outright will never get there: say why at once.
+      if (j.status === 'failed') throw new Error(`the job failed before the kill: ${j.error}\n${workers.logs()}`);
+      return j.write.records_succeeded >= killAfter;
+    },
     120_000,
     `${killAfter} records written`,
     () => workers.logs(),
   );
-  const inFlight = await s.api.tdb.db.selectFrom('write_job_records').select('seq').where('job_id', '=', started.id).where('status', '=', 'sending').execute();
   workers.kill(first);
+  // Counted once the worker is dead (and a COMMIT it had sent has landed): nothing changes the ledger until the next one starts.
+  await new Promise((r) => setTimeout(r, 500));
+  const inFlight = await s.api.tdb.db.selectFrom('write_job_records').select('seq').where('job_id', '=', started.id).where('status', '=', 'sending').execute();
   workers.start();
   await waitUntil(
     async () => ['succeeded', 'failed'].includes((await job(started.id)).status),
