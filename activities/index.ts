@@ -1,5 +1,4 @@
 import type { WriterCache } from '../destinations/registry';
-import type { HttpRuntime } from '../providers/runtime';
 import type { ServiceDeps } from '../services/deps';
 import { createDestinationTestActivities } from './destination-test';
 import { createDiscoverActivities } from './discover';
@@ -16,8 +15,6 @@ export interface ActivityDeps extends ServiceDeps {
   writers: WriterCache;
   /** Time budget of one syncChunk attempt (tests shorten it). */
   chunkBudgetMs?: number;
-  /** Provider HTTP runtime (tests use one with quick retries). */
-  httpRuntime?: HttpRuntime;
   /** Records per destination batch (SYNC_BATCH_RECORDS). */
   batchRecords?: number;
   /** Time budget of one writeJobChunk attempt (tests shorten it). */

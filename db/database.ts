@@ -346,6 +346,16 @@ export interface ConnectionCatalogsTable {
   catalog_updated_at: Timestamp | null;
 }
 
+/** A connection's request budget shared by every process (services/connections/shared-rate-limits.ts). */
+export interface ConnectionRateLimitsTable {
+  connection_id: string;
+  tokens: number;
+  refilled_at: Timestamp;
+  /** Lease id → expiry (epoch ms) of each request in flight. */
+  leases: JsonDefault<Record<string, number>>;
+  paused_until: Timestamp | null;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -369,4 +379,5 @@ export interface Database {
   sync_jobs: SyncJobsTable;
   sync_job_objects: SyncJobObjectsTable;
   connection_catalogs: ConnectionCatalogsTable;
+  connection_rate_limits: ConnectionRateLimitsTable;
 }

@@ -13,6 +13,8 @@ import type { Config } from '../lib/config';
 import { loadSecretBox, type SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { connectTemporalClient } from '../lib/temporal';
+import { createHttpRuntime } from '../providers/runtime';
+import { createSharedRateLimits } from '../services/connections/shared-rate-limits';
 import type { ServiceDeps } from '../services/deps';
 
 /** The settings composition reads (tests make theirs with loadConfig). */
@@ -62,6 +64,8 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
       oauthAuthorizeUrls: config.oauthAuthorizeUrls,
       publicUrl: config.publicUrl,
       outboundPolicy: config.outboundPolicy,
+      // Syncs, discovery and writes of a connection, in whichever process, draw on one budget.
+      httpRuntime: createHttpRuntime({ rateLimits: createSharedRateLimits(db) }),
     };
     const writers = createWriterCache({ outboundPolicy: config.outboundPolicy });
     closers.push(() => writers.closeAll());

@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import type { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import type { OutboundPolicy } from '../lib/outbound-policy';
+import type { HttpRuntime } from '../providers/runtime';
 
 /** What every service function receives first. Services are the only callers of db and Temporal. */
 export interface ServiceDeps {
@@ -18,4 +19,6 @@ export interface ServiceDeps {
   publicUrl?: string;
   /** Private-network protection for tenant-configured URLs (config.outboundPolicy); absent: off. */
   outboundPolicy?: OutboundPolicy;
+  /** The providers' HTTP runtime (the composition root's keeps the rate limits in Postgres, shared by every process); absent: the process-wide default. */
+  httpRuntime?: HttpRuntime;
 }

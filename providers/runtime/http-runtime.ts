@@ -1,7 +1,7 @@
 /**
  * The HTTP runtime shared by every provider: per-connection concurrency and rate
- * limits, timeouts, retries (Retry-After aware), OAuth refresh hook and error
- * classification into ProviderError. Keep-alive comes from Node's global fetch
+ * limits (kept in a RateLimitStore, which the composition root makes shared by every process),
+ * timeouts, retries (Retry-After aware), OAuth refresh hook and error classification into ProviderError. Keep-alive comes from Node's global fetch
  * (undici's global dispatcher pools connections per origin; a client under an outbound
  * policy uses that policy's pool).
  */
@@ -9,7 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { outboundBlockOf, withOutboundPolicy, type OutboundPolicy } from '../../lib/outbound-policy';
 import { ProviderError, WriteOutcomeUnknownError } from '../errors';
 import type { WaitInfo } from '../types';
-import { DEFAULT_LIMITS, LimiterRegistry, type ConnectionLimits } from './limiter';
+import { BoundedMap, DEFAULT_LIMITS, Semaphore, type ConnectionLimits } from './limiter';
+import { InProcessRateLimits, type RateLimitStore } from './rate-limit-store';
 import { backoffDelay, classifyStatus, parseRetryAfter, type BackoffOptions } from './retry-policy';
 import { bodyExcerpt, describeUrl, redactSecrets } from './redact';
 
@@ -73,6 +74,8 @@ export interface HttpRuntimeOptions {
   /** A Retry-After longer than this fails the page as transient instead of blocking the worker. */
   maxRetryAfterMs?: number;
   defaultLimits?: Partial<ConnectionLimits>;
+  /** Where the connections' budgets are kept; default: in this process only. */
+  rateLimits?: RateLimitStore;
   userAgent?: string;
   sleep?: Sleep;
   now?: () => number;
@@ -80,6 +83,8 @@ export interface HttpRuntimeOptions {
 }
 
 const MAX_REDIRECTS = 5;
+/** A concurrency lease outlives its request's timeout by this much before it expires on its own. */
+const LEASE_MARGIN_MS = 5_000;
 
 const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
@@ -94,7 +99,9 @@ export class HttpRuntime {
   readonly sleep: Sleep;
   readonly now: () => number;
   readonly random: () => number;
-  readonly limiters: LimiterRegistry;
+  readonly rateLimits: RateLimitStore;
+  /** This process's requests in flight per connection: no more asks of the store than the budget allows. */
+  readonly semaphores = new BoundedMap<Semaphore>();
 
   constructor(opts: HttpRuntimeOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
@@ -107,7 +114,7 @@ export class HttpRuntime {
     this.sleep = opts.sleep ?? defaultSleep;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.limiters = new LimiterRegistry(this.now);
+    this.rateLimits = opts.rateLimits ?? new InProcessRateLimits(this.now);
   }
 
   client(opts: HttpClientOptions): HttpClient {
@@ -215,6 +222,8 @@ export class HttpClient {
         }
         // Honour Retry-After exactly (plus a little jitter); otherwise back off exponentially.
         const ms = retryAfter !== null ? retryAfter + Math.round(rt.random() * Math.min(1_000, retryAfter * 0.1)) : backoffDelay(rateLimited, rt.backoff, rt.random);
+        // The whole connection waits, in every process, not only this request.
+        if (retryAfter !== null && retryAfter > 0) await rt.rateLimits.pause(this.opts.connectionId, retryAfter);
         await this.wait(req, { reason: 'rate_limit', ms, status: res.status });
         continue;
       }
@@ -241,15 +250,33 @@ export class HttpClient {
   }
 
   private async limited<T>(req: HttpRequest, fn: () => Promise<T>): Promise<T> {
-    const limiter = this.runtime.limiters.get(this.opts.connectionId, this.limits);
-    if (!limiter.semaphore.hasFreeSlot) req.onWait?.({ reason: 'concurrency', ms: 0 });
-    await limiter.semaphore.acquire(req.signal);
+    const rt = this.runtime;
+    const { connectionId } = this.opts;
+    const semaphore = rt.semaphores.get(connectionId, () => new Semaphore(this.limits.concurrency));
+    semaphore.setMax(this.limits.concurrency);
+    if (!semaphore.hasFreeSlot) req.onWait?.({ reason: 'concurrency', ms: 0 });
+    await semaphore.acquire(req.signal);
+    let lease: string | null = null;
     try {
-      const wait = limiter.bucket.reserve();
-      if (wait > 0) await this.wait(req, { reason: 'rate_limit', ms: wait });
-      return await fn();
+      const leaseMs = (req.timeoutMs ?? rt.timeoutMs) + LEASE_MARGIN_MS;
+      for (;;) {
+        const decision = await rt.rateLimits.acquire(connectionId, this.limits, leaseMs);
+        if (decision.granted) {
+          lease = decision.lease;
+          if (decision.delayMs > 0) await this.wait(req, { reason: 'rate_limit', ms: decision.delayMs });
+          return await fn();
+        }
+        await this.wait(req, { reason: decision.reason === 'concurrency' ? 'concurrency' : 'rate_limit', ms: decision.waitMs });
+      }
     } finally {
-      limiter.semaphore.release();
+      if (lease === null) semaphore.release();
+      // The response is the caller's at once; this process's slot frees once the store has the lease back.
+      // A failed release only delays the slot: the lease expires by itself.
+      else
+        void rt.rateLimits
+          .release(connectionId, lease)
+          .catch(() => undefined)
+          .finally(() => semaphore.release());
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * Per-connection concurrency limit (semaphore) and request-rate limit (token
- * bucket). Keyed by connectionId in LimiterRegistry so two syncs of the same
- * customer connection share one budget, while other customers are unaffected.
+ * A connection's request budget and the in-process pieces that enforce it: a semaphore (the
+ * process's requests in flight) and a token bucket (the in-process rate limit store's). Keyed by
+ * connectionId so two syncs of the same customer connection share one budget, while other
+ * customers are unaffected.
  */
 export interface ConnectionLimits {
   /** Max requests in flight for the connection. */
@@ -109,50 +110,25 @@ export class Semaphore {
   }
 }
 
-export class ConnectionLimiter {
-  readonly semaphore: Semaphore;
-  readonly bucket: TokenBucket;
+/** Bounded least-recently-used map, so a long-lived worker serving many connections does not grow forever. */
+export class BoundedMap<V> {
+  private readonly entries = new Map<string, V>();
 
-  constructor(limits: ConnectionLimits, now: () => number) {
-    this.limits = limits;
-    this.semaphore = new Semaphore(limits.concurrency);
-    this.bucket = new TokenBucket(limits.requestsPerSecond, limits.burst, now);
-  }
+  constructor(private readonly maxEntries = 10_000) {}
 
-  private limits: ConnectionLimits;
-
-  configure(limits: ConnectionLimits): void {
-    const cur = this.limits;
-    if (cur.concurrency === limits.concurrency && cur.requestsPerSecond === limits.requestsPerSecond && cur.burst === limits.burst) return;
-    this.limits = limits;
-    this.semaphore.setMax(limits.concurrency);
-    this.bucket.configure(limits.requestsPerSecond, limits.burst);
-  }
-}
-
-/** Bounded map so a long-lived worker serving many connections does not grow forever. */
-export class LimiterRegistry {
-  private readonly limiters = new Map<string, ConnectionLimiter>();
-
-  constructor(
-    private readonly now: () => number,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  get(connectionId: string, limits: ConnectionLimits): ConnectionLimiter {
-    let limiter = this.limiters.get(connectionId);
-    if (limiter) {
+  get(key: string, create: () => V): V {
+    let value = this.entries.get(key);
+    if (value !== undefined) {
       // Re-insert to keep the map in least-recently-used order.
-      this.limiters.delete(connectionId);
-      limiter.configure(limits);
+      this.entries.delete(key);
     } else {
-      limiter = new ConnectionLimiter(limits, this.now);
-      if (this.limiters.size >= this.maxEntries) {
-        const oldest = this.limiters.keys().next().value;
-        if (oldest !== undefined) this.limiters.delete(oldest);
+      value = create();
+      if (this.entries.size >= this.maxEntries) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
       }
     }
-    this.limiters.set(connectionId, limiter);
-    return limiter;
+    this.entries.set(key, value);
+    return value;
   }
 }

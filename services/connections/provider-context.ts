@@ -61,7 +61,7 @@ function connectorLookup(deps: ServiceDeps): ConnectorLookup {
   return async (applicationId, providerName) => (await findConnector(deps.db, applicationId, providerName))?.definition;
 }
 
-/** `runtime`: the HTTP runtime to use (the process-wide default when omitted). */
+/** `runtime`: the HTTP runtime to use (the deps' when omitted, else the process-wide default). */
 export async function openConnectionProvider(deps: ServiceDeps, applicationId: string, connectionId: string, runtime?: HttpRuntime): Promise<ProviderConnection> {
-  return openProviderConnection(connectorLookup(deps), await connectionContextFor(deps, applicationId, connectionId), runtime);
+  return openProviderConnection(connectorLookup(deps), await connectionContextFor(deps, applicationId, connectionId), runtime ?? deps.httpRuntime);
 }

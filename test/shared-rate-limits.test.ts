@@ -1,0 +1,121 @@
+/**
+ * The Postgres rate limit store against the real test database: the burst then the rate, leases
+ * that expire on their own (a process killed mid-request), the pause every asker sees, and two
+ * HTTP runtimes (two processes' worth) sending to one server within one budget.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpRuntime } from '../providers/runtime';
+import { createSharedRateLimits } from '../services/connections/shared-rate-limits';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+});
+afterAll(async () => {
+  await tdb?.destroy();
+});
+
+let seq = 0;
+const connectionId = () => `conn-${++seq}`;
+
+describe('Postgres rate limit store', () => {
+  it('grants the burst at once, then refuses with the wait until the next token', async () => {
+    const store = createSharedRateLimits(tdb.db);
+    const id = connectionId();
+    const limits = { requestsPerSecond: 5, burst: 3, concurrency: 100 };
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await store.acquire(id, limits, 60_000));
+    expect(decisions.slice(0, 3).map((d) => d.granted)).toEqual([true, true, true]);
+    const refused = decisions[3]!;
+    expect(refused).toMatchObject({ granted: false, reason: 'rate_limit' });
+    // 5/s: a token every 200 ms, of which the few ms since the burst have already refilled a little.
+    if (!refused.granted) expect(refused.waitMs).toBeGreaterThan(150);
+    if (!refused.granted) expect(refused.waitMs).toBeLessThanOrEqual(200);
+    await new Promise((r) => setTimeout(r, refused.granted ? 0 : refused.waitMs + 5));
+    expect((await store.acquire(id, limits, 60_000)).granted).toBe(true);
+  });
+
+  it('holds the concurrency to its leases: a released one frees its slot, an unreleased one expires', async () => {
+    const store = createSharedRateLimits(tdb.db);
+    const id = connectionId();
+    const limits = { requestsPerSecond: Infinity, burst: 100, concurrency: 2 };
+    const first = await store.acquire(id, limits, 60_000);
+    const second = await store.acquire(id, limits, 300);
+    expect([first.granted, second.granted]).toEqual([true, true]);
+    expect(await store.acquire(id, limits, 60_000)).toMatchObject({ granted: false, reason: 'concurrency' });
+    if (first.granted) await store.release(id, first.lease!);
+    const third = await store.acquire(id, limits, 60_000);
+    expect(third.granted).toBe(true);
+    expect(await store.acquire(id, limits, 60_000)).toMatchObject({ granted: false, reason: 'concurrency' });
+    // `second` is never released (its process died): after its 300 ms the slot is free again.
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await store.acquire(id, limits, 60_000)).granted).toBe(true);
+  });
+
+  it('refuses everything during a pause, saying how long it lasts, and a shorter pause does not cut it', async () => {
+    const store = createSharedRateLimits(tdb.db);
+    const id = connectionId();
+    const limits = { requestsPerSecond: 100, burst: 100, concurrency: 10 };
+    expect((await store.acquire(id, limits, 60_000)).granted).toBe(true);
+    await store.pause(id, 400);
+    await store.pause(id, 50);
+    const paused = await store.acquire(id, limits, 60_000);
+    expect(paused).toMatchObject({ granted: false, reason: 'paused' });
+    if (!paused.granted) expect(paused.waitMs).toBeGreaterThan(300);
+    await new Promise((r) => setTimeout(r, paused.granted ? 0 : paused.waitMs + 5));
+    expect((await store.acquire(id, limits, 60_000)).granted).toBe(true);
+  });
+});
+
+describe('two runtimes on one store', () => {
+  let server: Server;
+  let url: string;
+  const sentAt: number[] = [];
+  let throttleNext = false;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      sentAt.push(Date.now());
+      if (throttleNext) {
+        throttleNext = false;
+        res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('send no faster together than the connection allows, and a Retry-After one saw holds back the other', async () => {
+    const id = connectionId();
+    const limits = { requestsPerSecond: 10, burst: 2, concurrency: 4 };
+    const clients = [1, 2].map(() => createHttpRuntime({ rateLimits: createSharedRateLimits(tdb.db) }).client({ connectionId: id, limits }));
+    sentAt.length = 0;
+    const started = Date.now();
+    await Promise.all(clients.flatMap((c) => Array.from({ length: 6 }, () => c.request({ url }))));
+    // 12 requests: 2 at once, then one per 100 ms.
+    expect(sentAt).toHaveLength(12);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // Never ahead of the bucket: the i-th request no sooner than (i - burst + 1) tokens' time after the first.
+    const sorted = [...sentAt].sort((x, y) => x - y);
+    for (let i = 2; i < sorted.length; i++) expect(sorted[i]! - sorted[0]!).toBeGreaterThanOrEqual((i - 1) * 100 - 10);
+
+    sentAt.length = 0;
+    throttleNext = true;
+    const throttledAt = Date.now();
+    const throttled = clients[0]!.request({ url });
+    // The other runtime starts once the 429 is in: its requests wait for the pause's end.
+    await new Promise((r) => setTimeout(r, 150));
+    const other = await Promise.all([clients[1]!.request({ url }), clients[1]!.request({ url })]);
+    expect((await throttled).status).toBe(200);
+    expect(other.map((r) => r.status)).toEqual([200, 200]);
+    const pauseEnd = throttledAt + 1000;
+    // The 429, then nothing from either runtime until the second of Retry-After had passed.
+    expect(sentAt).toHaveLength(4);
+    for (const at of sentAt.slice(1)) expect(at).toBeGreaterThanOrEqual(pauseEnd - 5);
+  });
+});
