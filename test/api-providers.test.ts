@@ -19,7 +19,7 @@ const hubspot = (overrides: Record<string, unknown> = {}) => ({
 const fields = (res: { body: any }) => res.body.errors[0].meta.fields.map((f: { field: string }) => f.field);
 
 describe('providers', () => {
-  it('creates an oauth2 provider, encrypts the client secret and never returns it', async () => {
+  it('creates an oauth2 provider, encrypts the client secret and never returns it (the placeholder stands in)', async () => {
     const created = await a.request('POST', '/providers', { body: hubspot() });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
@@ -28,7 +28,11 @@ describe('providers', () => {
       category: 'crm',
       auth_type: 'oauth2',
       name: 'hubspot',
-      config: { provider_app_id: 'app-1', use_managed_oauth: false, oauth: { oauth_scopes: ['crm.objects.contacts.read'], credentials: { oauth_client_id: 'client-1' } } },
+      config: {
+        provider_app_id: 'app-1',
+        use_managed_oauth: false,
+        oauth: { oauth_scopes: ['crm.objects.contacts.read'], credentials: { oauth_client_id: 'client-1', oauth_client_secret: '********' } },
+      },
       objects: {},
       entity_mappings: [],
     });
@@ -64,7 +68,10 @@ describe('providers', () => {
     });
     const put = await a.request('PUT', `/providers/${created.id}`, { body: update() });
     expect(put.status).toBe(200);
-    expect(put.body.config).toEqual({ provider_app_id: 'app-2', oauth: { oauth_scopes: ['api', 'refresh_token'], credentials: { oauth_client_id: 'client-2' } } });
+    expect(put.body.config).toEqual({
+      provider_app_id: 'app-2',
+      oauth: { oauth_scopes: ['api', 'refresh_token'], credentials: { oauth_client_id: 'client-2', oauth_client_secret: '********' } },
+    });
     const row = () => api.tdb.db.selectFrom('providers').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
     expect(api.deps.secrets.decrypt((await row()).client_secret_encrypted!)).toBe(SECRET);
 
@@ -75,6 +82,33 @@ describe('providers', () => {
     // Name and category are fixed.
     const rename = await a.request('PUT', `/providers/${created.id}`, { body: { ...update(), name: 'pipedrive' } });
     expect(rename.status).toBe(422);
+  });
+
+  it('keeps the secret encrypted and unchanged through a GET then PUT of what was read (the placeholder)', async () => {
+    const created = (await b.request('POST', '/providers', { body: hubspot({ name: 'zoho_crm' }) })).body;
+    const row = () => api.tdb.db.selectFrom('providers').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+    const storedBefore = (await row()).client_secret_encrypted;
+
+    const read = await b.request('GET', `/providers/${created.id}`);
+    expect(read.body.config.oauth.credentials).toEqual({ oauth_client_id: 'client-1', oauth_client_secret: '********' });
+    const { id: _id, application_id: _app, ...body } = read.body;
+    const put = await b.request('PUT', `/providers/${created.id}`, { body: { ...body, config: { ...body.config, provider_app_id: 'app-9' } } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ ...read.body, config: { ...read.body.config, provider_app_id: 'app-9' } });
+
+    const after = await row();
+    expect(after.client_secret_encrypted).toBe(storedBefore);
+    expect(api.deps.secrets.decrypt(after.client_secret_encrypted!)).toBe(SECRET);
+    expect(JSON.stringify(after.config)).not.toContain('********');
+  });
+
+  it('refuses the placeholder as the secret of a new provider: there is none to keep', async () => {
+    const res = await b.request('POST', '/providers', {
+      body: hubspot({ name: 'capsule', config: { oauth: { oauth_scopes: [], credentials: { oauth_client_id: 'c', oauth_client_secret: '********' } } } }),
+    });
+    expect(res.status).toBe(400);
+    expect(fields(res)).toContain('config.oauth.credentials.oauth_client_secret');
+    expect(await api.tdb.db.selectFrom('providers').select('id').where('name', '=', 'capsule').execute()).toEqual([]);
   });
 
   it('accepts declarative connector names for api_key providers (extension) and keeps spec names in their categories', async () => {

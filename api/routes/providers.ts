@@ -29,7 +29,8 @@ export function providerRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Create provider',
-      description: 'The OAuth client secret is stored encrypted and never returned. Extension: `no_category` / `api_key` providers may be named after a declarative connector.',
+      description:
+        'The OAuth client secret is stored encrypted and never returned: responses carry "********" in its place, which an update may send back to keep it. Extension: `no_category` / `api_key` providers may be named after a declarative connector.',
       request: jsonBody(createProviderSchema),
       responses: { 201: jsonResponse(providerSchema, 'Provider created'), ...errorResponses },
     }),

@@ -3,13 +3,14 @@ import {
   createProviderSchema as createProviderInput,
   objectsSchema,
   providerEntityMappingSchema,
+  SECRET_PLACEHOLDER,
   updateProviderSchema as updateProviderInput,
 } from '../../services/catalog/provider-inputs';
 import { titledUnion } from './common';
 
 export const categorySchema = z.enum(['crm', 'engagement', 'enrichment', 'marketing_automation', 'no_category']).openapi('category');
 
-/** What responses carry: the provider config without the client secret. */
+/** What responses carry: the provider config with a placeholder for the client secret. */
 export const providerConfigSafeSchema = z
   .object({
     provider_app_id: z.string(),
@@ -17,10 +18,15 @@ export const providerConfigSafeSchema = z
     oauth: z.object({
       oauth_scopes: z.array(z.string()),
       access_type: z.enum(['online', 'offline']).optional(),
-      credentials: z.object({ oauth_client_id: z.string() }),
+      credentials: z.object({
+        oauth_client_id: z.string(),
+        oauth_client_secret: z
+          .literal(SECRET_PLACEHOLDER)
+          .openapi({ description: `Always "${SECRET_PLACEHOLDER}": the secret is never returned; sent back in an update it keeps the stored one.` }),
+      }),
     }),
   })
-  .openapi('provider_config', { description: 'The provider config as returned: `oauth_client_secret` is never returned.' });
+  .openapi('provider_config', { description: `The provider config as returned: \`oauth_client_secret\` is the placeholder "${SECRET_PLACEHOLDER}", never the secret.` });
 
 const variantTitles = ['crm', 'engagement', 'no category'];
 

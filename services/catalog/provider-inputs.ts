@@ -27,6 +27,13 @@ const noCategoryName = z
     'x-extension': true,
   });
 
+/**
+ * What responses carry in place of the OAuth client secret: the reference requires the field, and
+ * the secret itself is never returned. Sent back in an update, it means "keep the stored secret",
+ * so a client may PUT what it just read.
+ */
+export const SECRET_PLACEHOLDER: '********' = '********';
+
 const oauthScopes = z.array(z.string().min(1)).max(200);
 const accessType = z
   .enum(['online', 'offline'])
@@ -42,7 +49,11 @@ const createProviderConfigSchema = z
       access_type: accessType,
       credentials: z.object({
         oauth_client_id: z.string().min(1).max(1000),
-        oauth_client_secret: z.string().min(1).max(4000).meta({ description: 'Stored encrypted; never returned.' }),
+        oauth_client_secret: z
+          .string()
+          .min(1)
+          .max(4000)
+          .meta({ description: `Stored encrypted; responses carry "${SECRET_PLACEHOLDER}" instead.` }),
       }),
     }),
   })
@@ -57,7 +68,12 @@ const updateProviderConfigSchema = z
       access_type: accessType,
       credentials: z.object({
         oauth_client_id: z.string().min(1).max(1000),
-        oauth_client_secret: z.string().min(1).max(4000).optional().meta({ description: 'Omit to keep the stored secret. Stored encrypted; never returned.' }),
+        oauth_client_secret: z
+          .string()
+          .min(1)
+          .max(4000)
+          .optional()
+          .meta({ description: `Omit, or send "${SECRET_PLACEHOLDER}" (what responses carry), to keep the stored secret. Stored encrypted; never returned.` }),
       }),
     }),
   })

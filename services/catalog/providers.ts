@@ -1,6 +1,13 @@
 import type { Selectable } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError, UnprocessableError } from '../../lib/errors';
-import { NO_CATEGORY_PROVIDER_NAMES, type CreateProviderInput, type ProviderEntityMapping, type ProviderObjects, type UpdateProviderInput } from './provider-inputs';
+import {
+  NO_CATEGORY_PROVIDER_NAMES,
+  SECRET_PLACEHOLDER,
+  type CreateProviderInput,
+  type ProviderEntityMapping,
+  type ProviderObjects,
+  type UpdateProviderInput,
+} from './provider-inputs';
 import type { ProvidersTable } from '../../db/database';
 import type { Db } from '../../db/connection';
 import { existingEntityIds } from '../../db/repositories/entities';
@@ -39,6 +46,11 @@ const isKnownProviderName = (name: string) => (NO_CATEGORY_PROVIDER_NAMES as rea
 
 const hasConfig = (row: ProviderRow) => Object.keys(row.config).length > 0;
 
+/** The stored config as answered: the placeholder where the reference requires the secret. */
+function configResponse(config: ProviderConfigSafe) {
+  return { ...config, oauth: { ...config.oauth, credentials: { ...config.oauth.credentials, oauth_client_secret: SECRET_PLACEHOLDER } } };
+}
+
 export function toProviderResponse(row: ProviderRow) {
   return {
     id: row.id,
@@ -46,7 +58,7 @@ export function toProviderResponse(row: ProviderRow) {
     category: row.category as ProviderCategory,
     auth_type: row.auth_type as ProviderAuthType,
     name: row.name,
-    ...(hasConfig(row) ? { config: row.config as unknown as ProviderConfigSafe } : {}),
+    ...(hasConfig(row) ? { config: configResponse(row.config as unknown as ProviderConfigSafe) } : {}),
     objects: row.objects as ProviderObjects,
     entity_mappings: row.entity_mappings as ProviderEntityMapping[],
   };
@@ -76,8 +88,9 @@ export async function getProvider(deps: ServiceDeps, applicationId: string, prov
 /** The provider with its decrypted OAuth client secret, for the OAuth flow and token refresh. Never return it over the API. */
 export async function loadProviderWithSecrets(deps: ServiceDeps, applicationId: string, providerId: string): Promise<ProviderWithSecrets> {
   const row = await getProviderOrThrow(deps, applicationId, providerId);
-  const { config, ...rest } = toProviderResponse(row);
-  if (!config) return rest;
+  const { config: _answered, ...rest } = toProviderResponse(row);
+  if (!hasConfig(row)) return rest;
+  const config = row.config as unknown as ProviderConfigSafe;
   const secret = row.client_secret_encrypted ? deps.secrets.decrypt(row.client_secret_encrypted) : '';
   return { ...rest, config: { ...config, oauth: { ...config.oauth, credentials: { ...config.oauth.credentials, oauth_client_secret: secret } } } };
 }
@@ -104,7 +117,9 @@ function splitConfig(config: {
   use_managed_oauth?: boolean;
   oauth: { oauth_scopes: string[]; access_type?: 'online' | 'offline'; credentials: { oauth_client_id: string; oauth_client_secret?: string } };
 }): { safe: ProviderConfigSafe; secret: string | undefined } {
-  const { oauth_client_secret: secret, ...credentials } = config.oauth.credentials;
+  const { oauth_client_secret: given, ...credentials } = config.oauth.credentials;
+  // The placeholder is what a response carried: sent back, it names no new secret.
+  const secret = given === SECRET_PLACEHOLDER ? undefined : given;
   const safe: ProviderConfigSafe = {
     provider_app_id: config.provider_app_id ?? '',
     ...(config.use_managed_oauth !== undefined ? { use_managed_oauth: config.use_managed_oauth } : {}),
@@ -128,6 +143,12 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
   }
   const category: ProviderCategory = input.category ?? 'no_category';
   const split = input.auth_type === 'oauth2' && input.config ? splitConfig(input.config) : undefined;
+  if (input.auth_type === 'oauth2' && input.config && !split?.secret) {
+    throw new InvalidInputError(`config.oauth.credentials.oauth_client_secret must be the secret itself ("${SECRET_PLACEHOLDER}" keeps a stored one, and none is stored yet)`, {
+      location: 'json',
+      issues: [{ path: 'config.oauth.credentials.oauth_client_secret', message: 'The placeholder names no secret', code: 'custom' }],
+    });
+  }
   try {
     const row = await repo.insertProvider(deps.db, {
       application_id: applicationId,
@@ -147,7 +168,7 @@ export async function createProvider(deps: ServiceDeps, applicationId: string, i
 }
 
 /**
- * Replaces the config (an omitted oauth_client_secret keeps the stored one); omitted
+ * Replaces the config (an omitted oauth_client_secret, or the placeholder responses carry, keeps the stored one); omitted
  * `objects` / `entity_mappings` keep their value. Name and category are fixed (422).
  */
 export async function updateProvider(deps: ServiceDeps, applicationId: string, providerId: string, input: UpdateProviderInput) {
