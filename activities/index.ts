@@ -17,6 +17,8 @@ export interface ActivityDeps extends ServiceDeps {
   chunkBudgetMs?: number;
   /** Records per destination batch (SYNC_BATCH_RECORDS). */
   batchRecords?: number;
+  /** Consecutive failed runs after which a sync pauses itself (SYNC_AUTO_PAUSE_AFTER_FAILURES). */
+  autoPauseAfterFailures?: number;
   /** Time budget of one writeJobChunk attempt (tests shorten it). */
   writeChunkBudgetMs?: number;
 }

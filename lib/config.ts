@@ -40,6 +40,7 @@ const envSchema = z.object({
   API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ENCRYPTION_KEY: optionalString,
   SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
+  SYNC_AUTO_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
   OUTBOUND_BLOCK_PRIVATE_NETWORKS: optionalString.pipe(z.stringbool().optional()),
 });
 
@@ -70,6 +71,8 @@ export interface Config {
   encryptionKey: string | undefined;
   /** Records per destination batch: pages are gathered up to this before a write. */
   syncBatchRecords: number;
+  /** Consecutive failed runs after which a sync pauses itself. */
+  syncAutoPauseAfterFailures: number;
   /**
    * OAuth token endpoint overrides (sandboxes, simulators) from SYNCWELL_OAUTH_TOKEN_URL_<PROVIDER>,
    * keyed by `oauthTokenUrlKey(provider name)`.
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiKey: e.API_KEY,
     encryptionKey: e.ENCRYPTION_KEY,
     syncBatchRecords: e.SYNC_BATCH_RECORDS,
+    syncAutoPauseAfterFailures: e.SYNC_AUTO_PAUSE_AFTER_FAILURES,
     oauthTokenUrls: tokenUrls.urls,
     oauthAuthorizeUrls: authorizeUrls.urls,
     outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },

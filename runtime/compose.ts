@@ -20,7 +20,16 @@ import type { ServiceDeps } from '../services/deps';
 /** The settings composition reads (tests make theirs with loadConfig). */
 export type ComposeConfig = Pick<
   Config,
-  'databasePoolSize' | 'dataDir' | 'encryptionKey' | 'temporal' | 'syncBatchRecords' | 'oauthTokenUrls' | 'oauthAuthorizeUrls' | 'publicUrl' | 'outboundPolicy'
+  | 'databasePoolSize'
+  | 'dataDir'
+  | 'encryptionKey'
+  | 'temporal'
+  | 'syncBatchRecords'
+  | 'syncAutoPauseAfterFailures'
+  | 'oauthTokenUrls'
+  | 'oauthAuthorizeUrls'
+  | 'publicUrl'
+  | 'outboundPolicy'
 >;
 
 export interface ComposeOptions {
@@ -31,8 +40,8 @@ export interface ComposeOptions {
   temporal: string | { client: Client; connection: Connection };
   /** Instead of the key ENCRYPTION_KEY (or the dev key under DATA_DIR) gives: tests share one with their worker processes. */
   secrets?: SecretBox;
-  /** Activity settings tests change: the chunk budget, the providers' HTTP retries, the batch size. */
-  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords' | 'writeChunkBudgetMs'>;
+  /** Activity settings tests change: the chunk budget, the providers' HTTP retries, the batch size, the auto-pause. */
+  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords' | 'writeChunkBudgetMs' | 'autoPauseAfterFailures'>;
 }
 
 export interface Composition {
@@ -72,7 +81,7 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
     return {
       services,
       app: { ...services, temporal: { ...services.temporal, connection: temporal.connection } },
-      activities: { ...services, writers, batchRecords: config.syncBatchRecords, ...opts.activities },
+      activities: { ...services, writers, batchRecords: config.syncBatchRecords, autoPauseAfterFailures: config.syncAutoPauseAfterFailures, ...opts.activities },
       close,
     };
   } catch (err) {

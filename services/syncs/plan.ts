@@ -92,6 +92,8 @@ export interface SyncState {
   /** Names the pending full refresh request: a full run satisfies only the request pending when it started. */
   full_refresh_request_id?: string;
   last_full_sync_at?: string;
+  /** Failed runs since the last successful one (run-ledger.ts pauses the sync at SYNC_AUTO_PAUSE_AFTER_FAILURES). */
+  consecutive_failed_runs?: number;
 }
 
 /** Merged into a sync's stored state to make its next run full. */

@@ -1,6 +1,7 @@
 /**
  * The sync-run ledger: opening a run (idempotent per workflow), closing it (destination finish,
- * cursor, sync.complete, in one transaction), and the auto-pause after an error no retry fixes.
+ * cursor, sync.complete, in one transaction), and the auto-pauses: after an error no retry fixes,
+ * and after too many failed runs in a row.
  */
 import * as runs from '../../db/repositories/sync-runs';
 import * as syncsRepo from '../../db/repositories/syncs';
@@ -20,7 +21,11 @@ import { subWindowStart } from './backfill';
 export interface RunLedgerDeps extends ServiceDeps {
   /** One writer (pool) per destination per worker. */
   writers: WriterCache;
+  /** Consecutive failed runs after which a sync pauses itself (SYNC_AUTO_PAUSE_AFTER_FAILURES). */
+  autoPauseAfterFailures?: number;
 }
+
+const DEFAULT_AUTO_PAUSE_AFTER_FAILURES = 10;
 
 export type StartRunResult = { skipped: 'paused' | 'deleted' } | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
 
@@ -113,6 +118,7 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
     }
   }
   const finishedAt = new Date();
+  let failedInARow = 0;
   const jobId = await deps.db.transaction().execute(async (trx) => {
     await runs.closeSyncRun(trx, run.id, { success, error, at: finishedAt });
     const job = run.sync_job_id ? await closeJobRun(trx, run.id, { success, records: run.num_records_synced, error }) : undefined;
@@ -120,8 +126,9 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
     // A backfill read one window of the past: the cursor stays where the sync's own runs left it.
     if (!progress.backfill) {
       // The state as it is now, locked: a full refresh requested during the run is not overwritten.
-      const current = await syncsRepo.lockSyncState(trx, ctx.id);
-      const state = nextSyncState((current ?? ctx.state) as SyncState, {
+      const current = ((await syncsRepo.lockSyncState(trx, ctx.id)) ?? ctx.state) as SyncState;
+      failedInARow = success ? 0 : (current.consecutive_failed_runs ?? 0) + 1;
+      const next = nextSyncState(current, {
         strategy: run.strategy,
         success,
         maxLastModified: progress.maxLastModified,
@@ -129,6 +136,8 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
         finishedAt: finishedAt.toISOString(),
         fullRefreshRequestAtStart: progress.fullRefreshRequestAtStart,
       });
+      const { consecutive_failed_runs: _, ...rest } = next;
+      const state: SyncState = failedInARow > 0 ? { ...rest, consecutive_failed_runs: failedInARow } : rest;
       await syncsRepo.setSyncState(trx, ctx.id, state, finishedAt);
     }
     await recordEvent(trx, ctx.application_id, 'sync.complete', {
@@ -144,6 +153,10 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
     return job;
   });
   await notifySyncJobs(deps, [...(jobId ? [jobId] : []), ...(await jobsWaitingOn(deps.db, input.syncId))]);
+  const limit = deps.autoPauseAfterFailures ?? DEFAULT_AUTO_PAUSE_AFTER_FAILURES;
+  if (failedInARow >= limit) {
+    await pauseSyncForError(deps, { syncId: input.syncId, runId: run.id, reason: `${failedInARow} runs in a row failed; the last: ${error ?? 'unknown error'}` });
+  }
   return { numRecordsSynced: run.num_records_synced };
 }
 
