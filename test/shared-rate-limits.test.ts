@@ -70,6 +70,28 @@ describe('Postgres rate limit store', () => {
   });
 });
 
+describe('cost', () => {
+  it('one statement per request: measured and printed (docs/benchmarks.md)', async () => {
+    const store = createSharedRateLimits(tdb.db);
+    const id = connectionId();
+    const limits = { requestsPerSecond: Infinity, burst: 1, concurrency: 4 };
+    const N = 500;
+    const started = performance.now();
+    for (let i = 0; i < N; i++) {
+      const d = await store.acquire(id, limits, 60_000);
+      if (d.granted) await store.release(id, d.lease!);
+    }
+    const acquireAndRelease = (performance.now() - started) / N;
+    const acquireOnly = performance.now();
+    for (let i = 0; i < N; i++) await store.acquire(connectionId(), limits, 60_000);
+    const firstAsk = (performance.now() - acquireOnly) / N;
+    console.info(
+      `[shared-rate-limits] acquire+release ${acquireAndRelease.toFixed(2)} ms per request (sequential, ${N}); a connection's first ask (insert) ${firstAsk.toFixed(2)} ms`,
+    );
+    expect(acquireAndRelease).toBeLessThan(20);
+  });
+});
+
 describe('two runtimes on one store', () => {
   let server: Server;
   let url: string;
@@ -100,9 +122,10 @@ describe('two runtimes on one store', () => {
     // 12 requests: 2 at once, then one per 100 ms.
     expect(sentAt).toHaveLength(12);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    // Never ahead of the bucket: the i-th request no sooner than (i - burst + 1) tokens' time after the first.
+    // Never ahead of the bucket: the i-th request no sooner than (i - burst + 1) tokens' time after the first
+    // (less the first one's own way to the server).
     const sorted = [...sentAt].sort((x, y) => x - y);
-    for (let i = 2; i < sorted.length; i++) expect(sorted[i]! - sorted[0]!).toBeGreaterThanOrEqual((i - 1) * 100 - 10);
+    for (let i = 2; i < sorted.length; i++) expect(sorted[i]! - sorted[0]!).toBeGreaterThanOrEqual((i - 1) * 100 - 50);
 
     sentAt.length = 0;
     throttleNext = true;
