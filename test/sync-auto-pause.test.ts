@@ -2,7 +2,7 @@
  * The auto-pause after too many failed runs in a row, end to end on the time-skipping test server:
  * a source that keeps answering 500 fails each run after its retries; the run that reaches the
  * limit (3 here, through the worker's deps) pauses the sync with a reason and a sync.paused event,
- * and a successful run in between starts the count again.
+ * a successful run in between starts the count again, and a resumed sync gets LIMIT runs again.
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,7 +12,7 @@ import { createWorker } from '../runtime/worker';
 import type { SyncRunResult } from '../workflows/sync-run';
 import { composeForTest } from './helpers/compose';
 import { makeContacts, startSourceApi, type SourceApi } from './helpers/source-api';
-import { configure, startScenario } from './helpers/sync-scenario';
+import { configure, ok, startScenario } from './helpers/sync-scenario';
 import { workflowBundle } from './helpers/temporal';
 
 const LIMIT = 3;
@@ -96,4 +96,19 @@ it(`pauses a sync after ${LIMIT} failed runs in a row, with the reason and a syn
   const before = source.contactRequests();
   expect(await runSync(syncId)).toEqual({ status: 'skipped', reason: 'paused' });
   expect(source.contactRequests()).toBe(before);
+
+  // Resumed while still failing: it gets another LIMIT runs before the next pause.
+  await ok(
+    s.tenant.request('POST', '/syncs/_resume', {
+      headers: { 'x-customer-id': 'cust-failing', 'x-provider-name': 'failing-crm' },
+      body: { object_type: 'standard', object: 'contacts' },
+    }),
+  );
+  failing();
+  for (let n = 1; n < LIMIT; n++) await runSync(syncId);
+  expect(await syncRow(syncId)).toMatchObject({ paused: false });
+  expect(await failedInARow(syncId)).toBe(2 * LIMIT - 1);
+  await runSync(syncId);
+  expect(await syncRow(syncId)).toMatchObject({ paused: true, pause_reason: expect.stringMatching(new RegExp(`^${2 * LIMIT} runs in a row failed; the last: `)) });
+  expect(await pausedEvents()).toHaveLength(2);
 });

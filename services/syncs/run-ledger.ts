@@ -154,7 +154,8 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
   });
   await notifySyncJobs(deps, [...(jobId ? [jobId] : []), ...(await jobsWaitingOn(deps.db, input.syncId))]);
   const limit = deps.autoPauseAfterFailures ?? DEFAULT_AUTO_PAUSE_AFTER_FAILURES;
-  if (failedInARow >= limit) {
+  // Every limit-th failure: a sync resumed after the pause gets as many runs again before the next.
+  if (failedInARow > 0 && failedInARow % limit === 0) {
     await pauseSyncForError(deps, { syncId: input.syncId, runId: run.id, reason: `${failedInARow} runs in a row failed; the last: ${error ?? 'unknown error'}` });
   }
   return { numRecordsSynced: run.num_records_synced };
