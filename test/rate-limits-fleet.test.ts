@@ -82,9 +82,9 @@ it('two worker processes syncing one connection stay within its rate together, a
   expect(arrivals).toHaveLength(17);
   const times = arrivals.map((a) => a.at).sort((a, b) => a - b);
   // Never ahead of the shared bucket: after the burst, one request per 1/RATE s, whichever process sent it
-  // (less the first request's own way to the server).
+  // (less the first requests' own way to the server, which a loaded machine can stretch).
   for (let i = BURST; i < times.length; i++) {
-    expect(times[i]! - times[0]!, `request ${i + 1}`).toBeGreaterThanOrEqual(((i - BURST + 1) / RATE) * 1000 - 50);
+    expect(times[i]! - times[0]!, `request ${i + 1}`).toBeGreaterThanOrEqual(((i - BURST + 1) / RATE) * 1000 - 100);
   }
   const perSecond = new Map<number, number>();
   for (const t of times) perSecond.set(Math.floor((t - times[0]!) / 1000), (perSecond.get(Math.floor((t - times[0]!) / 1000)) ?? 0) + 1);
