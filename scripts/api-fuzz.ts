@@ -109,6 +109,8 @@ async function runSurface(bin: string, surface: Surface, origin: string, s: Seed
     '--report-dir',
     path.join(ROOT, '.cache/schemathesis/reports', surface.name),
   ];
+  // Only this run's report: each one is tens of MB.
+  await rm(path.join(ROOT, '.cache/schemathesis/reports', surface.name), { recursive: true, force: true });
   console.log(`\n=== ${surface.name}: schemathesis ${path.basename(specPath)} against ${origin + surface.basePath}, ${SECONDS}s`);
   const child = spawn(bin, args, { cwd: dir, env: { ...process.env, ...fuzzEnv(s) }, stdio: 'inherit' });
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));

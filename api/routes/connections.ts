@@ -157,7 +157,9 @@ export function connectionRoutes(deps: AppDeps) {
       tags,
       security,
       summary: 'Get connection rate limit info',
-      description: 'The rate limits the provider reported on its latest response seen (syncs, discovery, the user id call); `{}` until then and for providers that report none.',
+      description:
+        'The rate limits the provider reported on its latest response seen (syncs, discovery, the user id call); `{}` until then and for providers that report none. ' +
+        'Beyond the reference, which lists only the 200: 401 without a valid x-api-key, 404 when the customer has no connection to that provider.',
       request: { params: connectionPathParams },
       responses: { 200: jsonResponse(rateLimitInfoSchema, 'Connection rate limit info'), ...errorResponses },
     }),
