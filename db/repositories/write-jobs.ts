@@ -29,18 +29,26 @@ export function listSendingRecords(db: Db, jobId: string) {
   return db.selectFrom('write_job_records').select(['seq']).where('job_id', '=', jobId).where('status', '=', 'sending').orderBy('seq').execute();
 }
 
-/** Takes the next `limit` pending records (in seq order) and marks them sending, in one statement. */
-export function claimPendingRecords(db: Db, jobId: string, limit: number) {
-  return db
-    .updateTable('write_job_records')
-    .set({ status: 'sending', updated_at: new Date() })
-    .where('job_id', '=', jobId)
-    .where('seq', 'in', (eb) =>
-      eb.selectFrom('write_job_records').select('seq').where('job_id', '=', jobId).where('status', '=', 'pending').orderBy('seq').limit(limit).forUpdate().skipLocked(),
+/**
+ * Takes the next `limit` pending records (in seq order) and marks them sending, in one statement.
+ * The rows are picked in a materialized CTE: an `IN (subquery … LIMIT)` may be evaluated again when
+ * a concurrent claim touches the same rows, and then updates more than `limit` rows.
+ */
+export async function claimPendingRecords(db: Db, jobId: string, limit: number) {
+  const { rows } = await sql<{ seq: number; record: Record<string, unknown>; record_id: string | null }>`
+    with picked as materialized (
+      select seq from write_job_records
+       where job_id = ${jobId} and status = 'pending'
+       order by seq
+       limit ${limit}
+       for update skip locked
     )
-    .returning(['seq', 'record', 'record_id'])
-    .execute()
-    .then((rows) => rows.sort((a, b) => a.seq - b.seq));
+    update write_job_records r
+       set status = 'sending', updated_at = now()
+      from picked
+     where r.job_id = ${jobId} and r.seq = picked.seq
+    returning r.seq, r.record, r.record_id`.execute(db);
+  return rows.sort((a, b) => a.seq - b.seq);
 }
 
 export interface RecordOutcome {
