@@ -5,6 +5,7 @@
  * compiled once per stream.
  */
 import * as crypto from 'node:crypto';
+import { canonicalJson } from '../../lib/records';
 import { ProviderError } from '../errors';
 import type { HttpResponse } from '../runtime';
 import type { SourceRecord } from '../types';
@@ -77,18 +78,4 @@ export function hashRecord(raw: unknown): string {
   const json = canonicalJson(raw);
   // One-shot crypto.hash (Node >= 20.12) is ~4x faster than createHash for small inputs.
   return typeof crypto.hash === 'function' ? crypto.hash('sha256', json, 'hex') : crypto.createHash('sha256').update(json).digest('hex');
-}
-
-/** JSON with object keys sorted at every level (undefined members dropped, as JSON.stringify does). */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const k of keys) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
-  }
-  return `{${parts.join(',')}}`;
 }

@@ -5,6 +5,7 @@
  * so a retried request is answered without writing again.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../lib/records';
 import { ConflictError, NotFoundError, RecordRejectedError, UnprocessableError } from '../../lib/errors';
 import * as keys from '../../db/repositories/write-idempotency';
 import { ProviderError, WriteOutcomeUnknownError } from '../../providers/errors';
@@ -85,18 +86,6 @@ function settle(outcome: StoredOutcome): WrittenRecord {
 
 const STATUS: Record<StoredOutcome['kind'], number> = { written: 200, rejected: 422, unknown: 499 };
 
-/** Key order does not change a request: the hash is of its canonical JSON. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
 export async function writeRecord(
   deps: ServiceDeps,
   applicationId: string,
@@ -109,7 +98,8 @@ export async function writeRecord(
   if (opts.idempotencyKey === undefined) return { result: settle(await writeOnce(deps, applicationId, connection, input, opts.runtime)), replayed: false };
 
   const key = { application_id: applicationId, connection_id: connection.id, key: opts.idempotencyKey };
-  const hash = createHash('sha256').update(canonical(input)).digest('hex');
+  // Key order does not change a request: the hash is of its canonical JSON.
+  const hash = createHash('sha256').update(canonicalJson(input)).digest('hex');
   if (!(await keys.claimIdempotencyKey(deps.db, key, hash))) {
     const stored = await keys.findIdempotencyKey(deps.db, key);
     if (stored && stored.request_hash !== hash)
