@@ -111,9 +111,20 @@ async function runSurface(bin: string, surface: Surface, origin: string, s: Seed
   ];
   // Only this run's report: each one is tens of MB.
   await rm(path.join(ROOT, '.cache/schemathesis/reports', surface.name), { recursive: true, force: true });
-  console.log(`\n=== ${surface.name}: schemathesis ${path.basename(specPath)} against ${origin + surface.basePath}, ${SECONDS}s`);
-  const child = spawn(bin, args, { cwd: dir, env: { ...process.env, ...fuzzEnv(s) }, stdio: 'inherit' });
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  // The whole report goes to a log; the console gets one line per document, and the report when it failed.
+  // Keeping it short leaves the test runner's summary readable at the end of a CI log.
+  const logPath = path.join(ROOT, '.cache/schemathesis/reports', `${surface.name}.log`);
+  await mkdir(path.dirname(logPath), { recursive: true });
+  const log = await open(logPath, 'w');
+  const child = spawn(bin, args, { cwd: dir, env: { ...process.env, ...fuzzEnv(s) }, stdio: ['ignore', log.fd, log.fd] });
+  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+  await log.close();
+  const output = await readFile(logPath, 'utf8');
+  const cases = /Test cases:\s*\n\s*(.+)/.exec(output)?.[1]?.trim() ?? 'no summary';
+  const where = `schemathesis ${path.basename(specPath)} against ${origin + surface.basePath}, ${SECONDS}s`;
+  console.log(`api-fuzz ${surface.name}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`}, ${cases} (${where}; report ${path.relative(ROOT, logPath)})`);
+  if (code !== 0) console.log(output);
+  return code;
 }
 
 /** The variables scripts/api-fuzz.toml reads. */
