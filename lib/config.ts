@@ -42,6 +42,9 @@ const envSchema = z.object({
   SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
   SYNC_AUTO_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
   OUTBOUND_BLOCK_PRIVATE_NETWORKS: optionalString.pipe(z.stringbool().optional()),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  WORKER_HEALTH_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
+  WORKFLOW_BUNDLE_PATH: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,6 +85,14 @@ export interface Config {
   oauthAuthorizeUrls: Record<string, string>;
   /** Whether tenant-configured URLs may reach private networks (lib/outbound-policy.ts). */
   outboundPolicy: OutboundPolicy;
+  worker: {
+    /** After SIGTERM, how long running activities may finish before they are cancelled (and retried elsewhere). */
+    shutdownGraceMs: number;
+    /** A worker alone (`npm run worker`) serves GET /health here when set (the image's HEALTHCHECK). */
+    healthPort: number | undefined;
+    /** A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js, which dist/worker.js finds itself). */
+    workflowBundlePath: string | undefined;
+  };
 }
 
 const OAUTH_TOKEN_URL_PREFIX = 'SYNCWELL_OAUTH_TOKEN_URL_';
@@ -149,6 +160,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oauthTokenUrls: tokenUrls.urls,
     oauthAuthorizeUrls: authorizeUrls.urls,
     outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },
+    worker: {
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+      healthPort: e.WORKER_HEALTH_PORT,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH === undefined ? undefined : path.resolve(e.WORKFLOW_BUNDLE_PATH),
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Hono } from 'hono';
 import { createApp } from '../api/app';
 import { ConfigError, getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
@@ -78,14 +79,28 @@ export async function runWorker(proc: RunningProcess, root: Composition, infra: 
   const { config, logger } = proc;
   installTemporalRuntime(logger);
   const connection = proc.onStop(await NativeConnection.connect({ address: infra.temporalAddress }));
-  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, deps: root.activities, logger });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: root.activities,
+    logger,
+    shutdownGraceMs: config.worker.shutdownGraceMs,
+    ...(config.worker.workflowBundlePath ? { workflowBundle: { codePath: config.worker.workflowBundlePath } } : {}),
+  });
   await startReconciler(root.services);
   await deleteLegacyDispatcherSchedule(root.services);
   // Delivery starts on commit of an event; the listener's own sweep catches a lost notification.
   proc.onStop(startWebhookKickListener(root.services, { databaseUrl: infra.databaseUrl }));
   const running = worker.run();
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker polling');
-  proc.onStop({ close: () => stopWorker(worker, running) });
+  // Stopped before the connection, the listener and the composition's pools (registered earlier, so
+  // closed later): running activities drain within the grace and still reach the database.
+  proc.onStop({ close: () => stopWorker(worker, running, logger, config.worker.shutdownGraceMs) });
+  if (config.worker.healthPort !== undefined) {
+    const health = await listen(workerHealth(worker).fetch, config.host, config.worker.healthPort);
+    proc.onStop({ close: () => new Promise((resolve) => health.close(resolve)) });
+  }
   running.catch((err) => {
     logger.fatal({ err }, 'worker stopped unexpectedly');
     void proc.shutdown('worker failure', 1);
@@ -109,9 +124,20 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, hostname:
   });
 }
 
-async function stopWorker(worker: Worker, running: Promise<void>): Promise<void> {
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running.catch(() => undefined);
+/** A worker alone has no API: its liveness for the image's HEALTHCHECK, 503 once it stops polling. */
+function workerHealth(worker: Worker): Hono {
+  return new Hono().get('/health', (c) => {
+    const state = worker.getState();
+    return c.json({ status: state === 'RUNNING' ? 'ok' : 'unavailable', worker: state }, state === 'RUNNING' ? 200 : 503);
+  });
+}
+
+async function stopWorker(worker: Worker, running: Promise<void>, logger: Logger, graceMs: number): Promise<void> {
+  if (worker.getState() === 'RUNNING') {
+    logger.info({ graceSeconds: graceMs / 1000 }, 'worker draining: no new tasks, running activities finish within the grace');
+    worker.shutdown();
+  }
+  await running.catch((err) => logger.error({ err }, 'worker did not drain'));
 }
 
 function printBanner(config: Config, uiUrl: string | undefined, bootstrap: { apiKey: string | undefined; created: boolean }) {

@@ -62,7 +62,9 @@ const expectedNotes = [
 
 describe('parent-child streams', () => {
   it('fetches children per parent record, adding the context to child records', async () => {
-    const { records, states } = await readAll(connect(definition(), {}), 'notes');
+    // One request in flight: the order of today's single chain.
+    const def = { ...definition(), rate_limit: { concurrency: 1 } };
+    const { records, states } = await readAll(connect(def, {}), 'notes');
     expect(records.map((r) => r.raw)).toEqual(expectedNotes);
     expect(sim.requests.map((q) => `${q.path}?${new URLSearchParams(q.query)}`)).toEqual([
       '/api/contacts?page=1',
@@ -73,24 +75,66 @@ describe('parent-child streams', () => {
       '/api/contacts/c3/notes?p=1',
     ]);
     expect(sim.requests[1]!.headers['x-contact']).toBe('contact=c1');
-    // State holds the parent position, the current parent page's contexts, the index and the child page.
-    expect(states[0]).toEqual({ parentNext: { page: 2 }, parentDone: false, contexts: [{ contact_id: 'c1' }, { contact_id: 'c 2' }], index: 0, page: { page: 2 } });
+    // State holds the parent position, the contexts not started yet, and each open partition's context and page.
+    expect(states[0]).toMatchObject({
+      partitioned: 'children',
+      next: 0,
+      open: [],
+      parent: { next: { page: 2 }, done: false, queue: [{ contact_id: 'c1' }, { contact_id: 'c 2' }] },
+    });
+    expect(states[1]).toMatchObject({ next: 1, open: [{ i: 0, at: { page: 2 }, ctx: { contact_id: 'c1' } }], parent: { queue: [{ contact_id: 'c 2' }] } });
     expect(states.at(-1)).toBeNull();
   });
 
+  it('reads the children of several parents at once, up to the connection’s concurrency', async () => {
+    await sim.close();
+    const many = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` }));
+    sim = await startApiSimulator((q) => {
+      if (q.path === '/api/contacts') return { json: { data: pageOf(many, Number(q.query.page), 5) } };
+      const contact = decodeURIComponent(/^\/api\/contacts\/([^/]+)\/notes$/.exec(q.path)![1]!);
+      const items = [1, 2, 3].map((n) => ({ id: `${contact}-n${n}`, text: 'x' }));
+      return { json: { items: pageOf(items, Number(q.query.p), 2) }, delayMs: 20 };
+    });
+    const def = { ...definition(), base_url: `${sim.url}/api`, rate_limit: { concurrency: 3 } };
+    def.streams[0]!.pagination = { type: 'page_increment', param: 'page', page_size: 5 };
+    const { records } = await readAll(connect(def, {}), 'notes');
+    expect(records.map((r) => r.id).sort()).toEqual(many.flatMap((c) => [1, 2, 3].map((n) => `${c.id}-n${n}`)).sort());
+    expect(sim.maxInFlight).toBe(3);
+    // Every page once: 3 parent pages, 2 child pages per parent.
+    expect(sim.requests).toHaveLength(3 + 12 * 2);
+  });
+
   it('resumes mid-child after a crash without re-reading finished pages', async () => {
-    const conn = connect(definition(), {});
-    const first = await conn.readPage({ object: 'notes', objectType: 'standard', modifiedSince: null, pageState: null });
+    const conn = connect({ ...definition(), rate_limit: { concurrency: 1 } }, {});
+    // The worker dies: what it had in flight ends with it.
+    const worker = new AbortController();
+    const req = { object: 'notes', objectType: 'standard' as const, modifiedSince: null, signal: worker.signal };
+    const parents = await conn.readPage({ ...req, pageState: null });
+    const first = await conn.readPage({ ...req, pageState: parents.nextPageState });
     expect(first.records.map((r) => r.id)).toEqual(['n1', 'n2']);
+    worker.abort();
+    await new Promise((r) => setTimeout(r, 20));
     // A new connection (new worker) continues from the persisted state.
     sim.requests.length = 0;
     const rest = await readAll(connect(definition(), {}), 'notes', { pageState: JSON.parse(JSON.stringify(first.nextPageState)) as JsonValue });
-    expect(rest.records.map((r) => r.id)).toEqual(['n3', 'n4']);
-    expect(sim.requests.map((q) => `${q.path}?${new URLSearchParams(q.query)}`)).toEqual([
-      '/api/contacts/c1/notes?p=2',
+    expect(rest.records.map((r) => r.id).sort()).toEqual(['n3', 'n4']);
+    expect(sim.requests.map((q) => `${q.path}?${new URLSearchParams(q.query)}`).sort()).toEqual([
       '/api/contacts/c%202/notes?p=1',
-      '/api/contacts?page=2',
+      '/api/contacts/c1/notes?p=2',
       '/api/contacts/c3/notes?p=1',
+      '/api/contacts?page=2',
+    ]);
+  });
+
+  it('resumes a child stream’s page state from before partitions', async () => {
+    const state = { parentNext: { page: 2 }, parentDone: false, contexts: [{ contact_id: 'c1' }, { contact_id: 'c 2' }], index: 0, page: { page: 2 } };
+    const rest = await readAll(connect(definition(), {}), 'notes', { pageState: state });
+    expect(rest.records.map((r) => r.id).sort()).toEqual(['n3', 'n4']);
+    expect(sim.requests.map((q) => `${q.path}?${new URLSearchParams(q.query)}`).sort()).toEqual([
+      '/api/contacts/c%202/notes?p=1',
+      '/api/contacts/c1/notes?p=2',
+      '/api/contacts/c3/notes?p=1',
+      '/api/contacts?page=2',
     ]);
   });
 

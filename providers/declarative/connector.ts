@@ -1,9 +1,10 @@
 /**
- * A ProviderConnection driven by a connector definition. Each readPage call
- * issues one page request (plus, for child streams, at most one request per
- * ancestor level when a new parent page is needed) and returns a JSON page state
- * from which a crashed run resumes exactly where it stopped.
+ * A ProviderConnection driven by a connector definition. A plain stream's readPage issues one
+ * page request; child streams, date-windowed streams and numbered pages with a total are read as
+ * concurrent partitions (partitions.ts). Either way readPage returns a JSON page state from which
+ * a crashed run resumes exactly where it stopped.
  */
+import { randomUUID } from 'node:crypto';
 import { withOutboundPolicy } from '../../lib/outbound-policy';
 import { ProviderError } from '../errors';
 import { OAuthSession } from '../oauth';
@@ -11,16 +12,17 @@ import { getDefaultHttpRuntime, type HttpClient, type HttpRuntime } from '../run
 import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord, WriteOutcome, WriteRequest } from '../types';
 import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
-import { createPaginator, type Paginator, type PaginationState } from './pagination';
+import { formatCursor } from './date-format';
+import { createPaginator, setParam, type Paginator, type PaginationState } from './pagination';
+import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from './partitions';
 import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper } from './records';
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
-import { renderTemplate, type Scope } from './template';
+import { renderString, renderTemplate, type Scope } from './template';
+import { ceilToFormat, inWindow, stepMs, windowAt } from './windows';
 import { DeclarativeWriter } from './write';
 
-type Context = Record<string, JsonValue>;
-
-/** Position of a child stream: the parent's next page, the current parent page's contexts, and the child's own page. */
+/** Position of a child stream before partitions, or of a parent that is itself a child: the parent's next page, the current parent page's contexts, and the child's own page. */
 interface ChildState {
   parentNext: JsonValue | null;
   parentDone: boolean;
@@ -40,7 +42,13 @@ interface CompiledStream {
 interface PageOutcome {
   records: SourceRecord[];
   next: JsonValue | null;
+  body?: unknown;
 }
+
+/** A date window's upper bound, sent as incremental.end_param. */
+type Until = Date | undefined;
+
+type PartitionKind = PartitionedState['partitioned'];
 
 const SECRET_NAME = /key|token|secret|password|passwd|credential/i;
 
@@ -61,6 +69,11 @@ class DeclarativeConnection implements ProviderConnection {
   private readonly streams = new Map<string, CompiledStream>();
   /** oauth2 connectors: the access token, refreshed before expiry (and on 401 when it travels in a header). */
   private readonly session: OAuthSession | undefined;
+  /** Partitions in flight per stream, continued by the readPage that passes back the state they handed out. */
+  private readonly partitionRuns = new Map<string, PartitionRun>();
+  /** Partition requests in flight at most: the connection's concurrency, which the runtime also enforces. */
+  private readonly concurrency: number;
+  private readonly now: () => number;
   // Present only when some stream defines a write section (or read_one): the contract's "absent when it cannot".
   declare write?: (req: WriteRequest) => Promise<WriteOutcome[]>;
   declare writeBatchSize?: number;
@@ -71,6 +84,8 @@ class DeclarativeConnection implements ProviderConnection {
     ctx: ConnectionContext,
     runtime: HttpRuntime,
   ) {
+    this.concurrency = def.rate_limit?.concurrency ?? runtime.defaultLimits.concurrency;
+    this.now = runtime.now;
     const config: Record<string, unknown> = { ...ctx.params };
     for (const p of def.parameters) if (isAbsent(config[p.name]) && p.default !== undefined) config[p.name] = p.default;
     this.scope = { config };
@@ -102,6 +117,7 @@ class DeclarativeConnection implements ProviderConnection {
     this.client = runtime.client({
       ...(onUnauthorized ? { onUnauthorized } : {}),
       connectionId: ctx.connectionId,
+      provider: ctx.providerName,
       // base_url (and so every host this connector calls) is the tenant's choice.
       outboundPolicy: ctx.outboundPolicy,
       secrets: [...secrets.filter((s) => !isAbsent(s)).map(String), ...authSecrets(def.auth, this.scope)],
@@ -164,7 +180,8 @@ class DeclarativeConnection implements ProviderConnection {
     }
     this.checkRequiredParams();
     const modifiedSince = stream.def.incremental ? req.modifiedSince : null;
-    const page = await this.readStream(stream, req.pageState, modifiedSince, req);
+    const kind = partitionKind(stream);
+    const page = kind ? await this.readPartitioned(stream, kind, modifiedSince, req) : await this.readStream(stream, req.pageState, modifiedSince, req);
     let records = page.records;
     // The bound is inclusive: only records strictly older than the cursor are dropped.
     if (modifiedSince) {
@@ -185,10 +202,20 @@ class DeclarativeConnection implements ProviderConnection {
     return stream.parent ? this.readChild(stream, stream.parent, pageState, modifiedSince, req) : this.fetchPage(stream, pageState, modifiedSince, req);
   }
 
-  /** One request for one page of a stream (under one parent context for child streams). */
-  private async fetchPage(stream: CompiledStream, pageState: JsonValue | null, modifiedSince: Date | null, req: ReadPageRequest, parentContext?: Context): Promise<PageOutcome> {
+  /** One request for one page of a stream (under one parent context for child streams, up to `until` for a date window). */
+  private async fetchPage(
+    stream: CompiledStream,
+    pageState: JsonValue | null,
+    modifiedSince: Date | null,
+    req: ReadPageRequest,
+    parentContext?: Context,
+    until?: Until,
+  ): Promise<PageOutcome> {
     const state = pageState === null ? stream.paginator.first() : stream.paginator.check(pageState);
     const parts = buildRequest(this.def, stream.def, { ...(await this.requestScope()), parent: parentContext }, modifiedSince);
+    const inc = stream.def.incremental;
+    // Rounded up to the format's precision: the API returns at least the window, and the window's filter keeps exactly it.
+    if (until && inc?.end_param) setParam(parts, inc.location, inc.end_param, formatCursor(ceilToFormat(until, inc.format), inc.format));
     stream.paginator.apply(state, parts);
     const method = stream.def.method;
     const res = await this.client.request({ method, url: parts.url, headers: parts.headers, json: parts.body, signal: req.signal, onWait: req.onWait });
@@ -198,7 +225,82 @@ class DeclarativeConnection implements ProviderConnection {
     let next = stream.paginator.next(state, { body, headers: res.headers, url: res.url, count: items.length });
     if (next && typeof next.url === 'string') next = { url: this.stripAuthQuery(next.url) };
     const records = items.map((item) => stream.mapRecord(item, parentContext));
-    return { records, next };
+    return { records, next, body };
+  }
+
+  private async readPartitioned(stream: CompiledStream, kind: PartitionKind, modifiedSince: Date | null, req: ReadPageRequest): Promise<PageOutcome> {
+    const id = stream.def.id;
+    let run = this.partitionRuns.get(id);
+    if (!run?.continues(req.pageState)) {
+      run?.close();
+      const from = req.pageState === null ? this.firstPartitions(stream, kind, modifiedSince) : checkPartitioned(req.pageState, kind);
+      run = new PartitionRun(randomUUID(), from, this.partitionSource(stream, kind, modifiedSince, req), this.concurrency, req.signal);
+      this.partitionRuns.set(id, run);
+    }
+    const out = await run.take();
+    if (out.state === null) this.partitionRuns.delete(id);
+    return { records: out.records, next: out.state as unknown as JsonValue };
+  }
+
+  private firstPartitions(stream: CompiledStream, kind: PartitionKind, modifiedSince: Date | null): PartitionedState {
+    const base = { partitioned: kind, next: 0, open: [] };
+    if (kind === 'pages') return { ...base, pages: null };
+    if (kind === 'children') return { ...base, parent: { next: null, done: false, queue: [] } };
+    const inc = stream.def.incremental!;
+    const start = modifiedSince ?? this.startDatetime(stream.def.id, inc.start_datetime!);
+    // The range ends when the run starts: what changes while it reads is after it, for the next run.
+    return { ...base, windows: { start: start.toISOString(), end: new Date(this.now()).toISOString(), stepMs: stepMs(inc.step!)! } };
+  }
+
+  private startDatetime(streamId: string, template: string): Date {
+    const r = renderString(template, this.scope);
+    const at = r.ok ? new Date(r.value) : null;
+    if (!at || Number.isNaN(at.getTime())) {
+      throw new ProviderError(
+        'configuration',
+        `stream "${streamId}": start_datetime "${template}" ${r.ok ? `is "${r.value}", not an ISO 8601 instant` : 'has no value on this connection'}`,
+      );
+    }
+    return at;
+  }
+
+  private partitionSource(stream: CompiledStream, kind: PartitionKind, modifiedSince: Date | null, req: ReadPageRequest): PartitionSource {
+    const on = (signal: AbortSignal): ReadPageRequest => ({ ...req, signal });
+    if (kind === 'windows') {
+      return {
+        page: async (p, live, signal) => {
+          const w = windowAt(live.windows!, p.i);
+          const page = await this.fetchPage(stream, p.at, w.from, on(signal), undefined, w.to);
+          return { type: 'page', i: p.i, records: page.records.filter((r) => inWindow(w, r.lastModifiedAt)), next: page.next as PaginationState | null };
+        },
+      };
+    }
+    if (kind === 'pages') {
+      const numbered = stream.paginator.numbered!;
+      return {
+        page: async (p, live, signal) => {
+          const page = await this.fetchPage(stream, p.at ?? numbered.nth(p.i), modifiedSince, on(signal));
+          const counted = live.pages === null || live.pages === undefined;
+          // No total in the first response: the stream is read as one chain.
+          const pages = counted ? Math.max(1, numbered.pageCount(page.body) ?? 1) : live.pages!;
+          // The last page keeps following the paginator: records added during the read are not cut off.
+          const next = p.i >= pages - 1 ? (page.next as PaginationState | null) : null;
+          return { type: 'page', i: p.i, records: page.records, next, ...(counted && { pages }) };
+        },
+      };
+    }
+    const parent = stream.parent!;
+    return {
+      page: async (p: OpenPartition, _live, signal) => {
+        const page = await this.fetchPage(stream, p.at, modifiedSince, on(signal), p.ctx);
+        return { type: 'page', i: p.i, ctx: p.ctx!, records: page.records, next: page.next as PaginationState | null };
+      },
+      parentPage: async (next, signal) => {
+        // The parent is always read in full: a child's incremental bound says nothing about its parents.
+        const page = await this.readStream(parent, next, null, on(signal));
+        return { type: 'parent', contexts: page.records.map((r) => this.childContext(parent.def, r.raw)), next: page.next };
+      },
+    };
   }
 
   /** Page state persists in our database; an API key echoed into a next URL must not. */
@@ -248,6 +350,36 @@ class DeclarativeConnection implements ProviderConnection {
 }
 
 const isAbsent = (v: unknown) => v === undefined || v === null || v === '';
+
+function partitionKind(stream: CompiledStream): PartitionKind | null {
+  if (stream.parent) return 'children';
+  if (stream.def.incremental?.step !== undefined) return 'windows';
+  return stream.paginator.numbered ? 'pages' : null;
+}
+
+/** A persisted partitioned state; a child stream's state from before partitions resumes too. */
+function checkPartitioned(state: JsonValue, kind: PartitionKind): PartitionedState {
+  const s = state as Partial<PartitionedState> | null;
+  if (kind === 'children' && s && typeof s === 'object' && !('partitioned' in s)) return fromChildState(checkChildState(state));
+  if (!s || typeof s !== 'object' || s.partitioned !== kind || !Number.isInteger(s.next) || !Array.isArray(s.open)) {
+    throw new ProviderError(
+      'configuration',
+      `page state ${JSON.stringify(state).slice(0, 200)} is not this stream's partitioned state (${kind}); restart the sync from the first page`,
+    );
+  }
+  return s as PartitionedState;
+}
+
+function fromChildState(c: ChildState): PartitionedState {
+  const queue = c.contexts.slice(c.index);
+  const current = c.page !== null ? queue.shift() : undefined;
+  return {
+    partitioned: 'children',
+    next: current ? 1 : 0,
+    open: current ? [{ i: 0, at: c.page, ctx: current }] : [],
+    parent: { next: c.parentNext, done: c.parentDone, queue },
+  };
+}
 
 function toJson(state: ChildState): JsonValue {
   return state as unknown as JsonValue;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { dateFormatProblem } from './date-format';
 import { jsonPathSchema as jsonPath } from './json-path';
 import { TemplateError, templateRefs, walkStrings, type VarNamespace } from './template';
+import { stepProblem } from './windows';
 import { checkReadOne, checkWrite, readOneSchema, writeSchema } from './write-definition';
 
 const paramName = z.string().min(1, { error: 'must not be empty' });
@@ -73,6 +74,9 @@ export const paginationSchema = z.discriminatedUnion(
       start_from: z.number().int().default(1),
       page_size_param: paramName.optional(),
       page_size: pageSize.optional(),
+      /** JSONPath to the response's total (of records, or of pages): with it, pages are read concurrently. */
+      total_selector: jsonPath.optional(),
+      total_unit: z.enum(['records', 'pages']).default('records'),
     }),
     z.strictObject({
       type: z.literal('offset'),
@@ -82,6 +86,9 @@ export const paginationSchema = z.discriminatedUnion(
       next_offset_selector: jsonPath.optional(),
       limit_param: paramName.optional(),
       limit: pageSize,
+      /** JSONPath to the response's total (of records, or of pages): with it, pages are read concurrently. */
+      total_selector: jsonPath.optional(),
+      total_unit: z.enum(['records', 'pages']).default('records'),
     }),
     z.strictObject({
       type: z.literal('cursor'),
@@ -111,6 +118,18 @@ export const incrementalSchema = z.strictObject({
       const problem = dateFormatProblem(f);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
+  /** The API's upper bound on the replication key (same location and format as `param`): with `step`, the run's range is read in concurrent windows. */
+  end_param: paramName.optional(),
+  /** Window length, an ISO 8601 duration of days, hours, minutes or seconds (P1D, PT6H, P1DT12H). */
+  step: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = stepProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** Where a full run's windows start: an ISO 8601 instant or a {config.…} variable holding one. */
+  start_datetime: z.string().optional(),
 });
 
 export const streamSchema = z.strictObject({
@@ -260,9 +279,42 @@ function checkCrossReferences(def: Def, ctx: Ctx): void {
     if ((pg.type === 'page_increment' || pg.type === 'cursor') && pg.page_size_param !== undefined && pg.page_size === undefined) {
       issue(at('pagination', 'page_size'), 'page_size is required when page_size_param is set');
     }
+    checkPartitions(s, at, parent !== undefined, issue);
+    if (s.incremental?.start_datetime !== undefined) checkTemplate(s.incremental.start_datetime, at('incremental', 'start_datetime'), ['config']);
     if (s.write) checkWrite(s.write, at(), params, s.primary_key, issue);
     if (s.read_one) checkReadOne(s.read_one, at(), params, issue);
   });
+}
+
+/** Date windows and numbered pages: the fields they need, and where they cannot apply. */
+function checkPartitions(
+  s: StreamDefinition,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  isChild: boolean,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const inc = s.incremental;
+  const pg = s.pagination;
+  if (inc) {
+    if (inc.step !== undefined && inc.end_param === undefined) issue(at('incremental', 'end_param'), "end_param (the API's upper bound) is required when step is set");
+    if (inc.end_param !== undefined && inc.step === undefined) issue(at('incremental', 'step'), 'step (the window length, e.g. P1D) is required when end_param is set');
+    if (inc.step !== undefined && inc.start_datetime === undefined)
+      issue(at('incremental', 'start_datetime'), "start_datetime (where a full run's windows start) is required when step is set");
+    const start = inc.start_datetime;
+    if (start !== undefined && !start.includes('{') && Number.isNaN(Date.parse(start)))
+      issue(at('incremental', 'start_datetime'), `"${start}" is not an ISO 8601 instant such as 2020-01-01T00:00:00Z`);
+    if (inc.step !== undefined && isChild) issue(at('incremental', 'step'), "date windows are not supported on child streams (their parents' records are read concurrently)");
+  }
+  if ((pg.type === 'page_increment' || pg.type === 'offset') && pg.total_selector !== undefined) {
+    if (isChild) issue(at('pagination', 'total_selector'), "total_selector is not supported on child streams (their parents' records are read concurrently)");
+    if (inc?.step !== undefined) issue(at('pagination', 'total_selector'), 'use either date windows (incremental.step) or total_selector, not both');
+    if (pg.type === 'page_increment' && pg.total_unit === 'records' && pg.page_size === undefined) {
+      issue(at('pagination', 'page_size'), 'page_size is required when total_selector counts records');
+    }
+    if (pg.type === 'offset' && pg.next_offset_selector !== undefined) {
+      issue(at('pagination', 'total_selector'), 'total_selector needs offsets counted from limit; it cannot be combined with next_offset_selector');
+    }
+  }
 }
 
 /**

@@ -31,6 +31,14 @@ export interface Paginator {
   next(state: PaginationState, page: PageResponse): PaginationState | null;
   /** Throws when a persisted state does not fit this strategy (e.g. the definition changed). */
   check(state: unknown): PaginationState;
+  /**
+   * Present when the definition declares a total (page_increment, offset without next_offset_selector):
+   * the state of the n-th page (0-based), and the number of pages a response says there are.
+   */
+  numbered?: {
+    nth(n: number): PaginationState;
+    pageCount(body: unknown): number | null;
+  };
 }
 
 type Location = 'query' | 'header' | 'body';
@@ -85,6 +93,9 @@ export function createPaginator(def: PaginationDefinition): Paginator {
           return { page: (state.page as number) + 1 };
         },
         check: checker({ page: isInt }),
+        ...(def.total_selector !== undefined && {
+          numbered: { nth: (n: number) => ({ page: def.start_from + n }), pageCount: pageCounter(def.total_selector, def.total_unit, def.page_size) },
+        }),
       };
 
     case 'offset': {
@@ -107,6 +118,8 @@ export function createPaginator(def: PaginationDefinition): Paginator {
           return { offset: (state.offset as number) + page.count };
         },
         check: checker({ offset: isJson }),
+        ...(def.total_selector !== undefined &&
+          !selector && { numbered: { nth: (n: number) => ({ offset: n * def.limit }), pageCount: pageCounter(def.total_selector, def.total_unit, def.limit) } }),
       };
     }
 
@@ -156,6 +169,19 @@ export function createPaginator(def: PaginationDefinition): Paginator {
       };
     }
   }
+}
+
+/** Pages a response says there are: its total of pages, or of records over the page size; null when it does not say. */
+function pageCounter(totalSelector: string, unit: 'records' | 'pages', pageSize: number | undefined): (body: unknown) => number | null {
+  const path = parseJsonPath(totalSelector);
+  return (body) => {
+    const raw = getPath(body, path);
+    const total = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof total !== 'number' || !Number.isFinite(total) || total < 0) return null;
+    if (unit === 'pages') return Math.floor(total);
+    // The definition check requires a page size with a total of records.
+    return Math.ceil(total / pageSize!);
+  };
 }
 
 /** The rel="next" target of an RFC 8288 Link header, if any. */

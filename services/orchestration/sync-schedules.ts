@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { searchAttributes } from '../../lib/search-attributes';
 import { upsertSchedule } from './schedules';
 
