@@ -125,8 +125,11 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   const incrementalSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
   const known = ctx.state.cursor_records;
   const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
+  // A partitioned read keeps requests in flight between pages: they end with the chunk.
+  const reading = new AbortController();
+  const signal = observer.signal ? AbortSignal.any([observer.signal, reading.signal]) : reading.signal;
   const openReader = (modifiedSince: Date | null, from: JsonValue | null) =>
-    pageReader(provider, { object: source.object, objectType: source.objectType, modifiedSince, signal: observer.signal, onWait: (wait) => report({ wait }, true) }, from);
+    pageReader(provider, { object: source.object, objectType: source.objectType, modifiedSince, signal, onWait: (wait) => report({ wait }, true) }, from);
   // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
   const skipKnown = (rec: DestinationRecord) => !!incrementalSince && !!known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw);
   // A backfill reads from its sub-window's start (the providers' only bound) and drops the records after its end.
@@ -186,6 +189,7 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
     // Never leave a write running behind a failed chunk: its retry would replay the batch
     // while this one still commits, and count it twice.
     await inFlight?.catch(() => undefined);
+    reading.abort();
   }
   return { done: progress.done, records, seq: progress.seq };
 }
