@@ -1,6 +1,6 @@
 /**
- * `npm run build`: the production build in dist/, run with plain `node` and production
- * dependencies only (the Dockerfile's runtime stage).
+ * `npm run build [-- --outdir DIR]`: the production build in dist/, run with plain `node` and
+ * production dependencies only (the Dockerfile's runtime stage).
  *
  *   dist/{main,server,worker,cli}.js  each entry point with the project's code bundled in;
  *                                     packages stay imports of node_modules
@@ -12,13 +12,15 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../lib/temporal-binaries';
 import { PREBUILT_WORKFLOW_BUNDLE, WORKFLOWS_PATH } from '../runtime/worker';
 
 const ENTRY_POINTS = ['main.ts', 'server.ts', 'worker.ts', 'cli.ts'];
-const outdir = path.join(PROJECT_ROOT, 'dist');
+const { values: args } = parseArgs({ options: { outdir: { type: 'string', default: path.join(PROJECT_ROOT, 'dist') } } });
+const outdir = path.resolve(args.outdir);
 
 await rm(outdir, { recursive: true, force: true });
 const [bundled] = await Promise.all([
@@ -37,4 +39,4 @@ const [bundled] = await Promise.all([
   }),
 ]);
 await writeFile(path.join(outdir, PREBUILT_WORKFLOW_BUNDLE), bundled.code);
-console.log(`built ${ENTRY_POINTS.map((e) => `dist/${e.replace(/\.ts$/, '.js')}`).join(', ')} and dist/${PREBUILT_WORKFLOW_BUNDLE}`);
+console.log(`built ${[...ENTRY_POINTS.map((e) => e.replace(/\.ts$/, '.js')), PREBUILT_WORKFLOW_BUNDLE].join(', ')} in ${path.relative(process.cwd(), outdir) || '.'}`);
