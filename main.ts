@@ -8,6 +8,7 @@ await runProcess(async (proc) => {
   await checkBeforeStart(proc.config, { api: true, embedded: true });
   const infra = proc.onStop(await startInfrastructure(proc.config, proc.logger));
   const root = proc.onStop(await compose(proc.config, { logger: proc.logger, database: infra.databaseUrl, temporal: infra.temporalAddress }));
-  await runWorker(proc, root, infra);
+  // One /metrics, the API's, with the worker's metrics and the Temporal runtime's in it.
+  await runWorker(proc, root, infra, { metricsOnApi: true });
   await serveApi(proc, root, infra);
 });

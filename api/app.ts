@@ -12,6 +12,7 @@ import { DomainError } from '../lib/errors';
 import { ApiError, errorBody, toApiError } from './errors';
 import { healthRoutes } from './health';
 import { INTEGRATIONS_BASE, integrationsRoutes } from './integrations';
+import { metricsRoutes } from './metrics';
 import { HOTGLUE_BASE, hotglueRoutes } from './hotglue';
 import { mountManagementRoutes } from './routes';
 import { validationHook } from './validation';
@@ -21,6 +22,7 @@ export const MGMT_BASE = '/mgmt/v2';
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps.metrics));
   app.route('/', docsRoutes());
   // The hosted connect pages (no API key: the magic link id is the capability).
   app.route('/', connectPageRoutes(deps, { oauthAuthorizationUrl: (link) => authorizationUrlForLink(deps, link) }));

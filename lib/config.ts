@@ -42,6 +42,8 @@ const envSchema = z.object({
   SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
   SYNC_AUTO_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
   OUTBOUND_BLOCK_PRIVATE_NETWORKS: optionalString.pipe(z.stringbool().optional()),
+  // Empty is unset (the default), not 0 (off).
+  METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(65_535).default(9464)),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   WORKER_HEALTH_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
   WORKFLOW_BUNDLE_PATH: optionalString,
@@ -85,6 +87,8 @@ export interface Config {
   oauthAuthorizeUrls: Record<string, string>;
   /** Whether tenant-configured URLs may reach private networks (lib/outbound-policy.ts). */
   outboundPolicy: OutboundPolicy;
+  /** Where a worker alone (`npm run worker`) serves GET /metrics; 0: not served. `npm start` serves them on the API's port instead. */
+  metricsPort: number;
   worker: {
     /** After SIGTERM, how long running activities may finish before they are cancelled (and retried elsewhere). */
     shutdownGraceMs: number;
@@ -160,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oauthTokenUrls: tokenUrls.urls,
     oauthAuthorizeUrls: authorizeUrls.urls,
     outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },
+    metricsPort: e.METRICS_PORT,
     worker: {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       healthPort: e.WORKER_HEALTH_PORT,

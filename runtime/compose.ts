@@ -15,6 +15,7 @@ import type { Logger } from '../lib/logger';
 import { connectTemporalClient } from '../lib/temporal';
 import { createHttpRuntime } from '../providers/runtime';
 import { createSharedRateLimits } from '../services/connections/shared-rate-limits';
+import { createMetrics, type Metrics } from '../services/metrics/metrics';
 import type { ServiceDeps } from '../services/deps';
 
 /** The settings composition reads (tests make theirs with loadConfig). */
@@ -50,6 +51,8 @@ export interface Composition {
   app: AppDeps;
   /** The worker's activities': the services' plus the process's writer cache (one pool per destination). */
   activities: ActivityDeps;
+  /** The process's Prometheus metrics (also in the deps above), for the roles that serve them. */
+  metrics: Metrics;
   /** Closes what the composition opened, the last opened first. */
   close(): Promise<void>;
 }
@@ -64,6 +67,8 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
     const db = await openDatabase(config, opts, closers);
     const secrets = opts.secrets ?? (await loadSecretBox(config.encryptionKey, config.dataDir));
     const temporal = await openTemporal(config, opts, closers);
+    // One set per process: the API's /metrics and the worker's serve the same registry in `npm start`.
+    const metrics = createMetrics({ db, logger });
     const services: ServiceDeps = {
       db,
       logger,
@@ -74,14 +79,16 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
       publicUrl: config.publicUrl,
       outboundPolicy: config.outboundPolicy,
       // Syncs, discovery and writes of a connection, in whichever process, draw on one budget.
-      httpRuntime: createHttpRuntime({ rateLimits: createSharedRateLimits(db) }),
+      httpRuntime: createHttpRuntime({ rateLimits: createSharedRateLimits(db), observer: metrics.providerObserver }),
+      metrics,
     };
     const writers = createWriterCache({ outboundPolicy: config.outboundPolicy });
     closers.push(() => writers.closeAll());
     return {
       services,
-      app: { ...services, temporal: { ...services.temporal, connection: temporal.connection } },
+      app: { ...services, metrics, temporal: { ...services.temporal, connection: temporal.connection } },
       activities: { ...services, writers, batchRecords: config.syncBatchRecords, autoPauseAfterFailures: config.syncAutoPauseAfterFailures, ...opts.activities },
+      metrics,
       close,
     };
   } catch (err) {

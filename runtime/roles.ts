@@ -7,8 +7,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Hono } from 'hono';
 import { createApp } from '../api/app';
+import { metricsRoutes } from '../api/metrics';
 import { ConfigError, getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
+import { freePort } from '../lib/ports';
 import { startReconciler } from '../services/orchestration/reconciler';
 import { deleteLegacyDispatcherSchedule } from '../services/orchestration/webhook-dispatch';
 import { ensureDefaultApplication } from '../services/tenants/applications';
@@ -74,10 +76,17 @@ export function externalInfrastructure({ config, logger }: RunningProcess): Infr
   return { databaseUrl: config.databaseUrl, temporalAddress: config.temporal.address, temporalUiUrl: undefined, close: async () => {} };
 }
 
-/** The worker role: every workflow and activity on the task queue, the reconciler's schedule, webhook delivery. */
-export async function runWorker(proc: RunningProcess, root: Composition, infra: Infrastructure): Promise<void> {
+/**
+ * The worker role: every workflow and activity on the task queue, the reconciler's schedule, webhook
+ * delivery, and GET /metrics on METRICS_PORT, unless the API in this process serves them (`metricsOnApi`: `npm start`).
+ */
+export async function runWorker(proc: RunningProcess, root: Composition, infra: Infrastructure, opts: { metricsOnApi?: boolean } = {}): Promise<void> {
   const { config, logger } = proc;
-  installTemporalRuntime(logger);
+  const metricsPort = opts.metricsOnApi ? 0 : config.metricsPort;
+  // The SDK's exporter listens on a loopback port of its own, picked here (were it taken meanwhile, start-up fails and says so).
+  const temporalMetrics = opts.metricsOnApi || metricsPort ? `127.0.0.1:${await freePort()}` : undefined;
+  installTemporalRuntime(logger, { metricsBindAddress: temporalMetrics });
+  if (temporalMetrics) root.metrics.appendExposition(`http://${temporalMetrics}/metrics`);
   const connection = proc.onStop(await NativeConnection.connect({ address: infra.temporalAddress }));
   const worker = await createWorker({
     connection,
@@ -100,6 +109,10 @@ export async function runWorker(proc: RunningProcess, root: Composition, infra: 
   if (config.worker.healthPort !== undefined) {
     const health = await listen(workerHealth(worker).fetch, config.host, config.worker.healthPort);
     proc.onStop({ close: () => new Promise((resolve) => health.close(resolve)) });
+  }
+  if (metricsPort) {
+    const metrics = await listen(metricsRoutes(root.metrics).fetch, config.host, metricsPort);
+    proc.onStop({ close: () => new Promise((resolve) => metrics.close(resolve)) });
   }
   running.catch((err) => {
     logger.fatal({ err }, 'worker stopped unexpectedly');

@@ -43,10 +43,19 @@ function sdkLogger(logger: Logger, component: string) {
   };
 }
 
-/** Once per process, before the first connection: the SDK's runtime logs through ours. */
-export function installTemporalRuntime(logger: Logger): void {
-  // No signal handlers of its own: runProcess stops the worker first and the pools after it has drained.
-  Runtime.install({ logger: sdkLogger(logger, 'temporal-sdk'), shutdownSignals: [] });
+/**
+ * Once per process, before the first connection: the SDK's runtime logs through ours. With
+ * `metricsBindAddress`, its own metrics (task latencies, slots, polls, as `temporal_*`) are served
+ * there in Prometheus text, for our /metrics to append; the names stay the SDK's defaults, which
+ * Temporal's SDK dashboards query.
+ */
+export function installTemporalRuntime(logger: Logger, opts: { metricsBindAddress?: string } = {}): void {
+  Runtime.install({
+    logger: sdkLogger(logger, 'temporal-sdk'),
+    // No signal handlers of its own: runProcess stops the worker first and the pools after it has drained.
+    shutdownSignals: [],
+    ...(opts.metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } } : {}),
+  });
 }
 
 /** A Temporal worker with every workflow and activity of the product. */

@@ -4,6 +4,7 @@ import type { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import type { OutboundPolicy } from '../lib/outbound-policy';
 import type { HttpRuntime } from '../providers/runtime';
+import type { Metrics } from './metrics/metrics';
 
 /** What every service function receives first. Services are the only callers of db and Temporal. */
 export interface ServiceDeps {
@@ -21,4 +22,6 @@ export interface ServiceDeps {
   outboundPolicy?: OutboundPolicy;
   /** The providers' HTTP runtime (the composition root's keeps the rate limits in Postgres, shared by every process); absent: the process-wide default. */
   httpRuntime?: HttpRuntime;
+  /** The process's Prometheus metrics (the composition root's); absent: nothing is recorded. */
+  metrics?: Metrics;
 }

@@ -127,6 +127,16 @@ export function listUndispatchedEvents(db: Db, limit: number) {
   return db.selectFrom('webhook_events').select(['id', 'seq', 'application_id', 'type']).where('dispatched_at', 'is', null).orderBy('seq').limit(limit).execute();
 }
 
+/** How many events wait for dispatch, and since when (the partial index on undispatched events keeps it cheap). */
+export async function outboxBacklog(db: Db): Promise<{ events: number; oldest: Date | null }> {
+  const row = await db
+    .selectFrom('webhook_events')
+    .select((eb) => [eb.fn.countAll<string>().as('events'), eb.fn.min('created_at').as('oldest')])
+    .where('dispatched_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { events: Number(row.events), oldest: row.oldest ? new Date(row.oldest) : null };
+}
+
 export function markEventsDispatched(db: Db, ids: string[]) {
   if (ids.length === 0) return Promise.resolve();
   return db.updateTable('webhook_events').set({ dispatched_at: new Date() }).where('id', 'in', ids).where('dispatched_at', 'is', null).execute();

@@ -35,6 +35,7 @@ export function providerAuth(
   const usesOAuth = typeof p.access_token === 'string' || typeof p.refresh_token === 'string';
   const client = runtime.client({
     connectionId: ctx.connectionId,
+    provider: ctx.providerName,
     secrets: secretValues,
     limits: opts.limits,
     ...(usesOAuth ? { onUnauthorized: () => session.onUnauthorized() } : {}),

@@ -39,6 +39,19 @@ export interface HttpRequest {
   passStatuses?: readonly number[];
 }
 
+/** One response a provider sent, as the runtime's observer sees it. */
+export interface ProviderResponseEvent {
+  provider: string;
+  status: number;
+  /** From sending the request to the end of its body (redirects included), not the rate limit waits before it. */
+  durationMs: number;
+}
+
+/** Sees every provider response in the process (metrics); must be cheap and never throw. */
+export interface HttpObserver {
+  onResponse(event: ProviderResponseEvent): void;
+}
+
 export interface HttpResponse {
   status: number;
   headers: Headers;
@@ -49,6 +62,8 @@ export interface HttpResponse {
 
 export interface HttpClientOptions {
   connectionId: string;
+  /** The provider's name, as the runtime's observer reports it ('unknown' when absent). */
+  provider?: string;
   limits?: Partial<ConnectionLimits>;
   /** Values that must never appear in error messages (API keys, tokens, passwords). */
   secrets?: readonly string[];
@@ -76,6 +91,7 @@ export interface HttpRuntimeOptions {
   defaultLimits?: Partial<ConnectionLimits>;
   /** Where the connections' budgets are kept; default: in this process only. */
   rateLimits?: RateLimitStore;
+  observer?: HttpObserver;
   userAgent?: string;
   sleep?: Sleep;
   now?: () => number;
@@ -100,6 +116,7 @@ export class HttpRuntime {
   readonly now: () => number;
   readonly random: () => number;
   readonly rateLimits: RateLimitStore;
+  readonly observer: HttpObserver | undefined;
   /** This process's requests in flight per connection: no more asks of the store than the budget allows. */
   readonly semaphores = new BoundedMap<Semaphore>();
 
@@ -115,6 +132,7 @@ export class HttpRuntime {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.rateLimits = opts.rateLimits ?? new InProcessRateLimits(this.now);
+    this.observer = opts.observer;
   }
 
   client(opts: HttpClientOptions): HttpClient {
@@ -287,6 +305,7 @@ export class HttpClient {
     let currentMethod = method;
     let currentBody = body;
     let currentHeaders = headers;
+    const started = performance.now();
     // Redirects are followed by hand: fetch would forward custom auth headers (x-api-key) to any host.
     for (let hop = 0; ; hop++) {
       const res = await fetch(
@@ -307,7 +326,9 @@ export class HttpClient {
         currentUrl = next;
         continue;
       }
-      return { status: res.status, headers: res.headers, url: currentUrl.href, body: await res.text() };
+      const text = await res.text();
+      this.runtime.observer?.onResponse({ provider: this.opts.provider ?? 'unknown', status: res.status, durationMs: performance.now() - started });
+      return { status: res.status, headers: res.headers, url: currentUrl.href, body: text };
     }
   }
 

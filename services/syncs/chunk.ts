@@ -158,6 +158,7 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
     // The batch is committed at the destination; now make the progress durable. A crash in
     // between replays this batch, an idempotent upsert, and counts it once (this update never ran).
     await runs.commitRunProgress(deps.db, input.runId, committed, batch.length);
+    deps.metrics?.recordsSynced(ctx.provider_name, batch.length);
     progress = committed;
     records += batch.length;
     report({ seq, records, writing: undefined });

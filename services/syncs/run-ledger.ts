@@ -30,7 +30,18 @@ const DEFAULT_AUTO_PAUSE_AFTER_FAILURES = 10;
 export type StartRunResult = { skipped: 'paused' | 'deleted' } | { skipped?: undefined; runId: string; strategy: 'full' | 'incremental'; cursor: string | null };
 
 export async function openSyncWriter(deps: RunLedgerDeps, ctx: SyncContext): Promise<DestinationWriter> {
-  return deps.writers.get(await loadDestinationWithSecrets(deps, ctx.application_id, ctx.destination_id));
+  const destination = await loadDestinationWithSecrets(deps, ctx.application_id, ctx.destination_id);
+  const writer = deps.writers.get(destination);
+  const { metrics } = deps;
+  if (!metrics) return writer;
+  // The writer is the cache's (shared by every run to this destination): timed through a wrapper, never changed.
+  return {
+    prepare: (target) => writer.prepare(target),
+    writeBatch: (target, batch) => metrics.timeDestinationWrite(destination.type, 'batch', () => writer.writeBatch(target, batch)),
+    finishRun: (target, run) => metrics.timeDestinationWrite(destination.type, 'finish', () => writer.finishRun(target, run)),
+    test: () => writer.test(),
+    close: () => writer.close(),
+  };
 }
 
 /**
@@ -152,6 +163,7 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
     });
     return job;
   });
+  deps.metrics?.runFinished(success ? 'SUCCESS' : 'ERROR', (finishedAt.getTime() - run.start_timestamp.getTime()) / 1000);
   await notifySyncJobs(deps, [...(jobId ? [jobId] : []), ...(await jobsWaitingOn(deps.db, input.syncId))]);
   const limit = deps.autoPauseAfterFailures ?? DEFAULT_AUTO_PAUSE_AFTER_FAILURES;
   // Every limit-th failure: a sync resumed after the pause gets as many runs again before the next.

@@ -78,7 +78,10 @@ export async function attemptWebhookDelivery(deps: ServiceDeps, input: AttemptIn
   const timeoutMs = opts.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS;
   const event = await repo.findEventById(deps.db, input.eventId);
   const endpoint = event && (await repo.findEndpoint(deps.db, event.application_id, input.endpointId));
-  if (!event || !endpoint?.enabled) return { outcome: 'skipped', statusCode: null, latencyMs: 0, error: null };
+  if (!event || !endpoint?.enabled) {
+    deps.metrics?.webhookAttempt('skipped');
+    return { outcome: 'skipped', statusCode: null, latencyMs: 0, error: null };
+  }
 
   const body = JSON.stringify(event.payload);
   const secret = deps.secrets.decrypt(endpoint.secret_encrypted);
@@ -119,6 +122,7 @@ export async function attemptWebhookDelivery(deps: ServiceDeps, input: AttemptIn
       await repo.updateEndpoint(trx, event.application_id, endpoint.id, { enabled: false, disabled_reason: 'The endpoint answered 410 Gone: disabled' });
     }
   });
+  deps.metrics?.webhookAttempt(outcome, event.created_at);
   return { outcome, statusCode, latencyMs, error };
 }
 
@@ -138,4 +142,5 @@ export async function recordLostAttempt(deps: ServiceDeps, input: AttemptInput &
     latency_ms: 0,
     error: `attempt did not complete: ${input.error}`.slice(0, 1000),
   });
+  deps.metrics?.webhookAttempt('lost');
 }

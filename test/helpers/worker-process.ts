@@ -62,6 +62,8 @@ export async function createWorkerProcesses(opts: { databaseUrl: string; taskQue
           ENCRYPTION_KEY: testEncryptionKey,
           DATA_DIR: dataDir,
           LOG_LEVEL: process.env.TEST_WORKER_LOG_LEVEL ?? 'warn',
+          // Several workers at once: none on the default metrics port (a test that scrapes passes its own).
+          METRICS_PORT: '0',
           ...opts.env,
         },
       });
