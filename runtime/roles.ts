@@ -106,13 +106,14 @@ export async function runWorker(proc: RunningProcess, root: Composition, infra: 
   // Stopped before the connection, the listener and the composition's pools (registered earlier, so
   // closed later): running activities drain within the grace and still reach the database.
   proc.onStop({ close: () => stopWorker(worker, running, logger, config.worker.shutdownGraceMs) });
-  if (config.worker.healthPort !== undefined) {
-    const health = await listen(workerHealth(worker).fetch, config.host, config.worker.healthPort);
-    proc.onStop({ close: () => new Promise((resolve) => health.close(resolve)) });
-  }
-  if (metricsPort) {
-    const metrics = await listen(metricsRoutes(root.metrics).fetch, config.host, metricsPort);
-    proc.onStop({ close: () => new Promise((resolve) => metrics.close(resolve)) });
+  // /health and /metrics each on its port, or on one server when WORKER_HEALTH_PORT and METRICS_PORT are the same.
+  const sideApps = new Map<number, Hono>();
+  const sideApp = (port: number) => sideApps.get(port) ?? sideApps.set(port, new Hono()).get(port)!;
+  if (config.worker.healthPort !== undefined) sideApp(config.worker.healthPort).route('/', workerHealth(worker));
+  if (metricsPort) sideApp(metricsPort).route('/', metricsRoutes(root.metrics));
+  for (const [port, app] of sideApps) {
+    const server = await listen(app.fetch, config.host, port);
+    proc.onStop({ close: () => new Promise((resolve) => server.close(resolve)) });
   }
   running.catch((err) => {
     logger.fatal({ err }, 'worker stopped unexpectedly');

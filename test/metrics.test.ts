@@ -1,9 +1,9 @@
 /**
- * GET /metrics end to end: a real worker process (`npm run worker`'s entry point, METRICS_PORT on)
- * runs a sync from a provider simulator into Postgres and delivers its sync.complete webhook; its
- * /metrics, scraped before and after, moved by exactly what the simulator, the destination and the
- * receiver saw, and carries the Temporal runtime's own metrics. The API's /metrics (no key) reports
- * the outbox backlog from the database.
+ * GET /metrics end to end: a real worker process (`npm run worker`'s entry point, METRICS_PORT on the
+ * same port as WORKER_HEALTH_PORT) runs a sync from a provider simulator into Postgres and delivers its
+ * sync.complete webhook; its /metrics, scraped before and after, moved by exactly what the simulator,
+ * the destination and the receiver saw, and carries the Temporal runtime's own metrics. The API's
+ * /metrics (no key) reports the outbox backlog from the database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/ports';
@@ -72,11 +72,21 @@ describe('GET /metrics', () => {
     expect(metricNames(apiBefore.samples)).toContain('process_cpu_user_seconds_total');
 
     const metricsPort = await freePort();
-    workers = await createWorkerProcesses({ databaseUrl: api.tdb.url, taskQueue, env: { METRICS_PORT: String(metricsPort), SYNC_BATCH_RECORDS: String(PAGE) } });
+    workers = await createWorkerProcesses({
+      databaseUrl: api.tdb.url,
+      taskQueue,
+      env: {
+        // One listener for both: /metrics and /health.
+        METRICS_PORT: String(metricsPort),
+        WORKER_HEALTH_PORT: String(metricsPort),
+        SYNC_BATCH_RECORDS: String(PAGE),
+      },
+    });
     workers.start();
     const workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
     const logs = () => workers!.logs();
     await waitUntil(async () => (await scrape(workerMetrics).catch(() => undefined))?.status === 200, 90_000, 'the worker’s /metrics', logs);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/health`)).json()).toEqual({ status: 'ok', worker: 'RUNNING' });
     // Its listener dispatches the outbox (no endpoint wants those events: marked without a delivery).
     await waitUntil(async () => value((await scrape(`${api.base}/metrics`)).samples, 'syncwell_webhook_outbox_events') === 0, 30_000, 'an empty outbox', logs);
     expect(await undispatchedEvents()).toBe(0);
