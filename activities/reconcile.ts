@@ -1,5 +1,5 @@
 import type { ServiceDeps } from '../services/deps';
-import { reconcileAllSyncSchedules } from '../services/syncs/syncs';
+import { reconcileAllSyncSchedules } from '../services/orchestration/reconciler';
 
 export function createReconcileActivities(deps: ServiceDeps) {
   return {

@@ -18,8 +18,8 @@ export function connectionSyncsQuery(db: Db, applicationId: string, customerId: 
     .where('connections.provider_name', '=', providerName);
 }
 
-/** A sync with what the engine needs of its connection, customer, sync config and entity, in one query. */
-export function findSyncWithContext(db: Db, syncId: string) {
+/** Syncs with what the engine needs of their connection, customer, sync config and entity, in one query. */
+function syncsWithContextQuery(db: Db) {
   return db
     .selectFrom('syncs')
     .innerJoin('connections', 'connections.id', 'syncs.connection_id')
@@ -46,17 +46,24 @@ export function findSyncWithContext(db: Db, syncId: string) {
       'customers.external_id as external_customer_id',
       'sync_configs.config as sync_config',
       'sync_configs.destination_id',
-    ])
-    .where('syncs.id', '=', syncId)
-    .executeTakeFirst();
+    ]);
+}
+
+export type SyncWithContextRow = NonNullable<Awaited<ReturnType<typeof findSyncWithContext>>>;
+
+export function findSyncWithContext(db: Db, syncId: string) {
+  return syncsWithContextQuery(db).where('syncs.id', '=', syncId).executeTakeFirst();
+}
+
+/** Every sync with its context, `limit` at a time in id order: the page after `afterId`. */
+export function listSyncsWithContext(db: Db, afterId: string | undefined, limit: number): Promise<SyncWithContextRow[]> {
+  let q = syncsWithContextQuery(db);
+  if (afterId) q = q.where('syncs.id', '>', afterId);
+  return q.orderBy('syncs.id').limit(limit).execute();
 }
 
 export function findSync(db: Db, syncId: string): Promise<SyncRow | undefined> {
   return db.selectFrom('syncs').selectAll().where('id', '=', syncId).executeTakeFirst();
-}
-
-export async function listAllSyncIds(db: Db): Promise<string[]> {
-  return (await db.selectFrom('syncs').select('id').execute()).map((r) => r.id);
 }
 
 export function listObjectSyncsOfConnection(db: Db, connectionId: string): Promise<SyncRow[]> {

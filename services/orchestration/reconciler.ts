@@ -1,7 +1,11 @@
 import { ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/client';
+import { listApplicationIds } from '../../db/repositories/applications';
+import { listSyncsWithContext } from '../../db/repositories/syncs';
 import type { ServiceDeps } from '../deps';
+import { syncContextOf } from '../syncs/context';
+import { scheduleSpec } from '../syncs/syncs';
 import { upsertSchedule } from './schedules';
-import { reconcileAllSyncSchedules } from '../syncs/syncs';
+import { deleteSyncSchedule, listSyncSchedules, scheduleMatches, upsertSyncSchedule, type SyncScheduleSpec } from './sync-schedules';
 
 export const RECONCILER_SCHEDULE_ID = 'syncwell:reconciler';
 /**
@@ -19,7 +23,7 @@ export const DEFAULT_RECONCILE_EVERY_MS = 60 * 60_000;
  * worker's queue differs (the setting changed), every sync schedule is re-applied, since the
  * schedule list the cheap reconcile reads does not show task queues.
  */
-export async function startReconciler(deps: ServiceDeps, everyMs = DEFAULT_RECONCILE_EVERY_MS): Promise<void> {
+export async function startReconciler(deps: ServiceDeps, everyMs = DEFAULT_RECONCILE_EVERY_MS): Promise<ReconcileResult & { force: boolean }> {
   const spec = { intervals: [{ every: everyMs }] };
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
@@ -46,4 +50,68 @@ export async function startReconciler(deps: ServiceDeps, everyMs = DEFAULT_RECON
   });
   const result = await reconcileAllSyncSchedules(deps, { force });
   deps.logger.info({ ...result, force }, 'sync schedules reconciled');
+  return { ...result, force };
+}
+
+/** Schedules written (created or brought to their row), left alone, and deleted as orphans. */
+export interface ReconcileResult {
+  upserted: number;
+  unchanged: number;
+  deleted: number;
+}
+
+/** Sync rows read per query. */
+const SYNC_PAGE = 1000;
+/**
+ * Temporal calls in flight at once: one at a time, 10,000 schedules took minutes; the frontend's
+ * per-namespace rate limit is far above what 16 callers reach.
+ */
+const SCHEDULE_CALLS_IN_FLIGHT = 16;
+
+/**
+ * Makes Temporal match the database: every sync has a schedule with the right interval
+ * and paused state; schedules of this database's applications without a sync row are
+ * deleted. Idempotent. One paged list shows what already matches, so a steady state costs
+ * no per-sync Temporal call; `force` re-applies every schedule (e.g. the task queue changed,
+ * which the list does not show).
+ */
+export async function reconcileAllSyncSchedules(deps: Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>, opts: { force?: boolean } = {}): Promise<ReconcileResult> {
+  const { client, taskQueue } = deps.temporal;
+  // Listed before the rows are read: a sync created in between then has a row and no listed
+  // schedule (an upsert, harmless), never a listed schedule without its row (deleted as an orphan).
+  const existing = await listSyncSchedules(client, new Set(await listApplicationIds(deps.db)));
+  const known = new Set<string>();
+  const stale: SyncScheduleSpec[] = [];
+  for (let after: string | undefined; ; ) {
+    const rows = await listSyncsWithContext(deps.db, after, SYNC_PAGE);
+    for (const row of rows) {
+      const ctx = syncContextOf(row);
+      known.add(ctx.id);
+      const spec = scheduleSpec(ctx, ctx.strategy);
+      const listed = existing.get(ctx.id);
+      if (opts.force || !listed || !scheduleMatches(listed, spec)) stale.push(spec);
+    }
+    if (rows.length < SYNC_PAGE) break;
+    after = rows.at(-1)!.id;
+  }
+  const orphans = [...existing.keys()].filter((id) => !known.has(id));
+  await inFlight(stale, (spec) => upsertSyncSchedule(client, taskQueue, spec));
+  await inFlight(orphans, (id) => deleteSyncSchedule(client, id));
+  return { upserted: stale.length, unchanged: known.size - stale.length, deleted: orphans.length };
+}
+
+/** `call` on every item, SCHEDULE_CALLS_IN_FLIGHT at a time; stops at the first failure and throws it once the calls in flight settled. */
+async function inFlight<T>(items: T[], call: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  await Promise.all(
+    Array.from({ length: Math.min(SCHEDULE_CALLS_IN_FLIGHT, items.length) }, async () => {
+      while (next < items.length && !failure) {
+        await call(items[next++]!).catch((err) => {
+          failure ??= { err };
+        });
+      }
+    }),
+  );
+  if (failure) throw failure.err;
 }

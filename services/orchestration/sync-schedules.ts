@@ -91,14 +91,11 @@ export async function upsertSyncSchedule(client: Client, taskQueue: string, spec
       spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
       action: opts.action,
       policies: { ...prev.policies, ...opts.policies },
+      // An update replaces the state too: the paused state comes along, without a pause call of its own.
+      state: prev.state.paused === spec.paused ? prev.state : { ...prev.state, paused: spec.paused, note: spec.paused ? (spec.pauseReason ?? 'paused') : 'resumed' },
       // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
       typedSearchAttributes: opts.typedSearchAttributes,
     }));
-    const desc = await handle.describe();
-    if (desc.state.paused !== spec.paused) {
-      if (spec.paused) await handle.pause(spec.pauseReason ?? 'paused');
-      else await handle.unpause('resumed');
-    }
   });
 }
 

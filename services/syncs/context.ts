@@ -2,14 +2,18 @@
  * A sync as the engine sees it: its row with its connection, customer, sync config and entity,
  * the strategy and table the plan gives it, and how schedules, destinations and events name it.
  */
-import { findSyncWithContext } from '../../db/repositories/syncs';
+import { findSyncWithContext, type SyncWithContextRow } from '../../db/repositories/syncs';
 import type { Db } from '../../db/connection';
 import type { TargetKind, WriteTarget } from '../../destinations/types';
 import { chooseRunStrategy, engineConnectionSyncConfigSchema, engineSyncConfigSchema, planConnectionSyncs, syncKey, type SyncState } from './plan';
 
 export async function loadSyncContext(db: Db, syncId: string) {
   const row = await findSyncWithContext(db, syncId);
-  if (!row) return undefined;
+  return row && syncContextOf(row);
+}
+
+/** The context of a sync row read with its connection, customer, sync config and entity. */
+export function syncContextOf(row: SyncWithContextRow) {
   const config = engineSyncConfigSchema.parse(row.sync_config);
   const connConfig = engineConnectionSyncConfigSchema.parse(row.connection_sync_config);
   // Entity syncs match no planned object: they run on the default strategy.
@@ -22,7 +26,7 @@ export async function loadSyncContext(db: Db, syncId: string) {
     schemaOverride: connConfig?.destination_config?.schema ?? connConfig?.destination_config?.dataset,
   };
 }
-export type SyncContext = NonNullable<Awaited<ReturnType<typeof loadSyncContext>>>;
+export type SyncContext = ReturnType<typeof syncContextOf>;
 
 type SubjectFields = Pick<SyncContext, 'type' | 'object_type' | 'object' | 'entity_id' | 'entity_name'>;
 

@@ -1,11 +1,10 @@
 /**
  * The sync lifecycle. The database is the source of truth; after each change commits,
  * the affected Temporal schedules are brought in line. A crash between the two is
- * repaired by reconcileAllSyncSchedules (run at worker start and periodically).
+ * repaired by reconcileAllSyncSchedules (orchestration/reconciler.ts: at worker start and periodically).
  */
 import { ConflictError, NotFoundError } from '../../lib/errors';
 import type { Db } from '../../db/connection';
-import { listApplicationIds } from '../../db/repositories/applications';
 import { findConnectionByIdForUpdate, listConnectionIdsOfProvider } from '../../db/repositories/connections';
 import { findSyncConfig, findSyncConfigByProvider } from '../../db/repositories/sync-configs';
 import * as syncsRepo from '../../db/repositories/syncs';
@@ -15,19 +14,11 @@ import { loadSyncContext, syncEventSubject, syncSubject, type SyncContext } from
 import { reconcileEntitySyncRows } from './entities';
 import { recordEvent } from '../webhooks/events';
 import { engineConnectionSyncConfigSchema, engineSyncConfigSchema, fullRefreshRequest, planConnectionSyncs, syncKey, type SyncStrategyConfig } from './plan';
-import {
-  deleteSyncSchedule,
-  listSyncSchedules,
-  scheduleMatches,
-  setSyncSchedulePaused,
-  triggerSyncSchedule,
-  upsertSyncSchedule,
-  type SyncScheduleSpec,
-} from '../orchestration/sync-schedules';
+import { deleteSyncSchedule, setSyncSchedulePaused, triggerSyncSchedule, upsertSyncSchedule, type SyncScheduleSpec } from '../orchestration/sync-schedules';
 
 type TemporalDeps = Pick<ServiceDeps, 'db' | 'temporal' | 'logger'>;
 
-function scheduleSpec(ctx: SyncContext, strategy: SyncStrategyConfig): SyncScheduleSpec {
+export function scheduleSpec(ctx: SyncContext, strategy: SyncStrategyConfig): SyncScheduleSpec {
   return {
     syncId: ctx.id,
     applicationId: ctx.application_id,
@@ -161,39 +152,4 @@ export async function triggerSync(deps: ServiceDeps, sync: SyncRow, opts: { full
   }
   await triggerSyncSchedule(deps.temporal.client, sync.id);
   return row;
-}
-
-/**
- * Makes Temporal match the database: every sync has a schedule with the right interval
- * and paused state; schedules of this database's applications without a sync row are
- * deleted. Idempotent. One paged list shows what already matches, so a steady state costs
- * no per-sync Temporal call; `force` re-applies every schedule (e.g. the task queue changed,
- * which the list does not show).
- */
-export async function reconcileAllSyncSchedules(deps: TemporalDeps, opts: { force?: boolean } = {}): Promise<{ upserted: number; unchanged: number; deleted: number }> {
-  const syncIds = await syncsRepo.listAllSyncIds(deps.db);
-  const apps = new Set(await listApplicationIds(deps.db));
-  const existing = await listSyncSchedules(deps.temporal.client, apps);
-  let upserted = 0;
-  let unchanged = 0;
-  for (const id of syncIds) {
-    const ctx = await loadSyncContext(deps.db, id);
-    if (!ctx) continue;
-    const spec = scheduleSpec(ctx, ctx.strategy);
-    const listed = existing.get(id);
-    if (!opts.force && listed && scheduleMatches(listed, spec)) {
-      unchanged++;
-      continue;
-    }
-    await upsertSyncSchedule(deps.temporal.client, deps.temporal.taskQueue, spec);
-    upserted++;
-  }
-  const known = new Set(syncIds);
-  let deleted = 0;
-  for (const id of existing.keys()) {
-    if (known.has(id)) continue;
-    await deleteSyncSchedule(deps.temporal.client, id);
-    deleted++;
-  }
-  return { upserted, unchanged, deleted };
 }
