@@ -1,5 +1,6 @@
 import type { WriterCache } from '../destinations/registry';
 import type { ServiceDeps } from '../services/deps';
+import type { ChunkSlotSettings } from '../services/syncs/tenant-slots';
 import { createDestinationTestActivities } from './destination-test';
 import { createDiscoverActivities } from './discover';
 import { createReconcileActivities } from './reconcile';
@@ -19,6 +20,8 @@ export interface ActivityDeps extends ServiceDeps {
   batchRecords?: number;
   /** Consecutive failed runs after which a sync pauses itself (SYNC_AUTO_PAUSE_AFTER_FAILURES). */
   autoPauseAfterFailures?: number;
+  /** The tenants' caps on running sync chunks (SYNC_MAX_RUNNING_CHUNKS_PER_APPLICATION / _PER_CUSTOMER). */
+  chunkSlots?: ChunkSlotSettings;
   /** Time budget of one writeJobChunk attempt (tests shorten it). */
   writeChunkBudgetMs?: number;
 }

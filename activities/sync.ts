@@ -9,10 +9,18 @@ import { DomainError, failureMessage } from '../lib/errors';
 import { keepHeartbeating } from './heartbeat';
 import { runSyncChunk, type ChunkResult, type ChunkStatus, type SyncEngineDeps } from '../services/syncs/chunk';
 import { finishSyncRun, pauseSyncForError, startSyncRun, type StartRunResult } from '../services/syncs/run-ledger';
+import { takeChunkSlot, type ChunkSlotSettings } from '../services/syncs/tenant-slots';
 import { PAUSING_FAILURE } from '../workflows/sync-failures';
+import type { ChunkSlotRefusal } from '../workflows/tenant-slots';
 
 export type { ChunkResult, StartRunResult };
-export type SyncActivityDeps = SyncEngineDeps;
+export interface SyncActivityDeps extends SyncEngineDeps {
+  /** The tenants' caps on running chunks (SYNC_MAX_RUNNING_CHUNKS_PER_*); absent: no caps. */
+  chunkSlots?: ChunkSlotSettings;
+}
+
+/** A chunk that ran, or one that did not start because its tenant had no slot free. */
+export type ChunkAttempt = ChunkResult | { throttled: ChunkSlotRefusal };
 
 /**
  * Rethrows as Temporal should see it: a domain error no retry can fix fails the chunk on its first
@@ -33,8 +41,22 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       return startSyncRun(deps, input.syncId, Context.current().info.workflowExecution?.runId ?? null);
     },
 
-    async syncChunk(input: { syncId: string; runId: string }): Promise<ChunkResult> {
+    /**
+     * With `tenantSlot` (workflows that can wait for one), the chunk first takes a slot of its
+     * tenant's; refused, it returns at once so the workflow waits without holding a worker slot.
+     */
+    async syncChunk(input: { syncId: string; runId: string; tenantSlot?: { waitingSince?: string } }): Promise<ChunkAttempt> {
       const activity = Context.current();
+      const slot =
+        input.tenantSlot && deps.chunkSlots
+          ? await takeChunkSlot(deps, deps.chunkSlots, {
+              runId: input.runId,
+              workflowId: activity.info.workflowExecution!.workflowId,
+              waitingSince: input.tenantSlot.waitingSince,
+              heartbeatTimeoutMs: activity.info.heartbeatTimeoutMs ?? 60_000,
+            })
+          : undefined;
+      if (slot && !slot.granted) return { throttled: slot.refusal };
       let latest: ChunkStatus = { phase: 'opening' };
       // For the whole chunk, reads, Retry-After waits and writes alike: the providers' and writers'
       // own timeouts and the start-to-close timeout bound a stuck provider or destination.
@@ -52,6 +74,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         rethrow(err);
       } finally {
         stopHeartbeating();
+        await slot?.slot.release();
       }
     },
 

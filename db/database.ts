@@ -356,6 +356,19 @@ export interface ConnectionRateLimitsTable {
   paused_until: Timestamp | null;
 }
 
+/** A sync run's running chunk (lease_id set) or its wait for one, in its tenant's slots (services/syncs/tenant-slots.ts). */
+export interface TenantChunkSlotsTable {
+  run_id: string;
+  application_id: string;
+  customer_id: string;
+  /** Whom to wake (a Temporal signal) when a slot frees for this waiter. */
+  workflow_id: string;
+  /** The chunk attempt holding the slot; null while waiting. */
+  lease_id: string | null;
+  waiting_since: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -380,4 +393,5 @@ export interface Database {
   sync_job_objects: SyncJobObjectsTable;
   connection_catalogs: ConnectionCatalogsTable;
   connection_rate_limits: ConnectionRateLimitsTable;
+  tenant_chunk_slots: TenantChunkSlotsTable;
 }

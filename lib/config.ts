@@ -41,6 +41,8 @@ const envSchema = z.object({
   ENCRYPTION_KEY: optionalString,
   SYNC_BATCH_RECORDS: z.coerce.number().int().min(1).max(100_000).default(5000),
   SYNC_AUTO_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  SYNC_MAX_RUNNING_CHUNKS_PER_APPLICATION: z.coerce.number().int().min(1).max(100_000).default(50),
+  SYNC_MAX_RUNNING_CHUNKS_PER_CUSTOMER: z.coerce.number().int().min(1).max(100_000).default(5),
   OUTBOUND_BLOCK_PRIVATE_NETWORKS: optionalString.pipe(z.stringbool().optional()),
   // Empty is unset (the default), not 0 (off).
   METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(65_535).default(9464)),
@@ -78,6 +80,8 @@ export interface Config {
   syncBatchRecords: number;
   /** Consecutive failed runs after which a sync pauses itself. */
   syncAutoPauseAfterFailures: number;
+  /** Sync chunks running at once, fleet-wide, per application and per customer (services/syncs/tenant-slots.ts). */
+  syncChunkSlots: { perApplication: number; perCustomer: number };
   /**
    * OAuth token endpoint overrides (sandboxes, simulators) from SYNCWELL_OAUTH_TOKEN_URL_<PROVIDER>,
    * keyed by `oauthTokenUrlKey(provider name)`.
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     encryptionKey: e.ENCRYPTION_KEY,
     syncBatchRecords: e.SYNC_BATCH_RECORDS,
     syncAutoPauseAfterFailures: e.SYNC_AUTO_PAUSE_AFTER_FAILURES,
+    syncChunkSlots: { perApplication: e.SYNC_MAX_RUNNING_CHUNKS_PER_APPLICATION, perCustomer: e.SYNC_MAX_RUNNING_CHUNKS_PER_CUSTOMER },
     oauthTokenUrls: tokenUrls.urls,
     oauthAuthorizeUrls: authorizeUrls.urls,
     outboundPolicy: { blockPrivateNetworks: e.OUTBOUND_BLOCK_PRIVATE_NETWORKS ?? false, allowedHosts: allowed.allowedHosts, allowedRanges: allowed.allowedRanges },

@@ -27,6 +27,7 @@ export type ComposeConfig = Pick<
   | 'temporal'
   | 'syncBatchRecords'
   | 'syncAutoPauseAfterFailures'
+  | 'syncChunkSlots'
   | 'oauthTokenUrls'
   | 'oauthAuthorizeUrls'
   | 'publicUrl'
@@ -42,7 +43,7 @@ export interface ComposeOptions {
   /** Instead of the key ENCRYPTION_KEY (or the dev key under DATA_DIR) gives: tests share one with their worker processes. */
   secrets?: SecretBox;
   /** Activity settings tests change: the chunk budget, the providers' HTTP retries, the batch size, the auto-pause. */
-  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords' | 'writeChunkBudgetMs' | 'autoPauseAfterFailures'>;
+  activities?: Pick<ActivityDeps, 'chunkBudgetMs' | 'httpRuntime' | 'batchRecords' | 'writeChunkBudgetMs' | 'autoPauseAfterFailures' | 'chunkSlots'>;
 }
 
 export interface Composition {
@@ -87,7 +88,7 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
     return {
       services,
       app: { ...services, metrics, temporal: { ...services.temporal, connection: temporal.connection } },
-      activities: { ...services, writers, batchRecords: config.syncBatchRecords, autoPauseAfterFailures: config.syncAutoPauseAfterFailures, ...opts.activities },
+      activities: { ...services, writers, batchRecords: config.syncBatchRecords, autoPauseAfterFailures: config.syncAutoPauseAfterFailures, chunkSlots: config.syncChunkSlots, ...opts.activities },
       metrics,
       close,
     };

@@ -35,6 +35,7 @@ describe('replay of recorded workflow histories', () => {
       'sync-run-paused-auth.json': 'syncRunWorkflow',
       'sync-run-retried-chunk.json': 'syncRunWorkflow',
       'sync-run-failed.json': 'syncRunWorkflow',
+      'sync-run-throttled.json': 'syncRunWorkflow',
       'webhook-delivery-retries.json': 'webhookDeliveryWorkflow',
       'destination-test-succeeded.json': 'destinationTestWorkflow',
       'destination-test-lost.json': 'destinationTestWorkflow',
@@ -54,6 +55,9 @@ describe('replay of recorded workflow histories', () => {
       'connection-delete-lost.json': 'connectionDeleteWorkflow',
       // Old code that finished a continued run as FAILURE: replays through the patch.
       'sync-run-continue-as-new-before-fix.json': 'syncRunWorkflow',
+      // Runs from before the tenant chunk slots: replay through the patch's old branch.
+      'sync-run-before-tenant-slots-continued.1.json': 'syncRunWorkflow',
+      'sync-run-before-tenant-slots-paused-auth.json': 'syncRunWorkflow',
     });
     // The continued run really did continue as new.
     const first = all.find((h) => h.file === 'sync-run-continued.1.json')!;

@@ -3,10 +3,11 @@
  * counts and the cursor; the data moves inside syncChunk activities. Long runs
  * continue-as-new so history stays bounded however many records the object has.
  */
-import { ActivityFailure, ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { SyncActivities } from '../activities/sync';
 import { PAUSING_FAILURE, SYNC_DELETED_FAILURE } from './sync-failures';
+import { TENANT_SLOT_FREE_SIGNAL } from './tenant-slots';
 
 const lifecycle = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2 minutes',
@@ -39,6 +40,8 @@ export interface SyncRunInput {
   heartbeatTimeout?: Duration;
   /** What earlier executions of this run did, so the `progress` query keeps counting across continue-as-new. */
   carried?: { records: number; batches: number; cursor: string | null };
+  /** Set when continuing as new while waiting for a chunk slot: the run's place in its tenant's line. */
+  waitingSince?: string;
 }
 
 export type SyncRunResult =
@@ -46,7 +49,8 @@ export type SyncRunResult =
   | { status: 'SUCCESS' | 'FAILURE'; runId: string; strategy: 'full' | 'incremental'; numRecordsSynced: number; error?: string; paused?: boolean };
 
 export interface SyncProgress {
-  phase: 'starting' | 'syncing' | 'finishing' | 'done';
+  /** `waiting`: the next chunk waits for a slot of its tenant's (services/syncs/tenant-slots.ts). */
+  phase: 'starting' | 'syncing' | 'waiting' | 'finishing' | 'done';
   runId?: string;
   strategy?: 'full' | 'incremental';
   records: number;
@@ -66,6 +70,15 @@ export const CHUNKS_PER_EXECUTION = 50;
  */
 const CONTINUE_AS_NEW_OUTSIDE_TRY = 'sync-run-continue-as-new-outside-try';
 
+/**
+ * Chunks ask for a slot of their tenant's and, refused, the run waits on a timer or a wake-up
+ * signal (a new timer command). Executions that started their chunk loop before it run unthrottled
+ * to their end or their next continue-as-new, as they did.
+ */
+const TENANT_SLOTS = 'sync-run-tenant-slots';
+
+export const tenantSlotFreeSignal = defineSignal(TENANT_SLOT_FREE_SIGNAL);
+
 function failureMessage(err: unknown): { message: string; type?: string } {
   let e: unknown = err;
   if (e instanceof ActivityFailure && e.cause) e = e.cause;
@@ -77,6 +90,10 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   const { records = 0, batches = 0, cursor = null } = input.carried ?? {};
   const progress: SyncProgress = { phase: 'starting', runId: input.runId, strategy: input.strategy, records, batches, cursor };
   setHandler(syncProgressQuery, () => progress);
+  let slotFree = false;
+  setHandler(tenantSlotFreeSignal, () => {
+    slotFree = true;
+  });
 
   const chunks = chunkActivities(input.heartbeatTimeout ?? '10 seconds');
   let runId = input.runId;
@@ -94,12 +111,24 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
   Object.assign(progress, { runId, strategy, phase: 'syncing' });
 
   let continueRun = false;
+  const slotted = patched(TENANT_SLOTS);
+  let waitingSince = input.waitingSince;
   try {
+    // Each chunk, and each wait for a slot, counts towards the execution's length.
     for (let i = 0; ; i++) {
-      const chunk = await chunks.syncChunk({ syncId: input.syncId, runId });
-      progress.records = chunk.records;
-      progress.batches = chunk.seq;
-      if (chunk.done) break;
+      slotFree = false;
+      const chunk = await chunks.syncChunk({ syncId: input.syncId, runId, ...(slotted ? { tenantSlot: { waitingSince } } : {}) });
+      if ('throttled' in chunk) {
+        progress.phase = 'waiting';
+        waitingSince = chunk.throttled.waitingSince;
+        await condition(() => slotFree, chunk.throttled.retryInMs);
+      } else {
+        progress.phase = 'syncing';
+        waitingSince = undefined;
+        progress.records = chunk.records;
+        progress.batches = chunk.seq;
+        if (chunk.done) break;
+      }
       if (i + 1 >= CHUNKS_PER_EXECUTION || workflowInfo().continueAsNewSuggested) {
         if (patched(CONTINUE_AS_NEW_OUTSIDE_TRY)) {
           continueRun = true;
@@ -120,7 +149,7 @@ export async function syncRunWorkflow(input: SyncRunInput): Promise<SyncRunResul
 
   if (continueRun) {
     const carried = { records: progress.records, batches: progress.batches, cursor: progress.cursor };
-    return continueAsNew<typeof syncRunWorkflow>({ ...input, runId, strategy, carried });
+    return continueAsNew<typeof syncRunWorkflow>({ ...input, runId, strategy, carried, waitingSince });
   }
 
   progress.phase = 'finishing';

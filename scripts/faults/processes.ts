@@ -4,8 +4,7 @@
  * lost machine would, and the runner can always reap what it started.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -37,14 +36,13 @@ export interface RoleProcess {
   /** SIGTERM (the orderly shutdown), SIGKILL after graceMs. */
   stop(graceMs?: number): Promise<void>;
   logTail(lines?: number): string;
-  /** Resolves once the log has a line containing `text`; rejects if the process exits first. */
-  waitForLog(text: string, timeoutMs: number): Promise<void>;
 }
 
 export function startRole(role: 'api' | 'worker', name: string, env: NodeJS.ProcessEnv, logDir: string): RoleProcess {
   const logPath = path.join(logDir, `${name}.log`);
   const log = openSync(logPath, 'a');
   const child = spawn('npm', ['run', '--silent', role], { cwd: ROOT, env, detached: true, stdio: ['ignore', log, log] });
+  closeSync(log); // the child has its own copy
   const pgid = child.pid!;
   groups.add(pgid);
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -82,15 +80,6 @@ export function startRole(role: 'api' | 'worker', name: string, env: NodeJS.Proc
         return readFileSync(logPath, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
       } catch {
         return '';
-      }
-    },
-    async waitForLog(text, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if ((await readFile(logPath, 'utf8').catch(() => '')).includes(text)) return;
-        if (exited()) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before "${text}":\n${this.logTail()}`);
-        if (Date.now() > deadline) throw new Error(`${name}: no "${text}" within ${timeoutMs} ms:\n${this.logTail()}`);
-        await new Promise((r) => setTimeout(r, 200));
       }
     },
   };

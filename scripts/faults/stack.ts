@@ -127,26 +127,32 @@ export async function startStack(log: (line: string) => void, onClose: (close: (
     closers.push(() => dest.end());
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
-    const spawnRole = (role: 'api' | 'worker') => {
+    const spawnRole = (role: 'api' | 'worker', own: NodeJS.ProcessEnv = {}) => {
       const name = `${role}-${++counter}`;
-      const p = startRole(role, name, { ...env, DATA_DIR: path.join(dir, name) }, logDir);
+      const p = startRole(role, name, { ...env, ...own, DATA_DIR: path.join(dir, name) }, logDir);
       everyProcess.push(p);
       return p;
     };
-    const startApi = async () => {
-      const api = spawnRole('api');
-      const deadline = Date.now() + 120_000;
+    const waitHealthy = async (p: RoleProcess, url: string) => {
+      const deadline = Date.now() + 180_000;
       for (;;) {
-        if (api.exited()) throw new Error(`the API exited at start:\n${api.logTail()}`);
-        const res = await fetch(`${apiUrl}/ready`).catch(() => undefined);
-        if (res?.ok) return api;
-        if (Date.now() > deadline) throw new Error(`the API was not ready within 2 minutes:\n${api.logTail()}`);
+        if (p.exited()) throw new Error(`${p.name} exited at start:\n${p.logTail()}`);
+        const res = await fetch(url).catch(() => undefined);
+        if (res?.ok) return;
+        if (Date.now() > deadline) throw new Error(`${p.name} was not healthy within 3 minutes:\n${p.logTail()}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     };
+    const startApi = async () => {
+      const api = spawnRole('api');
+      await waitHealthy(api, `${apiUrl}/ready`);
+      return api;
+    };
     const startWorker = async () => {
-      const w = spawnRole('worker');
-      await w.waitForLog('worker polling', 180_000);
+      // Each worker serves /health and /metrics on a port of its own: two on one host need two.
+      const port = String(await freePort());
+      const w = spawnRole('worker', { METRICS_PORT: port, WORKER_HEALTH_PORT: port });
+      await waitHealthy(w, `http://127.0.0.1:${port}/health`);
       workers.push(w);
       return w;
     };

@@ -4,8 +4,9 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ChunkResult, StartRunResult, SyncActivities } from '../../activities/sync';
+import type { ChunkAttempt, StartRunResult, SyncActivities } from '../../activities/sync';
 import { PAUSING_FAILURE } from '../../workflows/sync-failures';
+import type { ChunkSlotRefusal } from '../../workflows/tenant-slots';
 
 export interface StubRunOptions {
   /** The chunk that reports done (1-based). */
@@ -15,6 +16,17 @@ export interface StubRunOptions {
   beforeChunk?: (n: number) => Promise<void> | void;
   /** Failures by chunk: 'pause' = a credential error, 'transient' = fails this many attempts first. */
   failAt?: { chunk: number; kind: 'pause' } | { chunk: number; kind: 'transient'; attempts: number } | { chunk: number; kind: 'fatal' };
+  /** The tenant's answer to the nth ask for a chunk slot (1-based, every ask counted): a refusal, or undefined to run the chunk. */
+  throttle?: (ask: number, info: { workflowId: string }) => ChunkSlotRefusal | undefined | Promise<ChunkSlotRefusal | undefined>;
+}
+
+/** One syncChunk call as the stub saw it. */
+export interface ChunkAsk {
+  /** What the workflow sent: absent for executions that predate the tenant slots. */
+  tenantSlot?: { waitingSince?: string };
+  /** When Temporal scheduled it (the server's clock, skipped time included). */
+  scheduledAt: number;
+  refused: boolean;
 }
 
 export interface StubCalls {
@@ -24,13 +36,14 @@ export interface StubCalls {
   /** Workflow executions (run ids) that asked for chunks, in order of first appearance. */
   executions: string[];
   chunkAttempts: number;
+  asks: ChunkAsk[];
 }
 
 export function stubSyncActivities(opts: StubRunOptions): {
   activities: Pick<SyncActivities, 'startSyncRun' | 'syncChunk' | 'finishSyncRun' | 'pauseSyncForError'>;
   calls: StubCalls;
 } {
-  const calls: StubCalls = { start: 0, finish: [], paused: [], executions: [], chunkAttempts: 0 };
+  const calls: StubCalls = { start: 0, finish: [], paused: [], executions: [], chunkAttempts: 0, asks: [] };
   const perChunk = opts.recordsPerChunk ?? 10;
   let seq = 0;
   const activities = {
@@ -38,10 +51,14 @@ export function stubSyncActivities(opts: StubRunOptions): {
       calls.start++;
       return { runId: 'run-1', strategy: 'incremental', cursor: '2026-11-30T00:00:00.000Z' };
     },
-    async syncChunk(): Promise<ChunkResult> {
-      calls.chunkAttempts++;
-      const execution = Context.current().info.workflowExecution!.runId;
+    async syncChunk(input: { tenantSlot?: { waitingSince?: string } }): Promise<ChunkAttempt> {
+      const { info } = Context.current();
+      const execution = info.workflowExecution!.runId;
       if (!calls.executions.includes(execution)) calls.executions.push(execution);
+      const refusal = await opts.throttle?.(calls.asks.length + 1, { workflowId: info.workflowExecution!.workflowId });
+      calls.asks.push({ ...(input.tenantSlot ? { tenantSlot: input.tenantSlot } : {}), scheduledAt: info.scheduledTimestampMs, refused: !!refusal });
+      if (refusal) return { throttled: refusal };
+      calls.chunkAttempts++;
       const n = seq + 1;
       await opts.beforeChunk?.(n);
       const f = opts.failAt;

@@ -103,6 +103,11 @@ export const scenarios = (): Scenario[] => [
   syncRun('sync-run-paused-auth', { chunks: 5, failAt: { chunk: 2, kind: 'pause' } }),
   syncRun('sync-run-retried-chunk', { chunks: 3, failAt: { chunk: 2, kind: 'transient', attempts: 2 } }),
   syncRun('sync-run-failed', { chunks: 3, failAt: { chunk: 2, kind: 'fatal' } }),
+  // Refused a tenant chunk slot twice before the first chunk and once between chunks: timers, then the chunks.
+  syncRun('sync-run-throttled', {
+    chunks: 3,
+    throttle: (ask) => ([1, 2, 4].includes(ask) ? { waitingSince: '2026-12-01T10:00:00.000Z', retryInMs: 2000 * ask, ahead: 4 - ask } : undefined),
+  }),
   webhookDelivery(),
   destinationTest('succeeded'),
   destinationTest('lost'),
