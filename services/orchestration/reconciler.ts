@@ -5,7 +5,7 @@ import type { ServiceDeps } from '../deps';
 import { syncContextOf } from '../syncs/context';
 import { scheduleSpec } from '../syncs/syncs';
 import { upsertSchedule } from './schedules';
-import { deleteSyncSchedule, listSyncSchedules, scheduleMatches, upsertSyncSchedule, type SyncScheduleSpec } from './sync-schedules';
+import { deleteSyncSchedule, listSyncSchedules, scheduleMatches, updateListedSyncSchedule, upsertSyncSchedule, type SyncScheduleSpec } from './sync-schedules';
 
 export const RECONCILER_SCHEDULE_ID = 'syncwell:reconciler';
 /**
@@ -63,10 +63,10 @@ export interface ReconcileResult {
 /** Sync rows read per query. */
 const SYNC_PAGE = 1000;
 /**
- * Temporal calls in flight at once: one at a time, 10,000 schedules took minutes; the frontend's
- * per-namespace rate limit is far above what 16 callers reach.
+ * Schedule calls in flight at once. One at a time, 10,000 schedules took minutes; many more and a
+ * loaded frontend times describes out (a schedule's describe waits behind the schedule's own work).
  */
-const SCHEDULE_CALLS_IN_FLIGHT = 16;
+const SCHEDULE_CALLS_IN_FLIGHT = 8;
 
 /**
  * Makes Temporal match the database: every sync has a schedule with the right interval
@@ -81,7 +81,7 @@ export async function reconcileAllSyncSchedules(deps: Pick<ServiceDeps, 'db' | '
   // schedule (an upsert, harmless), never a listed schedule without its row (deleted as an orphan).
   const existing = await listSyncSchedules(client, new Set(await listApplicationIds(deps.db)));
   const known = new Set<string>();
-  const stale: SyncScheduleSpec[] = [];
+  const stale: Array<{ spec: SyncScheduleSpec; listed: boolean }> = [];
   for (let after: string | undefined; ; ) {
     const rows = await listSyncsWithContext(deps.db, after, SYNC_PAGE);
     for (const row of rows) {
@@ -89,29 +89,38 @@ export async function reconcileAllSyncSchedules(deps: Pick<ServiceDeps, 'db' | '
       known.add(ctx.id);
       const spec = scheduleSpec(ctx, ctx.strategy);
       const listed = existing.get(ctx.id);
-      if (opts.force || !listed || !scheduleMatches(listed, spec)) stale.push(spec);
+      if (opts.force || !listed || !scheduleMatches(listed, spec)) stale.push({ spec, listed: listed !== undefined });
     }
     if (rows.length < SYNC_PAGE) break;
     after = rows.at(-1)!.id;
   }
   const orphans = [...existing.keys()].filter((id) => !known.has(id));
-  await inFlight(stale, (spec) => upsertSyncSchedule(client, taskQueue, spec));
-  await inFlight(orphans, (id) => deleteSyncSchedule(client, id));
+  await inFlight(deps, stale, ({ spec, listed }) => (listed ? updateListedSyncSchedule(client, taskQueue, spec) : upsertSyncSchedule(client, taskQueue, spec)));
+  await inFlight(deps, orphans, (id) => deleteSyncSchedule(client, id));
   return { upserted: stale.length, unchanged: known.size - stale.length, deleted: orphans.length };
 }
 
-/** `call` on every item, SCHEDULE_CALLS_IN_FLIGHT at a time; stops at the first failure and throws it once the calls in flight settled. */
-async function inFlight<T>(items: T[], call: (item: T) => Promise<unknown>): Promise<void> {
+/**
+ * `call` on every item, SCHEDULE_CALLS_IN_FLIGHT at a time. The calls that failed (a frontend
+ * under load times some out) get a second try one at a time, up to the first that fails again.
+ */
+async function inFlight<T>(deps: Pick<ServiceDeps, 'logger'>, items: T[], call: (item: T) => Promise<unknown>): Promise<void> {
+  const failed = await settle(items, SCHEDULE_CALLS_IN_FLIGHT, call);
+  if (!failed.length) return;
+  deps.logger.warn({ failed: failed.length, err: (failed[0]!.err as Error).message }, 'schedule calls failed; trying them again one at a time');
+  for (const { item } of failed) await call(item);
+}
+
+async function settle<T>(items: T[], n: number, call: (item: T) => Promise<unknown>): Promise<Array<{ item: T; err: unknown }>> {
+  const failed: Array<{ item: T; err: unknown }> = [];
   let next = 0;
-  let failure: { err: unknown } | undefined;
   await Promise.all(
-    Array.from({ length: Math.min(SCHEDULE_CALLS_IN_FLIGHT, items.length) }, async () => {
-      while (next < items.length && !failure) {
-        await call(items[next++]!).catch((err) => {
-          failure ??= { err };
-        });
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        await call(item).catch((err) => failed.push({ item, err }));
       }
     }),
   );
-  if (failure) throw failure.err;
+  return failed;
 }

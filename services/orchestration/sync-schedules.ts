@@ -3,7 +3,7 @@
  * truth; everything here is idempotent so the reconciler can repeat it at will.
  */
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions, type ScheduleSummary } from '@temporalio/client';
 import { TypedSearchAttributes, type Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { searchAttributes } from '../../lib/search-attributes';
@@ -85,18 +85,31 @@ function options(spec: SyncScheduleSpec, taskQueue: string): ScheduleOptions {
 /** Creates the schedule, or brings an existing one to the spec (interval and paused state). */
 export async function upsertSyncSchedule(client: Client, taskQueue: string, spec: SyncScheduleSpec): Promise<'created' | 'updated'> {
   const opts = options(spec, taskQueue);
-  return upsertSchedule(client, opts, async (handle) => {
-    await handle.update((prev) => ({
-      ...prev,
-      spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
-      action: opts.action,
-      policies: { ...prev.policies, ...opts.policies },
-      // An update replaces the state too: the paused state comes along, without a pause call of its own.
-      state: prev.state.paused === spec.paused ? prev.state : { ...prev.state, paused: spec.paused, note: spec.paused ? (spec.pauseReason ?? 'paused') : 'resumed' },
-      // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
-      typedSearchAttributes: opts.typedSearchAttributes,
-    }));
-  });
+  return upsertSchedule(client, opts, (handle) => updateTo(handle, opts, spec));
+}
+
+/** For a schedule the list showed: brought to the spec without trying a create first; one deleted since is created again. */
+export async function updateListedSyncSchedule(client: Client, taskQueue: string, spec: SyncScheduleSpec): Promise<void> {
+  const opts = options(spec, taskQueue);
+  try {
+    await updateTo(client.schedule.getHandle(opts.scheduleId), opts, spec);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await upsertSyncSchedule(client, taskQueue, spec);
+  }
+}
+
+function updateTo(handle: ScheduleHandle, opts: ScheduleOptions, spec: SyncScheduleSpec): Promise<void> {
+  return handle.update((prev) => ({
+    ...prev,
+    spec: { ...opts.spec, startAt: opts.spec.startAt ?? prev.spec.startAt },
+    action: opts.action,
+    policies: { ...prev.policies, ...opts.policies },
+    // An update replaces the state too: the paused state comes along, without a pause call of its own.
+    state: prev.state.paused === spec.paused ? prev.state : { ...prev.state, paused: spec.paused, note: spec.paused ? (spec.pauseReason ?? 'paused') : 'resumed' },
+    // They can change (an entity sync's entity renamed); the schedule's memo cannot be updated.
+    typedSearchAttributes: opts.typedSearchAttributes,
+  }));
 }
 
 export async function deleteSyncSchedule(client: Client, syncId: string): Promise<void> {
