@@ -2,7 +2,8 @@
 import { compose } from './runtime/compose';
 import { startInfrastructure } from './runtime/infrastructure';
 import { checkBeforeStart } from './runtime/preflight';
-import { runProcess, runWorker, serveApi } from './runtime/roles';
+import { serveApi } from './runtime/api-role';
+import { runProcess, runWorker } from './runtime/roles';
 
 await runProcess(async (proc) => {
   await checkBeforeStart(proc.config, { api: true, embedded: true });

@@ -1,7 +1,8 @@
 /** API role: `npm run api` serves the HTTP API alone against external Postgres and Temporal. */
 import { compose } from './runtime/compose';
 import { checkBeforeStart } from './runtime/preflight';
-import { externalInfrastructure, runProcess, serveApi } from './runtime/roles';
+import { serveApi } from './runtime/api-role';
+import { externalInfrastructure, runProcess } from './runtime/roles';
 
 await runProcess(async (proc) => {
   const infra = externalInfrastructure(proc);

@@ -1,19 +1,18 @@
 /**
  * What the entry points run: a process that reads its configuration (a bad one stops it with
  * every problem listed) and stops what it started in reverse order on Ctrl-C / SIGTERM or a
- * failure, and its two roles, serving the API and running a worker.
+ * failure, and the worker role. The API role is runtime/api-role.ts, so that a worker alone
+ * (worker.ts) never loads the API's routes and OpenAPI schemas.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Hono } from 'hono';
-import { createApp } from '../api/app';
 import { metricsRoutes } from '../api/metrics';
 import { ConfigError, getConfig, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { freePort } from '../lib/ports';
 import { startReconciler } from '../services/orchestration/reconciler';
 import { deleteLegacyDispatcherSchedule } from '../services/orchestration/webhook-dispatch';
-import { ensureDefaultApplication } from '../services/tenants/applications';
 import { startWebhookKickListener } from '../services/webhooks/listener';
 import type { Composition } from './compose';
 import type { Infrastructure } from './infrastructure';
@@ -121,17 +120,8 @@ export async function runWorker(proc: RunningProcess, root: Composition, infra: 
   });
 }
 
-/** The API role: the Management API on HOST:PORT, and the default application (its key printed once). */
-export async function serveApi(proc: RunningProcess, root: Composition, infra: Infrastructure): Promise<void> {
-  const { config } = proc;
-  const app = createApp(root.app);
-  const server = await listen(app.fetch, config.host, config.port);
-  proc.onStop({ close: () => new Promise((resolve) => server.close(resolve)) });
-  const bootstrap = await ensureDefaultApplication(root.services.db, config.apiKey);
-  printBanner(config, infra.temporalUiUrl, bootstrap);
-}
-
-function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
+/** An HTTP server for a role's app, resolved once it listens. */
+export function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port }, () => resolve(server));
     server.once('error', reject);
@@ -152,20 +142,4 @@ async function stopWorker(worker: Worker, running: Promise<void>, logger: Logger
     worker.shutdown();
   }
   await running.catch((err) => logger.error({ err }, 'worker did not drain'));
-}
-
-function printBanner(config: Config, uiUrl: string | undefined, bootstrap: { apiKey: string | undefined; created: boolean }) {
-  const lines = [
-    '',
-    `  API            ${config.publicUrl}/mgmt/v2`,
-    `  API reference  ${config.publicUrl}/docs`,
-    `  Health         ${config.publicUrl}/health`,
-    `  Temporal UI    ${uiUrl ?? '(external cluster: see your Temporal UI)'}`,
-  ];
-  if (bootstrap.apiKey && (bootstrap.created || config.apiKey)) {
-    lines.push(`  API key        ${bootstrap.apiKey}${bootstrap.created && !config.apiKey ? '   (shown once; store it now)' : ''}`);
-  } else {
-    lines.push('  API key        (created on first start; `npm run cli -- applications create --name NAME` makes another)');
-  }
-  console.log(lines.join('\n') + '\n');
 }
