@@ -1,7 +1,8 @@
 /**
  * The Management API under load: autocannon with `--connections` clients against `npm run api`'s
  * process (server.ts, default pool of 10 database connections) over real HTTP, on GET /syncs,
- * GET /sync-runs and POST /syncs/_trigger, each for `--duration` s after a `--warmup` s warm-up.
+ * GET /sync-runs and POST /syncs/_trigger, each for `--duration` s after a `--warmup` s warm-up:
+ * first as fast as the API answers (its capacity), then paced at half that rate.
  * Data: `--customers` customers, each connected to one provider of `--objects` objects (syncs and
  * Temporal schedules created through the API), and `--runs` finished runs per sync in the ledger
  * (written straight into sync_runs, as workers would have over `--runs` hours). Each trigger names
@@ -110,32 +111,42 @@ async function main() {
     ];
     const rows: string[] = [];
     for (const t of targets) {
-      const run = (duration: number) =>
+      const run = (duration: number, overallRate?: number) =>
         autocannon({
           url: `${api.base}${t.path}`,
           method: t.method,
           connections: CONNECTIONS,
           duration,
+          ...(overallRate ? { overallRate } : {}),
           headers: { 'x-api-key': api.apiKey, 'content-type': 'application/json' },
           requests: [{ method: t.method, path: t.path, ...(t.setupRequest ? { setupRequest: t.setupRequest } : {}) }],
         });
       log(`${t.name}: warm-up ${args.warmup} s...`);
       await run(Number(args.warmup));
-      const loadBefore = load();
-      const r = await run(Number(args.duration));
-      const codes = Object.entries(r.statusCodeStats ?? {})
-        .map(([code, s]) => `${code}: ${s.count ?? 0}`)
-        .join(', ');
-      rows.push(
-        `| ${t.name} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.requests.average.toFixed(0)} | ${r.requests.total} | ${r.non2xx} | ${r.errors} (${r.timeouts} timeouts) | ${codes} | ${loadBefore} |`,
-      );
-      log(rows.at(-1)!);
+      const report = (mode: string, r: autocannon.Result, loadBefore: string) => {
+        const codes = Object.entries(r.statusCodeStats ?? {})
+          .map(([code, s]) => `${code}: ${s.count ?? 0}`)
+          .join(', ');
+        rows.push(
+          `| ${t.name} | ${mode} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.requests.average.toFixed(0)} | ${r.requests.total} | ${r.non2xx} | ${r.errors} (${r.timeouts} timeouts) | ${codes} | ${loadBefore} |`,
+        );
+        log(rows.at(-1)!);
+      };
+      // Closed loop: each connection sends its next request when the answer came, so latency is
+      // connections / throughput once the server saturates.
+      let loadBefore = load();
+      const saturated = await run(Number(args.duration));
+      report('as fast as answered', saturated, loadBefore);
+      // Open loop at half the capacity just measured: the latency of a server that keeps up.
+      const rate = Math.max(1, Math.floor(saturated.requests.average / 2));
+      loadBefore = load();
+      report(`paced: ${rate} req/s (half of it)`, await run(Number(args.duration), rate), loadBefore);
     }
     console.log(
       `${CONNECTIONS} connections, ${args.duration} s per endpoint after ${args.warmup} s warm-up; ${syncs} syncs of ${CUSTOMERS} customers, ${runs} sync runs; Node ${process.version}, ${os.cpus().length} CPUs`,
     );
-    console.log('| endpoint | p50 ms | p99 ms | max ms | req/s | requests | non-2xx | errors | status codes | load (1/5/15 min) |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+    console.log('| endpoint | load generator | p50 ms | p99 ms | max ms | req/s | requests | non-2xx | errors | status codes | machine load (1/5/15 min) |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
     for (const row of rows) console.log(row);
   });
 }

@@ -369,6 +369,12 @@ export interface TenantChunkSlotsTable {
   expires_at: Timestamp;
 }
 
+/** How many runs an application's ledger holds, kept by triggers on sync_runs (GET /sync-runs' total_count). */
+export interface SyncRunCountsTable {
+  application_id: string;
+  runs: number;
+}
+
 export interface Database {
   applications: ApplicationsTable;
   customers: CustomersTable;
@@ -393,5 +399,6 @@ export interface Database {
   sync_job_objects: SyncJobObjectsTable;
   connection_catalogs: ConnectionCatalogsTable;
   connection_rate_limits: ConnectionRateLimitsTable;
+  sync_run_counts: SyncRunCountsTable;
   tenant_chunk_slots: TenantChunkSlotsTable;
 }

@@ -20,6 +20,7 @@ import * as m20261201006000 from './20261201006000_tenant_token_key';
 import * as m20261201007000 from './20261201007000_integration_state';
 import * as m20261201008000 from './20261201008000_connection_rate_limits';
 import * as m20261201009000 from './20261201009000_tenant_chunk_slots';
+import * as m20261201011000 from './20261201011000_list_pages';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '20261201007000_integration_state': m20261201007000,
   '20261201008000_connection_rate_limits': m20261201008000,
   '20261201009000_tenant_chunk_slots': m20261201009000,
+  '20261201011000_list_pages': m20261201011000,
 };

@@ -20,13 +20,18 @@ export async function keysetPage<DB, TB extends keyof DB, O extends { id: string
   order: Keyset,
   page: { size: number; cursor: Cursor | undefined },
   shape: (row: O) => T,
+  /** The rows' count when the caller has it cheaper than counting them. */
+  counted?: Promise<number>,
 ): Promise<Page<T>> {
   const { size, cursor } = page;
-  const total = await rows
-    .clearSelect()
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .$castTo<{ n: number | string }>()
-    .executeTakeFirstOrThrow();
+  const total =
+    counted ??
+    rows
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .$castTo<{ n: number | string }>()
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
   const ascending = (cursor?.dir !== 'prev') !== order.newestFirst;
   // $castTo: TypeScript cannot resolve a selection's type on a generic query.
   let q = rows.select(exactTime(order.at).as('sort_key')).$castTo<O & { sort_key: string }>();
@@ -36,10 +41,13 @@ export async function keysetPage<DB, TB extends keyof DB, O extends { id: string
     q = q.where(sql<SqlBool>`(${sql.ref(order.at)}, ${sql.ref(order.id)}) ${cmp} (${ts}::timestamptz, ${id}::uuid)`);
   }
   const direction = ascending ? 'asc' : 'desc';
-  const fetched = await q
-    .orderBy(sql.ref(order.at), direction)
-    .orderBy(sql.ref(order.id), direction)
-    .limit(size + 1)
-    .execute();
-  return buildPage(fetched, size, cursor, Number(total.n), (r) => [r.sort_key, r.id], shape);
+  const [fetched, count] = await Promise.all([
+    q
+      .orderBy(sql.ref(order.at), direction)
+      .orderBy(sql.ref(order.id), direction)
+      .limit(size + 1)
+      .execute(),
+    total,
+  ]);
+  return buildPage(fetched, size, cursor, count, (r) => [r.sort_key, r.id], shape);
 }

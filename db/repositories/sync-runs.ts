@@ -73,8 +73,12 @@ export function listSyncRunsPage<T>(
   page: { size: number; cursor: Cursor | undefined },
   shape: (row: SyncRunRow & { external_id: string }) => T,
 ): Promise<Page<T>> {
-  let q = db.selectFrom('sync_runs').innerJoin('customers', 'customers.id', 'sync_runs.customer_id').where('sync_runs.application_id', '=', applicationId);
-  if (f.customerId) q = q.where('customers.external_id', '=', f.customerId);
+  // No join in the filtered rows: a filtered total_count counts sync_runs alone (the unfiltered one is kept counted).
+  let q = db.selectFrom('sync_runs').where('sync_runs.application_id', '=', applicationId);
+  const customerId = f.customerId;
+  if (customerId) {
+    q = q.where('sync_runs.customer_id', 'in', (eb) => eb.selectFrom('customers').select('id').where('application_id', '=', applicationId).where('external_id', '=', customerId));
+  }
   if (f.providerName) q = q.where('sync_runs.provider_name', '=', f.providerName);
   if (f.objectType) q = q.where('sync_runs.object_type', '=', f.objectType);
   if (f.object) q = q.where('sync_runs.object', '=', f.object);
@@ -83,6 +87,13 @@ export function listSyncRunsPage<T>(
   const timeFilter = (col: Expression<unknown>, t: { op: '>' | '<'; at: Date }) => sql<SqlBool>`${col} ${sql.raw(t.op)} ${t.at}`;
   if (f.started) q = q.where(timeFilter(sql.ref('sync_runs.start_timestamp'), f.started));
   if (f.ended) q = q.where(timeFilter(sql.ref('sync_runs.end_timestamp'), f.ended));
-  const rows = q.selectAll('sync_runs').select('customers.external_id');
-  return keysetPage(rows, { at: 'sync_runs.start_timestamp', id: 'sync_runs.id', newestFirst: true }, page, shape);
+  const rows = q.selectAll('sync_runs').select(sql<string>`(select external_id from customers where customers.id = sync_runs.customer_id)`.as('external_id'));
+  const unfiltered = Object.values(f).every((v) => v === undefined);
+  return keysetPage(rows, { at: 'sync_runs.start_timestamp', id: 'sync_runs.id', newestFirst: true }, page, shape, unfiltered ? countSyncRuns(db, applicationId) : undefined);
+}
+
+/** The application's runs, as the triggers on sync_runs keep them counted. */
+async function countSyncRuns(db: Db, applicationId: string): Promise<number> {
+  const row = await db.selectFrom('sync_run_counts').select('runs').where('application_id', '=', applicationId).executeTakeFirst();
+  return row?.runs ?? 0;
 }

@@ -202,16 +202,27 @@ export function listSyncsPage<T>(
   page: { size: number; cursor: Cursor | undefined },
   shape: (row: SyncRow & { provider_name: string; external_id: string }) => T,
 ): Promise<Page<T>> {
-  let q = db
-    .selectFrom('syncs')
-    .innerJoin('connections', 'connections.id', 'syncs.connection_id')
-    .innerJoin('customers', 'customers.id', 'connections.customer_id')
-    .where('syncs.application_id', '=', applicationId);
-  if (f.customerId) q = q.where('customers.external_id', '=', f.customerId);
-  if (f.providerName) q = q.where('connections.provider_name', '=', f.providerName);
+  // No join in the filtered rows: total_count then counts the application's syncs alone.
+  let q = db.selectFrom('syncs').where('syncs.application_id', '=', applicationId);
+  const { customerId, providerName } = f;
+  if (customerId || providerName) {
+    q = q.where('syncs.connection_id', 'in', (eb) => {
+      let c = eb.selectFrom('connections').select('connections.id').where('connections.application_id', '=', applicationId);
+      if (customerId) c = c.innerJoin('customers', 'customers.id', 'connections.customer_id').where('customers.external_id', '=', customerId);
+      if (providerName) c = c.where('connections.provider_name', '=', providerName);
+      return c;
+    });
+  }
   if (f.objectType) q = q.where('syncs.object_type', '=', f.objectType as 'common');
   if (f.object) q = q.where('syncs.object', '=', f.object);
   if (f.entityId) q = q.where(sql<SqlBool>`syncs.entity_id::text = ${f.entityId}`);
-  const rows = q.selectAll('syncs').select(['connections.provider_name', 'customers.external_id']);
+  const rows = q
+    .selectAll('syncs')
+    .select([
+      sql<string>`(select provider_name from connections where connections.id = syncs.connection_id)`.as('provider_name'),
+      sql<string>`(select customers.external_id from connections join customers on customers.id = connections.customer_id where connections.id = syncs.connection_id)`.as(
+        'external_id',
+      ),
+    ]);
   return keysetPage(rows, { at: 'syncs.created_at', id: 'syncs.id', newestFirst: false }, page, shape);
 }
