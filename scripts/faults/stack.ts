@@ -149,9 +149,10 @@ export async function startStack(log: (line: string) => void, onClose: (close: (
       return api;
     };
     const startWorker = async () => {
-      // Each worker serves /health and /metrics on a port of its own: two on one host need two.
+      // Each worker serves /health on a port of its own. No /metrics (METRICS_PORT's default is one port
+      // for all, and with metrics on, the worker picks its SDK exporter's port as freePort picked this one).
       const port = String(await freePort());
-      const w = spawnRole('worker', { METRICS_PORT: port, WORKER_HEALTH_PORT: port });
+      const w = spawnRole('worker', { METRICS_PORT: '0', WORKER_HEALTH_PORT: port });
       await waitHealthy(w, `http://127.0.0.1:${port}/health`);
       workers.push(w);
       return w;
