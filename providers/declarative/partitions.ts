@@ -110,17 +110,18 @@ export class PartitionRun {
     this.live = durable;
     this.handed = durable;
     this.launched = durable.next;
-    // Aborted (the caller's signal, a replacing read, a failure): whoever waits learns why.
-    this.abort.signal.addEventListener(
-      'abort',
-      () => {
-        if (this.error === undefined) this.error = this.abort.signal.reason;
-        this.notify();
-      },
-      { once: true },
-    );
-    if (signal?.aborted) this.abort.abort(signal.reason);
-    else signal?.addEventListener('abort', () => this.abort.abort(signal.reason), { once: true });
+    // A failure or a replacing read abandons the requests in flight.
+    this.abort.signal.addEventListener('abort', () => this.stop(this.abort.signal.reason), { once: true });
+    // The caller is done (its chunk ended, or it was cancelled): nothing more is asked, but the
+    // requests out keep their slots until the provider answers, so the next chunk's requests
+    // never join them above the connection's concurrency.
+    if (signal?.aborted) this.stop(signal.reason);
+    else signal?.addEventListener('abort', () => this.stop(signal.reason), { once: true });
+  }
+
+  private stop(reason: unknown): void {
+    if (this.error === undefined) this.error = reason;
+    this.notify();
   }
 
   /** Whether `state` is the one this read handed out last. */
@@ -153,12 +154,7 @@ export class PartitionRun {
 
   private fill(): void {
     // Completed pages wait for the caller: no more than one round of them is held in memory.
-    while (
-      this.error === undefined &&
-      !this.abort.signal.aborted &&
-      this.inFlight.size + (this.parentInFlight ? 1 : 0) < this.concurrency &&
-      this.ready.length < this.concurrency
-    ) {
+    while (this.error === undefined && this.inFlight.size + (this.parentInFlight ? 1 : 0) < this.concurrency && this.ready.length < this.concurrency) {
       const resumed = this.live.open.find((p) => !this.inFlight.has(p.i));
       if (resumed) {
         this.launch(resumed);
@@ -215,7 +211,7 @@ export class PartitionRun {
   }
 
   private complete(o: Outcome): void {
-    if (this.abort.signal.aborted) return;
+    if (this.error !== undefined) return;
     this.live = apply(this.live, o);
     this.ready.push(o);
     this.fill();
@@ -224,7 +220,7 @@ export class PartitionRun {
 
   private fail(err: unknown): void {
     // The first failure is the run's: the requests still out are abandoned, the caller resumes from the last state it committed.
-    if (this.error === undefined) this.error = err;
+    this.stop(err);
     this.abort.abort(err);
   }
 
