@@ -1,0 +1,220 @@
+/**
+ * Provider-bound reads: how much of a provider's request budget one run uses. A simulator answers
+ * every request after 150 ms and declares 10 requests/s and 4 in flight; 100 records per page.
+ * Three streams of the same records, each read partitioned and as a single chain (the same
+ * stream without partitioning; for the child stream, the connection's concurrency at 1), all in
+ * the same process run:
+ *   (a) cursor paging in date windows (incremental.step),
+ *   (b) page-number paging with a total (pagination.total_selector),
+ *   (c) a child stream over 2,000 parents.
+ * Then the 429 storm: the partitioned reads again with a 429 + Retry-After: 1 on every 9th
+ * request, against the time the provider's rules allow (every request, the 429s too, at 10/s).
+ *
+ * Each read goes through the declarative connector and the HTTP runtime as a sync chunk drives
+ * them (one readPage ahead of the caller); records are not written anywhere (bench:sync measures
+ * that side, three orders of magnitude faster than this budget).
+ *
+ * Usage: npm run bench:provider-bound [-- --records 100000]
+ */
+import os from 'node:os';
+import { createDeclarativeConnection } from '../providers/declarative/connector';
+import { createHttpRuntime } from '../providers/runtime';
+import type { JsonValue, ReadPageResult } from '../providers/types';
+import { startRateBoundSimulator, type Route } from './rate-bound-simulator';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const RECORDS = arg('records', 100_000);
+const PARENTS = Math.min(2_000, Math.max(1, Math.floor(RECORDS / 50)));
+const PAGE = 100;
+const LATENCY_MS = 150;
+const RATE = 10;
+const CONCURRENCY = 4;
+const STORM_EVERY = 9;
+const DAY = 86_400_000;
+/** A window's worth of records: 10 pages of a day. */
+const PER_DAY = 1_000;
+// The records end now, where a run's last window ends.
+const START = Date.now() - Math.ceil(RECORDS / PER_DAY) * DAY;
+
+const records = Array.from({ length: RECORDS }, (_, i) => ({
+  id: `r${i}`,
+  updated_at: new Date(START + Math.floor((i * DAY) / PER_DAY)).toISOString(),
+  name: `Record ${i}`,
+  parent_id: `p${i % PARENTS}`,
+}));
+const times = records.map((r) => Date.parse(r.updated_at));
+const byParent = new Map<string, typeof records>();
+for (const r of records) {
+  const list = byParent.get(r.parent_id);
+  if (list) list.push(r);
+  else byParent.set(r.parent_id, [r]);
+}
+const parents = Array.from({ length: PARENTS }, (_, i) => ({ id: `p${i}` }));
+
+/** First index with time >= t (records are in time order). */
+function lowerBound(t: number): number {
+  let [lo, hi] = [0, times.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const route: Route = (path, q) => {
+  if (path === '/events') {
+    const from = lowerBound(Date.parse(q.get('since') ?? new Date(0).toISOString()));
+    const to = q.has('until') ? lowerBound(Date.parse(q.get('until')!)) : records.length;
+    const at = from + Number(q.get('cursor') ?? 0);
+    const end = Math.min(to, at + PAGE);
+    return { data: records.slice(at, end), next: end < to ? String(end - from) : null };
+  }
+  if (path === '/items') {
+    const page = Number(q.get('page'));
+    return { total: records.length, data: records.slice((page - 1) * PAGE, page * PAGE) };
+  }
+  if (path === '/parents') {
+    const page = Number(q.get('page'));
+    return { data: parents.slice((page - 1) * PAGE, page * PAGE) };
+  }
+  const m = /^\/parents\/([^/]+)\/children$/.exec(path);
+  const page = Number(q.get('page'));
+  return { data: (byParent.get(m?.[1] ?? '') ?? []).slice((page - 1) * PAGE, page * PAGE) };
+};
+
+type Kind = 'windows' | 'pages' | 'children';
+
+function definition(url: string, kind: Kind, partitioned: boolean) {
+  const base = {
+    id: `bench-${kind}`,
+    name: 'Bench',
+    base_url: url,
+    rate_limit: { requests_per_second: RATE, burst: 1, concurrency: partitioned || kind !== 'children' ? CONCURRENCY : 1 },
+  };
+  const common = { primary_key: 'id', records_selector: '$.data' };
+  if (kind === 'windows') {
+    const incremental = { replication_key: 'updated_at', param: 'since', format: 'iso8601', start_datetime: new Date(START).toISOString() };
+    return {
+      ...base,
+      streams: [
+        {
+          id: 'events',
+          path: '/events',
+          ...common,
+          pagination: { type: 'cursor', param: 'cursor', next_cursor_selector: '$.next', page_size_param: 'limit', page_size: PAGE },
+          incremental: partitioned ? { ...incremental, end_param: 'until', step: 'P1D' } : incremental,
+        },
+      ],
+    };
+  }
+  if (kind === 'pages') {
+    return {
+      ...base,
+      streams: [
+        { id: 'items', path: '/items', ...common, pagination: { type: 'page_increment', param: 'page', page_size: PAGE, ...(partitioned && { total_selector: '$.total' }) } },
+      ],
+    };
+  }
+  return {
+    ...base,
+    streams: [
+      { id: 'parents', path: '/parents', ...common, pagination: { type: 'page_increment', param: 'page', page_size: PAGE }, child_context: { parent_id: '{record.id}' } },
+      { id: 'children', parent_stream: 'parents', path: '/parents/{parent.parent_id}/children', ...common, pagination: { type: 'page_increment', param: 'page', page_size: PAGE } },
+    ],
+  };
+}
+
+interface Measured {
+  name: string;
+  records: number;
+  requests: number;
+  throttled: number;
+  seconds: number;
+  /** Requests per second over the declared rate. */
+  ofAllowed: number;
+  maxInFlight: number;
+  maxPerSecond: number;
+  /** Storm: elapsed over the time the provider's rules allow. */
+  ofRuleTime?: number;
+}
+
+const OBJECT: Record<Kind, string> = { windows: 'events', pages: 'items', children: 'children' };
+
+async function measure(kind: Kind, partitioned: boolean, storm: boolean): Promise<Measured> {
+  const sim = await startRateBoundSimulator({ latencyMs: LATENCY_MS, storm: storm ? STORM_EVERY : undefined, route });
+  // Every case its own connection: its own budget, as on the provider's side.
+  const runtime = createHttpRuntime({ backoff: { baseMs: 1_000 } });
+  const name = `${kind} ${partitioned ? 'partitioned' : 'single chain'}${storm ? ' 429 storm' : ''}`;
+  const conn = createDeclarativeConnection(
+    definition(sim.url, kind, partitioned),
+    { applicationId: 'bench', customerId: 'bench', connectionId: name, providerName: 'bench', params: {} },
+    runtime,
+  );
+  const read = (pageState: JsonValue | null) => conn.readPage({ object: OBJECT[kind], objectType: 'standard', modifiedSince: null, pageState });
+  const ids = new Set<string>();
+  const t0 = performance.now();
+  // As services/syncs/chunk.ts reads: the next page is asked for as soon as one arrives.
+  let next: Promise<ReadPageResult> = read(null);
+  for (;;) {
+    const page = await next;
+    if (page.nextPageState !== null) next = read(page.nextPageState);
+    for (const r of page.records) ids.add(r.id);
+    if (page.nextPageState === null) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await sim.close();
+  if (ids.size !== RECORDS) throw new Error(`${name}: read ${ids.size} distinct records of ${RECORDS}`);
+  return {
+    name,
+    records: ids.size,
+    requests: sim.requests,
+    throttled: sim.throttled,
+    seconds,
+    ofAllowed: sim.requests / seconds / RATE,
+    maxInFlight: sim.maxInFlight,
+    maxPerSecond: sim.maxInWindow(1_000),
+    ...(storm && { ofRuleTime: seconds / (sim.requests / RATE) }),
+  };
+}
+
+async function main() {
+  console.log(
+    `provider-bound bench: ${RECORDS} records, ${PAGE} per page, ${PARENTS} parents; simulator ${LATENCY_MS} ms per request, declared ${RATE} requests/s, concurrency ${CONCURRENCY}; storm: 429 + Retry-After: 1 on every ${STORM_EVERY}th request`,
+  );
+  console.log(
+    `node ${process.version}, ${os.cpus().length} cpus, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const kinds: Kind[] = ['windows', 'pages', 'children'];
+  // The cases run at once, each against its own simulator and connection: they wait on the
+  // simulated latency and budget, not on the CPU, and the ratios come from one run.
+  const results = await Promise.all(kinds.flatMap((k) => [measure(k, true, false), measure(k, false, false), measure(k, true, true)]));
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  console.log(
+    `${'case'.padEnd(34)}${pad('requests', 9)}${pad('429s', 6)}${pad('seconds', 9)}${pad('req/s', 7)}${pad('of allowed', 11)}${pad('max/s', 7)}${pad('in flight', 10)}${pad('of rule time', 13)}`,
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(34)}${pad(r.requests, 9)}${pad(r.throttled, 6)}${pad(r.seconds.toFixed(1), 9)}${pad((r.requests / r.seconds).toFixed(2), 7)}${pad(r.ofAllowed.toFixed(3), 11)}${pad(r.maxPerSecond, 7)}${pad(r.maxInFlight, 10)}${pad(r.ofRuleTime?.toFixed(3) ?? '', 13)}`,
+    );
+  }
+  let ok = true;
+  for (const k of kinds) {
+    const [part, chain, storm] = results.slice(kinds.indexOf(k) * 3, kinds.indexOf(k) * 3 + 3) as [Measured, Measured, Measured];
+    const verdict = part.ofAllowed >= 0.9 && storm.ofRuleTime! <= 1.2 && storm.maxPerSecond <= RATE && part.maxPerSecond <= RATE;
+    ok &&= verdict;
+    console.log(
+      `${k}: ${part.ofAllowed.toFixed(3)} of the allowed rate partitioned, ${chain.ofAllowed.toFixed(3)} as a single chain (${(part.ofAllowed / chain.ofAllowed).toFixed(2)}x); storm ${storm.ofRuleTime!.toFixed(3)}x the rules' time, at most ${storm.maxPerSecond} requests in a second -> ${verdict ? 'OK' : 'BELOW TARGET'}`,
+    );
+  }
+  console.log(ok ? 'OK: every stream >= 0.9 of the allowed rate, the storm within 1.2x and never above the limit' : 'BELOW TARGET');
+}
+
+await main();
