@@ -8,6 +8,7 @@
  * --worker: how the worker process runs, the first for the throughput figures, each for its peak RSS:
  * `built` (the default) is the production build, `node dist/worker.js` with the prebuilt workflow
  * bundle (`npm run build` runs first); `tsx` is `tsx worker.ts`, bundling the workflows at start.
+ * Node options after a `+` (`built+--max-old-space-size=256`) are given to that kind's workers.
  *
  * Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded Postgres and a Temporal dev server.
  */
@@ -42,9 +43,10 @@ const PAGE = Number(args.page);
 const CHANGES = Number(args.changes);
 const WORKER_KINDS = { built: ['dist/worker.js'], tsx: ['--import', 'tsx', 'worker.ts'] } as const;
 type WorkerKind = keyof typeof WORKER_KINDS;
-const KINDS = args.worker.split(',').map((k) => {
-  if (!(k in WORKER_KINDS)) throw new Error(`--worker: ${k} is not one of ${Object.keys(WORKER_KINDS).join(', ')}`);
-  return k as WorkerKind;
+const KINDS = args.worker.split(',').map((label) => {
+  const [kind, ...nodeOptions] = label.split('+');
+  if (!kind || !(kind in WORKER_KINDS)) throw new Error(`--worker: ${label} is not one of ${Object.keys(WORKER_KINDS).join(', ')} (+ node options)`);
+  return { label, kind: kind as WorkerKind, nodeOptions };
 });
 const log = (m: string) => console.error(`[bench:sync] ${m}`);
 const updatedAtMs = (i: number) => Date.parse(generateRecord(0).updated_at as string) + i * 1000;
@@ -161,9 +163,10 @@ async function main() {
     await call('POST', '/customers/bench/connections', { provider_name: 'bench-source', params: {} });
     const syncId = (await call('GET', '/syncs')).results[0].id as string;
 
-    if (KINDS.includes('built')) execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    const startWorker = (queue: string, kind: WorkerKind): ChildProcess =>
-      spawn(process.execPath, [...WORKER_KINDS[kind]], {
+    if (KINDS.some((k) => k.kind === 'built'))
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const startWorker = (queue: string, { kind, nodeOptions }: (typeof KINDS)[number]): ChildProcess =>
+      spawn(process.execPath, [...nodeOptions, ...WORKER_KINDS[kind]], {
         cwd: PROJECT_ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
         env: {
@@ -205,8 +208,8 @@ async function main() {
         .where('id', '=', syncId)
         .execute();
     /** A fresh worker process of this kind on its own task queue (so peak RSS is per phase), and how long it took to poll. */
-    const freshWorker = async (kind: WorkerKind, phase: string) => {
-      const queue = `${taskQueue}-${kind}-${phase}`;
+    const freshWorker = async (kind: (typeof KINDS)[number], phase: string) => {
+      const queue = `${taskQueue}-${KINDS.indexOf(kind)}-${phase}`;
       const spawned = Date.now();
       const worker = startWorker(queue, kind);
       await waitForWorker(queue);
@@ -215,7 +218,7 @@ async function main() {
 
     // Per worker kind: the small object for the memory baseline, then the large one (and, for the first
     // kind, its incremental), each on a fresh worker.
-    const measured: Array<{ kind: WorkerKind; rssSmall: number; rssLarge: number; startSeconds: number }> = [];
+    const measured: Array<{ kind: string; rssSmall: number; rssLarge: number; startSeconds: number }> = [];
     let small: { seconds: number; records: number } | undefined;
     let full: { seconds: number; records: number } | undefined;
     let incremental: { seconds: number; records: number } | undefined;
@@ -223,7 +226,7 @@ async function main() {
       count = N_SMALL;
       await fullRefresh();
       let w = await freshWorker(kind, 'small');
-      const smallRun = await run(`${kind} full-${N_SMALL}`, w.queue);
+      const smallRun = await run(`${kind.label} full-${N_SMALL}`, w.queue);
       const rssSmall = peakRssMb(w.worker.pid!);
       const startSeconds = w.startSeconds;
       await stopWorker(w.worker);
@@ -231,16 +234,16 @@ async function main() {
       count = N;
       await fullRefresh();
       w = await freshWorker(kind, 'large');
-      const fullRun = await run(`${kind} full-${N}`, w.queue);
+      const fullRun = await run(`${kind.label} full-${N}`, w.queue);
       const rssLarge = peakRssMb(w.worker.pid!);
       if (!full) {
         [small, full] = [smallRun, fullRun];
         const last = generateRecord(N - 1).updated_at as string;
         for (let k = 0; k < CHANGES; k++) changed.set(Math.floor((k * N) / CHANGES), new Date(Date.parse(last) + 10_000).toISOString());
-        incremental = await run(`${kind} incremental`, w.queue);
+        incremental = await run(`${kind.label} incremental`, w.queue);
       }
       await stopWorker(w.worker);
-      measured.push({ kind, rssSmall, rssLarge, startSeconds });
+      measured.push({ kind: kind.label, rssSmall, rssLarge, startSeconds });
     }
     if (!small || !full || !incremental) throw new Error('no worker kind measured');
 
@@ -249,7 +252,7 @@ async function main() {
 
     const e2e = full.records / full.seconds;
     const lines = [
-      `records: ${N} (~1 KB, 20 fields), page ${PAGE}; memory baseline at ${N_SMALL}; throughput of the ${KINDS[0]} worker`,
+      `records: ${N} (~1 KB, 20 fields), page ${PAGE}; memory baseline at ${N_SMALL}; throughput of the ${KINDS[0]!.label} worker`,
       `end-to-end full sync: ${Math.round(e2e).toLocaleString('en')} records/s (${full.seconds.toFixed(1)} s)`,
       `raw COPY, same rows:  ${Math.round(copyRate).toLocaleString('en')} rows/s`,
       `ratio e2e / COPY:     ${(e2e / copyRate).toFixed(2)}  (target >= 0.5)`,
