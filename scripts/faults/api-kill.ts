@@ -45,6 +45,9 @@ async function halfWritten(stack: Stack, provider: string): Promise<string[]> {
   return problems;
 }
 
+const kinds = (problems: string[]) =>
+  `${problems.filter((p) => p.endsWith('has no sync')).length} connections without their sync, ${problems.filter((p) => p.endsWith('has no Schedule')).length} syncs without their Schedule`;
+
 export const apiKill: Scenario = {
   name: 'api-kill',
   fast: true,
@@ -107,7 +110,7 @@ export const apiKill: Scenario = {
         ok,
         line:
           `API SIGKILL during a burst of ${sent.length} writes (${CLIENTS} at a time, killed after ${KILL_AFTER} answers): ${ok2xx.length} answered 2xx, ${durable} durable; ` +
-          `half-written ${before.length} after the restart, ${after.length} once the reconciler ran${after.length ? ` (${after.slice(0, 3).join('; ')})` : ''}; ` +
+          `half-written after the restart: ${kinds(before)}, once the reconciler ran: ${kinds(after)}${after.length ? ` (${after.slice(0, 3).join('; ')})` : ''}; ` +
           `the new API answered ${retriedOk}/${cut.length} unanswered requests sent again with 2xx or 409`,
       };
     } finally {
