@@ -5,12 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../lib/ports';
 import { PROJECT_ROOT } from '../lib/temporal-binaries';
 
 export interface ApiProcess {
   base: string;
+  /** The API process's CPU time so far (user + system, ms), from /proc. */
+  cpuMs(): Promise<number>;
   apiKey: string;
   /** One Management API call; a status of 300 or more throws with the body. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<any>;
@@ -70,7 +73,12 @@ export async function startApiProcess(opts: {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-  return { base, apiKey, call };
+  const cpuMs = async () => {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name; clock ticks of 10 ms.
+    const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  return { base, apiKey, cpuMs, call };
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The Management API under load: autocannon with `--connections` clients against `npm run api`'s
  * process (server.ts, default pool of 10 database connections) over real HTTP, on GET /syncs,
- * GET /sync-runs and POST /syncs/_trigger, each for `--duration` s after a `--warmup` s warm-up:
- * first as fast as the API answers (its capacity), then paced at half that rate.
+ * GET /sync-runs and POST /syncs/_trigger, each for `--duration` s after a `--warmup` s warm-up,
+ * then for as long again with one connection (a request's own time, without queueing).
  * Data: `--customers` customers, each connected to one provider of `--objects` objects (syncs and
  * Temporal schedules created through the API), and `--runs` finished runs per sync in the ledger
  * (written straight into sync_runs, as workers would have over `--runs` hours). Each trigger names
@@ -111,42 +111,45 @@ async function main() {
     ];
     const rows: string[] = [];
     for (const t of targets) {
-      const run = (duration: number, overallRate?: number) =>
+      const run = (connections: number, duration: number) =>
         autocannon({
           url: `${api.base}${t.path}`,
           method: t.method,
-          connections: CONNECTIONS,
+          connections,
           duration,
-          ...(overallRate ? { overallRate } : {}),
           headers: { 'x-api-key': api.apiKey, 'content-type': 'application/json' },
           requests: [{ method: t.method, path: t.path, ...(t.setupRequest ? { setupRequest: t.setupRequest } : {}) }],
         });
-      log(`${t.name}: warm-up ${args.warmup} s...`);
-      await run(Number(args.warmup));
-      const report = (mode: string, r: autocannon.Result, loadBefore: string) => {
+      const report = (connections: number, r: autocannon.Result, loadBefore: string, cpu: string) => {
         const codes = Object.entries(r.statusCodeStats ?? {})
           .map(([code, s]) => `${code}: ${s.count ?? 0}`)
           .join(', ');
         rows.push(
-          `| ${t.name} | ${mode} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.requests.average.toFixed(0)} | ${r.requests.total} | ${r.non2xx} | ${r.errors} (${r.timeouts} timeouts) | ${codes} | ${loadBefore} |`,
+          `| ${t.name} | ${connections} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.requests.average.toFixed(0)} | ${r.requests.total} | ${r.non2xx} | ${r.errors} (${r.timeouts} timeouts) | ${codes} | ${cpu} | ${loadBefore} |`,
         );
         log(rows.at(-1)!);
       };
-      // Closed loop: each connection sends its next request when the answer came, so latency is
-      // connections / throughput once the server saturates.
-      let loadBefore = load();
-      const saturated = await run(Number(args.duration));
-      report('as fast as answered', saturated, loadBefore);
-      // Open loop at half the capacity just measured: the latency of a server that keeps up.
-      const rate = Math.max(1, Math.floor(saturated.requests.average / 2));
-      loadBefore = load();
-      report(`paced: ${rate} req/s (half of it)`, await run(Number(args.duration), rate), loadBefore);
+      log(`${t.name}: warm-up ${args.warmup} s...`);
+      await run(CONNECTIONS, Number(args.warmup));
+      // Each connection sends its next request when the answer came: once the API saturates, latency
+      // is connections ÷ throughput. One connection alone shows a request's own time.
+      for (const connections of [CONNECTIONS, 1]) {
+        const loadBefore = load();
+        const [apiCpu, ownCpu, t0] = [await api.cpuMs(), process.cpuUsage(), performance.now()];
+        const r = await run(connections, Number(args.duration));
+        const wall = performance.now() - t0;
+        const own = process.cpuUsage(ownCpu);
+        const pct = (ms: number) => `${((100 * ms) / wall).toFixed(0)} %`;
+        report(connections, r, loadBefore, `${pct((await api.cpuMs()) - apiCpu)} / ${pct((own.user + own.system) / 1000)}`);
+      }
     }
     console.log(
-      `${CONNECTIONS} connections, ${args.duration} s per endpoint after ${args.warmup} s warm-up; ${syncs} syncs of ${CUSTOMERS} customers, ${runs} sync runs; Node ${process.version}, ${os.cpus().length} CPUs`,
+      `${args.duration} s per endpoint and number of connections after ${args.warmup} s warm-up at ${CONNECTIONS}; ${syncs} syncs of ${CUSTOMERS} customers, ${runs} sync runs; Node ${process.version}, ${os.cpus().length} CPUs`,
     );
-    console.log('| endpoint | load generator | p50 ms | p99 ms | max ms | req/s | requests | non-2xx | errors | status codes | machine load (1/5/15 min) |');
-    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
+    console.log(
+      '| endpoint | connections | p50 ms | p99 ms | max ms | req/s | requests | non-2xx | errors | status codes | CPU of a core: API / load generator | machine load (1/5/15 min) |',
+    );
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
     for (const row of rows) console.log(row);
   });
 }
