@@ -32,6 +32,8 @@ const PARENTS = Math.min(2_000, Math.max(1, Math.floor(RECORDS / 50)));
 const PAGE = 100;
 const LATENCY_MS = 150;
 const RATE = 10;
+/** The declared burst: a token bucket of RATE and BURST admits at most RATE + BURST requests in any second. */
+const BURST = 1;
 const CONCURRENCY = 4;
 const STORM_EVERY = 9;
 const DAY = 86_400_000;
@@ -94,7 +96,7 @@ function definition(url: string, kind: Kind, partitioned: boolean) {
     id: `bench-${kind}`,
     name: 'Bench',
     base_url: url,
-    rate_limit: { requests_per_second: RATE, burst: 1, concurrency: partitioned || kind !== 'children' ? CONCURRENCY : 1 },
+    rate_limit: { requests_per_second: RATE, burst: BURST, concurrency: partitioned || kind !== 'children' ? CONCURRENCY : 1 },
   };
   const common = { primary_key: 'id', records_selector: '$.data' };
   if (kind === 'windows') {
@@ -208,10 +210,10 @@ async function main() {
   let ok = true;
   for (const k of kinds) {
     const [part, chain, storm] = results.slice(kinds.indexOf(k) * 3, kinds.indexOf(k) * 3 + 3) as [Measured, Measured, Measured];
-    const verdict = part.ofAllowed >= 0.9 && storm.ofRuleTime! <= 1.2 && storm.maxPerSecond <= RATE && part.maxPerSecond <= RATE;
+    const verdict = part.ofAllowed >= 0.9 && storm.ofRuleTime! <= 1.2 && storm.maxPerSecond <= RATE + BURST && part.maxPerSecond <= RATE + BURST;
     ok &&= verdict;
     console.log(
-      `${k}: ${part.ofAllowed.toFixed(3)} of the allowed rate partitioned, ${chain.ofAllowed.toFixed(3)} as a single chain (${(part.ofAllowed / chain.ofAllowed).toFixed(2)}x); storm ${storm.ofRuleTime!.toFixed(3)}x the rules' time, at most ${storm.maxPerSecond} requests in a second -> ${verdict ? 'OK' : 'BELOW TARGET'}`,
+      `${k}: ${part.ofAllowed.toFixed(3)} of the allowed rate partitioned, ${chain.ofAllowed.toFixed(3)} as a single chain (${(part.ofAllowed / chain.ofAllowed).toFixed(2)}x); storm ${storm.ofRuleTime!.toFixed(3)}x the rules' time, at most ${storm.maxPerSecond} requests in a second (the limit admits ${RATE + BURST}) -> ${verdict ? 'OK' : 'BELOW TARGET'}`,
     );
   }
   console.log(ok ? 'OK: every stream >= 0.9 of the allowed rate, the storm within 1.2x and never above the limit' : 'BELOW TARGET');
