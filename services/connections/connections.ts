@@ -12,7 +12,7 @@ import { findConnectorDefinition } from '../catalog/connectors';
 import { getCustomerOrThrow } from '../tenants/customers';
 import type { ServiceDeps } from '../deps';
 import { recordEvent } from '../webhooks/events';
-import { deleteSyncSchedules, reconcileConnectionSyncs, setSyncPaused, triggerSync } from '../syncs/syncs';
+import { applyConnectionSyncChanges, deleteSyncSchedules, reconcileConnectionSyncRows, setSyncPaused, triggerSync, type ConnectionSyncChanges } from '../syncs/syncs';
 import { listAutoPausedSyncsOfConnection } from '../../db/repositories/syncs';
 import type { Db } from '../../db/connection';
 import type { ConnectionsTable } from '../../db/database';
@@ -90,8 +90,8 @@ export async function getConnection(deps: ServiceDeps, applicationId: string, ex
 }
 
 /**
- * Creates the connection and its `connection.created` event in one transaction, then lets the
- * sync engine create (and, with auto_start_on_connection, start) the connection's syncs.
+ * Creates the connection, its `connection.created` event and its sync rows in one transaction, then
+ * the syncs' schedules (started at once with auto_start_on_connection).
  */
 export async function createConnection(
   deps: ServiceDeps,
@@ -115,8 +115,9 @@ export async function createConnection(
   if (await repo.findConnectionByCustomerAndProvider(deps.db, applicationId, externalCustomerId, provider.name)) throw duplicate();
 
   let id: string;
+  let changes: ConnectionSyncChanges;
   try {
-    id = await deps.db.transaction().execute(async (trx) => {
+    ({ id, changes } = await deps.db.transaction().execute(async (trx) => {
       const row = await repo.insertConnection(trx, {
         application_id: applicationId,
         customer_id: customer.id,
@@ -136,13 +137,14 @@ export async function createConnection(
         result: 'SUCCESS',
       });
       await inTransaction?.(trx);
-      return row.id;
-    });
+      // Its syncs commit with it: the reconciler repairs missing schedules, never missing sync rows.
+      return { id: row.id, changes: await reconcileConnectionSyncRows(trx, applicationId, row.id) };
+    }));
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicate();
     throw err;
   }
-  await reconcileConnectionSyncs(deps, applicationId, id);
+  await applyConnectionSyncChanges(deps, changes);
   const created = await repo.findConnectionById(deps.db, applicationId, id);
   if (!created) throw new NotFoundError('Connection'); // deleted concurrently
   return toConnectionResponse(created);

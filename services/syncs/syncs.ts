@@ -58,43 +58,66 @@ export async function applySchedules(deps: TemporalDeps, syncIds: string[], star
  * removes ones no longer configured, and updates every schedule.
  */
 export async function reconcileConnectionSyncs(deps: ServiceDeps, applicationId: string, connectionId: string): Promise<void> {
-  const { keep, created, removed } = await deps.db.transaction().execute(async (trx) => {
-    const conn = await findConnectionByIdForUpdate(trx, applicationId, connectionId);
-    // Not verified yet (or being deleted): no syncs start; verification reconciles again once it is live.
-    if (conn && conn.integration_state !== 'live') return { keep: [], created: [], removed: [] };
-    const existing = await syncsRepo.listObjectSyncsOfConnection(trx, connectionId);
-    const configRow = conn ? await findSyncConfigByProvider(trx, applicationId, conn.provider_id) : undefined;
-    const syncConfig = configRow && { id: configRow.id, config: engineSyncConfigSchema.parse(configRow.config) };
-    const planned = syncConfig ? planConnectionSyncs(syncConfig.config, engineConnectionSyncConfigSchema.parse(conn!.connection_sync_config)) : [];
-    const plannedKeys = new Set(planned.map((p) => syncKey(p.objectType, p.object)));
-    const existingByKey = new Map(existing.map((s) => [syncKey(s.object_type ?? '', s.object ?? ''), s]));
+  const changes = await deps.db.transaction().execute((trx) => reconcileConnectionSyncRows(trx, applicationId, connectionId));
+  await applyConnectionSyncChanges(deps, changes);
+}
 
-    const removedRows = existing.filter((s) => !plannedKeys.has(syncKey(s.object_type ?? '', s.object ?? '')) || s.sync_config_id !== syncConfig?.id);
-    await syncsRepo.deleteSyncsById(
-      trx,
-      removedRows.map((s) => s.id),
-    );
-    const createdRows: Array<{ id: string; autoStart: boolean }> = [];
-    for (const p of planned) {
-      const prior = existingByKey.get(syncKey(p.objectType, p.object));
-      if (prior && prior.sync_config_id === syncConfig!.id) continue;
-      const id = await syncsRepo.insertObjectSync(trx, {
-        application_id: applicationId,
-        connection_id: connectionId,
-        sync_config_id: syncConfig!.id,
-        object_type: p.objectType,
-        object: p.object,
-      });
-      createdRows.push({ id, autoStart: p.strategy.auto_start_on_connection ?? true });
-    }
-    const removedIds = new Set(removedRows.map((r) => r.id));
-    const entities = await reconcileEntitySyncRows(trx, applicationId, connectionId, syncConfig);
-    return {
-      keep: [...existing.filter((s) => !removedIds.has(s.id)).map((s) => s.id), ...createdRows.map((c) => c.id), ...entities.keep],
-      created: [...createdRows, ...entities.created],
-      removed: [...removedRows.map((r) => r.id), ...entities.removed],
-    };
-  });
+/** Which sync rows reconcileConnectionSyncRows kept, created and removed: what the schedules follow after the commit. */
+export interface ConnectionSyncChanges {
+  keep: string[];
+  created: Array<{ id: string; autoStart: boolean }>;
+  removed: string[];
+}
+
+/**
+ * The rows half of reconcileConnectionSyncs, in the caller's transaction: a new connection's syncs
+ * commit with it, so a process that dies before the schedules leaves nothing the reconciler cannot
+ * repair (it brings schedules to sync rows; it never creates rows). Then applyConnectionSyncChanges.
+ */
+export async function reconcileConnectionSyncRows(trx: Db, applicationId: string, connectionId: string): Promise<ConnectionSyncChanges> {
+  const conn = await findConnectionByIdForUpdate(trx, applicationId, connectionId);
+  // Not verified yet (or being deleted): no syncs start; verification reconciles again once it is live.
+  if (conn && conn.integration_state !== 'live') return { keep: [], created: [], removed: [] };
+  const existing = await syncsRepo.listObjectSyncsOfConnection(trx, connectionId);
+  const configRow = conn ? await findSyncConfigByProvider(trx, applicationId, conn.provider_id) : undefined;
+  const syncConfig = configRow && { id: configRow.id, config: engineSyncConfigSchema.parse(configRow.config) };
+  const planned = syncConfig ? planConnectionSyncs(syncConfig.config, engineConnectionSyncConfigSchema.parse(conn!.connection_sync_config)) : [];
+  const plannedKeys = new Set(planned.map((p) => syncKey(p.objectType, p.object)));
+  const existingByKey = new Map(existing.map((s) => [syncKey(s.object_type ?? '', s.object ?? ''), s]));
+
+  const removedRows = existing.filter((s) => !plannedKeys.has(syncKey(s.object_type ?? '', s.object ?? '')) || s.sync_config_id !== syncConfig?.id);
+  await syncsRepo.deleteSyncsById(
+    trx,
+    removedRows.map((s) => s.id),
+  );
+  const createdRows: Array<{ id: string; autoStart: boolean }> = [];
+  for (const p of planned) {
+    const prior = existingByKey.get(syncKey(p.objectType, p.object));
+    if (prior && prior.sync_config_id === syncConfig!.id) continue;
+    const id = await syncsRepo.insertObjectSync(trx, {
+      application_id: applicationId,
+      connection_id: connectionId,
+      sync_config_id: syncConfig!.id,
+      object_type: p.objectType,
+      object: p.object,
+    });
+    createdRows.push({ id, autoStart: p.strategy.auto_start_on_connection ?? true });
+  }
+  const removedIds = new Set(removedRows.map((r) => r.id));
+  const entities = await reconcileEntitySyncRows(trx, applicationId, connectionId, syncConfig);
+  return {
+    keep: [...existing.filter((s) => !removedIds.has(s.id)).map((s) => s.id), ...createdRows.map((c) => c.id), ...entities.keep],
+    created: [...createdRows, ...entities.created],
+    removed: [...removedRows.map((r) => r.id), ...entities.removed],
+  };
+}
+
+/**
+ * After the commit: the schedules follow the rows, and created syncs that auto-start run at once. A
+ * process lost before this point leaves schedules the reconciler writes (their first run then comes
+ * at the schedule's next tick, not at once).
+ */
+export async function applyConnectionSyncChanges(deps: TemporalDeps, { keep, created, removed }: ConnectionSyncChanges): Promise<void> {
   await deleteSyncSchedules(deps, removed);
   await applySchedules(deps, keep, new Set(created.filter((c) => c.autoStart).map((c) => c.id)));
 }
