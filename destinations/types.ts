@@ -10,6 +10,8 @@ export interface DestinationRecord {
   isDeleted: boolean;
   emittedAt: Date;
   raw: Record<string, unknown>;
+  /** `raw` as JSON text that stores as the same jsonb, when the provider kept it (see SourceRecord.rawJson). */
+  rawJson?: string;
   /** Field-mapped data (`_supaglue_mapped_data`); {} when there is no schema mapping. */
   mapped: Record<string, unknown>;
   /** For common objects: the unified record (`_supaglue_unified_data`). */

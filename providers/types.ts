@@ -16,6 +16,11 @@ export interface SourceRecord {
   isDeleted: boolean;
   /** The record as the provider returned it. */
   raw: Record<string, unknown>;
+  /**
+   * The provider's own JSON text of `raw`, when storing it as jsonb gives the same value as storing
+   * JSON.stringify(raw) (destinations may skip serialising `raw` again). Drop it when changing `raw`.
+   */
+  rawJson?: string;
   /** For common objects: the record in the unified (Supaglue CRM) model. */
   unified?: Record<string, unknown>;
 }

@@ -16,6 +16,8 @@ import {
   type PostgresDestinationWriter,
 } from '../destinations/postgres';
 import { createWriterCache } from '../destinations/registry';
+import { parseJsonPath } from '../providers/declarative/json-path';
+import { createRecordMapper, parseJsonResponse, selectRecords } from '../providers/declarative/records';
 import type { DestinationRecord, WriteTarget } from '../destinations/types';
 import { createEmptyDatabase, postgresDestinationConfig } from './helpers/db';
 
@@ -237,6 +239,47 @@ describe('writes', () => {
     expect(got.map((r) => [r._supaglue_id, r._supaglue_raw_data])).toEqual([['nul', { id: 'nul', s: 'ab', bad: 'x\ufffdy' }]]);
   });
 
+  it("a record's own JSON text from the provider's page stores as the same jsonb as its parsed record", async () => {
+    const w = writer();
+    const kept = target({ object: 'raw_text', customerId: 'kept' });
+    const parsed = { ...kept, customerId: 'parsed' };
+    const records = [
+      '{"id":"plain","n":42,"x":-0.25,"b":true,"z":null,"a":[1,[2,{"c":"d"}]],"o":{}}',
+      String.raw`{"id":"escapes","s":"tab\there \"q\" back\\slash \/ \u00e9 \u65e5 \n","k\"ey":"\\N"}`,
+      '{"id":"unicode","s":"ü ß 日本語 😀 \u2028","ü":"key"}',
+      '{"id":"dupes","v":1,"v":2,"o":{"w":1,"w":[3]}}',
+      '{"id":"int-keys","2":"b","1":"a","10":"c"}',
+      '{"id":"numbers","big":12345678901234567890,"one":1.0,"exp":1e3,"neg0":-0,"tiny":5e-324,"huge":1e400}',
+      String.raw`{"id":"nul","s":"a\u0000b","t":"\ud800"}`,
+      '{ "id" : "pretty",\n "v" : [ 1 , 2 ] }',
+    ];
+    const page = `{"data":[${records.join(',')}],"next":null}`;
+    const body = parseJsonResponse({ status: 200, headers: new Headers({ 'content-type': 'application/json' }), url: 'http://x/', body: page }, 'GET x');
+    const map = createRecordMapper({ primaryKey: 'id' });
+    const source = selectRecords(body, parseJsonPath('$.data'), 'GET x').map((item) => map(item));
+    // Records jsonb would store differently from JSON.parse + JSON.stringify go without their text.
+    expect(source.map((r) => [r.id, r.rawJson !== undefined])).toEqual([
+      ['plain', true],
+      ['escapes', true],
+      ['unicode', true],
+      ['dupes', true],
+      ['int-keys', true],
+      ['numbers', false],
+      ['nul', false],
+      ['pretty', false],
+    ]);
+    const toDest = ({ rawJson, ...r }: (typeof source)[number], keep: boolean): DestinationRecord => ({ ...r, ...(keep && rawJson ? { rawJson } : {}), emittedAt: T0, mapped: {} });
+    await w.writeBatch(kept, { runId: 'r1', seq: 0, records: source.map((r) => toDest(r, true)) });
+    await w.writeBatch(parsed, { runId: 'r2', seq: 0, records: source.map((r) => toDest(r, false)) });
+    const stored = await sql.query<{ id: string; kept: string; parsed: string }>(
+      `SELECT k._supaglue_id AS id, k._supaglue_raw_data::text AS kept, p._supaglue_raw_data::text AS parsed
+         FROM syncwell.hubspot_raw_text k JOIN syncwell.hubspot_raw_text p USING (_supaglue_id)
+        WHERE k._supaglue_customer_id = 'kept' AND p._supaglue_customer_id = 'parsed' ORDER BY 1`,
+    );
+    expect(stored.rows).toHaveLength(records.length);
+    for (const row of stored.rows) expect(row.kept, row.id).toBe(row.parsed);
+  });
+
   it('a lone batch without prepare creates its table, and a table dropped behind its back is recreated', async () => {
     const w = writer();
     const t = target({ object: 'lazy' });
@@ -338,8 +381,8 @@ describe('transaction hooks', () => {
       await client.query('BEGIN');
       const a = await writeBatchInTransaction(client, t, { runId: 'r', seq: 0, records: [rec('1'), rec('1'), rec('2')] }, { defaultSchema: 'syncwell' });
       const b = await writeBatchInTransaction(client, t, { runId: 'r', seq: 1, records: [rec('3')] }, { defaultSchema: 'syncwell' });
-      expect(a).toEqual({ received: 3, upserted: 2, direct: false });
-      expect(b).toEqual({ received: 1, upserted: 1, direct: false });
+      expect(a).toEqual({ received: 3, upserted: 2, inserted: 2, direct: false });
+      expect(b).toEqual({ received: 1, upserted: 1, inserted: 1, direct: false });
       expect((await rows('syncwell', 'hubspot_own_tx')).length).toBe(0); // not visible to others before COMMIT
       await client.query('ROLLBACK');
     } finally {
@@ -375,8 +418,8 @@ describe('direct insert of new rows (first full load)', () => {
     const upsert = { ...direct, customerId: 'upsert' };
     await w.prepare(direct);
     const batch = [rec('1', { name: 'tab\there', n: 1.5 }), rec('2', { s: 'back\\slash\nnl' }, { lastModifiedAt: null }), rec('3', {}, { isDeleted: true, mapped: { m: 1 } })];
-    expect(await write(direct, batch, true)).toEqual({ received: 3, upserted: 3, direct: true });
-    expect(await write(upsert, batch, false)).toEqual({ received: 3, upserted: 3, direct: false });
+    expect(await write(direct, batch, true)).toEqual({ received: 3, upserted: 3, inserted: 3, direct: true });
+    expect(await write(upsert, batch, false)).toEqual({ received: 3, upserted: 3, inserted: 3, direct: false });
     const got = await rows('syncwell', 'hubspot_direct_same');
     expect(got.filter((r) => r._supaglue_customer_id === 'direct').map(content)).toEqual(got.filter((r) => r._supaglue_customer_id === 'upsert').map(content));
     expect(got.find((r) => r._supaglue_customer_id === 'direct' && r._supaglue_id === '1')!._supaglue_raw_data).toEqual({ id: '1', name: 'tab\there', n: 1.5 });
@@ -388,9 +431,9 @@ describe('direct insert of new rows (first full load)', () => {
     await w.prepare(t);
     await write(t, [rec('a', { v: 1 })], true);
     // 'a' exists: the direct COPY is rolled back to its savepoint; the upsert updates 'a' and inserts 'b'.
-    expect(await write(t, [rec('b', { v: 1 }), rec('a', { v: 2 })], true)).toEqual({ received: 2, upserted: 2, direct: false });
+    expect(await write(t, [rec('b', { v: 1 }), rec('a', { v: 2 })], true)).toEqual({ received: 2, upserted: 2, inserted: 1, direct: false });
     // A repeated id within the batch: the last occurrence wins, as on the upsert path.
-    expect(await write(t, [rec('c', { v: 1 }), rec('c', { v: 2 })], true)).toEqual({ received: 2, upserted: 1, direct: false });
+    expect(await write(t, [rec('c', { v: 1 }), rec('c', { v: 2 })], true)).toEqual({ received: 2, upserted: 1, inserted: 1, direct: false });
     expect((await rows('syncwell', 'hubspot_direct_fallback')).map((r) => [r._supaglue_id, r._supaglue_raw_data.v])).toEqual([
       ['a', 2],
       ['b', 1],
@@ -398,7 +441,7 @@ describe('direct insert of new rows (first full load)', () => {
     ]);
   });
 
-  it('the writer goes direct while a run only adds rows, and upserts the rest of a run once one batch did not', async () => {
+  it('the writer goes direct while a run only adds rows, and upserts after a batch that did not until one only adds rows', async () => {
     const lines: Array<{ seq: number; direct: boolean }> = [];
     const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const w = writer({}, { logger });
@@ -407,7 +450,9 @@ describe('direct insert of new rows (first full load)', () => {
     await batch(1, ['1', '2']);
     await batch(2, ['3', '4']);
     await batch(3, ['4', '5']); // a replayed id: this batch upserts...
-    await batch(4, ['6']); // ...and so does the rest of the run
+    await batch(4, ['5', '6']); // ...and so does the next while it finds existing rows...
+    await batch(5, ['90']); // ...until an upserted batch only added rows
+    await batch(6, ['91']);
     await batch(1, ['1', '7'], 'run2'); // another run tries direct again (and needs the upsert)
     await batch(1, ['8'], 'run3');
     expect(lines.filter((l) => 'direct' in l).map((l) => [l.seq, l.direct])).toEqual([
@@ -415,6 +460,8 @@ describe('direct insert of new rows (first full load)', () => {
       [2, true],
       [3, false],
       [4, false],
+      [5, false],
+      [6, true],
       [1, false],
       [1, true],
     ]);
@@ -423,10 +470,12 @@ describe('direct insert of new rows (first full load)', () => {
       ['2', 1],
       ['3', 2],
       ['4', 3],
-      ['5', 3],
+      ['5', 4],
       ['6', 4],
       ['7', 1],
       ['8', 1],
+      ['90', 5],
+      ['91', 6],
     ]);
   });
 });

@@ -6,7 +6,8 @@
  * (application, provider, customer, id) DO UPDATE`. Within a batch the last occurrence of an id
  * wins; a retried batch upserts the same rows again, so it never duplicates. While a run's batches
  * are all new rows (a first full load), each first tries one `COPY` straight into the table under
- * a savepoint; the primary key turns any existing or repeated id into a rollback to the upsert.
+ * a savepoint; the primary key turns any existing or repeated id into a rollback to the upsert, and
+ * the run upserts until a batch only adds rows again.
  *
  * Extending the transaction: `writer.writeBatch(target, batch, { afterWrite })` runs
  * `afterWrite(client)` after the upsert and before COMMIT on the same connection, so the sync engine
@@ -25,7 +26,7 @@ import type { Logger } from '../../lib/logger';
 import type { DestinationRecord, DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { postgresDestinationConfigSchema, type PostgresDestinationConfig, type PostgresDestinationConfigInput } from './config';
 import { DEFAULT_CONNECT_TIMEOUT_MS, clientConfig, resolveSsl, type SslOptions } from './connection';
-import { copyField, copyJson, copyRows } from './copy';
+import { copyField, copyJson, copyJsonField, copyRows } from './copy';
 import { PostgresDestinationError, toPostgresError, type ErrorContext } from './errors';
 import { KEY_COLUMNS, PROBE_PREFIX, qualified, quoteIdent, recordColumns, schemaName, tableName, targetColumns, type Column } from './naming';
 
@@ -151,7 +152,7 @@ function encodeRecord(r: DestinationRecord, prefix: string, common: boolean): st
     throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
   }
   const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
-  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${copyJson(r.raw ?? {})}\t${copyJson(r.mapped ?? {})}`;
+  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${r.rawJson === undefined ? copyJson(r.raw ?? {}) : copyJsonField(r.rawJson)}\t${copyJson(r.mapped ?? {})}`;
   if (common) row += `\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}`;
   return `${row}\n`;
 }
@@ -161,6 +162,8 @@ export interface BatchStats {
   received: number;
   /** Rows inserted or updated (distinct ids). */
   upserted: number;
+  /** Of those, rows that did not exist before. */
+  inserted: number;
   /** Whether the rows went straight into the table (all new), not through staging. */
   direct: boolean;
 }
@@ -180,7 +183,7 @@ export async function writeBatchInTransaction(
   options: { defaultSchema?: string; direct?: boolean } = {},
 ): Promise<BatchStats> {
   const records = batch.records;
-  if (records.length === 0) return { received: 0, upserted: 0, direct: false };
+  if (records.length === 0) return { received: 0, upserted: 0, inserted: 0, direct: false };
   const schema = schemaName(target, options.defaultSchema ?? 'public');
   const table = tableName(target);
   const common = target.objectType === 'common';
@@ -203,7 +206,7 @@ export async function writeBatchInTransaction(
         })(),
       );
       await client.query('RELEASE SAVEPOINT syncwell_direct');
-      return { received: records.length, upserted: n, direct: true };
+      return { received: records.length, upserted: n, inserted: n, direct: true };
     } catch (err) {
       if (sqlCode(err) !== PG_UNIQUE_VIOLATION) throw err;
       await client.query('ROLLBACK TO SAVEPOINT syncwell_direct');
@@ -222,16 +225,20 @@ export async function writeBatchInTransaction(
 
   const id = quoteIdent('_supaglue_id');
   const updates = all.filter((c) => !(KEY_COLUMNS as readonly string[]).includes(c)).map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
-  const result = await client.query(
-    `INSERT INTO ${qualified(schema, table)} (${all.map(quoteIdent).join(', ')})
-     SELECT DISTINCT ON (s.${id}) $1::text, $2::text, $3::text, ${data.map((c) => `s.${quoteIdent(c.name)}`).join(', ')}
-       FROM ${stage} s
-      ORDER BY s.${id}, s.${quoteIdent(ORD)} DESC
-     ON CONFLICT (${KEY_COLUMNS.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
+  // xmax is 0 only on a row version no transaction has locked or replaced: one this INSERT created.
+  const result = await client.query<{ upserted: number; inserted: number }>(
+    `WITH w AS (
+       INSERT INTO ${qualified(schema, table)} (${all.map(quoteIdent).join(', ')})
+       SELECT DISTINCT ON (s.${id}) $1::text, $2::text, $3::text, ${data.map((c) => `s.${quoteIdent(c.name)}`).join(', ')}
+         FROM ${stage} s
+        ORDER BY s.${id}, s.${quoteIdent(ORD)} DESC
+       ON CONFLICT (${KEY_COLUMNS.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}
+       RETURNING xmax = '0' AS fresh)
+     SELECT count(*)::int AS upserted, count(*) FILTER (WHERE fresh)::int AS inserted FROM w`,
     [target.applicationId, target.providerName, target.customerId],
   );
   await client.query(`DROP TABLE ${stage}`);
-  return { received: records.length, upserted: result.rowCount ?? 0, direct: false };
+  return { received: records.length, ...result.rows[0]!, direct: false };
 }
 
 /**
@@ -271,9 +278,10 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
   /** Tables known to exist with all columns (per schema.table.objectType). */
   const prepared = new Map<string, Promise<boolean>>();
   /**
-   * Per run: whether its last batch went in directly (all new rows). A run's first batch tries
-   * that; once a batch needs the upsert (rows exist: a re-sync, an incremental, a replay), the
-   * rest of the run upserts. Bounded: a forgotten run just tries direct once more.
+   * Per run: whether its next batch tries the direct COPY. A run's first batch does; once a batch
+   * needs the upsert (rows exist: a re-sync, an incremental, a replay), the run upserts until an
+   * upserted batch turns out to have only added rows (a re-sync reaching records that are new).
+   * Bounded: a forgotten run just tries direct once more.
    */
   const directRuns = new Map<string, boolean>();
   const rememberDirect = (runId: string, direct: boolean) => {
@@ -397,7 +405,8 @@ export function createPostgresWriter(input: PostgresDestinationConfigInput, opts
         forgetPrepared(target);
         stats = await attempt();
       }
-      if (stats.received) rememberDirect(batch.runId, stats.direct);
+      // A batch that only added rows (the new tail of a re-synced object) lets the next one try direct again.
+      if (stats.received) rememberDirect(batch.runId, stats.direct || stats.inserted === stats.received);
       log?.debug({ ...names(target), runId: batch.runId, seq: batch.seq, ...stats, ms: Date.now() - started }, 'postgres destination: batch written');
     },
 

@@ -11,8 +11,16 @@ import type { HttpResponse } from '../runtime';
 import type { SourceRecord } from '../types';
 import { parseTimestamp } from './date-format';
 import { compileGetter, getPath, type parseJsonPath } from './json-path';
+import { recordTexts } from './json-spans';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * A parsed page's text, then each selected record's own text, passed from parseJsonResponse through
+ * selectRecords to the RecordMapper (the connector hands only parsed values between them).
+ */
+const pageTexts = new WeakMap<object, string>();
+const itemTexts = new WeakMap<object, string>();
 
 /**
  * Parses a JSON response body. Returns undefined for an empty 204-style body.
@@ -29,7 +37,9 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
     });
   }
   try {
-    return JSON.parse(res.body);
+    const body: unknown = JSON.parse(res.body);
+    if (body !== null && typeof body === 'object') pageTexts.set(body, res.body);
+    return body;
   } catch (err) {
     throw new ProviderError('unknown', `${what} returned invalid JSON: ${(err as Error).message}`, { status: res.status, cause: err });
   }
@@ -39,9 +49,22 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
 export function selectRecords(body: unknown, selector: ReturnType<typeof parseJsonPath>, what: string): unknown[] {
   const found = getPath(body, selector);
   if (found === undefined || found === null) return [];
-  if (Array.isArray(found)) return found;
+  if (Array.isArray(found)) {
+    keepTexts(body, selector, found);
+    return found;
+  }
   if (typeof found === 'object') return [found];
   throw new ProviderError('configuration', `${what}: records_selector points at a ${typeof found}, expected an array of records`);
+}
+
+function keepTexts(body: unknown, selector: ReturnType<typeof parseJsonPath>, items: unknown[]): void {
+  const page = body !== null && typeof body === 'object' ? pageTexts.get(body) : undefined;
+  const texts = page === undefined ? undefined : recordTexts(page, selector);
+  if (texts?.length !== items.length) return;
+  for (let i = 0; i < items.length; i++) {
+    const text = texts[i];
+    if (text !== undefined) itemTexts.set(items[i] as object, text);
+  }
 }
 
 export interface RecordMapperOptions {
@@ -58,7 +81,13 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
   return (item, context) => {
     // APIs that return lists of scalars still produce a record per element.
     const raw = (item !== null && typeof item === 'object' && !Array.isArray(item) ? item : { value: item }) as Record<string, unknown>;
-    if (context) for (const key in context) if (!(key in raw)) raw[key] = context[key];
+    let rawJson = itemTexts.get(raw);
+    if (context)
+      for (const key in context)
+        if (!(key in raw)) {
+          raw[key] = context[key];
+          rawJson = undefined; // no longer the provider's text
+        }
     let id: string;
     if (getId) {
       const v = getId(raw);
@@ -69,7 +98,8 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
     } else {
       id = hashRecord(raw);
     }
-    return { id, lastModifiedAt: getModified ? parseTimestamp(getModified(raw)) : null, isDeleted: false, raw };
+    const lastModifiedAt = getModified ? parseTimestamp(getModified(raw)) : null;
+    return rawJson === undefined ? { id, lastModifiedAt, isDeleted: false, raw } : { id, lastModifiedAt, isDeleted: false, raw, rawJson };
   };
 }
 

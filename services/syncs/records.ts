@@ -75,6 +75,7 @@ export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: F
     isDeleted: r.isDeleted,
     emittedAt,
     raw: r.raw,
+    ...(r.rawJson !== undefined ? { rawJson: r.rawJson } : {}),
     mapped: applyFieldMapping(r.raw, mapping),
     ...(r.unified ? { unified: r.unified } : {}),
   };

@@ -1,0 +1,176 @@
+/**
+ * The text of each record in a JSON page, so a destination can store the provider's bytes instead
+ * of serialising the parsed record again (JSON.stringify was the largest cost of the COPY encoding).
+ *
+ * A record's text is only handed out when storing it gives the same jsonb value as storing
+ * JSON.stringify(JSON.parse(text)): jsonb drops whitespace and keeps the last of duplicate keys, as
+ * JSON.parse does, and decodes escapes to the same characters. What differs is left out: a number JS
+ * would print differently (1.0, 1e3, -0, digits beyond a double's precision) and the escapes jsonb
+ * rejects (\u0000, lone surrogates), which the COPY encoder cleans on the JSON.stringify path. Only
+ * compact text is handed out, so that, like JSON.stringify output, it holds no raw control
+ * characters (a COPY field then only doubles its backslashes, and an NDJSON line stays one line).
+ *
+ * Runs on text JSON.parse has already accepted, so it only tracks structure, not validity.
+ */
+import type { PathSegment } from './json-path';
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const COMMA = 44;
+const COLON = 58;
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
+
+/** An escape jsonb rejects: \u0000 or a surrogate (the rare valid pair goes the safe way too). */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+class Scan {
+  /** Whether every number since the last reset is written as JS writes it. */
+  exact = true;
+  /** Whether there was no whitespace between tokens since the last reset. */
+  compact = true;
+  constructor(readonly text: string) {}
+
+  skipSpace(i: number): number {
+    let c = this.text.charCodeAt(i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = this.text.charCodeAt(++i);
+    return i;
+  }
+
+  /** Just past the string whose opening quote is at i. */
+  stringEnd(i: number): number {
+    const text = this.text;
+    let q = text.indexOf('"', i + 1);
+    for (;;) {
+      let b = q - 1;
+      while (text.charCodeAt(b) === BACKSLASH) b--;
+      if ((q - 1 - b) % 2 === 0) return q + 1;
+      q = text.indexOf('"', q + 1);
+    }
+  }
+
+  numberEnd(i: number): number {
+    const text = this.text;
+    let j = i;
+    let plain = true;
+    for (;;) {
+      const c = text.charCodeAt(j);
+      if (c >= ZERO && c <= NINE) j++;
+      else if (c === MINUS && j === i) j++;
+      else if (c === 46 || c === 101 || c === 69 || c === 43 || c === MINUS) {
+        plain = false;
+        j++;
+      } else break;
+    }
+    const digits = text.charCodeAt(i) === MINUS ? j - i - 1 : j - i;
+    // Up to 15 digits an integer is exact in a double and printed back the same (JSON has no leading zeros); only -0 is not.
+    if (plain && digits <= 15 && !(digits === 1 && text.charCodeAt(i) === MINUS && text.charCodeAt(i + 1) === ZERO)) return j;
+    const token = text.slice(i, j);
+    if (String(Number(token)) !== token) this.exact = false;
+    return j;
+  }
+
+  /** Just past the value starting at i (no leading whitespace). */
+  valueEnd(i: number): number {
+    const text = this.text;
+    let depth = 0;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) i = this.stringEnd(i);
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        depth++;
+        i++;
+        continue;
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        depth--;
+        i++;
+      } else if (c === MINUS || (c >= ZERO && c <= NINE)) i = this.numberEnd(i);
+      else if (c === 116 || c === 110)
+        i += 4; // true, null
+      else if (c === 102)
+        i += 5; // false
+      else {
+        if (c !== COMMA && c !== COLON) this.compact = false; // whitespace inside a container
+        i++;
+        continue;
+      }
+      if (depth === 0) return i;
+    }
+  }
+
+  /** Where the value of `key` in the object at i starts and ends; the last one when the key repeats (as JSON.parse). */
+  member(i: number, key: string): [number, number] | undefined {
+    const text = this.text;
+    let found: [number, number] | undefined;
+    i = this.skipSpace(i + 1);
+    while (text.charCodeAt(i) !== CLOSE_OBJECT) {
+      const keyEnd = this.stringEnd(i);
+      let name = text.slice(i + 1, keyEnd - 1);
+      if (name.includes('\\')) name = JSON.parse(text.slice(i, keyEnd)) as string;
+      const start = this.skipSpace(this.skipSpace(keyEnd) + 1);
+      const end = this.valueEnd(start);
+      if (name === key) found = [start, end];
+      i = this.skipSpace(end);
+      if (text.charCodeAt(i) === COMMA) i = this.skipSpace(i + 1);
+    }
+    return found;
+  }
+
+  /** Start and end of each element of the array at i. */
+  elements(i: number, each: (start: number, end: number) => void): void {
+    const text = this.text;
+    i = this.skipSpace(i + 1);
+    while (text.charCodeAt(i) !== CLOSE_ARRAY) {
+      this.exact = true;
+      this.compact = true;
+      const end = this.valueEnd(i);
+      each(i, end);
+      i = this.skipSpace(end);
+      if (text.charCodeAt(i) === COMMA) i = this.skipSpace(i + 1);
+    }
+  }
+}
+
+/**
+ * For the array at `path` in `text` (valid JSON), each element's text when it is an object written
+ * compactly (no whitespace between tokens, as JSON.stringify writes) whose text stores as the same
+ * jsonb as its JSON.stringify, else undefined; undefined when `path` does not lead to an array.
+ */
+export function recordTexts(text: string, path: readonly PathSegment[]): Array<string | undefined> | undefined {
+  const scan = new Scan(text);
+  let at = scan.skipSpace(0);
+  for (const seg of path) {
+    const c = text.charCodeAt(at);
+    if (typeof seg === 'string') {
+      if (c !== OPEN_OBJECT) return undefined;
+      const range = scan.member(at, seg);
+      if (!range) return undefined;
+      at = range[0];
+    } else {
+      if (c !== OPEN_ARRAY) return undefined;
+      let k = 0;
+      let start = -1;
+      scan.elements(at, (s) => {
+        if (k++ === seg) start = s;
+      });
+      if (start < 0) return undefined;
+      at = start;
+    }
+  }
+  if (text.charCodeAt(at) !== OPEN_ARRAY) return undefined;
+  const out: Array<string | undefined> = [];
+  scan.elements(at, (start, end) => {
+    if (text.charCodeAt(start) !== OPEN_OBJECT || !scan.exact || !scan.compact) {
+      out.push(undefined);
+      return;
+    }
+    const record = text.slice(start, end);
+    out.push(record.includes('\\u') && UNSTORABLE_ESCAPE.test(record) ? undefined : record);
+  });
+  return out;
+}
