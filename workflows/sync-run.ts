@@ -77,7 +77,7 @@ const CONTINUE_AS_NEW_OUTSIDE_TRY = 'sync-run-continue-as-new-outside-try';
  */
 const TENANT_SLOTS = 'sync-run-tenant-slots';
 
-export const tenantSlotFreeSignal = defineSignal(TENANT_SLOT_FREE_SIGNAL);
+const tenantSlotFreeSignal = defineSignal(TENANT_SLOT_FREE_SIGNAL);
 
 function failureMessage(err: unknown): { message: string; type?: string } {
   let e: unknown = err;
