@@ -2,7 +2,7 @@ import { ScheduleOverlapPolicy, type ScheduleOptionsAction } from '@temporalio/c
 import { listApplicationIds } from '../../db/repositories/applications';
 import { listSyncsWithContext } from '../../db/repositories/syncs';
 import type { ServiceDeps } from '../deps';
-import { syncContextOf } from '../syncs/context';
+import { loadSyncContext, syncContextOf } from '../syncs/context';
 import { scheduleSpec } from '../syncs/syncs';
 import { upsertSchedule } from './schedules';
 import { deleteSyncSchedule, listSyncSchedules, scheduleMatches, updateListedSyncSchedule, upsertSyncSchedule, type SyncScheduleSpec } from './sync-schedules';
@@ -95,7 +95,14 @@ export async function reconcileAllSyncSchedules(deps: Pick<ServiceDeps, 'db' | '
     after = rows.at(-1)!.id;
   }
   const orphans = [...existing.keys()].filter((id) => !known.has(id));
-  await inFlight(deps, stale, ({ spec, listed }) => (listed ? updateListedSyncSchedule(client, taskQueue, spec) : upsertSyncSchedule(client, taskQueue, spec)));
+  await inFlight(deps, stale, async ({ spec: read, listed }) => {
+    // The pages were read before any of these calls; a pause, resume or edit committed since then
+    // (its own Temporal call may already have landed) must not be undone by the older row.
+    const ctx = await loadSyncContext(deps.db, read.syncId);
+    if (!ctx) return;
+    const spec = scheduleSpec(ctx, ctx.strategy);
+    await (listed ? updateListedSyncSchedule(client, taskQueue, spec) : upsertSyncSchedule(client, taskQueue, spec));
+  });
   await inFlight(deps, orphans, (id) => deleteSyncSchedule(client, id));
   return { upserted: stale.length, unchanged: known.size - stale.length, deleted: orphans.length };
 }
