@@ -7,7 +7,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,9 +59,11 @@ beforeAll(async () => {
   await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/build.ts', '--outdir', path.join(app, 'dist')], { cwd: ROOT });
   for (const f of ['package.json', 'package-lock.json']) await copyFile(path.join(ROOT, f), path.join(app, f));
   // Hard links cost no space or time; across file systems (a tmpfs /tmp) a copy does the same.
-  await run('cp', ['-al', path.join(ROOT, 'node_modules'), path.join(app, 'node_modules')]).catch(async () => {
+  // A checkout may link its node_modules from elsewhere: copy what the link points to.
+  const modules = realpathSync(path.join(ROOT, 'node_modules'));
+  await run('cp', ['-al', modules, path.join(app, 'node_modules')]).catch(async () => {
     await rm(path.join(app, 'node_modules'), { recursive: true, force: true });
-    await run('cp', ['-a', path.join(ROOT, 'node_modules'), path.join(app, 'node_modules')]);
+    await run('cp', ['-a', modules, path.join(app, 'node_modules')]);
   });
   await run('npm', ['prune', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
 
