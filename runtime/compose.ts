@@ -88,7 +88,14 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
     return {
       services,
       app: { ...services, metrics, temporal: { ...services.temporal, connection: temporal.connection } },
-      activities: { ...services, writers, batchRecords: config.syncBatchRecords, autoPauseAfterFailures: config.syncAutoPauseAfterFailures, chunkSlots: config.syncChunkSlots, ...opts.activities },
+      activities: {
+        ...services,
+        writers,
+        batchRecords: config.syncBatchRecords,
+        autoPauseAfterFailures: config.syncAutoPauseAfterFailures,
+        chunkSlots: config.syncChunkSlots,
+        ...opts.activities,
+      },
       metrics,
       close,
     };
