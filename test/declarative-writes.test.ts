@@ -62,9 +62,13 @@ describe('declarative connector writes', () => {
     ]);
 
     // The stream's normal read path gives the same record, and so does read_one.
+    // A page's record also carries its text as the provider sent it (stored as _supaglue_raw_data): the same JSON.
     const read = await readAll(conn, 'contacts');
-    expect(read.records).toEqual([outcomes[0]!.ok && outcomes[0]!.record]);
-    expect(await conn.readRecord!({ object: 'contacts', objectType: 'standard', id: 'c-1' })).toEqual(read.records[0]);
+    const { rawJson, ...fromPage } = read.records[0]!;
+    expect(JSON.parse(rawJson!)).toEqual(stored);
+    expect([fromPage]).toEqual([outcomes[0]!.ok && outcomes[0]!.record]);
+    const { rawJson: _, ...one } = (await conn.readRecord!({ object: 'contacts', objectType: 'standard', id: 'c-1' }))!;
+    expect(one).toEqual(fromPage);
     expect(await conn.readRecord!({ object: 'contacts', objectType: 'standard', id: 'c-404' })).toBeNull();
   });
 
