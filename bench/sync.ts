@@ -3,7 +3,7 @@
  * through the real worker (its own process) into Postgres, against the raw COPY rate of
  * the same rows into the same kind of table, measured in the same run.
  *
- *   npm run bench:sync -- [--records 1000000] [--baseline 100000] [--page 1000] [--changes 1000] [--worker built,tsx]
+ *   npm run bench:sync -- [--records 1000000] [--baseline 100000] [--page 1000] [--changes 1000] [--worker built,tsx] [--paging chain|total]
  *
  * --worker: how the worker process runs, the first for the throughput figures, each for its peak RSS:
  * `built` (the default) is the production build, `node dist/worker.js` with the prebuilt workflow
@@ -35,8 +35,12 @@ const { values: args } = parseArgs({
     page: { type: 'string', default: '1000' },
     changes: { type: 'string', default: '1000' },
     worker: { type: 'string', default: 'built' },
+    paging: { type: 'string', default: 'chain' },
   },
 });
+if (!['chain', 'total'].includes(args.paging)) throw new Error('--paging: chain (next_offset from each page) or total (pages read concurrently from the total)');
+/** chain: each page names the next, one request at a time; total: the response's total lets the connector read pages concurrently. */
+const PAGING = args.paging as 'chain' | 'total';
 const N = Number(args.records);
 const N_SMALL = Number(args.baseline);
 const PAGE = Number(args.page);
@@ -73,15 +77,21 @@ function startProvider(count: () => number, changed: Map<number, string>) {
       const at = changed.get(i);
       return at ? { ...r, updated_at: at, stage: 'changed' } : r;
     });
-    const total = since === null ? n : Infinity;
-    const more = since === null ? offset + limit < total : indexes.length === limit;
-    const body = JSON.stringify({ data, next_offset: more ? offset + limit : null });
+    const total = since === null ? n : null;
+    const more = total !== null ? offset + limit < total : indexes.length === limit;
+    const body = JSON.stringify(PAGING === 'total' ? { data, total: total ?? incrementalTotal(since!, n, changed) } : { data, next_offset: more ? offset + limit : null });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
   return new Promise<{ url: string; close: () => void }>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })),
   );
+}
+
+/** How many records an incremental query matches (what a total field says). */
+function incrementalTotal(since: string, n: number, changed: Map<number, string>): number {
+  const first = Math.max(0, Math.ceil((Number(since) * 1000 - updatedAtMs(0)) / 1000));
+  return new Set([...Array.from({ length: Math.max(0, n - first) }, (_, k) => first + k), ...changed.keys()]).size;
 }
 
 function peakRssMb(pid: number): number {
@@ -134,7 +144,10 @@ async function main() {
           name: 'Records',
           path: '/records',
           primary_key: 'id',
-          pagination: { type: 'offset', location: 'query', offset_param: 'offset', limit_param: 'limit', limit: PAGE, next_offset_selector: '$.next_offset' },
+          pagination:
+            PAGING === 'total'
+              ? { type: 'offset', location: 'query', offset_param: 'offset', limit_param: 'limit', limit: PAGE, total_selector: '$.total' }
+              : { type: 'offset', location: 'query', offset_param: 'offset', limit_param: 'limit', limit: PAGE, next_offset_selector: '$.next_offset' },
           incremental: { replication_key: 'updated_at', location: 'query', param: 'updated_after', format: 'timestamp' },
           records_selector: '$.data',
         },
