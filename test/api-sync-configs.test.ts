@@ -66,6 +66,8 @@ describe('sync configs', () => {
       return res.body.errors[0].meta.fields.map((f: { field: string }) => f.field.replace(/^config\./, ''));
     };
     expect(await fields({ default_config: { ...manual, period_ms: 59_999 } })).toEqual(['default_config.period_ms']);
+    // Found by the API fuzz: a period of 21,000 years passed validation and Temporal refused the schedule (500).
+    expect(await fields({ default_config: { ...manual, period_ms: 685599061617547 } })).toEqual(['default_config.period_ms']);
     expect(await fields({ default_config: { ...manual, strategy: 'sometimes' } })).toEqual(['default_config.strategy']);
     expect(await fields({ default_config: { ...manual, full_sync_every_n_incrementals: 0 } })).toEqual(['default_config.full_sync_every_n_incrementals']);
     expect(await fields({ default_config: { ...manual, full_sync_every_n_incrementals: 1.5 } })).toEqual(['default_config.full_sync_every_n_incrementals']);

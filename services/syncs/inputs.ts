@@ -5,9 +5,12 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../lib/pagination';
 
+const MAX_PERIOD_MS = 366 * 24 * 3_600_000;
+
 const syncStrategyConfigSchema = z
   .object({
-    period_ms: z.number().int().min(60000).meta({ description: 'The period (in milliseconds) to run the sync.', example: 60000 }),
+    // At most a year: Temporal refuses intervals past 10,000 years, and nobody means more than one.
+    period_ms: z.number().int().min(60000).max(MAX_PERIOD_MS).meta({ description: 'The period (in milliseconds) to run the sync, at most 366 days.', example: 60000 }),
     strategy: z.enum(['full then incremental', 'full only']),
     auto_start_on_connection: z.boolean().optional().meta({ description: 'If true (the default), the sync starts when the connection is created.' }),
     full_sync_every_n_incrementals: z.number().int().positive().optional().meta({ description: 'Run a full sync after N consecutive incremental syncs.' }),
