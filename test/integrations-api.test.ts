@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { upsertConnector } from '../db/repositories/connectors';
 import { AWAITING_VERIFICATION } from '../services/connections/verify';
 import { scheduleIdFor } from '../services/orchestration/sync-schedules';
@@ -119,7 +119,11 @@ describe('the life of an integration', () => {
     expect(patched.data.state.current).toBe('new');
     const held = async () => ((await ok(s.tenant.request('GET', '/syncs?customer_id=customer-1'))).results as Array<{ paused: boolean; pause_reason: string | null }>)[0]!;
     expect(await held()).toMatchObject({ paused: true, pause_reason: AWAITING_VERIFICATION });
-    expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(true);
+    // A pause or resume reaches the schedule's own workflow as a signal: describe may lag it (temporalio/cli#569).
+    await vi.waitFor(async () => expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(true), {
+      timeout: 10_000,
+      interval: 200,
+    });
     const from = source.sim.requests.length;
     const bad = await verify(hub, id);
     expect(bad.state.current).toBe('error');
@@ -143,7 +147,10 @@ describe('the life of an integration', () => {
     expect((await verify(hub, id)).state.current).toBe('completed');
     // Verified: the sync resumes and runs at once, with the new key.
     expect(await held()).toMatchObject({ paused: false, pause_reason: null });
-    expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(false);
+    await vi.waitFor(async () => expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(false), {
+      timeout: 10_000,
+      interval: 200,
+    });
     const [latest] = await waitForRuns(s.tenant, 'customer-1', 2);
     expect(latest).toMatchObject({ status: 'SUCCESS', error_message: null });
     expect((await ok(v1('GET', `/hubs/current/integrations/${id}`, hub))).data).toMatchObject({ name: 'Acme', identifier: 'my-acme-crm', state: { current: 'live' } });
