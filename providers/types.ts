@@ -36,6 +36,12 @@ export interface ReadPageRequest {
   objectType: ObjectType;
   /** Inclusive lower bound on last-modified for incremental reads; null = full read. */
   modifiedSince: Date | null;
+  /**
+   * Exclusive upper bound on last-modified (a backfill's sub-window); absent or null = none. A
+   * provider that cannot filter on it may read past it: the engine drops what lies outside. One
+   * that can must round it up, never down, to its API's precision, so no record below it is missed.
+   */
+  modifiedBefore?: Date | null;
   /** Page state returned with the previous page; null for the first page. */
   pageState: JsonValue | null;
   signal?: AbortSignal;

@@ -12,8 +12,8 @@ export interface BackfillProgress {
 /** Sub-windows of a day; a window longer than MAX_SUB_WINDOWS days gets wider ones. */
 export const SUB_WINDOW_MS = 86_400_000;
 /**
- * Providers take only a lower bound (ReadPageRequest.modifiedSince), so each sub-window reads from
- * its start to now and drops what lies after its end: the reads of a window cost up to this many
+ * A provider that ignores ReadPageRequest.modifiedBefore reads each sub-window from its start to
+ * now (the engine drops what lies after its end): the reads of a window then cost up to this many
  * times those of one pass. The cap keeps that bounded.
  */
 export const MAX_SUB_WINDOWS = 30;
@@ -32,6 +32,9 @@ export function splitWindow(start: Date, end: Date, stepMs = SUB_WINDOW_MS, max 
 export const hasNextSubWindow = (p: BackfillProgress) => p.index + 2 < p.bounds.length;
 
 export const subWindowStart = (p: BackfillProgress) => new Date(p.bounds[p.index]!);
+
+/** The sub-window's exclusive upper bound for the provider: the last sub-window is closed at its end, so 1 ms past it. */
+export const subWindowEnd = (p: BackfillProgress) => new Date(Date.parse(p.bounds[p.index + 1]!) + (hasNextSubWindow(p) ? 0 : 1));
 
 /** Whether a last-modified time is in the run's current sub-window: each time of the window falls in exactly one. */
 export function inSubWindow(p: BackfillProgress, at: Date | null | undefined): boolean {

@@ -13,7 +13,7 @@ import type { JsonValue, ProviderConnection, ReadPageRequest, ReadPageResult } f
 import { openConnectionProvider } from '../connections/provider-context';
 import { loadSyncContext, writeTarget } from './context';
 import { advanceBoundary, contentHash, missingMappedFields, toDestinationRecord, type FieldMapping, type RunProgress } from './records';
-import { hasNextSubWindow, inSubWindow, subWindowStart, type BackfillProgress } from './backfill';
+import { hasNextSubWindow, inSubWindow, subWindowEnd, subWindowStart, type BackfillProgress } from './backfill';
 import { openSyncWriter, type RunLedgerDeps } from './run-ledger';
 import { resolveSyncSource } from './source';
 
@@ -128,14 +128,14 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   // A partitioned read keeps requests in flight between pages: they end with the chunk.
   const reading = new AbortController();
   const signal = observer.signal ? AbortSignal.any([observer.signal, reading.signal]) : reading.signal;
-  const openReader = (modifiedSince: Date | null, from: JsonValue | null) =>
-    pageReader(provider, { object: source.object, objectType: source.objectType, modifiedSince, signal, onWait: (wait) => report({ wait }, true) }, from);
+  const openReader = (modifiedSince: Date | null, modifiedBefore: Date | null, from: JsonValue | null) =>
+    pageReader(provider, { object: source.object, objectType: source.objectType, modifiedSince, modifiedBefore, signal, onWait: (wait) => report({ wait }, true) }, from);
   // Inclusive lower bound: skip only records the previous run committed at the cursor, unchanged.
   const skipKnown = (rec: DestinationRecord) => !!incrementalSince && !!known && rec.lastModifiedAt?.toISOString() === ctx.state.cursor && known[rec.id] === contentHash(rec.raw);
-  // A backfill reads from its sub-window's start (the providers' only bound) and drops the records after its end.
+  // A backfill reads its sub-window, and drops what a provider without an upper bound read past its end.
   const skipOutside = (window: BackfillProgress) => (rec: DestinationRecord) => !inSubWindow(window, rec.lastModifiedAt);
   let window = progress.backfill;
-  let reader = openReader(window ? subWindowStart(window) : incrementalSince, progress.pageState);
+  let reader = openReader(window ? subWindowStart(window) : incrementalSince, window ? subWindowEnd(window) : null, progress.pageState);
   const rules: BatchRules = {
     mapping,
     first: progress.seq === 0,
@@ -182,7 +182,7 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
       if (batch.pageState !== null) continue;
       if (!nextWindow) break;
       window = nextWindow;
-      reader = openReader(subWindowStart(window), null);
+      reader = openReader(subWindowStart(window), subWindowEnd(window), null);
       rules.skip = skipOutside(window);
     }
     if (inFlight) await inFlight;
