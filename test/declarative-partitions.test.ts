@@ -206,7 +206,6 @@ describe('partition settings in a definition', () => {
     ['step not a duration', (d) => (d.streams[0].incremental.step = '1 day'), 'streams.0.incremental.step', /ISO 8601 duration/],
     ['step in months', (d) => (d.streams[0].incremental.step = 'P1M'), 'streams.0.incremental.step', /weeks, days, hours/],
     ['step without end_param', (d) => delete d.streams[0].incremental.end_param, 'streams.0.incremental.end_param', /required when step is set/],
-    ['end_param without step', (d) => delete d.streams[0].incremental.step, 'streams.0.incremental.step', /required when end_param is set/],
     ['step without start_datetime', (d) => delete d.streams[0].incremental.start_datetime, 'streams.0.incremental.start_datetime', /required when step is set/],
     ['start_datetime not an instant', (d) => (d.streams[0].incremental.start_datetime = 'last year'), 'streams.0.incremental.start_datetime', /ISO 8601 instant/],
     [

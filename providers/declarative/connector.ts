@@ -12,14 +12,13 @@ import { getDefaultHttpRuntime, type HttpClient, type HttpRuntime } from '../run
 import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord, WriteOutcome, WriteRequest } from '../types';
 import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
-import { formatCursor } from './date-format';
-import { createPaginator, setParam, type Paginator, type PaginationState } from './pagination';
+import { createPaginator, type Paginator, type PaginationState } from './pagination';
 import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from './partitions';
 import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper } from './records';
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
 import { renderString, renderTemplate, type Scope } from './template';
-import { ceilToFormat, inWindow, stepMs, windowAt } from './windows';
+import { inWindow, stepMs, windowAt } from './windows';
 import { DeclarativeWriter } from './write';
 
 /** Position of a child stream before partitions, or of a parent that is itself a child: the parent's next page, the current parent page's contexts, and the child's own page. */
@@ -44,9 +43,6 @@ interface PageOutcome {
   next: JsonValue | null;
   body?: unknown;
 }
-
-/** A date window's upper bound, sent as incremental.end_param. */
-type Until = Date | undefined;
 
 type PartitionKind = PartitionedState['partitioned'];
 
@@ -202,20 +198,18 @@ class DeclarativeConnection implements ProviderConnection {
     return stream.parent ? this.readChild(stream, stream.parent, pageState, modifiedSince, req) : this.fetchPage(stream, pageState, modifiedSince, req);
   }
 
-  /** One request for one page of a stream (under one parent context for child streams, up to `until` for a date window). */
+  /** One request for one page of a stream (under one parent context for child streams), up to `until` (a date window's end) or else the request's modifiedBefore. */
   private async fetchPage(
     stream: CompiledStream,
     pageState: JsonValue | null,
     modifiedSince: Date | null,
     req: ReadPageRequest,
     parentContext?: Context,
-    until?: Until,
+    until?: Date,
   ): Promise<PageOutcome> {
     const state = pageState === null ? stream.paginator.first() : stream.paginator.check(pageState);
-    const parts = buildRequest(this.def, stream.def, { ...(await this.requestScope()), parent: parentContext }, modifiedSince);
-    const inc = stream.def.incremental;
-    // Rounded up to the format's precision: the API returns at least the window, and the window's filter keeps exactly it.
-    if (until && inc?.end_param) setParam(parts, inc.location, inc.end_param, formatCursor(ceilToFormat(until, inc.format), inc.format));
+    const scope = { ...(await this.requestScope()), parent: parentContext };
+    const parts = buildRequest(this.def, stream.def, scope, modifiedSince, until ?? req.modifiedBefore);
     stream.paginator.apply(state, parts);
     const method = stream.def.method;
     const res = await this.client.request({ method, url: parts.url, headers: parts.headers, json: parts.body, signal: req.signal, onWait: req.onWait });
@@ -233,7 +227,7 @@ class DeclarativeConnection implements ProviderConnection {
     let run = this.partitionRuns.get(id);
     if (!run?.continues(req.pageState)) {
       run?.close();
-      const from = req.pageState === null ? this.firstPartitions(stream, kind, modifiedSince) : checkPartitioned(req.pageState, kind);
+      const from = req.pageState === null ? this.firstPartitions(stream, kind, modifiedSince, req.modifiedBefore) : checkPartitioned(req.pageState, kind);
       run = new PartitionRun(randomUUID(), from, this.partitionSource(stream, kind, modifiedSince, req), this.concurrency, req.signal);
       this.partitionRuns.set(id, run);
     }
@@ -242,14 +236,16 @@ class DeclarativeConnection implements ProviderConnection {
     return { records: out.records, next: out.state as unknown as JsonValue };
   }
 
-  private firstPartitions(stream: CompiledStream, kind: PartitionKind, modifiedSince: Date | null): PartitionedState {
+  private firstPartitions(stream: CompiledStream, kind: PartitionKind, modifiedSince: Date | null, modifiedBefore: Date | null | undefined): PartitionedState {
     const base = { partitioned: kind, next: 0, open: [] };
     if (kind === 'pages') return { ...base, pages: null };
     if (kind === 'children') return { ...base, parent: { next: null, done: false, queue: [] } };
     const inc = stream.def.incremental!;
     const start = modifiedSince ?? this.startDatetime(stream.def.id, inc.start_datetime!);
-    // The range ends when the run starts: what changes while it reads is after it, for the next run.
-    return { ...base, windows: { start: start.toISOString(), end: new Date(this.now()).toISOString(), stepMs: stepMs(inc.step!)! } };
+    // The range ends when the run starts (what changes while it reads is after it, for the next run),
+    // or at a backfill sub-window's end: its last window then also keeps records at that end, which the engine drops.
+    const end = Math.min(this.now(), modifiedBefore?.getTime() ?? Number.POSITIVE_INFINITY);
+    return { ...base, windows: { start: start.toISOString(), end: new Date(end).toISOString(), stepMs: stepMs(inc.step!)! } };
   }
 
   private startDatetime(streamId: string, template: string): Date {
@@ -296,8 +292,8 @@ class DeclarativeConnection implements ProviderConnection {
         return { type: 'page', i: p.i, ctx: p.ctx!, records: page.records, next: page.next as PaginationState | null };
       },
       parentPage: async (next, signal) => {
-        // The parent is always read in full: a child's incremental bound says nothing about its parents.
-        const page = await this.readStream(parent, next, null, on(signal));
+        // The parent is always read in full: a child's incremental bounds say nothing about its parents.
+        const page = await this.readStream(parent, next, null, { ...on(signal), modifiedBefore: null });
         return { type: 'parent', contexts: page.records.map((r) => this.childContext(parent.def, r.raw)), next: page.next };
       },
     };
@@ -323,8 +319,8 @@ class DeclarativeConnection implements ProviderConnection {
 
     if (state.index >= state.contexts.length) {
       if (state.parentDone) return { records: [], next: null };
-      // The parent is always read in full: a child's incremental bound says nothing about its parents.
-      const parentPage = await this.readStream(parent, state.parentNext, null, req);
+      // The parent is always read in full: a child's incremental bounds say nothing about its parents.
+      const parentPage = await this.readStream(parent, state.parentNext, null, { ...req, modifiedBefore: null });
       const contexts = parentPage.records.map((r) => this.childContext(parent.def, r.raw));
       state = { parentNext: parentPage.next, parentDone: parentPage.next === null, contexts, index: 0, page: null };
       // An empty parent page costs one call with no records rather than an unbounded loop here.

@@ -118,7 +118,7 @@ export const incrementalSchema = z.strictObject({
       const problem = dateFormatProblem(f);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-  /** The API's upper bound on the replication key (same location and format as `param`): with `step`, the run's range is read in concurrent windows. */
+  /** The API's upper bound on the replication key (same location and format as `param`): with `step`, the run's range is read in concurrent windows; without, it carries a backfill sub-window's end. */
   end_param: paramName.optional(),
   /** Window length, an ISO 8601 duration of days, hours, minutes or seconds (P1D, PT6H, P1DT12H). */
   step: z
@@ -297,7 +297,6 @@ function checkPartitions(
   const pg = s.pagination;
   if (inc) {
     if (inc.step !== undefined && inc.end_param === undefined) issue(at('incremental', 'end_param'), "end_param (the API's upper bound) is required when step is set");
-    if (inc.end_param !== undefined && inc.step === undefined) issue(at('incremental', 'step'), 'step (the window length, e.g. P1D) is required when end_param is set');
     if (inc.step !== undefined && inc.start_datetime === undefined)
       issue(at('incremental', 'start_datetime'), "start_datetime (where a full run's windows start) is required when step is set");
     const start = inc.start_datetime;

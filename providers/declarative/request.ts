@@ -7,6 +7,7 @@ import { tokenPrefix, type AuthDefinition, type ConnectorDefinition, type Stream
 import { formatCursor } from './date-format';
 import { setParam, type RequestParts } from './pagination';
 import { refLabel, renderString, renderTemplate, type Scope, type VarRef } from './template';
+import { ceilToFormat } from './windows';
 
 function missing(ref: VarRef, where: string): ProviderError {
   const hint =
@@ -28,7 +29,8 @@ export function buildBaseUrl(def: ConnectorDefinition, scope: Scope): string {
   return base.value;
 }
 
-export function buildRequest(def: ConnectorDefinition, stream: StreamDefinition, scope: Scope, modifiedSince: Date | null): RequestParts {
+/** `modifiedBefore` (a date window's end, or a backfill's sub-window) is sent only by streams with `end_param`. */
+export function buildRequest(def: ConnectorDefinition, stream: StreamDefinition, scope: Scope, modifiedSince: Date | null, modifiedBefore?: Date | null): RequestParts {
   const base = buildBaseUrl(def, scope);
   const path = renderString(stream.path, scope, encodeURIComponent);
   if (!path.ok) throw missing(path.missing, `the path of stream "${stream.id}"`);
@@ -57,6 +59,8 @@ export function buildRequest(def: ConnectorDefinition, stream: StreamDefinition,
 
   const inc = stream.incremental;
   if (inc && modifiedSince) setParam(parts, inc.location, inc.param, formatCursor(modifiedSince, inc.format));
+  // Rounded up to the format's precision: the API returns at least the range, and what lies past it is dropped after.
+  if (inc?.end_param && modifiedBefore) setParam(parts, inc.location, inc.end_param, formatCursor(ceilToFormat(modifiedBefore, inc.format), inc.format));
   return parts;
 }
 
