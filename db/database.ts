@@ -372,6 +372,7 @@ export interface TenantChunkSlotsTable {
 /** How many runs an application's ledger holds, kept by triggers on sync_runs (GET /sync-runs' total_count). */
 export interface SyncRunCountsTable {
   application_id: string;
+  sync_id: string;
   runs: number;
 }
 

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { seedConnection } from './helpers/seed';
 
 let api: TestApi;
 let tenant: ApiClient;
@@ -29,40 +30,15 @@ beforeAll(async () => {
   tenant = await api.newTenant('pages');
   const db = api.tdb.db;
   const app = tenant.applicationId;
-  const customer = await db
-    .insertInto('customers')
-    .values({ application_id: app, external_id: 'acme', name: 'Acme', email: 'ops@acme.example' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const provider = await db
-    .insertInto('providers')
-    .values({ application_id: app, name: 'hubspot', category: 'crm', auth_type: 'oauth2' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const destination = await db.insertInto('destinations').values({ application_id: app, name: 'warehouse', type: 'postgres' }).returning('id').executeTakeFirstOrThrow();
-  const syncConfig = await db
-    .insertInto('sync_configs')
-    .values({
-      application_id: app,
-      provider_id: provider.id,
-      destination_id: destination.id,
-      config: JSON.stringify({ default_config: { period_ms: 3600000, strategy: 'full only' } }),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const connection = await db
-    .insertInto('connections')
-    .values({ application_id: app, customer_id: customer.id, provider_id: provider.id, provider_name: 'hubspot', category: 'crm' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const { customerId, connectionId, syncConfigId } = await seedConnection(db, app);
 
   for (const [i, at] of TIMES.entries()) {
     const sync = await db
       .insertInto('syncs')
       .values({
         application_id: app,
-        connection_id: connection.id,
-        sync_config_id: syncConfig.id,
+        connection_id: connectionId,
+        sync_config_id: syncConfigId,
         type: 'object',
         object_type: 'standard',
         object: `object_${i}`,
@@ -75,8 +51,8 @@ beforeAll(async () => {
       .values({
         application_id: app,
         sync_id: sync.id,
-        connection_id: connection.id,
-        customer_id: customer.id,
+        connection_id: connectionId,
+        customer_id: customerId,
         provider_name: 'hubspot',
         category: 'crm',
         object_type: 'standard',

@@ -1,11 +1,14 @@
 /**
- * GET /sync-runs' unfiltered total_count comes from a per-application count the database keeps
- * (triggers on sync_runs): it must equal the application's rows after inserts of many rows at
- * once, deletes, and the cascades of a sync's and a connection's delete, for each tenant alone.
+ * GET /sync-runs' unfiltered total_count comes from per-sync counts the database keeps (triggers
+ * on sync_runs): it must equal the application's rows after inserts of many rows at once, deletes,
+ * and the cascades of a sync's and a connection's delete, for each tenant alone; and runs of two
+ * syncs of one application open without waiting for each other's commit.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/connection';
 import { startTestApi, type ApiClient, type TestApi } from './helpers/api';
+import { seedConnection } from './helpers/seed';
 
 let api: TestApi;
 let db: Db;
@@ -14,39 +17,14 @@ const tenants: Array<{ client: ApiClient; connectionId: string; customerId: stri
 async function seedTenant(name: string, syncs: number) {
   const client = await api.newTenant(name);
   const app = client.applicationId;
-  const customer = await db
-    .insertInto('customers')
-    .values({ application_id: app, external_id: 'acme', name: 'Acme', email: 'ops@acme.example' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const provider = await db
-    .insertInto('providers')
-    .values({ application_id: app, name: 'hubspot', category: 'crm', auth_type: 'oauth2' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const destination = await db.insertInto('destinations').values({ application_id: app, name: 'warehouse', type: 'postgres' }).returning('id').executeTakeFirstOrThrow();
-  const config = await db
-    .insertInto('sync_configs')
-    .values({
-      application_id: app,
-      provider_id: provider.id,
-      destination_id: destination.id,
-      config: JSON.stringify({ default_config: { period_ms: 3600000, strategy: 'full only' } }),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const connection = await db
-    .insertInto('connections')
-    .values({ application_id: app, customer_id: customer.id, provider_id: provider.id, provider_name: 'hubspot', category: 'crm' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const { customerId, connectionId, syncConfigId } = await seedConnection(db, app);
   const rows = await db
     .insertInto('syncs')
     .values(
       Array.from({ length: syncs }, (_, i) => ({
         application_id: app,
-        connection_id: connection.id,
-        sync_config_id: config.id,
+        connection_id: connectionId,
+        sync_config_id: syncConfigId,
         type: 'object',
         object_type: 'standard' as const,
         object: `object_${i}`,
@@ -54,15 +32,15 @@ async function seedTenant(name: string, syncs: number) {
     )
     .returning('id')
     .execute();
-  tenants.push({ client, connectionId: connection.id, customerId: customer.id, syncIds: rows.map((r) => r.id) });
+  tenants.push({ client, connectionId, customerId, syncIds: rows.map((r) => r.id) });
 }
 
-/** `n` finished runs of each of the tenant's syncs, in one statement. */
-async function insertRuns(t: (typeof tenants)[number], n: number) {
-  await db
+/** `n` finished runs of each of the tenant's syncs (or of those given), in one statement. */
+async function insertRuns(t: (typeof tenants)[number], n: number, on: Db = db, syncIds = t.syncIds) {
+  await on
     .insertInto('sync_runs')
     .values(
-      t.syncIds.flatMap((syncId) =>
+      syncIds.flatMap((syncId) =>
         Array.from({ length: n }, () => ({
           application_id: t.client.applicationId,
           sync_id: syncId,
@@ -143,5 +121,31 @@ describe('GET /sync-runs total_count', () => {
       .executeTakeFirstOrThrow();
     expect(res.body.total_count).toBe(Number(rows.n));
     expect((await a.client.request('GET', '/sync-runs?customer_id=nobody')).body.total_count).toBe(0);
+  });
+
+  it('runs of two syncs of one application open while the other is uncommitted', async () => {
+    const [a] = tenants as [(typeof tenants)[number]];
+    const [first, second] = a.syncIds.slice(-2) as [string, string];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let opened!: () => void;
+    const firstOpened = new Promise<void>((r) => (opened = r));
+    const open = db.transaction().execute(async (trx) => {
+      await insertRuns(a, 1, trx, [first]);
+      opened();
+      await held;
+    });
+    await firstOpened;
+    try {
+      // With one count row per application this insert waited for the first transaction's commit.
+      await db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = '3s'`.execute(trx);
+        await insertRuns(a, 1, trx, [second]);
+      });
+    } finally {
+      release();
+      await open;
+    }
+    await expectCountsMatchRows();
   });
 });

@@ -21,6 +21,7 @@ import * as m20261201007000 from './20261201007000_integration_state';
 import * as m20261201008000 from './20261201008000_connection_rate_limits';
 import * as m20261201009000 from './20261201009000_tenant_chunk_slots';
 import * as m20261201011000 from './20261201011000_list_pages';
+import * as m20261201012000 from './20261201012000_sync_run_counts_per_sync';
 
 export const migrations: Record<string, Migration> = {
   '20261122000000_applications': m20261122000000,
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '20261201008000_connection_rate_limits': m20261201008000,
   '20261201009000_tenant_chunk_slots': m20261201009000,
   '20261201011000_list_pages': m20261201011000,
+  '20261201012000_sync_run_counts_per_sync': m20261201012000,
 };

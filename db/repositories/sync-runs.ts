@@ -92,8 +92,12 @@ export function listSyncRunsPage<T>(
   return keysetPage(rows, { at: 'sync_runs.start_timestamp', id: 'sync_runs.id', newestFirst: true }, page, shape, unfiltered ? countSyncRuns(db, applicationId) : undefined);
 }
 
-/** The application's runs, as the triggers on sync_runs keep them counted. */
+/** The application's runs, as the triggers on sync_runs keep them counted per sync. */
 async function countSyncRuns(db: Db, applicationId: string): Promise<number> {
-  const row = await db.selectFrom('sync_run_counts').select('runs').where('application_id', '=', applicationId).executeTakeFirst();
-  return row?.runs ?? 0;
+  const row = await db
+    .selectFrom('sync_run_counts')
+    .select(sql<number>`coalesce(sum(runs), 0)::bigint`.as('runs'))
+    .where('application_id', '=', applicationId)
+    .executeTakeFirstOrThrow();
+  return row.runs;
 }
