@@ -4,14 +4,11 @@
  * durable timer, no activity running meanwhile) or as soon as a wake-up signal comes, carrying
  * its place in line (waitingSince), across continue-as-new too.
  */
-import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CHUNKS_PER_EXECUTION, type SyncProgress, type SyncRunResult } from '../workflows/sync-run';
+import { CHUNKS_PER_EXECUTION, type SyncProgress } from '../workflows/sync-run';
 import { TENANT_SLOT_FREE_SIGNAL } from '../workflows/tenant-slots';
-import { stubSyncActivities, type StubRunOptions } from './helpers/sync-run-stubs';
-import { uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+import { runStubSyncWorkflow, type StubRunOptions } from './helpers/sync-run-stubs';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -19,24 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-async function runWorkflow(opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) {
-  const taskQueue = uniqueTaskQueue('sync-run-slots');
-  const stubs = stubSyncActivities(opts);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    activities: stubs.activities,
-    workflowBundle: await workflowBundle(),
-  });
-  const workflowId = `sync-run-${randomUUID()}`;
-  const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId, args: [{ syncId: randomUUID() }] });
-    await during?.(workflowId);
-    return (await handle.result()) as SyncRunResult;
-  });
-  return { result, calls: stubs.calls };
-}
+const runWorkflow = (opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) => runStubSyncWorkflow(env, opts, during);
 
 const WAITING_SINCE = '2026-12-01T10:00:00.000Z';
 const MINUTE = 60_000;

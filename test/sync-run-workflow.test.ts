@@ -2,13 +2,10 @@
  * The sync run workflow against stub activities on the time-skipping server: runs longer than
  * one workflow execution, pausing and non-pausing failures, retried chunks.
  */
-import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CHUNKS_PER_EXECUTION, type SyncProgress, type SyncRunResult } from '../workflows/sync-run';
-import { stubSyncActivities, type StubRunOptions } from './helpers/sync-run-stubs';
-import { uniqueTaskQueue, workflowBundle } from './helpers/temporal';
+import { CHUNKS_PER_EXECUTION, type SyncProgress } from '../workflows/sync-run';
+import { runStubSyncWorkflow, type StubRunOptions } from './helpers/sync-run-stubs';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -16,24 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-async function runWorkflow(opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) {
-  const taskQueue = uniqueTaskQueue('sync-run');
-  const stubs = stubSyncActivities(opts);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    activities: stubs.activities,
-    workflowBundle: await workflowBundle(),
-  });
-  const workflowId = `sync-run-${randomUUID()}`;
-  const result = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId, args: [{ syncId: randomUUID() }] });
-    await during?.(workflowId);
-    return (await handle.result()) as SyncRunResult;
-  });
-  return { result, calls: stubs.calls, workflowId };
-}
+const runWorkflow = (opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) => runStubSyncWorkflow(env, opts, during);
 
 describe('sync run workflow', () => {
   it('finishes a run of 130 chunks once, with SUCCESS, across two continue-as-new boundaries', async () => {

@@ -2,11 +2,16 @@
  * Stub sync activities for workflow tests on the time-skipping server: they count what the
  * workflow asked for and answer as a run of `chunks` chunks would, without a database.
  */
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import type { ChunkAttempt, StartRunResult, SyncActivities } from '../../activities/sync';
+import type { SyncRunResult } from '../../workflows/sync-run';
 import { PAUSING_FAILURE } from '../../workflows/sync-failures';
 import type { ChunkSlotRefusal } from '../../workflows/tenant-slots';
+import { uniqueTaskQueue, workflowBundle } from './temporal';
 
 export interface StubRunOptions {
   /** The chunk that reports done (1-based). */
@@ -79,4 +84,24 @@ export function stubSyncActivities(opts: StubRunOptions): {
     },
   };
   return { activities: activities as unknown as ReturnType<typeof stubSyncActivities>['activities'], calls };
+}
+
+/** One sync run workflow on `env` against these stubs, to its result; `during` runs while it does. */
+export async function runStubSyncWorkflow(env: TestWorkflowEnvironment, opts: StubRunOptions, during?: (workflowId: string) => Promise<void>) {
+  const taskQueue = uniqueTaskQueue('sync-run');
+  const stubs = stubSyncActivities(opts);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities: stubs.activities,
+    workflowBundle: await workflowBundle(),
+  });
+  const workflowId = `sync-run-${randomUUID()}`;
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId, args: [{ syncId: randomUUID() }] });
+    await during?.(workflowId);
+    return (await handle.result()) as SyncRunResult;
+  });
+  return { result, calls: stubs.calls, workflowId };
 }
