@@ -13,12 +13,13 @@ import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection
 import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
 import { createPaginator, type Paginator, type PaginationState } from './pagination';
-import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from './partitions';
+import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from '../partitioned/partitions';
 import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper } from './records';
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
 import { renderString, renderTemplate, type Scope } from './template';
-import { inWindow, stepMs, windowAt } from './windows';
+import { inWindow, windowAt } from '../partitioned/windows';
+import { stepMs } from './windows';
 import { DeclarativeWriter } from './write';
 
 /** Position of a child stream before partitions, or of a parent that is itself a child: the parent's next page, the current parent page's contexts, and the child's own page. */

@@ -1,7 +1,6 @@
 /**
- * Date windows: a run's range of last-modified times cut into `step`-long windows that are read
- * concurrently, each bounded below (inclusive) and above (exclusive, the last one inclusive) so
- * every instant of the range falls in exactly one window.
+ * Date windows of a connector definition: the `step` of its windows (../partitioned/windows.ts
+ * cuts the range) and the upper bound a window sends, in the stream's cursor format.
  */
 
 // Only units of a fixed length: a month or a year would make windows of the same step differ.
@@ -19,38 +18,6 @@ export function stepMs(step: string): number | null {
 
 export function stepProblem(step: string): string | null {
   return stepMs(step) === null ? `step "${step}" is not an ISO 8601 duration of weeks, days, hours, minutes or seconds, such as P1D, PT6H or P1DT12H` : null;
-}
-
-/** A run's windows: [start + i·step, start + (i+1)·step), the last one closed at `end`. */
-export interface WindowPlan {
-  start: string;
-  end: string;
-  stepMs: number;
-}
-
-export function windowCount(plan: WindowPlan): number {
-  const span = Date.parse(plan.end) - Date.parse(plan.start);
-  return Math.max(1, Math.ceil(span / plan.stepMs));
-}
-
-export interface Window {
-  from: Date;
-  to: Date;
-  last: boolean;
-}
-
-export function windowAt(plan: WindowPlan, i: number): Window {
-  const start = Date.parse(plan.start);
-  const end = Math.max(start, Date.parse(plan.end));
-  const last = i === windowCount(plan) - 1;
-  return { from: new Date(start + i * plan.stepMs), to: new Date(last ? end : start + (i + 1) * plan.stepMs), last };
-}
-
-/** Whether a last-modified time belongs to the window; records without one are the API's to place. */
-export function inWindow(w: Window, at: Date | null): boolean {
-  if (at === null) return true;
-  const t = at.getTime();
-  return t >= w.from.getTime() && (w.last ? t <= w.to.getTime() : t < w.to.getTime());
 }
 
 /**

@@ -6,15 +6,16 @@
  * a crash resumes each partition exactly where its committed records end.
  */
 import type { JsonValue, SourceRecord } from '../types';
-import type { PaginationState } from './pagination';
-import { windowCount, type WindowPlan } from './windows';
+import { windowCount, type PlannedWindow, type WindowPlan } from './windows';
 
 export type Context = Record<string, JsonValue>;
+/** Where a partition's next request starts: the stream's own paging state (a cursor, a page number, a keyset). */
+export type Position = { [key: string]: JsonValue };
 
 /** A partition started and not finished: its position after its last handed-back page (null: none yet). */
 export interface OpenPartition {
   i: number;
-  at: PaginationState | null;
+  at: Position | null;
   /** Child streams: the parent context the partition reads under. */
   ctx?: Context;
 }
@@ -39,11 +40,17 @@ export interface PartitionedState {
 
 /** What one completed request did. */
 export type Outcome =
-  | { type: 'page'; i: number; ctx?: Context; records: SourceRecord[]; next: PaginationState | null; pages?: number }
-  | { type: 'parent'; contexts: Context[]; next: JsonValue | null };
+  | { type: 'page'; i: number; ctx?: Context; records: SourceRecord[]; next: Position | null; pages?: number }
+  | { type: 'parent'; contexts: Context[]; next: JsonValue | null }
+  /** A window too big for one query: it finishes unread, and its pieces are read as windows numbered after every other. */
+  | { type: 'split'; i: number; windows: PlannedWindow[] };
 
 export function apply(s: PartitionedState, o: Outcome): PartitionedState {
   if (o.type === 'parent') return { ...s, parent: { next: o.next, done: o.next === null, queue: [...(s.parent?.queue ?? []), ...o.contexts] } };
+  if (o.type === 'split') {
+    const split = [...(s.windows!.split ?? []), ...o.windows];
+    return apply({ ...s, windows: { ...s.windows!, split } }, { type: 'page', i: o.i, records: [], next: null });
+  }
   let next = s.next;
   let queue = s.parent?.queue;
   const open = s.open.filter((p) => p.i !== o.i);
@@ -72,7 +79,7 @@ export function finished(s: PartitionedState): boolean {
 
 export interface PartitionSource {
   /** One request of a partition, from its position. `live` is the state with every completed request in it. */
-  page(p: OpenPartition, live: PartitionedState, signal: AbortSignal): Promise<Extract<Outcome, { type: 'page' }>>;
+  page(p: OpenPartition, live: PartitionedState, signal: AbortSignal): Promise<Extract<Outcome, { type: 'page' | 'split' }>>;
   /** Child streams: the parent's page after `next`. */
   parentPage?(next: JsonValue | null, signal: AbortSignal): Promise<Extract<Outcome, { type: 'parent' }>>;
 }
