@@ -1,7 +1,7 @@
 /**
- * Built-in Salesforce provider (REST API). Reads run one SOQL query per object —
- * `SELECT <describe fields> FROM X [WHERE SystemModstamp >= since] ORDER BY
- * SystemModstamp, Id` — and follow `nextRecordsUrl`; incremental reads use
+ * Built-in Salesforce provider (REST API). Full reads run one SOQL query per object —
+ * `SELECT <describe fields> FROM X ORDER BY SystemModstamp, Id` — and follow
+ * `nextRecordsUrl`; incremental reads run concurrent SystemModstamp ranges (windows.ts) through
  * `queryAll`, which also returns deleted records (IsDeleted → isDeleted). The API
  * base is the connection's instance_url (refreshed token responses may move it).
  * Salesforce issues no expiry with its tokens: they are refreshed on 401.
@@ -15,6 +15,8 @@ import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../commo
 import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
 import { COMMON_TO_SOBJECT, resolveSObject, toSourceRecord } from './objects';
+import { SoqlRanges, type QueryPage } from './windows';
+import { isWindowed } from '../partitioned/windowed-read';
 import { salesforceReadRecord, salesforceWrite, SALESFORCE_WRITE_BATCH, type SalesforceApi, type SfCall } from './write';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
@@ -60,9 +62,27 @@ interface SfField {
 /** REST paging, or a Bulk API 2.0 query job and its results locator. */
 type SfState = { next: string } | { job: string; locator: string | null; ready: boolean };
 
+/** The HTTP runtime's ceiling per connection; concurrent SOQL ranges use all of its concurrency. */
+const LIMITS = { requestsPerSecond: 20, burst: 20, concurrency: 4 };
+
 /** Bulk API 2.0 results per request. */
 const BULK_PAGE = 10_000;
 const BULK_POLL_MS = 2_000;
+
+/** A page state's query path, which is ours to request only under the API's data path. */
+function checkedLocator(path: unknown): string {
+  if (typeof path !== 'string' || !path.startsWith('/services/data/')) throw new ProviderError('configuration', 'invalid Salesforce page state; restart the sync');
+  return path;
+}
+
+function queryPage(body: any, toRecord: (raw: Record<string, unknown>) => SourceRecord): QueryPage {
+  const records: SourceRecord[] = (Array.isArray(body?.records) ? body.records : []).map((r: Record<string, unknown>) => {
+    const { attributes: _attributes, ...raw } = r;
+    return toRecord(raw);
+  });
+  const next = body?.done === false && typeof body.nextRecordsUrl === 'string' ? body.nextRecordsUrl : null;
+  return { records, totalSize: typeof body?.totalSize === 'number' ? body.totalSize : records.length, next };
+}
 
 /** Bulk results are text: typed back from the describe (empty = null). */
 function fromCsv(value: string, type: string | undefined): unknown {
@@ -105,10 +125,11 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
   readonly version: string;
   readonly writeBatchSize = SALESFORCE_WRITE_BATCH;
   private readonly describes = new Map<string, Promise<SfField[]>>();
+  private readonly ranges = new SoqlRanges();
 
   constructor(
     private readonly ctx: ConnectionContext,
-    runtime: HttpRuntime,
+    private readonly runtime: HttpRuntime,
   ) {
     const login = String(ctx.params.login_url || SALESFORCE_LOGIN_URL).replace(/\/+$/, '');
     this.version = String(ctx.params.api_version || SALESFORCE_API_VERSION);
@@ -116,7 +137,7 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
       providerLabel: 'Salesforce',
       tokenUrl: `${login}/services/oauth2/token`,
       keepFromResponse: ['instance_url'],
-      limits: { requestsPerSecond: 20, burst: 20, concurrency: 4 },
+      limits: LIMITS,
       rateLimitInfo: salesforceRateLimits,
     });
   }
@@ -208,18 +229,19 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
 
     let body: any;
     const state = req.pageState as unknown as SfState | null;
+    if (isWindowed(req.pageState)) return this.readRanges(sobject, req, toRecord);
     if (state && 'job' in state) return this.readBulk(sobject, state, req, toRecord);
     if (state) {
-      if (typeof state.next !== 'string' || !state.next.startsWith('/services/data/')) throw new ProviderError('configuration', 'invalid Salesforce page state; restart the sync');
-      body = await this.get(state.next, req);
+      // A single query's page: a full read's, or an incremental one's from before ranges.
+      body = await this.get(checkedLocator(state.next), req);
     } else {
       const fields = await this.selectable(sobject, req);
       if (fields.length === 0) throw new ProviderError('configuration', `Salesforce object ${sobject} has no fields (is it queryable?)`);
       const incremental = fields.includes('SystemModstamp');
-      const since = incremental && req.modifiedSince ? req.modifiedSince.toISOString() : null;
+      if (incremental && req.modifiedSince) return this.readRanges(sobject, req, toRecord);
       const order = incremental ? ' ORDER BY SystemModstamp ASC, Id ASC' : '';
-      const soql = `SELECT ${fields.join(', ')} FROM ${sobject}${since ? ` WHERE SystemModstamp >= ${since}` : ''}${order}`;
-      if (!since && this.useBulk) {
+      const soql = `SELECT ${fields.join(', ')} FROM ${sobject}${order}`;
+      if (this.useBulk) {
         // Full loads through Bulk API 2.0 (opt-in): one asynchronous query job, results as CSV pages.
         const job = await this.send(
           'POST',
@@ -230,15 +252,23 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
         if (typeof job?.id !== 'string') throw new ProviderError('unknown', 'Salesforce Bulk API did not return a job id');
         return { records: [], nextPageState: { job: job.id, locator: null, ready: false } };
       }
-      // queryAll includes deleted (and archived) records, so incremental runs see deletes.
-      body = await this.get(`/services/data/${this.version}/${since ? 'queryAll' : 'query'}?q=${encodeURIComponent(soql)}`, req);
+      body = await this.get(`/services/data/${this.version}/query?q=${encodeURIComponent(soql)}`, req);
     }
-    const records: SourceRecord[] = (Array.isArray(body?.records) ? body.records : []).map((r: Record<string, unknown>) => {
-      const { attributes: _attributes, ...raw } = r;
-      return toRecord(raw);
+    const page = queryPage(body, toRecord);
+    const next = page.next === null ? null : ({ next: page.next } satisfies SfState);
+    return { records: page.records, nextPageState: next as unknown as JsonValue };
+  }
+
+  /** An incremental read (or a backfill's sub-window) as concurrent SystemModstamp ranges. */
+  private async readRanges(sobject: string, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+    const fields = await this.selectable(sobject, req);
+    return this.ranges.read(`${req.objectType}:${req.object}`, req, {
+      selectFrom: `SELECT ${fields.join(', ')} FROM ${sobject}`,
+      concurrency: LIMITS.concurrency,
+      now: this.runtime.now(),
+      base: `/services/data/${this.version}`,
+      query: async (path, signal) => queryPage(await this.get(checkedLocator(path), { signal, onWait: req.onWait }), toRecord),
     });
-    const next = body?.done === false && typeof body.nextRecordsUrl === 'string' ? ({ next: body.nextRecordsUrl } satisfies SfState) : null;
-    return { records, nextPageState: next as unknown as JsonValue };
   }
 
   /** Connection param `bulk_api: true` turns Bulk API 2.0 on for full reads. */

@@ -1,8 +1,9 @@
 /**
  * A local Salesforce: OAuth token endpoint (login_url; instance_url in the response,
  * no expiry), global describe, sObject describe, SOQL query/queryAll (the subset the
- * provider emits: SELECT … FROM X [WHERE SystemModstamp >= t] ORDER BY SystemModstamp
- * ASC, Id ASC) with nextRecordsUrl paging, deletes (IsDeleted, only via queryAll), 429 with
+ * provider emits: SELECT … FROM X [WHERE SystemModstamp >= t [AND SystemModstamp < u]] ORDER BY
+ * SystemModstamp ASC, Id ASC, compared to the second as Salesforce does) with nextRecordsUrl
+ * paging and the queries in flight counted, deletes (IsDeleted, only via queryAll), 429 with
  * Retry-After on demand, the OpenID Connect userinfo of the token's user, and API usage
  * (Sforce-Limit-Info: api-usage=used/limit) on every REST response.
  * Writes: sObject Collections create (POST composite/sobjects), update (PATCH) and upsert by
@@ -129,6 +130,9 @@ export interface SalesforceSim {
   upsert(sobject: string, r: Record<string, unknown> & { Id: string; SystemModstamp: string }): void;
   remove(sobject: string, id: string, at: string): void;
   queries(): string[];
+  /** How long a query (or a query page) takes to answer, and the most answered at once. */
+  queryDelayMs: number;
+  maxQueriesInFlight: number;
   close(): Promise<void>;
 }
 
@@ -163,6 +167,8 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
       sf.records[sobject]!.set(id, { ...r, IsDeleted: true, SystemModstamp: at });
     },
     queries: () => sf.sim.requests.filter((r) => /\/(query|queryAll)$/.test(r.path)).map((r) => r.query.q!),
+    queryDelayMs: 0,
+    maxQueriesInFlight: 0,
     close: () => sf.sim.close(),
   };
 
@@ -209,19 +215,22 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     m = /^\/services\/data\/v58\.0\/(query|queryAll)$/.exec(req.path);
     if (m) {
       const q = req.query.q ?? '';
-      const soql = /^SELECT (.+) FROM (\w+)(?: WHERE (?:SystemModstamp >= (\S+)|(\w+) IN \((.*)\)))?(?: ORDER BY SystemModstamp ASC, Id ASC)?$/.exec(q);
+      const soql =
+        /^SELECT (.+) FROM (\w+)(?: WHERE (?:SystemModstamp >= (\S+)(?: AND SystemModstamp < (\S+))?|(\w+) IN \((.*)\)))?(?: ORDER BY SystemModstamp ASC, Id ASC)?$/.exec(q);
       if (!soql || !SF_FIELDS[soql[2]!]) return { status: 400, json: [{ errorCode: 'MALFORMED_QUERY', message: `unsupported SOQL: ${q}` }] };
       const fields = soql[1]!.split(', ');
       const known = new Set(SF_FIELDS[soql[2]!]!.map((f) => f.name));
       const bad = fields.find((f) => !known.has(f) || SF_FIELDS[soql[2]!]!.find((x) => x.name === f)!.type === 'address');
       if (bad) return { status: 400, json: [{ errorCode: 'INVALID_FIELD', message: `No such column '${bad}'` }] };
-      if (soql[4] && !known.has(soql[4])) return { status: 400, json: [{ errorCode: 'INVALID_FIELD', message: `No such column '${soql[4]}' on entity '${soql[2]}'` }] };
-      const since = soql[3] ? Date.parse(soql[3]) : -Infinity;
+      if (soql[5] && !known.has(soql[5])) return { status: 400, json: [{ errorCode: 'INVALID_FIELD', message: `No such column '${soql[5]}' on entity '${soql[2]}'` }] };
+      const bounds = [soql[3], soql[4]].map((t) => (t === undefined ? undefined : seconds(Date.parse(t))));
+      if (bounds.some((b) => b !== undefined && Number.isNaN(b))) return { status: 400, json: [{ errorCode: 'MALFORMED_QUERY', message: `invalid dateTime in ${q}` }] };
+      const [since = -Infinity, before = Infinity] = bounds;
       // Text comparisons in SOQL ignore case (Email IN (...) finds ADA@example.com too).
-      const among = soql[4] ? new Set(soqlStrings(soql[5]!).map((v) => v.toLowerCase())) : null;
+      const among = soql[5] ? new Set(soqlStrings(soql[6]!).map((v) => v.toLowerCase())) : null;
       const all = [...sf.records[soql[2]!]!.values()]
-        .filter((r) => (m![1] === 'queryAll' || !r.IsDeleted) && Date.parse(r.SystemModstamp) >= since)
-        .filter((r) => !among || (typeof r[soql[4]!] === 'string' && among.has((r[soql[4]!] as string).toLowerCase())))
+        .filter((r) => (m![1] === 'queryAll' || !r.IsDeleted) && seconds(Date.parse(r.SystemModstamp)) >= since && seconds(Date.parse(r.SystemModstamp)) < before)
+        .filter((r) => !among || (typeof r[soql[5]!] === 'string' && among.has((r[soql[5]!] as string).toLowerCase())))
         .sort((a, b) => a.SystemModstamp.localeCompare(b.SystemModstamp) || a.Id.localeCompare(b.Id))
         .map(
           (r) =>
@@ -266,7 +275,14 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     }
     return { status: 404, json: [{ errorCode: 'NOT_FOUND', message: `no route ${req.path}` }] };
   };
-  sf.sim = await startApiSimulator((req) => {
+  let queriesInFlight = 0;
+  sf.sim = await startApiSimulator(async (req) => {
+    const query = /^\/services\/data\/v58\.0\/(query|queryAll)(\/|$)/.test(req.path);
+    if (query) {
+      sf.maxQueriesInFlight = Math.max(sf.maxQueriesInFlight, ++queriesInFlight);
+      await new Promise((r) => setTimeout(r, sf.queryDelayMs));
+      queriesInFlight--;
+    }
     const res = route(req);
     if (!req.path.startsWith('/services/data/') || res.status === 401) return res;
     sf.apiUsage++;
@@ -289,6 +305,9 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
   };
   return sf;
 }
+
+/** Salesforce compares dateTimes ignoring their milliseconds. */
+const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** The values of a SOQL list of string literals: 'a', 'it\'s'. */
 function soqlStrings(list: string): string[] {

@@ -1,0 +1,152 @@
+/**
+ * Salesforce incremental reads as concurrent SOQL ranges of SystemModstamp, against the Salesforce
+ * simulator over real HTTP: never more queries in flight than the connection's concurrency, every
+ * record once (pairs of records on the same instant, some on the windows' boundaries), the run's
+ * upper bound sent and rounded up to the second, a resume from any handed-back page state, and a
+ * page state from before ranges resumed.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpRuntime } from '../providers/runtime';
+import { createSalesforceConnection } from '../providers/salesforce';
+import type { JsonValue, ProviderConnection, ReadPageRequest, SourceRecord } from '../providers/types';
+import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
+
+const HOUR = 3_600_000;
+/** Ten days ago, to the second: the records are in the past of the run's "now". */
+const T0 = Math.floor((Date.now() - 11 * 24 * HOUR) / 1000) * 1000;
+/** [T0, T0 + 240 h): split into 8 windows of 30 h, whose boundaries fall on records. */
+const END = T0 + 240 * HOUR;
+const at = (ms: number) => new Date(ms).toISOString();
+const id = (i: number) => `003${String(i).padStart(5, '0')}`;
+
+let sf: SalesforceSim;
+
+beforeAll(async () => {
+  sf = await startSalesforceSim();
+  sf.batchSize = 5;
+  sf.queryDelayMs = 20;
+  // Pairs 3 h apart from T0; the last pair is on END itself, so outside the range.
+  for (let i = 0; i < 162; i++) sf.upsert('Contact', { Id: id(i), SystemModstamp: at(T0 + Math.floor(i / 2) * 3 * HOUR), LastName: `L${i}` });
+  sf.upsert('Contact', { Id: '003before', SystemModstamp: at(T0 - 1000), LastName: 'before' });
+  sf.remove('Contact', id(7), at(T0 + 100 * HOUR));
+});
+afterAll(() => sf?.close());
+beforeEach(() => {
+  sf.maxQueriesInFlight = 0;
+});
+
+const connect = () =>
+  createSalesforceConnection(
+    {
+      applicationId: 'a',
+      customerId: 'c',
+      connectionId: `sf-windows-${Math.random()}`,
+      providerName: 'salesforce',
+      params: { access_token: sf.oauth.issue(), instance_url: sf.url },
+    },
+    createHttpRuntime(),
+  );
+
+const request = (over: Partial<ReadPageRequest> = {}): ReadPageRequest => ({
+  object: 'Contact',
+  objectType: 'standard',
+  modifiedSince: new Date(T0),
+  modifiedBefore: new Date(END),
+  pageState: null,
+  ...over,
+});
+
+/** Reads until the end from `pageState`, each state through JSON as the engine stores it. */
+async function readAll(conn: ProviderConnection, req: ReadPageRequest, maxPages = Infinity) {
+  const records: SourceRecord[] = [];
+  const states: Array<JsonValue | null> = [];
+  const worker = new AbortController();
+  let pageState = req.pageState;
+  for (let n = 0; n < maxPages; n++) {
+    const page = await conn.readPage({ ...req, pageState, signal: worker.signal });
+    records.push(...page.records);
+    pageState = JSON.parse(JSON.stringify(page.nextPageState));
+    states.push(pageState);
+    if (pageState === null) break;
+  }
+  // The process is gone: nothing more is asked.
+  worker.abort();
+  return { records, states, pageState };
+}
+
+const ids = (records: SourceRecord[]) => records.map((r) => r.id).sort();
+const inRange = () => Array.from({ length: 160 }, (_, i) => id(i)).sort();
+/** The [>=, <) literals of the range queries sent since `from`. */
+const ranges = (from: number) =>
+  sf
+    .queries()
+    .slice(from)
+    .map((q) => /WHERE SystemModstamp >= (\S+) AND SystemModstamp < (\S+) ORDER BY SystemModstamp ASC, Id ASC$/.exec(q)!.slice(1, 3));
+
+describe('Salesforce incremental reads as SOQL ranges', () => {
+  it('splits a range of many pages into windows read 4 at a time, each record once, deletes included', async () => {
+    const from = sf.queries().length;
+    const { records, states } = await readAll(connect(), request());
+    expect(ids(records)).toEqual(inRange());
+    expect(records.find((r) => r.id === id(7))!.isDeleted).toBe(true);
+    expect(sf.maxQueriesInFlight).toBe(4);
+    expect(states.at(-1)).toBeNull();
+    // The whole range first (32 pages of 5 by its totalSize), then its 8 windows of 30 h, each a chain of at most 8 pages.
+    const sent = ranges(from);
+    expect(sent[0]).toEqual([at(T0).replace('.000Z', 'Z'), at(END).replace('.000Z', 'Z')]);
+    const windows = [...new Set(sent.slice(1).map((r) => r.join('..')))].sort();
+    expect(windows).toEqual(Array.from({ length: 8 }, (_, k) => [T0 + k * 30 * HOUR, T0 + (k + 1) * 30 * HOUR].map((t) => at(t).replace('.000Z', 'Z')).join('..')));
+    // Requests of a window after its first follow nextRecordsUrl.
+    const pages = sf.sim.requests.filter((r) => /\/query\/01g\d+-\d+$/.test(r.path)).length;
+    expect(sent.length + pages).toBeLessThanOrEqual(1 + 8 * 5);
+  });
+
+  it('ends the range at modifiedBefore rounded up to the second, or at now; the reader drops what the API returns past it', async () => {
+    const edge = END + 1500;
+    sf.upsert('Contact', { Id: '003inside', SystemModstamp: at(END + 1000), LastName: 'in' });
+    sf.upsert('Contact', { Id: '003outside', SystemModstamp: at(END + 1800), LastName: 'out' });
+    try {
+      let from = sf.queries().length;
+      const bounded = await readAll(connect(), request({ modifiedSince: new Date(END - 1000), modifiedBefore: new Date(edge) }));
+      expect(ranges(from)).toEqual([[at(END - 1000).replace('.000Z', 'Z'), at(END + 2000).replace('.000Z', 'Z')]]);
+      expect(ids(bounded.records)).toEqual(['00300160', '00300161', '003inside'].sort());
+
+      from = sf.queries().length;
+      const before = Date.now();
+      const open = await readAll(connect(), request({ modifiedSince: new Date(END), modifiedBefore: undefined }));
+      const [[, upper]] = ranges(from) as [[string, string]];
+      expect(Date.parse(upper)).toBeGreaterThanOrEqual(Math.ceil(before / 1000) * 1000);
+      expect(Date.parse(upper)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) * 1000);
+      expect(ids(open.records)).toEqual(['00300160', '00300161', '003inside', '003outside'].sort());
+    } finally {
+      sf.records.Contact!.delete('003inside');
+      sf.records.Contact!.delete('003outside');
+    }
+  });
+
+  it('resumes every window where its handed-back pages end, after a crash at any page', async () => {
+    for (const pages of [1, 3, 9]) {
+      const first = await readAll(connect(), request(), pages);
+      expect(first.pageState, `crash after ${pages} pages`).not.toBeNull();
+      // Its queries still out are answered before the next process starts (another process's concurrency is its own).
+      await new Promise((r) => setTimeout(r, 200));
+      sf.maxQueriesInFlight = 0;
+      // Another process resumes from the last state handed back; the first one's reads are gone with it.
+      const rest = await readAll(connect(), request({ pageState: first.pageState }));
+      expect(ids([...first.records, ...rest.records]), `crash after ${pages} pages`).toEqual(inRange());
+      expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('resumes a page state from before ranges: the single query it was paging through', async () => {
+    const soql = `SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >= ${at(T0 + 200 * HOUR)} ORDER BY SystemModstamp ASC, Id ASC`;
+    const res = await fetch(`${sf.url}/services/data/v58.0/queryAll?q=${encodeURIComponent(soql)}`, { headers: { authorization: `Bearer ${sf.oauth.issue()}` } });
+    const first = (await res.json()) as { records: Array<{ Id: string }>; nextRecordsUrl: string };
+    const from = sf.queries().length;
+    const { records, states } = await readAll(connect(), request({ modifiedSince: new Date(T0 + 200 * HOUR), pageState: { next: first.nextRecordsUrl } }));
+    // From T0 + 201 h (00300134) on: the old query has no upper bound, so the pair on END comes too (the engine keeps what is in its run).
+    expect(ids([...first.records.map((r) => ({ id: r.Id }) as SourceRecord), ...records])).toEqual(Array.from({ length: 162 - 134 }, (_, i) => id(134 + i)).sort());
+    expect(sf.queries().length).toBe(from);
+    expect(states.slice(0, -1).every((s) => typeof (s as { next?: unknown }).next === 'string')).toBe(true);
+  });
+});
