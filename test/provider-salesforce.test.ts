@@ -161,6 +161,47 @@ describe('Salesforce built-in provider end to end (API → worker → Salesforce
     });
   });
 
+  it('a backfill job reads each sub-window as its own SOQL range, up to its end, and syncs exactly the window', { timeout: 120_000 }, async () => {
+    const DAY = 86_400_000;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const t0 = Date.parse(T(0));
+    // Three sub-windows of a day; one record on a boundary, one on the window's (inclusive) end, one a second past it.
+    sf.upsert('Contact', { Id: '003D', SystemModstamp: at(t0 + DAY), LastName: 'D' });
+    sf.upsert('Contact', { Id: '003E', SystemModstamp: at(t0 + 3 * DAY), LastName: 'E' });
+    sf.upsert('Contact', { Id: '003F', SystemModstamp: at(t0 + 3 * DAY + 1000), LastName: 'F' });
+    await s.destPool.query('delete from public."crm_contacts"');
+    await s.worker.run(async () => {
+      const from = sf.queries().length;
+      const job = await ok(
+        s.tenant.request('POST', '/customers/crm-customer/connections/salesforce/_sync_jobs', {
+          body: { objects: [{ object_type: 'common', object: 'contact' }], start_date: T(0), end_date: at(t0 + 3 * DAY) },
+        }),
+        202,
+      );
+      const deadline = Date.now() + 90_000;
+      let done = job;
+      while (done.status !== 'JOB_COMPLETED' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        done = await ok(s.tenant.request('GET', `/sync_jobs/${job.job_id}`));
+      }
+      expect(done).toMatchObject({ status: 'JOB_COMPLETED', processed_rows: 5 });
+      const ranges = sf
+        .queries()
+        .slice(from)
+        .map((q) => / WHERE (.+) ORDER BY/.exec(q)![1]);
+      const range = (a: number, b: number) => `SystemModstamp >= ${at(a).replace('.000Z', 'Z')} AND SystemModstamp < ${at(b).replace('.000Z', 'Z')}`;
+      // The last sub-window is closed at the window's end: its bound is 1 ms past it, rounded up to the second.
+      expect(ranges).toEqual([range(t0, t0 + DAY), range(t0 + DAY, t0 + 2 * DAY), range(t0 + 2 * DAY, t0 + 3 * DAY + 1000)]);
+      expect((await tableRows(s.destPool, 'crm_contacts')).map((r) => [r.id, r.deleted])).toEqual([
+        ['003A', false],
+        ['003B', false],
+        ['003C', true],
+        ['003D', false],
+        ['003E', false],
+      ]);
+    });
+  });
+
   it('discovers common, standard and custom objects with their fields', async () => {
     const body = await ok(s.tenant.request('GET', '/customers/crm-customer/connections/salesforce/_discover'));
     const names = body.objects.map((o: { object_type: string; name: string }) => `${o.object_type}:${o.name}`);
