@@ -6,9 +6,7 @@
 import { UnprocessableError } from '../lib/errors';
 import type { OutboundPolicy } from '../lib/outbound-policy';
 import { createApiWriter } from './api';
-import { createBigQueryWriter } from './bigquery';
 import { createPostgresWriter } from './postgres';
-import { createS3Writer } from './s3';
 import type { DestinationWriter } from './types';
 
 /** What the process gives every writer. The outbound policy only concerns the HTTP API (see lib/outbound-policy.ts). */
@@ -20,10 +18,29 @@ type WriterFactory = (config: Record<string, unknown>, env: WriterEnv) => Destin
 
 const factories: Record<string, WriterFactory> = {
   postgres: (c) => createPostgresWriter(c as never),
-  s3: (c) => createS3Writer(c as never),
-  bigquery: (c) => createBigQueryWriter(c as never),
+  // The S3 and BigQuery SDKs cost a worker 19 and 16 MB of RSS once imported (docs/benchmarks.md,
+  // "Worker memory"): they load with the first writer of their kind, not with every process.
+  s3: (c) => loadedOnFirstCall(async () => (await import('./s3')).createS3Writer(c as never)),
+  bigquery: (c) => loadedOnFirstCall(async () => (await import('./bigquery')).createBigQueryWriter(c as never)),
   api: (c, env) => createApiWriter(c as never, { outboundPolicy: env.outboundPolicy }),
 };
+
+/**
+ * A writer whose module is imported when it is first used. Its config errors therefore surface on
+ * that first call (prepare, test, ...), which every caller awaits, rather than when it is built.
+ */
+function loadedOnFirstCall(create: () => Promise<DestinationWriter>): DestinationWriter {
+  let writer: Promise<DestinationWriter> | undefined;
+  const loaded = () => (writer ??= create());
+  return {
+    prepare: async (target) => (await loaded()).prepare(target),
+    writeBatch: async (target, batch) => (await loaded()).writeBatch(target, batch),
+    finishRun: async (target, run) => (await loaded()).finishRun(target, run),
+    test: async () => (await loaded()).test(),
+    // Never used: nothing was imported or opened, so there is nothing to close.
+    close: async () => (writer ? (await writer.catch(() => undefined))?.close() : undefined),
+  };
+}
 
 /** The API accepts more types (snowflake, redshift) than have writers: syncs may only target these. */
 export function hasWriter(type: string): boolean {

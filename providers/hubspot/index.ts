@@ -1,9 +1,10 @@
 /**
  * Built-in HubSpot provider (CRM v3). Full reads list `GET /crm/v3/objects/{object}`
  * with `after` paging, then the archived records (`archived=true`, isDeleted).
- * Incremental reads use `POST /crm/v3/objects/{object}/search` with a
- * hs_lastmodifieddate GTE filter sorted ascending; when the search would exceed
- * HubSpot's 10,000-result cap the run falls back to the full list, filtered by
+ * Incremental reads use `POST /crm/v3/objects/{object}/search` over concurrent windows of
+ * hs_lastmodifieddate (GTE from, LT to, sorted ascending), split where a window is too big
+ * for one chain or for search's 10,000-result cap, then the archived records (./search.ts);
+ * past the cap within one millisecond the run falls back to the full list, filtered by
  * updatedAt. Owners are the users. Common objects: contact, account (companies),
  * opportunity (deals), user (owners). Custom objects are the portal's schemas
  * (`GET /crm/v3/schemas`), read like standard objects through their objectTypeId.
@@ -17,6 +18,7 @@ import { ProviderError } from '../errors';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { intHeader, rateWindow } from '../rate-limit-headers';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
+import { HubspotSearches } from './search';
 import { WRITE_BATCH_SIZE, writeHubspot, type HubspotTarget, type HubspotWriteApi } from './write';
 import type {
   ConnectionContext,
@@ -40,9 +42,9 @@ export const HUBSPOT_OAUTH: OAuthProfile = {
   tokenUrl: `${HUBSPOT_API_URL}/oauth/v1/token`,
   clientAuth: 'body',
 };
-/** HubSpot's search endpoint refuses paging past this many results. */
-export const SEARCH_LIMIT = 10_000;
 const PAGE_SIZE = 100;
+/** The HTTP runtime's ceiling per connection; an incremental read's windows use all of its concurrency. */
+const LIMITS = { requestsPerSecond: 10, burst: 10, concurrency: 4 };
 /** Beyond this, the property list would make the list URL too long: properties come from a batch read instead. */
 export const MAX_PROPERTIES_QUERY = 3_000;
 
@@ -69,15 +71,13 @@ type HsObject = {
   associations?: Record<string, { results?: Array<{ id: string }> }>;
 };
 
+/** A list read's state; incremental reads are searches until their archived phase (./search.ts). */
 interface HsState {
-  mode: 'list' | 'search';
+  mode: 'list';
   phase: 'active' | 'archived';
   after: string | null;
   /** Lower bound (ms) of an incremental read. */
   since: number | null;
-  /** Search keyset: the current lower bound (ms) and how many records at exactly that time were read. */
-  from?: number;
-  tie?: number;
 }
 
 /** What a request needs to be cancelled and to report its waits. */
@@ -134,14 +134,16 @@ class HubspotConnection implements ProviderConnection {
   private schemas: Promise<HsSchema[]> | undefined;
   /** Records per request (HubSpot's maximum, 100, unless the connection's page_size asks for fewer). */
   private readonly pageSize: number;
+  private readonly searches: HubspotSearches;
 
   constructor(ctx: ConnectionContext, runtime: HttpRuntime) {
     this.base = String(ctx.params.instance_url || HUBSPOT_API_URL).replace(/\/+$/, '');
     this.pageSize = Math.min(PAGE_SIZE, Math.max(1, Math.trunc(Number(ctx.params.page_size)) || PAGE_SIZE));
+    this.searches = new HubspotSearches(runtime, ctx.connectionId);
     this.auth = providerAuth(ctx, runtime, {
       providerLabel: 'HubSpot',
       tokenUrl: `${this.base}/oauth/v1/token`,
-      limits: { requestsPerSecond: 10, burst: 10, concurrency: 4 },
+      limits: LIMITS,
       // Private app access tokens are bearer tokens too.
       apiKeyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
       rateLimitInfo: hubspotRateLimits,
@@ -262,48 +264,32 @@ class HubspotConnection implements ProviderConnection {
     const { object, common } = await this.targetOf(req);
     if (object === 'owners') return this.readOwners(req);
 
-    const since = req.modifiedSince ? req.modifiedSince.getTime() : null;
-    const state: HsState = (req.pageState as unknown as HsState | null) ?? { mode: since !== null ? 'search' : 'list', phase: 'active', after: null, since };
     const propertyNames = (await this.propertiesOf(object, req)).map((p) => p.name);
     const toRecord = (o: HsObject): SourceRecord => this.toRecord(o, common);
-
-    if (state.mode === 'search') {
-      // Keyset paging on the modified time (GTE the last time read, skipping the records already
-      // read at exactly that time): a record modified during the read moves to the end instead
-      // of shifting an offset past records not yet read.
+    const listed = req.pageState as unknown as HsState | null;
+    if (listed === null ? req.modifiedSince !== null : listed.mode !== 'list') {
       const prop = modifiedProperty(object);
-      const from = state.from ?? state.since!;
-      const tie = state.tie ?? 0;
-      const body = await this.post(
-        `/crm/v3/objects/${object}/search`,
-        {
-          filterGroups: [{ filters: [{ propertyName: prop, operator: 'GTE', value: String(from) }] }],
-          sorts: [{ propertyName: prop, direction: 'ASCENDING' }],
-          properties: propertyNames,
-          limit: this.pageSize,
-          ...(tie > 0 ? { after: String(tie) } : {}),
+      // By the sync's object: a common object and the standard one it reads are two reads of one HubSpot object.
+      return this.searches.read(`${req.objectType}:${req.object}`, req, {
+        prop,
+        pageSize: this.pageSize,
+        concurrency: LIMITS.concurrency,
+        search: async (body, signal) => {
+          const answer = await this.post(`/crm/v3/objects/${object}/search`, { ...body, properties: propertyNames }, { signal, onWait: req.onWait });
+          const results: HsObject[] = Array.isArray(answer?.results) ? answer.results : [];
+          // Search returns no associations: read them in one batch call for this page.
+          const to = ASSOCIATIONS[object];
+          if (to && results.length > 0) await this.attachAssociations(object, to, results, { signal, onWait: req.onWait });
+          return {
+            records: results.map(toRecord),
+            times: results.map((r) => Date.parse(String(r.properties?.[prop] ?? r.updatedAt))),
+            total: Number(answer?.total) || 0,
+            more: !!answer?.paging?.next?.after,
+          };
         },
-        req,
-      );
-      const results: HsObject[] = Array.isArray(body?.results) ? body.results : [];
-      const fallBack = () => ({ records: [], nextPageState: toJson({ mode: 'list', phase: 'active', after: null, since: state.since }) });
-      // Too many changes for search (capped at 10,000 results): read everything, keeping what changed.
-      if (state.from === undefined && Number(body?.total) > SEARCH_LIMIT) return fallBack();
-      // Search returns no associations: read them in one batch call for this page.
-      const to = ASSOCIATIONS[object];
-      if (to && results.length > 0) await this.attachAssociations(object, to, results, req);
-      if (!body?.paging?.next?.after || results.length === 0) {
-        return { records: results.map(toRecord), nextPageState: toJson({ mode: 'list', phase: 'archived', after: null, since: state.since }) };
-      }
-      const times = results.map((r) => Date.parse(String(r.properties?.[prop] ?? r.updatedAt)));
-      const last = times[times.length - 1]!;
-      if (Number.isNaN(last)) throw new ProviderError('unknown', `HubSpot search returned ${object} without ${prop}`);
-      const atLast = times.filter((t) => t === last).length;
-      const nextTie = last === from ? tie + atLast : atLast;
-      // More than 10,000 records modified in the same millisecond: only the full list can page past them.
-      if (nextTie >= SEARCH_LIMIT) return { ...fallBack(), records: results.map(toRecord) };
-      return { records: results.map(toRecord), nextPageState: toJson({ ...state, from: last, tie: nextTie }) };
+      });
     }
+    const state: HsState = listed ?? { mode: 'list', phase: 'active', after: null, since: null };
 
     const joined = propertyNames.join(',');
     const viaBatch = joined.length > MAX_PROPERTIES_QUERY;

@@ -1,6 +1,7 @@
 /**
  * A local HubSpot: CRM v3 objects (list with `after` paging, properties, associations,
- * archived listing), search (hs_lastmodifieddate GTE, ascending, 10,000-result cap),
+ * archived listing), search (hs_lastmodifieddate GTE/GT/LT/LTE/BETWEEN, ascending, 10,000-result
+ * cap; requests in flight are the simulator's maxInFlight),
  * custom objects (their schemas at /crm/v3/schemas, 403 without the scope; records under
  * their objectTypeId or fully qualified name, not their bare name),
  * owners (filterable by email), properties, the OAuth token endpoint and access token metadata,
@@ -50,10 +51,10 @@ export interface HubspotSim {
   rateLimit: RateLimiter;
   objects: Record<string, Map<string, HsRecord>>;
   owners: Map<string, HsOwner>;
-  /** Pretend search has this many results (to exercise the 10,000 cap). */
-  searchTotalOverride: number | null;
   /** Called when a search request arrives, before it is answered. */
   onSearch?: (object: string) => void;
+  /** When each search request was answered (Date.now(), before its latency): search has a rate limit of its own. */
+  searchTimes: number[];
   /** Custom properties per object, beyond the standard ones. */
   extraProperties: Record<string, Array<{ name: string; type: string }>>;
   /** Custom object schemas; their records are in `objects` under the objectTypeId. */
@@ -142,6 +143,14 @@ function p(s: string) {
   return { name: name!, type: type! };
 }
 
+/** The search filters on the modified property the simulator honours (all of a group's filters apply); BETWEEN is inclusive at both ends. */
+const RANGE_OPERATORS: Record<string, (t: number, value: number, high: number) => boolean> = {
+  GTE: (t, v) => t >= v,
+  GT: (t, v) => t > v,
+  LT: (t, v) => t < v,
+  LTE: (t, v) => t <= v,
+  BETWEEN: (t, v, high) => t >= v && t <= high,
+};
 const modProp = (object: string) => (object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate');
 const isCustom = (object: string) => /^2-\d+$/.test(object);
 /** Custom objects carry HubSpot's default properties under hs_ names. */
@@ -159,7 +168,7 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
     rateLimit,
     objects: Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, new Map<string, HsRecord>()])),
     owners: new Map(),
-    searchTotalOverride: null,
+    searchTimes: [],
     extraProperties: {},
     schemas: [],
     schemasForbidden: false,
@@ -349,26 +358,28 @@ export async function startHubspotSim(opts: { ttlMs?: number } = {}): Promise<Hu
       if (m[2]) {
         if (req.method !== 'POST') return { status: 405, json: {} };
         const body = req.json as {
-          filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>;
+          filterGroups?: Array<{ filters: Array<{ propertyName: string; operator: string; value: string; highValue?: string }> }>;
           sorts?: Array<{ propertyName: string; direction: string }>;
           properties?: string[];
           limit?: number;
           after?: string;
         };
-        const filter = body.filterGroups?.[0]?.filters?.[0];
-        if (!filter || filter.propertyName !== modProp(object) || filter.operator !== 'GTE')
-          return { status: 400, json: { status: 'error', message: `expected a ${modProp(object)} GTE filter` } };
+        const filters = body.filterGroups?.[0]?.filters ?? [];
+        const bad = filters.find((f) => f.propertyName !== modProp(object) || !(f.operator in RANGE_OPERATORS));
+        if (filters.length === 0 || bad) return { status: 400, json: { status: 'error', message: `expected ${modProp(object)} range filters (GTE, LT, BETWEEN)` } };
         if (body.sorts?.[0]?.propertyName !== modProp(object) || body.sorts?.[0]?.direction !== 'ASCENDING')
           return { status: 400, json: { status: 'error', message: 'expected an ascending sort' } };
-        const since = Number(filter.value);
-        const matching = store.filter((r) => !r.archived && Date.parse(r.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id));
+        hs.searchTimes.push(Date.now());
+        const matching = store
+          .filter((r) => !r.archived && filters.every((f) => RANGE_OPERATORS[f.operator]!(Date.parse(r.updatedAt), Number(f.value), Number(f.highValue))))
+          .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id));
         const start = Number(body.after ?? 0);
         const limit = Math.min(body.limit ?? 10, 200);
         if (start + limit > 10_000) return { status: 400, json: { status: 'error', message: 'Search results are limited to 10,000' } };
         const page = matching.slice(start, start + limit).map((r) => shape(object, r, body.properties ?? null, false));
         return {
           json: {
-            total: hs.searchTotalOverride ?? matching.length,
+            total: matching.length,
             results: page,
             ...(start + limit < matching.length ? { paging: { next: { after: String(start + limit) } } } : {}),
           },
