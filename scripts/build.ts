@@ -7,8 +7,12 @@
  *   dist/workflow-bundle.js           the workflow code, bundled once here instead of at every
  *                                     worker start (runtime/worker.ts loads it from beside itself)
  *
- * Entry points are bundled one by one, not split into shared chunks: runtime/worker.ts finds the
- * workflow bundle next to the file its code is in, which must be the entry point's.
+ *   dist/*-<hash>.js                  code shared by the entry points, and what they import() on
+ *                                     first use (the S3 and BigQuery writers): split into chunks so
+ *                                     that a dynamic import stays one, and its packages load only then
+ *
+ * Chunks are written beside the entry points, so runtime/worker.ts, in whichever chunk it lands,
+ * still finds the workflow bundle next to its own file.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,6 +38,7 @@ const [bundled] = await Promise.all([
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    splitting: true,
     sourcemap: 'linked',
     logLevel: 'warning',
   }),
