@@ -138,6 +138,24 @@ describe('Salesforce incremental reads as SOQL ranges', () => {
     }
   });
 
+  it('queries a window again after its last handed-back record when Salesforce released its locator', async () => {
+    const first = await readAll(connect(), request(), 6);
+    const open = (first.pageState as { open: Array<{ at: { next: string; at: string; id: string } | null }> }).open.filter((p) => p.at !== null);
+    expect(open.length).toBeGreaterThan(0);
+    sf.releaseLocators();
+    const from = sf.queries().length;
+    const rest = await readAll(connect(), request({ pageState: first.pageState }));
+    // Each window that was open is queried again from the second of its last record.
+    const lowerBounds = new Set(ranges(from).map(([lower]) => lower));
+    for (const p of open) expect(lowerBounds.has(p.at!.at.replace('.000Z', 'Z')), p.at!.at).toBe(true);
+    const all = [...first.records, ...rest.records];
+    expect([...new Set(ids(all))]).toEqual(inRange());
+    // Only a record of the same instant as a window's last one may come twice.
+    const twice = ids(all).filter((x, i, a) => a[i - 1] === x);
+    const lastIds = new Set(open.map((p) => p.at!.id));
+    for (const x of twice) expect(lastIds.has(Number(x.slice(3)) % 2 === 0 ? id(Number(x.slice(3)) + 1) : id(Number(x.slice(3)) - 1)), x).toBe(true);
+  });
+
   it('resumes a page state from before ranges: the single query it was paging through', async () => {
     const soql = `SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >= ${at(T0 + 200 * HOUR)} ORDER BY SystemModstamp ASC, Id ASC`;
     const res = await fetch(`${sf.url}/services/data/v58.0/queryAll?q=${encodeURIComponent(soql)}`, { headers: { authorization: `Bearer ${sf.oauth.issue()}` } });

@@ -22,10 +22,13 @@
  *   run soft-deletes every row it did not see, and a record modified while its window waits to be
  *   read moves past the run's range, so windows would delete it until the next run. One query's
  *   locator pages through the records it selected when it ran, so a chain sees every record once.
- * - Each open window holds a query locator; Salesforce keeps 10 per user and releases the oldest
- *   beyond that. One run's 4 windows stay under it; a locator released early fails the chunk, as
- *   a chain's locator idle for 15 minutes already does.
+ * - Each open window holds a query locator; Salesforce keeps 10 per user, releasing the oldest
+ *   beyond that, and drops one idle for 15 minutes. A window's position keeps, besides its
+ *   nextRecordsUrl, the SystemModstamp and Id of the last record it handed back: when the
+ *   locator is gone (INVALID_QUERY_LOCATOR), the window is queried again from that second and
+ *   what came before that record is dropped (records of its very instant may come twice).
  */
+import { ProviderError } from '../errors';
 import { splittable, WindowedReads, type Window } from '../partitioned/windowed-read';
 import type { ReadPageRequest, ReadPageResult, SourceRecord } from '../types';
 
@@ -68,6 +71,24 @@ export interface RangeRead {
   base: string;
 }
 
+/** A window's place: its next page, and the last record handed back (for a locator that is gone). */
+type Cursor = { next: string; at?: string; id?: string };
+
+/** Salesforce's answer to a nextRecordsUrl whose locator it released. */
+const releasedLocator = (err: unknown) => err instanceof ProviderError && err.status === 400 && !!err.bodyExcerpt?.includes('INVALID_QUERY_LOCATOR');
+
+/**
+ * Whether a record may be new to the window: not before the cursor's last one, and not that one.
+ * Others of that same instant may come again (upserted by id): how SOQL orders Ids is not ours
+ * to guess, and a record dropped would be lost.
+ */
+function notHandedBack(r: SourceRecord, c: Cursor): boolean {
+  if (c.at === undefined) return true;
+  const t = r.lastModifiedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const at = Date.parse(c.at);
+  return t > at || (t === at && r.id !== c.id);
+}
+
 /** Concurrent SOQL ranges of the connection's incremental reads, by object. */
 export class SoqlRanges {
   private readonly reads = new WindowedReads();
@@ -75,7 +96,16 @@ export class SoqlRanges {
   read(key: string, req: ReadPageRequest, r: RangeRead): Promise<ReadPageResult> {
     const start = req.modifiedSince ?? new Date(0);
     const end = new Date(Math.min(r.now, req.modifiedBefore?.getTime() ?? Number.POSITIVE_INFINITY));
-    return this.reads.read<{ next: string }>(
+    const queryAll = (w: Window) => `${r.base}/queryAll?q=${encodeURIComponent(windowSoql(r.selectFrom, w))}`;
+    const resume = async (w: Window, c: Cursor, signal: AbortSignal): Promise<QueryPage> => {
+      try {
+        return await r.query(c.next, signal);
+      } catch (err) {
+        if (!releasedLocator(err) || c.at === undefined) throw err;
+        return r.query(queryAll({ ...w, from: new Date(Math.max(w.from.getTime(), Date.parse(c.at))) }), signal);
+      }
+    };
+    return this.reads.read<Cursor>(
       key,
       req.pageState,
       {
@@ -83,10 +113,15 @@ export class SoqlRanges {
         stepMs: Math.max(1, end.getTime() - start.getTime()),
         concurrency: r.concurrency,
         page: async (w, cursor, signal) => {
-          const page = await r.query(cursor ? cursor.next : `${r.base}/queryAll?q=${encodeURIComponent(windowSoql(r.selectFrom, w))}`, signal);
+          const page = cursor ? await resume(w, cursor, signal) : await r.query(queryAll(w), signal);
           const pieces = !cursor && page.next !== null ? splitCount(page.totalSize, page.records.length, r.concurrency) : null;
           if (pieces !== null && splittable(w) && w.to.getTime() - w.from.getTime() >= pieces * SECOND) return { split: pieces };
-          return { records: page.records, next: page.next === null ? null : { next: page.next } };
+          // A page after a re-query may begin with records the window already handed back.
+          const records = cursor ? page.records.filter((rec) => notHandedBack(rec, cursor)) : page.records;
+          if (page.next === null) return { records, next: null };
+          const last = records.at(-1);
+          const next: Cursor = last?.lastModifiedAt ? { next: page.next, at: last.lastModifiedAt.toISOString(), id: last.id } : { ...cursor, next: page.next };
+          return { records, next };
         },
       },
       req.signal,

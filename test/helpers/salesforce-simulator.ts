@@ -133,6 +133,8 @@ export interface SalesforceSim {
   /** How long a query (or a query page) takes to answer, and the most answered at once. */
   queryDelayMs: number;
   maxQueriesInFlight: number;
+  /** Releases every query locator, as Salesforce does beyond 10 per user or after 15 idle minutes: their nextRecordsUrl answers INVALID_QUERY_LOCATOR. */
+  releaseLocators(): void;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ export async function startSalesforceSim(): Promise<SalesforceSim> {
     queries: () => sf.sim.requests.filter((r) => /\/(query|queryAll)$/.test(r.path)).map((r) => r.query.q!),
     queryDelayMs: 0,
     maxQueriesInFlight: 0,
+    releaseLocators: () => cursors.clear(),
     close: () => sf.sim.close(),
   };
 
