@@ -3,7 +3,9 @@
  * through the real worker (its own process) into Postgres, against the raw COPY rate of
  * the same rows into the same kind of table, measured in the same run.
  *
- *   npm run bench:sync -- [--records 1000000] [--baseline 100000] [--page 1000] [--changes 1000] [--worker built,tsx] [--paging chain|total]
+ *   npm run bench:sync -- [--records 1000000] [--baseline 100000] [--page 1000] [--changes 1000] [--worker built,tsx] [--paging chain|total] [--record-bytes 1000]
+ *
+ * --record-bytes: each record's JSON length (padding in `notes`), for the worker's working set under big records.
  *
  * --worker: how the worker process runs, the first for the throughput figures, each for its peak RSS:
  * `built` (the default) is the production build, `node dist/worker.js` with the prebuilt workflow
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     changes: { type: 'string', default: '1000' },
     worker: { type: 'string', default: 'built' },
     paging: { type: 'string', default: 'chain' },
+    'record-bytes': { type: 'string', default: '1000' },
   },
 });
 if (!['chain', 'total'].includes(args.paging)) throw new Error('--paging: chain (next_offset from each page) or total (pages read concurrently from the total)');
@@ -45,6 +48,7 @@ const N = Number(args.records);
 const N_SMALL = Number(args.baseline);
 const PAGE = Number(args.page);
 const CHANGES = Number(args.changes);
+const RECORD_BYTES = Number(args['record-bytes']);
 const WORKER_KINDS = { built: ['dist/worker.js'], tsx: ['--import', 'tsx', 'worker.ts'] } as const;
 type WorkerKind = keyof typeof WORKER_KINDS;
 const KINDS = args.worker.split(',').map((label) => {
@@ -73,7 +77,7 @@ function startProvider(count: () => number, changed: Map<number, string>) {
       indexes = all.slice(offset, offset + limit);
     }
     const data = indexes.map((i) => {
-      const r = generateRecord(i);
+      const r = generateRecord(i, RECORD_BYTES);
       const at = changed.get(i);
       return at ? { ...r, updated_at: at, stage: 'changed' } : r;
     });
@@ -261,11 +265,11 @@ async function main() {
     if (!small || !full || !incremental) throw new Error('no worker kind measured');
 
     log(`raw COPY of ${N} rows...`);
-    const copyRate = await measureRawCopy(copyDb, N);
+    const copyRate = await measureRawCopy(copyDb, N, RECORD_BYTES);
 
     const e2e = full.records / full.seconds;
     const lines = [
-      `records: ${N} (~1 KB, 20 fields), page ${PAGE}; memory baseline at ${N_SMALL}; throughput of the ${KINDS[0]!.label} worker`,
+      `records: ${N} (~${RECORD_BYTES.toLocaleString('en')} bytes, 20 fields), page ${PAGE}; memory baseline at ${N_SMALL}; throughput of the ${KINDS[0]!.label} worker`,
       `end-to-end full sync: ${Math.round(e2e).toLocaleString('en')} records/s (${full.seconds.toFixed(1)} s)`,
       `raw COPY, same rows:  ${Math.round(copyRate).toLocaleString('en')} rows/s`,
       `ratio e2e / COPY:     ${(e2e / copyRate).toFixed(2)}  (target >= 0.5)`,
