@@ -42,8 +42,8 @@ export interface PartitionedState {
 export type Outcome =
   | { type: 'page'; i: number; ctx?: Context; records: SourceRecord[]; next: Position | null; pages?: number }
   | { type: 'parent'; contexts: Context[]; next: JsonValue | null }
-  /** A window too big for one query: it finishes unread, and its pieces are read as windows numbered after every other. */
-  | { type: 'split'; i: number; windows: PlannedWindow[] };
+  /** A window too big for one query: it finishes (with the records read before its pieces, if any), and its pieces are read as windows numbered after every other. */
+  | { type: 'split'; i: number; windows: PlannedWindow[]; records?: SourceRecord[] };
 
 export function apply(s: PartitionedState, o: Outcome): PartitionedState {
   if (o.type === 'parent') return { ...s, parent: { next: o.next, done: o.next === null, queue: [...(s.parent?.queue ?? []), ...o.contexts] } };
@@ -152,7 +152,7 @@ export class PartitionRun {
     const records: SourceRecord[] = [];
     for (const o of this.ready.splice(0)) {
       this.handed = apply(this.handed, o);
-      if (o.type === 'page') for (const r of o.records) records.push(r);
+      if (o.type !== 'parent') for (const r of o.records ?? []) records.push(r);
     }
     this.fill();
     this.seq++;

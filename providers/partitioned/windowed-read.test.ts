@@ -74,10 +74,32 @@ describe('windowed reads', () => {
     expect(last.windows.split.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('keeps what a split’s page read and cuts only the rest of the window, where it is asked', async () => {
+    const dense = Array.from({ length: 40 }, (_, k) => T0 + 5 * HOUR + Math.floor(k / 2) * 1_000);
+    const all = [...times, ...dense];
+    const { page: plain } = api(all);
+    const cuts: Array<{ from: number; rest: number }> = [];
+    const page: WindowedReadOptions<{ offset: number }>['page'] = async (w, cursor, signal) => {
+      const read = await plain(w, cursor, signal);
+      if (cursor !== null || 'split' in read || read.next === null || read.records.length < 3) return read;
+      // The page's last instant may have more records on the next page: the pieces start there.
+      const rest = read.records.at(-1)!.lastModifiedAt!;
+      if (rest <= w.from) return read;
+      cuts.push({ from: w.from.getTime(), rest: rest.getTime() });
+      return { split: [new Date(rest.getTime() + 10 * 60_000), new Date(rest.getTime() + HOUR)], rest, records: read.records };
+    };
+    const { ids } = await readAll(new WindowedReads(), { range, stepMs: 6 * HOUR, concurrency: 2, page });
+    expect(ids).toHaveLength(all.length);
+    expect(ids.sort()).toEqual(all.map(String).sort());
+    expect(cuts.length).toBeGreaterThan(3);
+  });
+
   it('refuses to split a window of one instant', async () => {
     const same = Array.from({ length: 20 }, () => T0);
     const { page } = api(same, { cap: 10 });
-    await expect(readAll(new WindowedReads(), { range: { start: new Date(T0), end: new Date(T0 + 1) }, stepMs: HOUR, concurrency: 2, page })).rejects.toThrow(/cannot be split/);
+    await expect(readAll(new WindowedReads(), { range: { start: new Date(T0), end: new Date(T0 + 1) }, stepMs: HOUR, concurrency: 2, page })).rejects.toThrow(
+      /cannot be split further/,
+    );
     expect(splittable({ from: new Date(T0), to: new Date(T0 + 1), last: false })).toBe(false);
   });
 

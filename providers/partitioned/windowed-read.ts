@@ -13,7 +13,9 @@
  *
  * `page` answers `{ records, next }` (next: the window's cursor after this page, null when the
  * window is done) or `{ split: n }` when the window is too big for one query (see `splittable`):
- * it is then read as n narrower windows. Records outside their window (the API's boundaries
+ * it is then read as n narrower windows. A split may keep what its page read: `{ split, rest,
+ * records }` hands back `records` (the window's records modified before `rest`) and cuts only
+ * `[rest, to)`, in n pieces or at the instants `split` lists. Records outside their window (the API's boundaries
  * may be inclusive) are dropped, so each record is kept by exactly one window. The run's range
  * is in the state, so a resumed run reads the same windows. read() resolves to the records of
  * every request completed since the previous call; nextPageState null once all windows are done.
@@ -22,12 +24,21 @@ import { randomUUID } from 'node:crypto';
 import { ProviderError } from '../errors';
 import type { JsonValue, ReadPageResult, SourceRecord } from '../types';
 import { PartitionRun, type PageOut, type PartitionedState, type PartitionSource, type Position } from './partitions';
-import { inWindow, splittable, splitWindow, windowAt, type Window } from './windows';
+import { inWindow, splitAt, splitWindow, windowAt, type Window } from './windows';
 
 export { splittable, type Window } from './windows';
 export type { Position } from './partitions';
 
-export type WindowPage<C extends Position> = { records: SourceRecord[]; next: C | null } | { split: number };
+export type WindowPage<C extends Position> =
+  | { records: SourceRecord[]; next: C | null }
+  | {
+      /** Into how many equal pieces the window (from `rest`) is cut, or the instants at which it is cut. */
+      split: number | Date[];
+      /** Where the pieces start (default: the window's start); the window's records before it are `records`. */
+      rest?: Date;
+      /** With `rest`: the records the page read, all of those modified before `rest`, handed back with the split. */
+      records?: SourceRecord[];
+    };
 
 export interface WindowedReadOptions<C extends Position> {
   /** The run's range, `end` exclusive: used when the read starts (no page state). */
@@ -95,9 +106,12 @@ function windowSource<C extends Position>(opts: WindowedReadOptions<C>): Partiti
       const w = windowAt(live.windows!, p.i);
       const page = await opts.page(w, p.at as C | null, signal);
       if ('split' in page) {
-        // A window of one instant cannot narrow: splitting it again would never end.
-        if (!splittable(w)) throw new ProviderError('unknown', `window ${w.from.toISOString()} of one instant cannot be split`);
-        return { type: 'split' as const, i: p.i, windows: splitWindow(w, page.split) };
+        const rest: Window = { ...w, from: page.rest && page.rest > w.from ? page.rest : w.from };
+        const windows = Array.isArray(page.split) ? splitAt(rest, page.split) : splitWindow(rest, page.split);
+        // Neither read past its start nor cut in narrower pieces: splitting it again would never end.
+        if (rest.from === w.from && windows.length < 2) throw new ProviderError('unknown', `window ${w.from.toISOString()} cannot be split further`);
+        const records = (page.records ?? []).filter((r) => inWindow(w, at(r)) && (at(r)?.getTime() ?? -Infinity) < rest.from.getTime());
+        return { type: 'split' as const, i: p.i, windows, records };
       }
       return { type: 'page' as const, i: p.i, records: page.records.filter((r) => inWindow(w, at(r))), next: page.next };
     },

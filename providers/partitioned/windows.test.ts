@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apply, finished, type PartitionedState } from './partitions';
-import { inWindow, splittable, splitWindow, windowAt, windowCount } from './windows';
+import { inWindow, splitAt, splittable, splitWindow, windowAt, windowCount } from './windows';
 
 describe('date windows', () => {
   it('puts every instant of the range in exactly one window, the last closed at the end', () => {
@@ -52,6 +52,15 @@ describe('date windows', () => {
       { from: '2024-01-01T00:00:00.001Z', to: '2024-01-01T00:00:00.001Z', last: true },
     ]);
     expect(splittable(closed)).toBe(true);
+    // Cut at given instants: those outside the window are ignored, the last piece stays closed.
+    expect(splitAt(closed, [new Date('2024-01-01T00:00:00.001Z'), new Date('2024-01-01T00:00:00.000Z')])).toEqual([
+      { from: '2024-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.001Z', last: true },
+    ]);
+    expect(splitAt(open, [new Date('2024-01-01T00:00:00.004Z'), new Date('2024-01-01T00:00:00.002Z'), new Date('2024-01-01T00:00:00.020Z')])).toEqual([
+      { from: '2024-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.002Z' },
+      { from: '2024-01-01T00:00:00.002Z', to: '2024-01-01T00:00:00.004Z' },
+      { from: '2024-01-01T00:00:00.004Z', to: '2024-01-01T00:00:00.010Z' },
+    ]);
     expect(splittable({ ...open, to: new Date('2024-01-01T00:00:00.001Z') })).toBe(false);
   });
 });

@@ -80,3 +80,15 @@ export function splitWindow(w: Window, n: number): PlannedWindow[] {
   }
   return out;
 }
+
+/** The window cut at the given instants (those strictly inside it), the last piece closed if the window was. */
+export function splitAt(w: Window, instants: Date[]): PlannedWindow[] {
+  const from = w.from.getTime();
+  const to = w.to.getTime();
+  const cuts = [...new Set(instants.map((d) => d.getTime()).filter((t) => t > from && t < to))].sort((a, b) => a - b);
+  const starts = [from, ...cuts];
+  return starts.map((a, k) => {
+    const lastPiece = k === starts.length - 1;
+    return { from: new Date(a).toISOString(), to: new Date(lastPiece ? to : starts[k + 1]!).toISOString(), ...(lastPiece && w.last ? { last: true as const } : {}) };
+  });
+}
