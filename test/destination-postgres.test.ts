@@ -17,7 +17,7 @@ import {
 } from '../destinations/postgres';
 import { createWriterCache } from '../destinations/registry';
 import { parseJsonPath } from '../providers/declarative/json-path';
-import { createRecordMapper, parseJsonResponse, selectRecords } from '../providers/declarative/records';
+import { createRecordMapper, PageTexts, parseJsonResponse, selectRecords } from '../providers/declarative/records';
 import type { DestinationRecord, WriteTarget } from '../destinations/types';
 import { createEmptyDatabase, postgresDestinationConfig } from './helpers/db';
 
@@ -256,7 +256,9 @@ describe('writes', () => {
     const page = `{"data":[${records.join(',')}],"next":null}`;
     const body = parseJsonResponse({ status: 200, headers: new Headers({ 'content-type': 'application/json' }), url: 'http://x/', body: page }, 'GET x');
     const map = createRecordMapper({ primaryKey: 'id' });
-    const source = selectRecords(body, parseJsonPath('$.data'), 'GET x').map((item) => map(item));
+    const items = selectRecords(body, parseJsonPath('$.data'), 'GET x');
+    const texts = new PageTexts(page, parseJsonPath('$.data'), items.length);
+    const source = items.map((item, i) => map(item, undefined, texts, i));
     // Records jsonb would store differently from JSON.parse + JSON.stringify go without their text.
     expect(source.map((r) => [r.id, r.rawJson !== undefined])).toEqual([
       ['plain', true],

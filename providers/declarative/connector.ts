@@ -14,7 +14,7 @@ import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type C
 import { parseJsonPath } from './json-path';
 import { createPaginator, type Paginator, type PaginationState } from './pagination';
 import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from '../partitioned/partitions';
-import { createRecordMapper, parseJsonResponse, selectRecords, type RecordMapper } from './records';
+import { createRecordMapper, PageTexts, parseJsonResponse, selectRecords, type RecordMapper } from './records';
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
 import { renderString, renderTemplate, type Scope } from './template';
@@ -219,7 +219,8 @@ class DeclarativeConnection implements ProviderConnection {
     const items = selectRecords(body, stream.selector, what);
     let next = stream.paginator.next(state, { body, headers: res.headers, url: res.url, count: items.length });
     if (next && typeof next.url === 'string') next = { url: this.stripAuthQuery(next.url) };
-    const records = items.map((item) => stream.mapRecord(item, parentContext));
+    const texts = new PageTexts(res.body, stream.selector, items.length);
+    const records = items.map((item, i) => stream.mapRecord(item, parentContext, texts, i));
     return { records, next, body };
   }
 

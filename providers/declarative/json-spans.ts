@@ -103,36 +103,31 @@ class Scan {
     }
   }
 
-  /** Where the value of `key` in the object at i starts and ends; the last one when the key repeats (as JSON.parse). */
-  member(i: number, key: string): [number, number] | undefined {
-    const text = this.text;
-    let found: [number, number] | undefined;
-    i = this.skipSpace(i + 1);
-    while (text.charCodeAt(i) !== CLOSE_OBJECT) {
-      const keyEnd = this.stringEnd(i);
-      let name = text.slice(i + 1, keyEnd - 1);
-      if (name.includes('\\')) name = JSON.parse(text.slice(i, keyEnd)) as string;
-      const start = this.skipSpace(this.skipSpace(keyEnd) + 1);
-      const end = this.valueEnd(start);
-      if (name === key) found = [start, end];
-      i = this.skipSpace(end);
-      if (text.charCodeAt(i) === COMMA) i = this.skipSpace(i + 1);
-    }
-    return found;
-  }
-
-  /** Start and end of each element of the array at i. */
-  elements(i: number, each: (start: number, end: number) => void): void {
+  /** Calls `each` with the start of each element of the array at i; `each` returns just past it. Just past the array. */
+  elements(i: number, each: (start: number) => number): number {
     const text = this.text;
     i = this.skipSpace(i + 1);
     while (text.charCodeAt(i) !== CLOSE_ARRAY) {
       this.exact = true;
       this.compact = true;
-      const end = this.valueEnd(i);
-      each(i, end);
-      i = this.skipSpace(end);
+      i = this.skipSpace(each(i));
       if (text.charCodeAt(i) === COMMA) i = this.skipSpace(i + 1);
     }
+    return i + 1;
+  }
+
+  /** Calls `each` with each member's name and value start; `each` returns just past the value. Just past the object. */
+  members(i: number, each: (name: string, start: number) => number): number {
+    const text = this.text;
+    i = this.skipSpace(i + 1);
+    while (text.charCodeAt(i) !== CLOSE_OBJECT) {
+      const keyEnd = this.stringEnd(i);
+      let name = text.slice(i + 1, keyEnd - 1);
+      if (name.includes('\\')) name = JSON.parse(text.slice(i, keyEnd)) as string;
+      i = this.skipSpace(each(name, this.skipSpace(this.skipSpace(keyEnd) + 1)));
+      if (text.charCodeAt(i) === COMMA) i = this.skipSpace(i + 1);
+    }
+    return i + 1;
   }
 }
 
@@ -140,37 +135,38 @@ class Scan {
  * For the array at `path` in `text` (valid JSON), each element's text when it is an object written
  * compactly (no whitespace between tokens, as JSON.stringify writes) whose text stores as the same
  * jsonb as its JSON.stringify, else undefined; undefined when `path` does not lead to an array.
+ * One pass over the page: the path is followed while its values are scanned.
  */
 export function recordTexts(text: string, path: readonly PathSegment[]): Array<string | undefined> | undefined {
   const scan = new Scan(text);
-  let at = scan.skipSpace(0);
-  for (const seg of path) {
-    const c = text.charCodeAt(at);
-    if (typeof seg === 'string') {
-      if (c !== OPEN_OBJECT) return undefined;
-      const range = scan.member(at, seg);
-      if (!range) return undefined;
-      at = range[0];
-    } else {
-      if (c !== OPEN_ARRAY) return undefined;
-      let k = 0;
-      let start = -1;
-      scan.elements(at, (s) => {
-        if (k++ === seg) start = s;
+  let out: Array<string | undefined> | undefined;
+  // Just past the value at i, found at path[0..depth). Each such value replaces what an earlier
+  // one found (a duplicate key: JSON.parse keeps the last), and the array at the full path sets `out`.
+  const visit = (i: number, depth: number): number => {
+    out = undefined;
+    const c = text.charCodeAt(i);
+    if (depth === path.length) {
+      if (c !== OPEN_ARRAY) return scan.valueEnd(i);
+      const found: Array<string | undefined> = [];
+      out = found;
+      return scan.elements(i, (start) => {
+        const end = scan.valueEnd(start);
+        if (text.charCodeAt(start) !== OPEN_OBJECT || !scan.exact || !scan.compact) found.push(undefined);
+        else {
+          const record = text.slice(start, end);
+          found.push(record.includes('\\u') && UNSTORABLE_ESCAPE.test(record) ? undefined : record);
+        }
+        return end;
       });
-      if (start < 0) return undefined;
-      at = start;
     }
-  }
-  if (text.charCodeAt(at) !== OPEN_ARRAY) return undefined;
-  const out: Array<string | undefined> = [];
-  scan.elements(at, (start, end) => {
-    if (text.charCodeAt(start) !== OPEN_OBJECT || !scan.exact || !scan.compact) {
-      out.push(undefined);
-      return;
+    const seg = path[depth]!;
+    if (typeof seg === 'string' && c === OPEN_OBJECT) return scan.members(i, (name, start) => (name === seg ? visit(start, depth + 1) : scan.valueEnd(start)));
+    if (typeof seg === 'number' && c === OPEN_ARRAY) {
+      let k = 0;
+      return scan.elements(i, (start) => (k++ === seg ? visit(start, depth + 1) : scan.valueEnd(start)));
     }
-    const record = text.slice(start, end);
-    out.push(record.includes('\\u') && UNSTORABLE_ESCAPE.test(record) ? undefined : record);
-  });
+    return scan.valueEnd(i);
+  };
+  visit(scan.skipSpace(0), 0);
   return out;
 }

@@ -16,13 +16,6 @@ import { recordTexts } from './json-spans';
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /**
- * A parsed page's text, then each selected record's own text, passed from parseJsonResponse through
- * selectRecords to the RecordMapper (the connector hands only parsed values between them).
- */
-const pageTexts = new WeakMap<object, string>();
-const itemTexts = new WeakMap<object, string>();
-
-/**
  * Parses a JSON response body. Returns undefined for an empty 204-style body.
  * Anything but application/json (or a +json type) is a configuration error,
  * typically a wrong base_url landing on an HTML page.
@@ -37,9 +30,7 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
     });
   }
   try {
-    const body: unknown = JSON.parse(res.body);
-    if (body !== null && typeof body === 'object') pageTexts.set(body, res.body);
-    return body;
+    return JSON.parse(res.body) as unknown;
   } catch (err) {
     throw new ProviderError('unknown', `${what} returned invalid JSON: ${(err as Error).message}`, { status: res.status, cause: err });
   }
@@ -49,21 +40,51 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
 export function selectRecords(body: unknown, selector: ReturnType<typeof parseJsonPath>, what: string): unknown[] {
   const found = getPath(body, selector);
   if (found === undefined || found === null) return [];
-  if (Array.isArray(found)) {
-    keepTexts(body, selector, found);
-    return found;
-  }
+  if (Array.isArray(found)) return found;
   if (typeof found === 'object') return [found];
   throw new ProviderError('configuration', `${what}: records_selector points at a ${typeof found}, expected an array of records`);
 }
 
-function keepTexts(body: unknown, selector: ReturnType<typeof parseJsonPath>, items: unknown[]): void {
-  const page = body !== null && typeof body === 'object' ? pageTexts.get(body) : undefined;
-  const texts = page === undefined ? undefined : recordTexts(page, selector);
-  if (texts?.length !== items.length) return;
-  for (let i = 0; i < items.length; i++) {
-    const text = texts[i];
-    if (text !== undefined) itemTexts.set(items[i] as object, text);
+/**
+ * The own text of each record `selectRecords` found in a page, for SourceRecord.rawJson. The page
+ * is scanned (json-spans.ts) only when a destination first asks for one: most never do.
+ */
+export class PageTexts {
+  #texts: Array<string | undefined> | null | undefined;
+  constructor(
+    private readonly page: string,
+    private readonly selector: ReturnType<typeof parseJsonPath>,
+    private readonly count: number,
+  ) {}
+
+  at(index: number): string | undefined {
+    if (this.#texts === undefined) {
+      const texts = recordTexts(this.page, this.selector);
+      // Not the array selectRecords found (one object, not an array): no texts.
+      this.#texts = texts?.length === this.count ? texts : null;
+    }
+    return this.#texts?.[index];
+  }
+}
+
+/** A record of a page, whose text is looked up in the page only when asked for. */
+class PageRecord implements SourceRecord {
+  isDeleted = false;
+  readonly #texts: PageTexts;
+  readonly #index: number;
+  constructor(
+    public id: string,
+    public lastModifiedAt: Date | null,
+    public raw: Record<string, unknown>,
+    texts: PageTexts,
+    index: number,
+  ) {
+    this.#texts = texts;
+    this.#index = index;
+  }
+
+  get rawJson(): string | undefined {
+    return this.#texts.at(this.#index);
   }
 }
 
@@ -72,21 +93,23 @@ export interface RecordMapperOptions {
   replicationKey?: string;
 }
 
-export type RecordMapper = (item: unknown, context?: Record<string, unknown>) => SourceRecord;
+/** Maps a selected record; with the page's texts and its position there, the record can hand out its own text. */
+export type RecordMapper = (item: unknown, context?: Record<string, unknown>, texts?: PageTexts, index?: number) => SourceRecord;
 
 export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
   const getId = opts.primaryKey ? compileGetter(opts.primaryKey) : null;
   const getModified = opts.replicationKey ? compileGetter(opts.replicationKey) : null;
   const pk = opts.primaryKey;
-  return (item, context) => {
+  return (item, context, texts, index) => {
     // APIs that return lists of scalars still produce a record per element.
-    const raw = (item !== null && typeof item === 'object' && !Array.isArray(item) ? item : { value: item }) as Record<string, unknown>;
-    let rawJson = itemTexts.get(raw);
+    const isObject = item !== null && typeof item === 'object' && !Array.isArray(item);
+    const raw = (isObject ? item : { value: item }) as Record<string, unknown>;
+    let ownText = isObject && texts !== undefined && index !== undefined;
     if (context)
       for (const key in context)
         if (!(key in raw)) {
           raw[key] = context[key];
-          rawJson = undefined; // no longer the provider's text
+          ownText = false; // no longer the provider's text
         }
     let id: string;
     if (getId) {
@@ -99,7 +122,7 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
       id = hashRecord(raw);
     }
     const lastModifiedAt = getModified ? parseTimestamp(getModified(raw)) : null;
-    return rawJson === undefined ? { id, lastModifiedAt, isDeleted: false, raw } : { id, lastModifiedAt, isDeleted: false, raw, rawJson };
+    return ownText ? new PageRecord(id, lastModifiedAt, raw, texts!, index!) : { id, lastModifiedAt, isDeleted: false, raw };
   };
 }
 

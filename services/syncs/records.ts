@@ -68,15 +68,35 @@ export function missingMappedFields(records: SourceRecord[], mapping: FieldMappi
   return Object.values(mapping).filter((field) => records.every((r) => !(field in r.raw)));
 }
 
+/**
+ * A source record on its way to the destination. `rawJson` stays the source's to compute: a
+ * declarative connector finds it in the page only when a destination asks (only Postgres does).
+ */
+class SyncedRecord implements DestinationRecord {
+  id: string;
+  lastModifiedAt: Date | null;
+  isDeleted: boolean;
+  emittedAt: Date;
+  raw: Record<string, unknown>;
+  mapped: Record<string, unknown>;
+  declare unified?: Record<string, unknown>;
+  readonly #source: SourceRecord;
+  constructor(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null) {
+    this.id = r.id;
+    this.lastModifiedAt = r.lastModifiedAt;
+    this.isDeleted = r.isDeleted;
+    this.emittedAt = emittedAt;
+    this.raw = r.raw;
+    this.mapped = applyFieldMapping(r.raw, mapping);
+    if (r.unified) this.unified = r.unified;
+    this.#source = r;
+  }
+
+  get rawJson(): string | undefined {
+    return this.#source.rawJson;
+  }
+}
+
 export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null): DestinationRecord {
-  return {
-    id: r.id,
-    lastModifiedAt: r.lastModifiedAt,
-    isDeleted: r.isDeleted,
-    emittedAt,
-    raw: r.raw,
-    ...(r.rawJson !== undefined ? { rawJson: r.rawJson } : {}),
-    mapped: applyFieldMapping(r.raw, mapping),
-    ...(r.unified ? { unified: r.unified } : {}),
-  };
+  return new SyncedRecord(r, emittedAt, mapping);
 }
