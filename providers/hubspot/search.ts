@@ -11,8 +11,10 @@
  *   already read at exactly that time, so a record modified during the read moves to the end
  *   instead of shifting an offset past records not yet read.
  * - A window whose first page says (total) it has more than SPLIT_FACTOR × concurrency pages, or
- *   more than search can page through (10,000 results), is split into narrower windows; its first
- *   page is the one request a split costs. Pieces split again by the same rule. A window of one
+ *   more than search can page through (10,000 results), is split into narrower windows. The first
+ *   page's records are kept: only the rest of the window is cut, where the page's density puts the
+ *   remaining records, so a split costs no request (search's rate is the budget) and the windows
+ *   are not spent on ranges with no records. Pieces split again by the same rule. A window of one
  *   millisecond cannot narrow: past 10,000 results there (or 10,000 records read at one instant)
  *   the run falls back to the full list, filtered by updatedAt.
  * - Search has its own limit, about five requests a second per token, on top of the connection's
@@ -128,6 +130,8 @@ export class HubspotSearches {
     );
     if (cursor === null) {
       const pieces = splitCount(page.total, t.pageSize, t.concurrency);
+      const rest = pieces !== null && page.more ? splitRest(page, pieces, w) : null;
+      if (rest) return rest;
       if (pieces !== null && splittable(w)) return { split: pieces };
       if (page.total > SEARCH_LIMIT) throw new SearchFallback(`more than ${SEARCH_LIMIT} ${t.prop} at ${w.from.toISOString()}`);
     }
@@ -163,6 +167,24 @@ export class HubspotSearches {
     onWait?.({ reason: 'rate_limit', ms });
     await this.runtime.sleep(ms, signal);
   }
+}
+
+/**
+ * A split that keeps its first page: search sorts ascending, so the page's records before its last
+ * instant are all the window's before it (those at it may go on on the next page, and are read
+ * again by the first piece). The rest of the window is cut where the page's density puts the
+ * remaining records, in `pieces` windows, with one more to the window's end (empty while the
+ * density holds, split by the same rule when not). Null when the page did not get past the
+ * window's first instant.
+ */
+function splitRest(page: SearchResult, pieces: number, w: Window): WindowPage<Keyset> | null {
+  const first = page.times[0]!;
+  const last = page.times[page.times.length - 1]!;
+  if (!(last > w.from.getTime())) return null;
+  const records = page.records.filter((_, k) => page.times[k]! < last);
+  const span = last > first && records.length > 0 ? ((page.total - records.length) * (last - first)) / records.length : Number.POSITIVE_INFINITY;
+  if (last + span >= w.to.getTime()) return { split: pieces, rest: new Date(last), records };
+  return { split: Array.from({ length: pieces }, (_, k) => new Date(Math.round(last + ((k + 1) * span) / pieces))), rest: new Date(last), records };
 }
 
 /** How many windows a window whose first page came back should become, or null to read it as one chain. */
