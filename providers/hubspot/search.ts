@@ -21,6 +21,7 @@
  *   (every search still goes through the connection's rate limit and concurrency): a token of the
  *   rate limit store's bucket for `<connection>:search` is taken before each one.
  */
+import { ProviderError } from '../errors';
 import { isWindowed, splittable, WindowedReads, windowedFrom, type Window, type WindowPage } from '../partitioned/windowed-read';
 import type { ConnectionLimits, HttpRuntime } from '../runtime';
 import type { JsonValue, ReadPageRequest, ReadPageResult, SourceRecord, WaitInfo } from '../types';
@@ -137,7 +138,7 @@ export class HubspotSearches {
     }
     if (!page.more || page.records.length === 0) return { records: page.records, next: null };
     const last = page.times[page.times.length - 1]!;
-    if (Number.isNaN(last)) throw new Error(`HubSpot search returned a record without ${t.prop}`);
+    if (Number.isNaN(last)) throw new ProviderError('unknown', `HubSpot search returned a record without ${t.prop}`);
     const atLast = page.times.filter((x) => x === last).length;
     const nextTie = last === from ? tie + atLast : atLast;
     // More than 10,000 records modified in the same millisecond: only the full list can page past them.
