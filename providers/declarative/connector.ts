@@ -245,9 +245,11 @@ class DeclarativeConnection implements ProviderConnection {
     const inc = stream.def.incremental!;
     const start = modifiedSince ?? this.startDatetime(stream.def.id, inc.start_datetime!);
     // The range ends when the run starts (what changes while it reads is after it, for the next run),
-    // or at a backfill sub-window's end: its last window then also keeps records at that end, which the engine drops.
-    const end = Math.min(this.now(), modifiedBefore?.getTime() ?? Number.POSITIVE_INFINITY);
-    return { ...base, windows: { start: start.toISOString(), end: new Date(end).toISOString(), stepMs: stepMs(inc.step!)! } };
+    // or before a backfill sub-window's exclusive end if that comes first.
+    const now = this.now();
+    const bounded = !!modifiedBefore && modifiedBefore.getTime() <= now;
+    const end = new Date(bounded ? modifiedBefore.getTime() : now).toISOString();
+    return { ...base, windows: { start: start.toISOString(), end, stepMs: stepMs(inc.step!)!, ...(bounded && { endOpen: true as const }) } };
   }
 
   private startDatetime(streamId: string, template: string): Date {
