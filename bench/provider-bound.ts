@@ -9,6 +9,10 @@
  *   (c) a child stream over 2,000 parents.
  * Then the 429 storm: the partitioned reads again with a 429 + Retry-After: 1 on every 9th
  * request, against the time the provider's rules allow (every request, the 429s too, at 10/s).
+ * And (d) the built-in HubSpot provider's incremental search over a fifth of the records (the
+ * HubSpot simulator of the tests), windowed and as the single chain a search's page state from
+ * before windows continues as, against search's own limit of 5 requests/s, at 150 ms and at 500 ms
+ * per request (at 150 ms one chain already asks more than 5 a second).
  *
  * Each read goes through the declarative connector and the HTTP runtime as a sync chunk drives
  * them (one readPage ahead of the caller); records are not written anywhere (bench:sync measures
@@ -18,7 +22,9 @@
  */
 import os from 'node:os';
 import { createDeclarativeConnection } from '../providers/declarative/connector';
+import { createHubspotConnection } from '../providers/hubspot';
 import { createHttpRuntime } from '../providers/runtime';
+import { startHubspotSim } from '../test/helpers/hubspot-simulator';
 import type { JsonValue, ReadPageResult } from '../providers/types';
 import { startRateBoundSimulator, type Route } from './rate-bound-simulator';
 
@@ -184,6 +190,51 @@ async function measure(kind: Kind, partitioned: boolean, storm: boolean): Promis
   };
 }
 
+const HUBSPOT_RECORDS = Math.max(1, Math.floor(RECORDS / 5));
+/** HubSpot's search endpoints: about 5 requests/s per token (the provider spaces them, burst 1). */
+const SEARCH_RATE = 5;
+
+/** Most of `times` (ms, in order) within any `windowMs`. */
+function maxInWindow(times: number[], windowMs: number): number {
+  let max = 0;
+  for (let lo = 0, hi = 0; hi < times.length; hi++) {
+    while (times[hi]! - times[lo]! >= windowMs) lo++;
+    max = Math.max(max, hi - lo + 1);
+  }
+  return max;
+}
+
+async function measureHubspot(latencyMs: number, windowed: boolean): Promise<Measured> {
+  const hs = await startHubspotSim();
+  for (const r of records.slice(0, HUBSPOT_RECORDS)) hs.upsert('products', { id: r.id, updatedAt: r.updated_at, properties: { name: r.name } });
+  hs.latencyMs = latencyMs;
+  const name = `hubspot ${latencyMs} ms ${windowed ? 'windowed' : 'single chain'}`;
+  const conn = createHubspotConnection(
+    { applicationId: 'bench', customerId: 'bench', connectionId: name, providerName: 'hubspot', params: { access_token: hs.oauth.issue(), instance_url: hs.url } },
+    createHttpRuntime({ backoff: { baseMs: 1_000 } }),
+  );
+  const since = START;
+  // A search state from before windows continues as one chain from its keyset: the read as it was.
+  const first: JsonValue | null = windowed ? null : { mode: 'search', phase: 'active', after: null, since, from: since, tie: 0 };
+  const read = (pageState: JsonValue | null) => conn.readPage({ object: 'products', objectType: 'standard', modifiedSince: new Date(since), pageState });
+  const ids = new Set<string>();
+  const t0 = performance.now();
+  let next: Promise<ReadPageResult> = read(first);
+  for (;;) {
+    const page = await next;
+    if (page.nextPageState !== null) next = read(page.nextPageState);
+    for (const r of page.records) ids.add(r.id);
+    if (page.nextPageState === null) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const searches = hs.searchTimes.length;
+  const maxPerSecond = maxInWindow(hs.searchTimes, 1_000);
+  const maxInFlight = hs.sim.maxInFlight;
+  await hs.close();
+  if (ids.size !== HUBSPOT_RECORDS) throw new Error(`${name}: read ${ids.size} distinct records of ${HUBSPOT_RECORDS}`);
+  return { name, records: ids.size, requests: searches, throttled: 0, seconds, ofAllowed: searches / seconds / SEARCH_RATE, maxInFlight, maxPerSecond };
+}
+
 async function main() {
   console.log(
     `provider-bound bench: ${RECORDS} records, ${PAGE} per page, ${PARENTS} parents; simulator ${LATENCY_MS} ms per request, declared ${RATE} requests/s, concurrency ${CONCURRENCY}; storm: 429 + Retry-After: 1 on every ${STORM_EVERY}th request`,
@@ -197,12 +248,16 @@ async function main() {
   const kinds: Kind[] = ['windows', 'pages', 'children'];
   // The cases run at once, each against its own simulator and connection: they wait on the
   // simulated latency and budget, not on the CPU, and the ratios come from one run.
-  const results = await Promise.all(kinds.flatMap((k) => [measure(k, true, false), measure(k, false, false), measure(k, true, true)]));
+  const hubspotLatencies = [LATENCY_MS, 500];
+  const [results, hubspot] = await Promise.all([
+    Promise.all(kinds.flatMap((k) => [measure(k, true, false), measure(k, false, false), measure(k, true, true)])),
+    Promise.all(hubspotLatencies.flatMap((ms) => [measureHubspot(ms, true), measureHubspot(ms, false)])),
+  ]);
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   console.log(
     `${'case'.padEnd(34)}${pad('requests', 9)}${pad('429s', 6)}${pad('seconds', 9)}${pad('req/s', 7)}${pad('of allowed', 11)}${pad('max/s', 7)}${pad('in flight', 10)}${pad('of rule time', 13)}`,
   );
-  for (const r of results) {
+  for (const r of [...results, ...hubspot]) {
     console.log(
       `${r.name.padEnd(34)}${pad(r.requests, 9)}${pad(r.throttled, 6)}${pad(r.seconds.toFixed(1), 9)}${pad((r.requests / r.seconds).toFixed(2), 7)}${pad(r.ofAllowed.toFixed(3), 11)}${pad(r.maxPerSecond, 7)}${pad(r.maxInFlight, 10)}${pad(r.ofRuleTime?.toFixed(3) ?? '', 13)}`,
     );
@@ -214,6 +269,15 @@ async function main() {
     ok &&= verdict;
     console.log(
       `${k}: ${part.ofAllowed.toFixed(3)} of the allowed rate partitioned, ${chain.ofAllowed.toFixed(3)} as a single chain (${(part.ofAllowed / chain.ofAllowed).toFixed(2)}x); storm ${storm.ofRuleTime!.toFixed(3)}x the rules' time, at most ${storm.maxPerSecond} requests in a second (the limit admits ${RATE + BURST}) -> ${verdict ? 'OK' : 'BELOW TARGET'}`,
+    );
+  }
+  for (const [i, ms] of hubspotLatencies.entries()) {
+    const [windowed, chain] = hubspot.slice(i * 2, i * 2 + 2) as [Measured, Measured];
+    // The provider spaces searches 200 ms apart: six may fall within a second only at its edges.
+    const verdict = windowed.ofAllowed >= 0.9 && windowed.maxPerSecond <= SEARCH_RATE + 1;
+    ok &&= verdict;
+    console.log(
+      `hubspot search at ${ms} ms: ${windowed.ofAllowed.toFixed(3)} of search's ${SEARCH_RATE}/s windowed, ${chain.ofAllowed.toFixed(3)} as a single chain (${(windowed.ofAllowed / chain.ofAllowed).toFixed(2)}x); at most ${windowed.maxPerSecond} searches in a second -> ${verdict ? 'OK' : 'BELOW TARGET'}`,
     );
   }
   console.log(ok ? 'OK: every stream >= 0.9 of the allowed rate, the storm within 1.2x and never above the limit' : 'BELOW TARGET');
