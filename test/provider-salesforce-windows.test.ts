@@ -14,8 +14,8 @@ import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-sim
 const HOUR = 3_600_000;
 /** Ten days ago, to the second: the records are in the past of the run's "now". */
 const T0 = Math.floor((Date.now() - 11 * 24 * HOUR) / 1000) * 1000;
-/** [T0, T0 + 240 h): split into 8 windows of 30 h, whose boundaries fall on records. */
-const END = T0 + 240 * HOUR;
+/** [T0, T0 + 246 h): its first page ends at T0 + 6 h, and the rest is split into 8 windows of 30 h, whose boundaries fall on records. */
+const END = T0 + 246 * HOUR;
 const at = (ms: number) => new Date(ms).toISOString();
 const id = (i: number) => `003${String(i).padStart(5, '0')}`;
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   sf.batchSize = 5;
   sf.queryDelayMs = 20;
   // Pairs 3 h apart from T0; the last pair is on END itself, so outside the range.
-  for (let i = 0; i < 162; i++) sf.upsert('Contact', { Id: id(i), SystemModstamp: at(T0 + Math.floor(i / 2) * 3 * HOUR), LastName: `L${i}` });
+  for (let i = 0; i < 166; i++) sf.upsert('Contact', { Id: id(i), SystemModstamp: at(T0 + Math.floor(i / 2) * 3 * HOUR), LastName: `L${i}` });
   sf.upsert('Contact', { Id: '003before', SystemModstamp: at(T0 - 1000), LastName: 'before' });
   sf.remove('Contact', id(7), at(T0 + 100 * HOUR));
 });
@@ -75,7 +75,7 @@ async function readAll(conn: ProviderConnection, req: ReadPageRequest, maxPages 
 }
 
 const ids = (records: SourceRecord[]) => records.map((r) => r.id).sort();
-const inRange = () => Array.from({ length: 160 }, (_, i) => id(i)).sort();
+const inRange = () => Array.from({ length: 164 }, (_, i) => id(i)).sort();
 /** The [>=, <) literals of the range queries sent since `from`. */
 const ranges = (from: number) =>
   sf
@@ -86,19 +86,23 @@ const ranges = (from: number) =>
 describe('Salesforce incremental reads as SOQL ranges', () => {
   it('splits a range of many pages into windows read 4 at a time, each record once, deletes included', async () => {
     const from = sf.queries().length;
+    const firstRequest = sf.sim.requests.length;
     const { records, states } = await readAll(connect(), request());
     expect(ids(records)).toEqual(inRange());
     expect(records.find((r) => r.id === id(7))!.isDeleted).toBe(true);
     expect(sf.maxQueriesInFlight).toBe(4);
     expect(states.at(-1)).toBeNull();
-    // The whole range first (32 pages of 5 by its totalSize), then its 8 windows of 30 h, each a chain of at most 8 pages.
+    // The whole range first (33 pages of 5 by its totalSize): its first page is kept up to the second of its
+    // last record (T0 + 6 h), and the rest is read as 8 windows of 30 h, each a chain of at most 8 pages.
     const sent = ranges(from);
     expect(sent[0]).toEqual([at(T0).replace('.000Z', 'Z'), at(END).replace('.000Z', 'Z')]);
     const windows = [...new Set(sent.slice(1).map((r) => r.join('..')))].sort();
-    expect(windows).toEqual(Array.from({ length: 8 }, (_, k) => [T0 + k * 30 * HOUR, T0 + (k + 1) * 30 * HOUR].map((t) => at(t).replace('.000Z', 'Z')).join('..')));
-    // Requests of a window after its first follow nextRecordsUrl.
-    const pages = sf.sim.requests.filter((r) => /\/query\/01g\d+-\d+$/.test(r.path)).length;
-    expect(sent.length + pages).toBeLessThanOrEqual(1 + 8 * 5);
+    const rest = T0 + 6 * HOUR;
+    expect(windows).toEqual(Array.from({ length: 8 }, (_, k) => [rest + k * 30 * HOUR, rest + (k + 1) * 30 * HOUR].map((t) => at(t).replace('.000Z', 'Z')).join('..')));
+    // The split costs no request: the first page, then the windows' 20 records each in 4 pages of 5 (one holds
+    // the delete moved to T0 + 100 h: 5 pages); requests of a window after its first follow nextRecordsUrl.
+    const pages = sf.sim.requests.slice(firstRequest).filter((r) => /\/query\/01g\d+-\d+$/.test(r.path)).length;
+    expect(sent.length + pages).toBe(1 + 7 * 4 + 5);
   });
 
   it('ends the range at modifiedBefore rounded up to the second, or at now; the reader drops what the API returns past it', async () => {
@@ -109,7 +113,7 @@ describe('Salesforce incremental reads as SOQL ranges', () => {
       let from = sf.queries().length;
       const bounded = await readAll(connect(), request({ modifiedSince: new Date(END - 1000), modifiedBefore: new Date(edge) }));
       expect(ranges(from)).toEqual([[at(END - 1000).replace('.000Z', 'Z'), at(END + 2000).replace('.000Z', 'Z')]]);
-      expect(ids(bounded.records)).toEqual(['00300160', '00300161', '003inside'].sort());
+      expect(ids(bounded.records)).toEqual(['00300164', '00300165', '003inside'].sort());
 
       from = sf.queries().length;
       const before = Date.now();
@@ -117,7 +121,7 @@ describe('Salesforce incremental reads as SOQL ranges', () => {
       const [[, upper]] = ranges(from) as [[string, string]];
       expect(Date.parse(upper)).toBeGreaterThanOrEqual(Math.ceil(before / 1000) * 1000);
       expect(Date.parse(upper)).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) * 1000);
-      expect(ids(open.records)).toEqual(['00300160', '00300161', '003inside', '003outside'].sort());
+      expect(ids(open.records)).toEqual(['00300164', '00300165', '003inside', '003outside'].sort());
     } finally {
       sf.records.Contact!.delete('003inside');
       sf.records.Contact!.delete('003outside');
@@ -163,7 +167,7 @@ describe('Salesforce incremental reads as SOQL ranges', () => {
     const from = sf.queries().length;
     const { records, states } = await readAll(connect(), request({ modifiedSince: new Date(T0 + 200 * HOUR), pageState: { next: first.nextRecordsUrl } }));
     // From T0 + 201 h (00300134) on: the old query has no upper bound, so the pair on END comes too (the engine keeps what is in its run).
-    expect(ids([...first.records.map((r) => ({ id: r.Id }) as SourceRecord), ...records])).toEqual(Array.from({ length: 162 - 134 }, (_, i) => id(134 + i)).sort());
+    expect(ids([...first.records.map((r) => ({ id: r.Id }) as SourceRecord), ...records])).toEqual(Array.from({ length: 166 - 134 }, (_, i) => id(134 + i)).sort());
     expect(sf.queries().length).toBe(from);
     expect(states.slice(0, -1).every((s) => typeof (s as { next?: unknown }).next === 'string')).toBe(true);
   });
