@@ -1,0 +1,93 @@
+/**
+ * SIGKILL of the worker process while a Salesforce incremental run reads several SOQL ranges at
+ * once (API → real worker processes → Salesforce simulator → Postgres): the next worker resumes
+ * every range where its committed records end, and the destination equals the source with exact
+ * counts. The simulator counts the queries in flight: never more than the connection's 4.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { configureCrm, tableRows } from './helpers/crm-scenario';
+import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
+import { startScenario, waitForRuns } from './helpers/sync-scenario';
+import { createWorkerProcesses, waitUntil as waitFor, type WorkerProcesses } from './helpers/worker-process';
+
+const DAY = 86_400_000;
+const START = Date.now() - 21 * DAY;
+/** 1,200 changes over 20 days after the full run's one record: 120 pages of 10, split into windows twice. */
+const CHANGES = Array.from({ length: 1200 }, (_, i) => ({ Id: `003${String(i).padStart(6, '0')}`, SystemModstamp: new Date(START + DAY + i * (DAY / 60)).toISOString() }));
+
+let s: Awaited<ReturnType<typeof startScenario>>;
+let sf: SalesforceSim;
+let workers: WorkerProcesses;
+const taskQueue = `salesforce-windows-crash-${randomUUID()}`;
+
+beforeAll(async () => {
+  s = await startScenario();
+  sf = await startSalesforceSim();
+  sf.upsert('Contact', { Id: '003first', SystemModstamp: new Date(START).toISOString(), LastName: 'First' });
+  const { connect, customerId } = await configureCrm(s, {
+    providerName: 'salesforce',
+    clientId: sf.oauth.clientId,
+    clientSecret: sf.oauth.clientSecret,
+    common: [],
+    standard: ['Contact'],
+  });
+  // The first (full) run, on the scenario's own worker, leaves the cursor at the one record.
+  await s.worker.run(async () => {
+    await connect({ access_token: sf.oauth.issue(), refresh_token: 'refresh-1', instance_url: sf.url, login_url: sf.url });
+    await waitForRuns(s.tenant, customerId, 1, 60_000);
+  });
+  sf.batchSize = 10;
+  // Slow enough that a kill lands with ranges in flight.
+  sf.queryDelayMs = 100;
+  for (const c of CHANGES) sf.upsert('Contact', { ...c, LastName: `L${c.Id}` });
+  // Small batches, so a kill lands between commits with others to come.
+  workers = await createWorkerProcesses({ databaseUrl: s.api.tdb.url, taskQueue, env: { SYNC_BATCH_RECORDS: '30' } });
+}, 120_000);
+afterAll(async () => {
+  await workers?.close();
+  await sf?.close();
+  await s?.close();
+});
+
+async function latestRun(syncId: string) {
+  return s.api.tdb.db.selectFrom('sync_runs').selectAll().where('sync_id', '=', syncId).orderBy('start_timestamp', 'desc').executeTakeFirstOrThrow();
+}
+const committedSeq = async (syncId: string) => ((await latestRun(syncId)).progress as { seq?: number } | undefined)?.seq ?? 0;
+
+it('resumes every SOQL range of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
+  const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'Contact').executeTakeFirstOrThrow();
+  const from = sf.queries().length;
+  sf.maxQueriesInFlight = 0;
+  const handle = await s.worker.client.workflow.start('syncRunWorkflow', {
+    taskQueue,
+    workflowId: `salesforce-windows-${syncId}`,
+    args: [{ syncId, heartbeatTimeout: '4 seconds' }],
+  });
+  let worker = workers.start();
+  await waitFor(
+    async () => (await latestRun(syncId)).strategy === 'incremental' && (await committedSeq(syncId)) >= 2,
+    120_000,
+    'two batches',
+    () => workers.logs(),
+  );
+  workers.kill(worker);
+  const seqAtKill = await committedSeq(syncId);
+  worker = workers.start();
+  const result = await handle.result();
+  workers.kill(worker);
+
+  expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
+  // Resumed, not restarted: the run went on past what it had committed at the kill.
+  expect(seqAtKill).toBeLessThan(await committedSeq(syncId));
+  expect(await latestRun(syncId)).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: CHANGES.length });
+  expect((await tableRows(s.destPool, 'salesforce_contact')).map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
+  // Ranges, not one query: the whole range first, then its windows, some read at the same time.
+  const ranges = sf
+    .queries()
+    .slice(from)
+    .filter((q) => q.includes(' AND SystemModstamp < '));
+  expect(new Set(ranges).size).toBeGreaterThan(8);
+  expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
+  expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+}, 240_000);
