@@ -80,7 +80,7 @@ export async function compose(config: ComposeConfig, opts: ComposeOptions): Prom
       publicUrl: config.publicUrl,
       outboundPolicy: config.outboundPolicy,
       // Syncs, discovery and writes of a connection, in whichever process, draw on one budget.
-      httpRuntime: createHttpRuntime({ rateLimits: createSharedRateLimits(db), observer: metrics.providerObserver }),
+      httpRuntime: createHttpRuntime({ rateLimits: createSharedRateLimits(db, { logger }), observer: metrics.providerObserver }),
       metrics,
     };
     const writers = createWriterCache({ outboundPolicy: config.outboundPolicy });

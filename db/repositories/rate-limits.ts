@@ -82,3 +82,23 @@ export async function pauseRateLimit(db: Db, connectionId: string, ms: number): 
     where connection_id = ${connectionId}
   `.execute(db);
 }
+
+/**
+ * Extends the connection's leases named in `renewals` (lease id → milliseconds from now) and
+ * returns those it found. Only leases still in the row are extended: one released, or dropped
+ * as expired by another process's ask, stays gone. Never shortens a lease.
+ */
+export async function renewRateLimitLeases(db: Db, connectionId: string, renewals: Record<string, number>): Promise<string[]> {
+  const json = JSON.stringify(renewals);
+  const { rows } = await sql<{ renewed: string[] }>`
+    update connection_rate_limits b set leases = (
+      select coalesce(jsonb_object_agg(e.key, case when r.value is null then e.value else to_jsonb(greatest((e.value)::float8, n.ms + (r.value)::float8)) end), '{}'::jsonb)
+      from jsonb_each(b.leases) e
+      cross join (select extract(epoch from clock_timestamp())::float8 * 1000 as ms) n
+      left join jsonb_each(${json}::jsonb) r on r.key = e.key
+    )
+    where connection_id = ${connectionId}
+    returning array(select k from jsonb_object_keys(${json}::jsonb) k where b.leases ? k) as renewed
+  `.execute(db);
+  return rows[0]?.renewed ?? [];
+}

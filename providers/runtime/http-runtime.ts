@@ -99,7 +99,7 @@ export interface HttpRuntimeOptions {
 }
 
 const MAX_REDIRECTS = 5;
-/** A concurrency lease outlives its request's timeout by this much before it expires on its own. */
+/** A concurrency slot is held no longer than its request's timeout plus this, even if its release never comes. */
 const LEASE_MARGIN_MS = 5_000;
 
 const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });

@@ -11,11 +11,12 @@ export type RateLimitDecision = { granted: true; lease: string | null; delayMs: 
 
 export interface RateLimitStore {
   /**
-   * Takes a token and a concurrency slot for one request. The slot is a lease that expires after
-   * `leaseMs` on its own, so a process that dies mid-request gives it back.
+   * Takes a token and a concurrency slot for one request, held until `release` and for no longer
+   * than `leaseMs` (the request's own bound). A store shared between processes keeps the slot as a
+   * short lease it renews meanwhile, so a process that dies mid-request gives it back within seconds.
    */
   acquire(connectionId: string, limits: ConnectionLimits, leaseMs: number): Promise<RateLimitDecision>;
-  /** Gives the lease's slot back once the response has arrived. */
+  /** Gives the lease's slot back once the response has arrived (or the request failed): it is no longer renewed. */
   release(connectionId: string, lease: string): Promise<void>;
   /** Nothing more is sent on the connection for `ms` (a Retry-After). */
   pause(connectionId: string, ms: number): Promise<void>;
