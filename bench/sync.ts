@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { createApp } from '../api/app';
 import { upsertConnector } from '../db/repositories/connectors';
 import { loadConfig } from '../lib/config';
@@ -87,7 +88,7 @@ function startProvider(count: () => number, changed: Map<number, string>) {
   };
   // What a page's text depends on, so a prepared page is only served for the same request against the same source.
   const keyOf = (offset: number, limit: number, n: number) => `${offset}/${limit}/${n}/${changed.size}`;
-  let prepared: { key: string; body: string } | undefined;
+  let prepared: { key: string; body: Buffer } | undefined;
   let furthest = -1;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -96,14 +97,14 @@ function startProvider(count: () => number, changed: Map<number, string>) {
     const since = url.searchParams.get('updated_after');
     const n = count();
     const key = keyOf(offset, limit, n);
-    const body = since === null && prepared?.key === key ? prepared.body : render(offset, limit, since, n);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const body = since === null && prepared?.key === key ? prepared.body : Buffer.from(render(offset, limit, since, n));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     res.end(body);
     if (since !== null) return;
     // Concurrent pages (--paging total) are asked for in order too: the next is past the furthest asked for.
     furthest = offset === 0 ? 0 : Math.max(furthest, offset);
     const next = furthest + limit;
-    if (next < n) setImmediate(() => (prepared = { key: keyOf(next, limit, n), body: render(next, limit, null, n) }));
+    if (next < n) setImmediate(() => (prepared = { key: keyOf(next, limit, n), body: Buffer.from(render(next, limit, null, n)) }));
   });
   return new Promise<{ url: string; close: () => void }>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })),
@@ -236,12 +237,25 @@ async function main() {
       await new Promise((r) => w.once('exit', r));
     };
 
-    const fullRefresh = () =>
-      db
+    /**
+     * The next run reads everything, into an empty destination table: a first load, as the raw COPY
+     * is (on top of the previous phase's rows, the first N_SMALL records of the large run were upserts).
+     */
+    const fullRefresh = async () => {
+      await db
         .updateTable('syncs')
         .set({ state: JSON.stringify({ full_refresh_requested: true }) })
         .where('id', '=', syncId)
         .execute();
+      const dest = new pg.Client({ connectionString: destDb });
+      await dest.connect();
+      try {
+        const { rows } = await dest.query<{ name: string }>(`SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = 'public'`);
+        if (rows.length) await dest.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')}`);
+      } finally {
+        await dest.end();
+      }
+    };
     /** A fresh worker process of this kind on its own task queue (so peak RSS is per phase), and how long it took to poll. */
     const freshWorker = async (kind: (typeof KINDS)[number], phase: string) => {
       const queue = `${taskQueue}-${KINDS.indexOf(kind)}-${phase}`;
