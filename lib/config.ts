@@ -49,6 +49,8 @@ const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   WORKER_HEALTH_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
   WORKFLOW_BUNDLE_PATH: optionalString,
+  // Empty is unset (the default), not 0 (V8's own policy).
+  WORKER_HEAP_GROWING_PERCENT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -100,6 +102,8 @@ export interface Config {
     healthPort: number | undefined;
     /** A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js, which dist/worker.js finds itself). */
     workflowBundlePath: string | undefined;
+    /** V8's old-space growth after each full GC, in percent of what survived it; 0: V8's own policy. */
+    heapGrowingPercent: number;
   };
 }
 
@@ -174,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
       healthPort: e.WORKER_HEALTH_PORT,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH === undefined ? undefined : path.resolve(e.WORKFLOW_BUNDLE_PATH),
+      heapGrowingPercent: e.WORKER_HEAP_GROWING_PERCENT,
     },
   };
 }
