@@ -1,11 +1,17 @@
 /**
  * The Postgres rate limit store against the real test database: the burst then the rate, leases
- * that expire on their own (a process killed mid-request), the pause every asker sees, and two
- * HTTP runtimes (two processes' worth) sending to one server within one budget.
+ * that expire on their own (a process killed mid-request), the pause every asker sees, two
+ * HTTP runtimes (two processes' worth) sending to one server within one budget, and short leases
+ * renewed while their request is in flight (held past their TTL, freed soon after a SIGKILL of
+ * the child process holding one, never brought back once released or dropped).
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireRateLimit, renewRateLimitLeases } from '../db/repositories/rate-limits';
 import { createHttpRuntime } from '../providers/runtime';
 import { createSharedRateLimits } from '../services/connections/shared-rate-limits';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -145,4 +151,115 @@ describe('two runtimes on one store', () => {
     expect(sentAt).toHaveLength(4);
     for (const at of sentAt.slice(1)) expect(at).toBeGreaterThanOrEqual(pauseEnd - 5);
   });
+});
+
+/** Short enough to see several renewals (every TTL / 3) and a lapse in well under a second. */
+const TTL = 600;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const leasesOf = async (id: string) =>
+  (await tdb.db.selectFrom('connection_rate_limits').select('leases').where('connection_id', '=', id).executeTakeFirstOrThrow()).leases as Record<string, number>;
+
+describe('leases renewed while their request is in flight', () => {
+  const oneSlot = { requestsPerSecond: Infinity, burst: 100, concurrency: 1 };
+
+  it('keep a request slower than the lease counted: another process waits for its response, not for the lease', async () => {
+    const id = connectionId();
+    const log: string[] = [];
+    const server = createServer((req, res) => {
+      log.push(`start ${req.url}`);
+      // Two and a half leases long: held only by its renewals.
+      setTimeout(
+        () => {
+          log.push(`end ${req.url}`);
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        },
+        req.url === '/slow' ? TTL * 2.5 : 0,
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const [a, b] = [1, 2].map(() => createHttpRuntime({ rateLimits: createSharedRateLimits(tdb.db, { leaseTtlMs: TTL }) }).client({ connectionId: id, limits: oneSlot }));
+      const slow = a!.request({ url: `${base}/slow` });
+      while (log.length === 0) await sleep(10);
+      const other = await b!.request({ url: `${base}/other` });
+      expect([(await slow).status, other.status]).toEqual([200, 200]);
+      expect(log).toEqual(['start /slow', 'end /slow', 'start /other', 'end /other']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('are refused to another process past their TTL while renewed, and not renewed once released', async () => {
+    const id = connectionId();
+    const holder = createSharedRateLimits(tdb.db, { leaseTtlMs: TTL });
+    const other = createSharedRateLimits(tdb.db, { leaseTtlMs: TTL });
+    const held = await holder.acquire(id, oneSlot, 60_000);
+    if (!held.granted) throw new Error('not granted');
+    await sleep(TTL * 2);
+    expect(await other.acquire(id, oneSlot, 60_000)).toMatchObject({ granted: false, reason: 'concurrency' });
+    await holder.release(id, held.lease!);
+    expect(await leasesOf(id)).toEqual({});
+    // Past the renewals that would have come: nothing of the released lease is back in the row.
+    await sleep(TTL);
+    expect(await leasesOf(id)).toEqual({});
+    expect((await other.acquire(id, oneSlot, 60_000)).granted).toBe(true);
+  });
+
+  it('are renewed no longer than their request may last', async () => {
+    const id = connectionId();
+    const store = createSharedRateLimits(tdb.db, { leaseTtlMs: TTL });
+    // Never released (a leak): its bound of 1.5 TTL ends its renewals, and it lapses by then.
+    expect((await store.acquire(id, oneSlot, TTL * 1.5)).granted).toBe(true);
+    await sleep(TTL * 1.5 + 100);
+    expect((await store.acquire(id, oneSlot, 60_000)).granted).toBe(true);
+  });
+
+  it('renew only the leases still in the row: a released or expired-and-dropped lease is not brought back', async () => {
+    const id = connectionId();
+    const ask = { connectionId: id, rate: Infinity, burst: 100, concurrency: 2 };
+    await acquireRateLimit(tdb.db, { ...ask, leaseId: 'kept', leaseMs: 60_000 });
+    await acquireRateLimit(tdb.db, { ...ask, leaseId: 'expired', leaseMs: 50 });
+    await sleep(100);
+    // The next ask drops the expired lease (and takes its slot).
+    await acquireRateLimit(tdb.db, { ...ask, leaseId: 'newer', leaseMs: 60_000 });
+    const before = await leasesOf(id);
+    const renewed = await renewRateLimitLeases(tdb.db, id, { kept: 120_000, expired: 120_000, gone: 120_000 });
+    expect(renewed).toEqual(['kept']);
+    const after = await leasesOf(id);
+    expect(Object.keys(after).sort()).toEqual(['kept', 'newer']);
+    expect(after.kept! - before.kept!).toBeGreaterThan(59_000);
+    expect(after.newer).toBe(before.newer);
+    expect(await renewRateLimitLeases(tdb.db, connectionId(), { kept: 1 })).toEqual([]);
+  });
+
+  it("free a SIGKILLed process's slot within the lease's TTL, not the request's timeout", async () => {
+    const id = connectionId();
+    const child = spawn(
+      path.resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx'),
+      [path.join(import.meta.dirname, 'helpers', 'rate-limit-holder.ts'), tdb.url, id, String(TTL)],
+      { detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const lease = line.toString().trim();
+      const store = createSharedRateLimits(tdb.db, { leaseTtlMs: TTL });
+      // Its request asked for 10 minutes: its renewals alone hold the slot past the TTL.
+      await sleep(TTL * 2.5);
+      expect(await store.acquire(id, oneSlot, 60_000)).toMatchObject({ granted: false, reason: 'concurrency' });
+      expect(Object.keys(await leasesOf(id))).toEqual([lease]);
+      process.kill(-child.pid!, 'SIGKILL');
+      const killedAt = Date.now();
+      let decision = await store.acquire(id, oneSlot, 60_000);
+      while (!decision.granted && Date.now() - killedAt < 10_000) {
+        await sleep(decision.waitMs);
+        decision = await store.acquire(id, oneSlot, 60_000);
+      }
+      expect(decision.granted).toBe(true);
+      // At most one TTL after the last renewal, which came no later than the kill (plus the asks' polling).
+      expect(Date.now() - killedAt).toBeLessThanOrEqual(TTL + 250);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  }, 30_000);
 });
