@@ -10,7 +10,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../db/connection';
 import { acquireRateLimit, renewRateLimitLeases } from '../db/repositories/rate-limits';
 import { createHttpRuntime } from '../providers/runtime';
 import { createSharedRateLimits } from '../services/connections/shared-rate-limits';
@@ -185,6 +187,28 @@ describe('leases renewed while their request is in flight', () => {
       const other = await b!.request({ url: `${base}/other` });
       expect([(await slow).status, other.status]).toEqual([200, 200]);
       expect(log).toEqual(['start /slow', 'end /slow', 'start /other', 'end /other']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('fail their renewals without failing the request: the request completes, the failures are logged', async () => {
+    const id = connectionId();
+    const server = createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), TTL * 1.5);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const warnings: Array<{ msg: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    // Its own pool, closed under the request in flight: every renewal (and the release) fails.
+    const db = createDb(tdb.url, 1);
+    try {
+      const client = createHttpRuntime({ rateLimits: createSharedRateLimits(db, { leaseTtlMs: TTL, logger }) }).client({ connectionId: id, limits: oneSlot });
+      const pending = client.request({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+      await sleep(50);
+      await db.destroy();
+      expect((await pending).status).toBe(200);
+      expect(warnings.map((w) => w.msg)).toContain('concurrency lease renewal failed; retried at the next one');
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
