@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { configureCrm, tableRows } from './helpers/crm-scenario';
 import { startHubspotSim, type HubspotSim } from './helpers/hubspot-simulator';
 import { startScenario, waitForRuns } from './helpers/sync-scenario';
-import { createWorkerProcesses, waitUntil as waitFor, type WorkerProcesses } from './helpers/worker-process';
+import { runKilledOnce } from './helpers/killed-run';
+import { createWorkerProcesses, type WorkerProcesses } from './helpers/worker-process';
 
 const DAY = 86_400_000;
 const START = Date.now() - 21 * DAY;
@@ -49,34 +50,24 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function latestRun(syncId: string) {
-  return s.api.tdb.db.selectFrom('sync_runs').selectAll().where('sync_id', '=', syncId).orderBy('start_timestamp', 'desc').executeTakeFirstOrThrow();
-}
-const committedSeq = async (syncId: string) => ((await latestRun(syncId)).progress as { seq?: number } | undefined)?.seq ?? 0;
-
 it('resumes every search window of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
   const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'products').executeTakeFirstOrThrow();
   const from = hs.requests('/crm/v3/objects/products/search').length;
   hs.sim.maxInFlight = 0;
-  const handle = await s.worker.client.workflow.start('syncRunWorkflow', { taskQueue, workflowId: `hubspot-windows-${syncId}`, args: [{ syncId, heartbeatTimeout: '4 seconds' }] });
-  let worker = workers.start();
-  await waitFor(
-    async () => (await latestRun(syncId)).strategy === 'incremental' && (await committedSeq(syncId)) >= 2,
-    120_000,
-    'two batches',
-    () => workers.logs(),
-  );
-  workers.kill(worker);
-  const seqAtKill = await committedSeq(syncId);
-  worker = workers.start();
-  const result = await handle.result();
-  workers.kill(worker);
+  const { result, seqAtKill, seqAtEnd, run } = await runKilledOnce({
+    db: s.api.tdb.db,
+    client: s.worker.client,
+    workers,
+    taskQueue,
+    workflowId: `hubspot-windows-${syncId}`,
+    syncId,
+  });
 
   const synced = CHANGES.length;
   expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: synced });
   // Resumed, not restarted: the run went on past what it had committed at the kill.
-  expect(seqAtKill).toBeLessThan(await committedSeq(syncId));
-  expect(await latestRun(syncId)).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: synced });
+  expect(seqAtKill).toBeLessThan(seqAtEnd);
+  expect(run).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: synced });
   const rows = await tableRows(s.destPool, 'hubspot_products');
   expect(rows.map((r) => r.id)).toEqual(['1', ...CHANGES.map((c) => c.id)].sort());
   expect(rows.filter((r) => r.id !== '1').every((r) => r.raw.name === `P${r.id}`)).toBe(true);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { configureCrm, tableRows } from './helpers/crm-scenario';
 import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
 import { startScenario, waitForRuns } from './helpers/sync-scenario';
-import { createWorkerProcesses, waitUntil as waitFor, type WorkerProcesses } from './helpers/worker-process';
+import { runKilledOnce } from './helpers/killed-run';
+import { createWorkerProcesses, type WorkerProcesses } from './helpers/worker-process';
 
 const DAY = 86_400_000;
 const START = Date.now() - 21 * DAY;
@@ -50,37 +51,23 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function latestRun(syncId: string) {
-  return s.api.tdb.db.selectFrom('sync_runs').selectAll().where('sync_id', '=', syncId).orderBy('start_timestamp', 'desc').executeTakeFirstOrThrow();
-}
-const committedSeq = async (syncId: string) => ((await latestRun(syncId)).progress as { seq?: number } | undefined)?.seq ?? 0;
-
 it('resumes every SOQL range of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
   const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'Contact').executeTakeFirstOrThrow();
   const from = sf.queries().length;
   sf.maxQueriesInFlight = 0;
-  const handle = await s.worker.client.workflow.start('syncRunWorkflow', {
+  const { result, seqAtKill, seqAtEnd, run } = await runKilledOnce({
+    db: s.api.tdb.db,
+    client: s.worker.client,
+    workers,
     taskQueue,
     workflowId: `salesforce-windows-${syncId}`,
-    args: [{ syncId, heartbeatTimeout: '4 seconds' }],
+    syncId,
   });
-  let worker = workers.start();
-  await waitFor(
-    async () => (await latestRun(syncId)).strategy === 'incremental' && (await committedSeq(syncId)) >= 2,
-    120_000,
-    'two batches',
-    () => workers.logs(),
-  );
-  workers.kill(worker);
-  const seqAtKill = await committedSeq(syncId);
-  worker = workers.start();
-  const result = await handle.result();
-  workers.kill(worker);
 
   expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
   // Resumed, not restarted: the run went on past what it had committed at the kill.
-  expect(seqAtKill).toBeLessThan(await committedSeq(syncId));
-  expect(await latestRun(syncId)).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: CHANGES.length });
+  expect(seqAtKill).toBeLessThan(seqAtEnd);
+  expect(run).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: CHANGES.length });
   expect((await tableRows(s.destPool, 'salesforce_contact')).map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
   // Ranges, not one query: the whole range first, then its windows, some read at the same time.
   const ranges = sf
