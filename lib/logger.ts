@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+
+// pino-pretty (~8 MB once loaded) only for LOG_FORMAT=pretty: a JSON-logging worker never loads it.
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 
 const SECRET_KEYS = [
   'password',
@@ -23,7 +26,7 @@ const REDACT = SECRET_KEYS.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]
 export function createLogger(level: string, name = 'syncwell', format: 'json' | 'pretty' = 'json'): Logger {
   const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' } };
   // Synchronous, in this thread: a line is out before the next console output (the banner stays last).
-  return format === 'pretty' ? pino(options, pretty({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })) : pino(options);
+  return format === 'pretty' ? pino(options, loadPretty()({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss', sync: true })) : pino(options);
 }
 
 export type { Logger };
