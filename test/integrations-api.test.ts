@@ -121,7 +121,7 @@ describe('the life of an integration', () => {
     expect(await held()).toMatchObject({ paused: true, pause_reason: AWAITING_VERIFICATION });
     // A pause or resume reaches the schedule's own workflow as a signal: describe may lag it (temporalio/cli#569).
     await vi.waitFor(async () => expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(true), {
-      timeout: 10_000,
+      timeout: 30_000,
       interval: 200,
     });
     const from = source.sim.requests.length;
@@ -148,7 +148,7 @@ describe('the life of an integration', () => {
     // Verified: the sync resumes and runs at once, with the new key.
     expect(await held()).toMatchObject({ paused: false, pause_reason: null });
     await vi.waitFor(async () => expect((await s.worker.client.schedule.getHandle(scheduleIdFor(syncs[0]!.id)).describe()).state.paused).toBe(false), {
-      timeout: 10_000,
+      timeout: 30_000,
       interval: 200,
     });
     const [latest] = await waitForRuns(s.tenant, 'customer-1', 2);

@@ -120,10 +120,14 @@ export async function deleteSyncSchedule(client: Client, syncId: string): Promis
   }
 }
 
+/**
+ * An update, not a pause/unpause patch: Temporal's scheduler applies a pending patch before a
+ * pending update that reached it in the same workflow task, so an unpause sent right after an
+ * update written from a still-paused row (a connection's reconcile, then its resume) ended paused.
+ * Updates apply in the order they arrive.
+ */
 export async function setSyncSchedulePaused(client: Client, syncId: string, paused: boolean, note: string): Promise<void> {
-  const handle = client.schedule.getHandle(scheduleIdFor(syncId));
-  if (paused) await handle.pause(note);
-  else await handle.unpause(note);
+  await client.schedule.getHandle(scheduleIdFor(syncId)).update((prev) => ({ ...prev, state: { ...prev.state, paused, note } }));
 }
 
 /** Runs the sync now; during a run it is buffered and runs right after (never dropped). */
