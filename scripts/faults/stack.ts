@@ -125,6 +125,12 @@ export async function startStack(log: (line: string) => void, onClose: (close: (
     closers.push(() => db.end());
     const dest = new pg.Pool({ connectionString: postgres.urlFor(DEST_DATABASE), max: 2 });
     closers.push(() => dest.end());
+    // An idle client that Postgres ends (its stop, an outage) is an 'error' of the pool: logged, not a crash of the runner.
+    for (const [name, pool] of [
+      ['db', db],
+      ['dest', dest],
+    ] as const)
+      pool.on('error', (err) => log(`${name} pool: idle client ended (${err.message})`));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
 
     const spawnRole = (role: 'api' | 'worker', own: NodeJS.ProcessEnv = {}) => {
