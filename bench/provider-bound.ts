@@ -164,17 +164,7 @@ async function measure(kind: Kind, partitioned: boolean, storm: boolean): Promis
     runtime,
   );
   const read = (pageState: JsonValue | null) => conn.readPage({ object: OBJECT[kind], objectType: 'standard', modifiedSince: null, pageState });
-  const ids = new Set<string>();
-  const t0 = performance.now();
-  // As services/syncs/chunk.ts reads: the next page is asked for as soon as one arrives.
-  let next: Promise<ReadPageResult> = read(null);
-  for (;;) {
-    const page = await next;
-    if (page.nextPageState !== null) next = read(page.nextPageState);
-    for (const r of page.records) ids.add(r.id);
-    if (page.nextPageState === null) break;
-  }
-  const seconds = (performance.now() - t0) / 1000;
+  const { ids, seconds } = await readAll(read, null);
   await sim.close();
   if (ids.size !== RECORDS) throw new Error(`${name}: read ${ids.size} distinct records of ${RECORDS}`);
   return {
@@ -188,6 +178,20 @@ async function measure(kind: Kind, partitioned: boolean, storm: boolean): Promis
     maxPerSecond: sim.maxInWindow(1_000),
     ...(storm && { ofRuleTime: seconds / (sim.requests / RATE) }),
   };
+}
+
+/** Every page of a read, as services/syncs/chunk.ts reads: the next page is asked for as soon as one arrives. */
+async function readAll(read: (pageState: JsonValue | null) => Promise<ReadPageResult>, first: JsonValue | null) {
+  const ids = new Set<string>();
+  const t0 = performance.now();
+  let next = read(first);
+  for (;;) {
+    const page = await next;
+    if (page.nextPageState !== null) next = read(page.nextPageState);
+    for (const r of page.records) ids.add(r.id);
+    if (page.nextPageState === null) break;
+  }
+  return { ids, seconds: (performance.now() - t0) / 1000 };
 }
 
 const HUBSPOT_RECORDS = Math.max(1, Math.floor(RECORDS / 5));
@@ -217,16 +221,7 @@ async function measureHubspot(latencyMs: number, windowed: boolean): Promise<Mea
   // A search state from before windows continues as one chain from its keyset: the read as it was.
   const first: JsonValue | null = windowed ? null : { mode: 'search', phase: 'active', after: null, since, from: since, tie: 0 };
   const read = (pageState: JsonValue | null) => conn.readPage({ object: 'products', objectType: 'standard', modifiedSince: new Date(since), pageState });
-  const ids = new Set<string>();
-  const t0 = performance.now();
-  let next: Promise<ReadPageResult> = read(first);
-  for (;;) {
-    const page = await next;
-    if (page.nextPageState !== null) next = read(page.nextPageState);
-    for (const r of page.records) ids.add(r.id);
-    if (page.nextPageState === null) break;
-  }
-  const seconds = (performance.now() - t0) / 1000;
+  const { ids, seconds } = await readAll(read, first);
   const searches = hs.searchTimes.length;
   const maxPerSecond = maxInWindow(hs.searchTimes, 1_000);
   const maxInFlight = hs.sim.maxInFlight;
