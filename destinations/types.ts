@@ -51,12 +51,28 @@ export interface FinishRun {
   runStartedAt: Date;
   numRecordsSynced: number;
   cursor: string | null;
+  /**
+   * The target held no live record emitted before `runStartedAt` when the run began writing
+   * (`DestinationWriter.holdsRecordsBefore`): a successful full run then has nothing to soft-delete.
+   */
+  startedEmpty?: boolean;
 }
 
 export interface DestinationWriter {
+  /**
+   * The writer stores a record's `rawJson` when it has one and reads `raw` only when it has not: the
+   * engine may then hold a batch's records as their texts (see services/syncs/records.ts).
+   */
+  readonly storesRawJson?: boolean;
   /** Creates whatever must exist before writes (table, dataset, prefix). Idempotent. */
   prepare(target: WriteTarget): Promise<void>;
   writeBatch(target: WriteTarget, batch: WriteBatch): Promise<void>;
+  /**
+   * Whether the target holds a live (not soft-deleted) record emitted before `at`. Asked by a full
+   * run before its first batch, so that its finish can skip the soft-delete pass when nothing older
+   * than the run was there (`FinishRun.startedEmpty`). Writers without it always soft-delete.
+   */
+  holdsRecordsBefore?(target: WriteTarget, at: Date): Promise<boolean>;
   /** After a successful full sync, soft-deletes what the run did not see; writes manifests. */
   finishRun(target: WriteTarget, run: FinishRun): Promise<void>;
   /** Connection test: connect, create and drop a probe. Throws a readable error. */

@@ -507,6 +507,33 @@ describe('finishRun', () => {
     expect(await deletedIds()).toEqual([]);
   });
 
+  it('holdsRecordsBefore: only a live row of the same application/provider/customer emitted before the time counts', async () => {
+    const w = writer();
+    const t = target({ object: 'held' });
+    const held = (at: Date, over: Partial<WriteTarget> = {}) => w.holdsRecordsBefore({ ...t, ...over }, at);
+    expect(await held(T1)).toBe(false); // no table yet
+    await w.writeBatch(t, { runId: 'h1', seq: 0, records: [rec('a', {}, { emittedAt: T1 })] });
+    await w.writeBatch({ ...t, customerId: 'other' }, { runId: 'h2', seq: 0, records: [rec('z')] });
+    expect(await held(T1)).toBe(false); // a row emitted at the run's start is the run's own
+    expect(await held(new Date(T1.getTime() + 1))).toBe(true);
+    expect(await held(T1, { customerId: 'other' })).toBe(true);
+    expect(await held(T1, { customerId: 'nobody' })).toBe(false);
+    await sql.query(`UPDATE syncwell.hubspot_held SET _supaglue_is_deleted = true WHERE _supaglue_id = 'a'`);
+    expect(await held(new Date(T1.getTime() + 1))).toBe(false); // soft-deleted rows are not held
+  });
+
+  it('a full run that started empty skips the soft-delete pass', async () => {
+    const w = writer();
+    const t = target({ object: 'startedempty' });
+    await w.writeBatch(t, { runId: 'e0', seq: 0, records: [rec('old')] });
+    const finish = { runId: 'e1', strategy: 'full', success: true, runStartedAt: T1, numRecordsSynced: 0, cursor: null } as const;
+    // Claimed only when nothing older was there; here the claim is false, to show that the pass is skipped.
+    await w.finishRun(t, { ...finish, startedEmpty: true });
+    expect((await rows('syncwell', 'hubspot_startedempty')).map((r) => [r._supaglue_id, r._supaglue_is_deleted])).toEqual([['old', false]]);
+    await w.finishRun(t, finish);
+    expect((await rows('syncwell', 'hubspot_startedempty')).map((r) => [r._supaglue_id, r._supaglue_is_deleted])).toEqual([['old', true]]);
+  });
+
   it('a full run against a table that was never written to does nothing', async () => {
     const w = writer();
     await expect(

@@ -179,6 +179,10 @@ describe('sync jobs', () => {
       expect(reads.map((r) => r.query.updated_after ?? null)).toEqual([null]);
       const resetRun = (await runsOfSync(sync.id)).find((r) => r.sync_job_id === reset.job_id)!;
       expect(resetRun).toMatchObject({ strategy: 'full', status: 'SUCCESS' });
+      // The sync's first run found its table empty, so its finish skipped the soft-delete pass; the reset's did not.
+      const [first] = await runsOfSync(sync.id);
+      expect(first).toMatchObject({ strategy: 'full', status: 'SUCCESS', progress: expect.objectContaining({ startedEmpty: true }) });
+      expect(resetRun.progress).toMatchObject({ startedEmpty: false });
       expect((await p.syncOf('contacts')).state).toMatchObject({ cursor: '2026-01-03T00:00:00.000Z', incrementals_since_full: 0 });
 
       p.source.contacts.delete('b');
@@ -201,6 +205,7 @@ describe('sync jobs', () => {
         ['b', true],
         ['c', false],
       ]);
+      expect((await runsOfSync(sync.id)).find((r) => r.sync_job_id === full.job_id)!.progress).toMatchObject({ startedEmpty: false });
     });
   });
 

@@ -69,6 +69,8 @@ function pageReader(provider: ProviderConnection, request: Omit<ReadPageRequest,
 
 interface BatchRules {
   mapping: FieldMapping | null;
+  /** Records held as their texts (the destination stores them). */
+  asText: boolean;
   /** The run's first batch checks that the mapped fields still exist. */
   first: boolean;
   /** An incremental run re-reads the cursor's instant: skip what the previous run committed there, unchanged. */
@@ -91,7 +93,7 @@ async function gatherBatch(reader: ReturnType<typeof pageReader>, rules: BatchRu
     }
     const emittedAt = new Date();
     for (const r of page.records) {
-      const rec = toDestinationRecord(r, emittedAt, rules.mapping);
+      const rec = toDestinationRecord(r, emittedAt, rules.mapping, rules.asText);
       if (rules.skip(rec)) continue;
       // Last occurrence wins, so a batch's count is of distinct records.
       batch.delete(rec.id);
@@ -122,6 +124,11 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   ]);
   const target = writeTarget(ctx);
   await writer.prepare(target);
+  // Asked before the run's first batch commits (a retry of it finds only rows emitted since the run
+  // started, which never count), and committed with that batch: a later chunk cannot ask again.
+  if (run.strategy === 'full' && progress.seq === 0 && !progress.backfill && writer.holdsRecordsBefore) {
+    progress = { ...progress, startedEmpty: !(await writer.holdsRecordsBefore(target, run.start_timestamp)) };
+  }
   const incrementalSince = run.strategy === 'incremental' && ctx.state.cursor ? new Date(ctx.state.cursor) : null;
   const known = ctx.state.cursor_records;
   const deadline = Date.now() + (deps.chunkBudgetMs ?? 60_000);
@@ -138,6 +145,7 @@ export async function runSyncChunk(deps: SyncEngineDeps, input: { syncId: string
   let reader = openReader(window ? subWindowStart(window) : incrementalSince, window ? subWindowEnd(window) : null, progress.pageState);
   const rules: BatchRules = {
     mapping,
+    asText: writer.storesRawJson === true,
     first: progress.seq === 0,
     skip: window ? skipOutside(window) : skipKnown,
     maxRecords: deps.batchRecords ?? 5000,

@@ -1,7 +1,7 @@
 /** The incremental cursor's boundary bookkeeping: the greatest last-modified and the records at it. */
 import { describe, expect, it } from 'vitest';
 import type { DestinationRecord } from '../../destinations/types';
-import { advanceBoundary } from './records';
+import { advanceBoundary, contentHash, toDestinationRecord } from './records';
 
 const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
 const rec = (id: string, modified: Date | null, v = 1): DestinationRecord => ({ id, lastModifiedAt: modified, isDeleted: false, emittedAt: at(0), raw: { id, v }, mapped: {} });
@@ -39,5 +39,30 @@ describe('advanceBoundary', () => {
 
   it('leaves the boundary alone for records without a last-modified', () => {
     expect(advanceBoundary(empty, [rec('a', null), rec('b', new Date(Number.NaN))])).toEqual(empty);
+  });
+});
+
+describe('toDestinationRecord', () => {
+  const text = '{"id":"a","n":1,"nested":{"k":[1,2]}}';
+  const source = () => ({ id: 'a', lastModifiedAt: at(1), isDeleted: false, raw: JSON.parse(text) as Record<string, unknown>, rawJson: text });
+
+  it('as text (a destination that stores rawJson): keeps the text, and parses it again only when raw is asked for', () => {
+    const rec = toDestinationRecord(source(), at(2), { name: 'n' }, true);
+    expect(rec.rawJson).toBe(text);
+    expect(rec.mapped).toEqual({ name: 1 });
+    expect(rec.raw).toEqual(JSON.parse(text));
+    expect(rec.raw).toBe(rec.raw); // parsed once
+    expect(contentHash(rec.raw)).toBe(contentHash(source().raw));
+  });
+
+  it('keeps the parsed record when not as text, or when the source has no text', () => {
+    const s = source();
+    const rec = toDestinationRecord(s, at(2), null);
+    expect(rec.raw).toBe(s.raw);
+    expect(rec.rawJson).toBe(text);
+    const { rawJson: _, ...withoutText } = source();
+    const plain = toDestinationRecord(withoutText, at(2), null, true);
+    expect(plain.raw).toBe(withoutText.raw);
+    expect(plain.rawJson).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ export interface RunProgress {
   fullRefreshRequestAtStart?: string | null;
   /** A sync job's backfill: the sub-window the run is in. Such a run never moves the sync's cursor. */
   backfill?: BackfillProgress;
+  /** A full run whose target held no live record older than the run before its first batch (FinishRun.startedEmpty). */
+  startedEmpty?: boolean;
 }
 
 /** Boundary records kept per run; beyond this the next run just re-reads the boundary. */
@@ -71,32 +73,50 @@ export function missingMappedFields(records: SourceRecord[], mapping: FieldMappi
 /**
  * A source record on its way to the destination. `rawJson` stays the source's to compute: a
  * declarative connector finds it in the page only when a destination asks (only Postgres does).
+ *
+ * For a destination that stores `rawJson` (`asText`), the record keeps its text instead of its
+ * parsed object, and parses the text again only if `raw` is asked for (the incremental cursor's
+ * boundary records). A batch is held across the next batch's reads and its own write: as texts,
+ * what survives young-generation collections into the old space is a slice of the page per record,
+ * not a tree of objects per record, so the worker collects less, less often.
  */
 class SyncedRecord implements DestinationRecord {
   id: string;
   lastModifiedAt: Date | null;
   isDeleted: boolean;
   emittedAt: Date;
-  raw: Record<string, unknown>;
   mapped: Record<string, unknown>;
   declare unified?: Record<string, unknown>;
-  readonly #source: SourceRecord;
-  constructor(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null) {
+  #raw: Record<string, unknown> | undefined;
+  #text: string | undefined;
+  readonly #source: SourceRecord | undefined;
+  constructor(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null, asText: boolean) {
     this.id = r.id;
     this.lastModifiedAt = r.lastModifiedAt;
     this.isDeleted = r.isDeleted;
     this.emittedAt = emittedAt;
-    this.raw = r.raw;
     this.mapped = applyFieldMapping(r.raw, mapping);
     if (r.unified) this.unified = r.unified;
-    this.#source = r;
+    const text = asText ? r.rawJson : undefined;
+    if (text !== undefined) {
+      this.#text = text;
+    } else {
+      this.#raw = r.raw;
+      this.#source = r;
+    }
+  }
+
+  get raw(): Record<string, unknown> {
+    this.#raw ??= JSON.parse(this.#text!) as Record<string, unknown>;
+    return this.#raw;
   }
 
   get rawJson(): string | undefined {
-    return this.#source.rawJson;
+    return this.#text ?? this.#source?.rawJson;
   }
 }
 
-export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null): DestinationRecord {
-  return new SyncedRecord(r, emittedAt, mapping);
+/** `asText`: the destination stores `rawJson` (DestinationWriter.storesRawJson). */
+export function toDestinationRecord(r: SourceRecord, emittedAt: Date, mapping: FieldMapping | null, asText = false): DestinationRecord {
+  return new SyncedRecord(r, emittedAt, mapping, asText);
 }

@@ -36,6 +36,8 @@ export async function openSyncWriter(deps: RunLedgerDeps, ctx: SyncContext): Pro
   if (!metrics) return writer;
   // The writer is the cache's (shared by every run to this destination): timed through a wrapper, never changed.
   return {
+    storesRawJson: writer.storesRawJson,
+    ...(writer.holdsRecordsBefore && { holdsRecordsBefore: writer.holdsRecordsBefore.bind(writer) }),
     prepare: (target) => writer.prepare(target),
     writeBatch: (target, batch) => metrics.timeDestinationWrite(destination.type, 'batch', () => writer.writeBatch(target, batch)),
     finishRun: (target, run) => metrics.timeDestinationWrite(destination.type, 'finish', () => writer.finishRun(target, run)),
@@ -122,6 +124,7 @@ export async function finishSyncRun(deps: RunLedgerDeps, input: { syncId: string
         runStartedAt: run.start_timestamp,
         numRecordsSynced: run.num_records_synced,
         cursor: progress.maxLastModified,
+        startedEmpty: progress.startedEmpty === true,
       });
     } catch (err) {
       success = false;
