@@ -1,5 +1,6 @@
-# One image for both roles: `node dist/server.js` (the default) or `node dist/worker.js`
-# (docker-compose.yml picks the role with `command:`).
+# One image for both roles: `node dist/server.js` (the default) or
+# `node --max-semi-space-size=8 dist/worker.js` (docker-compose.yml picks the role with `command:`;
+# the worker's young generation is smaller: docs/benchmarks.md, "Worker memory").
 
 # Build stage: every dependency, then `npm run build` once: dist/ holds the entry points and the
 # workflow bundle, prebuilt so that no worker bundles at start.

@@ -8,7 +8,8 @@
  * --record-bytes: each record's JSON length (padding in `notes`), for the worker's working set under big records.
  *
  * --worker: how the worker process runs, the first for the throughput figures, each for its peak RSS:
- * `built` (the default) is the production build, `node dist/worker.js` with the prebuilt workflow
+ * `built` (the default) is the production build as docker-compose.yml's worker command starts it
+ * (`node --max-semi-space-size=8 dist/worker.js`, read from that file), with the prebuilt workflow
  * bundle (`npm run build` runs first); `tsx` is `tsx worker.ts`, bundling the workflows at start.
  * Node options after a `+` (`built+--max-old-space-size=256`) are given to that kind's workers.
  *
@@ -21,6 +22,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
 import { createApp } from '../api/app';
 import { upsertConnector } from '../db/repositories/connectors';
 import { loadConfig } from '../lib/config';
@@ -50,7 +52,15 @@ const N_SMALL = Number(args.baseline);
 const PAGE = Number(args.page);
 const CHANGES = Number(args.changes);
 const RECORD_BYTES = Number(args['record-bytes']);
-const WORKER_KINDS = { built: ['dist/worker.js'], tsx: ['--import', 'tsx', 'worker.ts'] } as const;
+/** The worker's command in docker-compose.yml (its node options, then dist/worker.js): `built` runs the worker as deployed. */
+function deployedWorkerArgs(): string[] {
+  const compose = parseYaml(readFileSync(`${PROJECT_ROOT}/docker-compose.yml`, 'utf8'), { merge: true }) as { services: { worker: { command: string[] } } };
+  const [node, ...args] = compose.services.worker.command;
+  if (node !== 'node' || args.at(-1) !== 'dist/worker.js')
+    throw new Error(`docker-compose.yml's worker command is not node [options] dist/worker.js: ${JSON.stringify(compose.services.worker.command)}`);
+  return args;
+}
+const WORKER_KINDS = { built: deployedWorkerArgs(), tsx: ['--import', 'tsx', 'worker.ts'] };
 type WorkerKind = keyof typeof WORKER_KINDS;
 const KINDS = args.worker.split(',').map((label) => {
   const [kind, ...nodeOptions] = label.split('+');
@@ -202,7 +212,8 @@ async function main() {
     if (KINDS.some((k) => k.kind === 'built'))
       execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     const startWorker = (queue: string, { kind, nodeOptions }: (typeof KINDS)[number]): ChildProcess =>
-      spawn(process.execPath, [...nodeOptions, ...WORKER_KINDS[kind]], {
+      // A kind's own node options come after the deployed ones, so that they win (V8 takes a flag's last value).
+      spawn(process.execPath, [...WORKER_KINDS[kind].slice(0, -1), ...nodeOptions, WORKER_KINDS[kind].at(-1)!], {
         cwd: PROJECT_ROOT,
         stdio: ['ignore', 'ignore', 'inherit'],
         env: {

@@ -50,7 +50,7 @@ const envSchema = z.object({
   WORKER_HEALTH_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.optional()),
   WORKFLOW_BUNDLE_PATH: optionalString,
   // Empty is unset (the default), not 0 (V8's own policy).
-  WORKER_HEAP_GROWING_PERCENT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(10)),
+  WORKER_HEAP_GROWING_PERCENT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(0).max(1000).default(60)),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -6,6 +6,12 @@
  * stays far smaller: docs/benchmarks.md, "Worker memory"). A fixed, small factor keeps the heap near
  * what is live. Unlike a heap limit (--max-old-space-size) it cannot make the worker run out of
  * memory: a working set that needs more (big records in big batches) still gets it.
+ *
+ * The default (60, lib/config.ts) with docker-compose.yml's smaller young generation
+ * (--max-semi-space-size=8, which only node's command line can set) was picked from the same-run
+ * comparisons in docs/benchmarks.md: 10 kept RSS lowest but cost ~40 % of a CPU-bound sync's time,
+ * because each full GC there also promoted the young objects of the moment, which filled the next
+ * small step at once.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -46,8 +46,8 @@ describe('config', () => {
   });
 
   it("reads the worker's heap growth: 10 % by default and when empty, 0 for V8's own policy, or an error", () => {
-    expect(loadConfig({}).worker.heapGrowingPercent).toBe(10);
-    expect(loadConfig({ WORKER_HEAP_GROWING_PERCENT: ' ' }).worker.heapGrowingPercent).toBe(10);
+    expect(loadConfig({}).worker.heapGrowingPercent).toBe(60);
+    expect(loadConfig({ WORKER_HEAP_GROWING_PERCENT: ' ' }).worker.heapGrowingPercent).toBe(60);
     expect(loadConfig({ WORKER_HEAP_GROWING_PERCENT: '0' }).worker.heapGrowingPercent).toBe(0);
     expect(loadConfig({ WORKER_HEAP_GROWING_PERCENT: '25' }).worker.heapGrowingPercent).toBe(25);
     expect(() => loadConfig({ WORKER_HEAP_GROWING_PERCENT: '-1' })).toThrow(/WORKER_HEAP_GROWING_PERCENT/);

@@ -50,7 +50,8 @@ describe('docker-compose.yml', () => {
       expect(svc.build).toBe('.');
       expect(svc.image).toBe(s.api!.image);
       // The built entry point, with plain node: no npm wrapper between the signal and the process, no tsx.
-      expect(svc.command).toEqual(['node', `dist/${entry}.js`]);
+      expect(svc.command?.[0]).toBe('node');
+      expect(svc.command?.at(-1)).toBe(`dist/${entry}.js`);
       expect(existsSync(new URL(`../${entry}.ts`, import.meta.url))).toBe(true);
       expect(deps(svc)).toEqual(expect.arrayContaining(['postgres', 'temporal']));
       const env = svc.environment!;
@@ -63,6 +64,11 @@ describe('docker-compose.yml', () => {
       // One DATA_DIR for all: without ENCRYPTION_KEY, the dev key the first process generates there.
       expect(svc.volumes).toContain('app-data:/data');
     }
+  });
+
+  it("starts the worker with a smaller young generation, and the API with node's defaults", () => {
+    expect(s.worker!.command).toEqual(['node', '--max-semi-space-size=8', 'dist/worker.js']);
+    expect(s.api!.command).toEqual(['node', 'dist/server.js']);
   });
 
   it('gives the worker a health port and a stop grace beyond its drain', () => {
