@@ -18,6 +18,14 @@ beforeAll(async () => {
   await insertProvider(db, b.applicationId, { name: 'apollo', category: 'engagement', auth_type: 'api_key' });
 });
 
+const seedRateLimits = (keys: string[]) =>
+  api.tdb.db
+    .insertInto('connection_rate_limits')
+    .values(keys.map((connection_id) => ({ connection_id, tokens: 1, refilled_at: new Date() })))
+    .onConflict((c) => c.doNothing())
+    .execute();
+const rateLimitKeys = async () => (await api.tdb.db.selectFrom('connection_rate_limits').select('connection_id').orderBy('connection_id').execute()).map((r) => r.connection_id);
+
 const rawRow = (id: string) => api.tdb.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('connections', () => {
@@ -191,10 +199,13 @@ describe('connections', () => {
     const connectionId = created.body.id as string;
     const syncsOf = () => db.selectFrom('syncs').select('id').where('connection_id', '=', connectionId).execute();
     expect(await syncsOf()).toHaveLength(1); // the sync engine planned the Contact sync
+    // Its rows in the shared rate limit store (its own bucket, a named one) go with it; another connection's stay.
+    await seedRateLimits([connectionId, `${connectionId}:search`, 'another-connection', 'another-connection:search']);
 
     const del = await a.request('DELETE', '/customers/cust-3/connections/salesforce');
     expect(del.status).toBe(204);
     expect(await syncsOf()).toEqual([]);
+    expect(await rateLimitKeys()).toEqual(['another-connection', 'another-connection:search']);
     expect((await a.request('GET', '/customers/cust-3/connections/salesforce')).status).toBe(404);
     expect((await a.request('DELETE', '/customers/cust-3/connections/salesforce')).status).toBe(404);
     const deleted = (await eventsOf(db, a.applicationId, 'connection.deleted')).map((e) => e.payload);
@@ -209,6 +220,24 @@ describe('connections', () => {
         result: 'SUCCESS',
       },
     ]);
+  });
+
+  it("deleting a customer deletes its connections' rate limit rows", async () => {
+    await insertCustomer(api.tdb.db, a.applicationId, 'cust-4');
+    const ids: string[] = [];
+    for (const body of [
+      { provider_name: 'apollo', type: 'api_key', api_key: 'k' },
+      { provider_name: 'salesforce', type: 'oauth2', refresh_token: 'r' },
+    ]) {
+      const created = await a.request('POST', '/customers/cust-4/connections', { body });
+      expect(created.status).toBe(200);
+      ids.push(created.body.id as string);
+    }
+    const before = await rateLimitKeys();
+    await seedRateLimits([...ids, `${ids[1]}:search`]);
+    expect((await a.request('DELETE', '/customers/cust-4')).status).toBe(204);
+    expect(await rateLimitKeys()).toEqual(before.filter((k) => !ids.some((id) => k.startsWith(id))));
+    expect(ids.some((id) => before.includes(id))).toBe(false);
   });
 
   it('documents its operations in the OpenAPI document, params marked as an extension', async () => {

@@ -102,3 +102,10 @@ export async function renewRateLimitLeases(db: Db, connectionId: string, renewal
   `.execute(db);
   return rows[0]?.renewed ?? [];
 }
+
+/** Deleted connections' rows: each one's own bucket and those keyed `<connection id>:<name>` (HubSpot search's). */
+export async function deleteRateLimitsOf(db: Db, connectionIds: readonly string[]): Promise<void> {
+  if (connectionIds.length === 0) return;
+  const ids = [...connectionIds];
+  await sql`delete from connection_rate_limits where connection_id = any(${ids}::text[]) or split_part(connection_id, ':', 1) = any(${ids}::text[])`.execute(db);
+}

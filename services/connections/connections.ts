@@ -10,6 +10,7 @@ import * as repo from '../../db/repositories/connections';
 import { checkConnectionBody, TOP_LEVEL_PARAMS } from './params';
 import { findConnectorDefinition } from '../catalog/connectors';
 import { getCustomerOrThrow } from '../tenants/customers';
+import { forgetRateLimits } from './shared-rate-limits';
 import type { ServiceDeps } from '../deps';
 import { recordEvent } from '../webhooks/events';
 import { applyConnectionSyncChanges, deleteSyncSchedules, reconcileConnectionSyncRows, setSyncPaused, triggerSync, type ConnectionSyncChanges } from '../syncs/syncs';
@@ -172,6 +173,7 @@ export async function removeConnection(deps: ServiceDeps, applicationId: string,
     return ids;
   });
   await deleteSyncSchedules(deps, syncIds);
+  await forgetRateLimits(deps, [connection.id]);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connection';
-import { acquireRateLimit, pauseRateLimit, releaseRateLimitLease, renewRateLimitLeases } from '../../db/repositories/rate-limits';
+import { acquireRateLimit, deleteRateLimitsOf, pauseRateLimit, releaseRateLimitLease, renewRateLimitLeases } from '../../db/repositories/rate-limits';
 import type { Logger } from '../../lib/logger';
 import type { RateLimitDecision, RateLimitStore } from '../../providers/runtime';
 
@@ -122,4 +122,17 @@ export function createSharedRateLimits(db: Db, opts: SharedRateLimitsOptions = {
     },
     pause: (connectionId, ms) => pauseRateLimit(db, connectionId, ms),
   };
+}
+
+/**
+ * Drops deleted connections' rows from the store. After the delete has committed, and never failing
+ * it: a row left behind is only a few bytes, and a request still in flight on the connection may
+ * recreate its own, full bucket.
+ */
+export async function forgetRateLimits(deps: { db: Db; logger: Logger }, connectionIds: readonly string[]): Promise<void> {
+  try {
+    await deleteRateLimitsOf(deps.db, connectionIds);
+  } catch (err) {
+    deps.logger.warn({ err, connectionIds }, "could not delete deleted connections' rate limit rows");
+  }
 }

@@ -5,6 +5,8 @@ import { listSyncIdsOfCustomer } from '../../db/repositories/syncs';
 import type { Selectable } from 'kysely';
 import type { ServiceDeps } from '../deps';
 import { deleteSyncSchedules } from '../syncs/syncs';
+import { listConnectionsForCustomer } from '../../db/repositories/connections';
+import { forgetRateLimits } from '../connections/shared-rate-limits';
 
 export type CustomerRow = Selectable<CustomersTable>;
 
@@ -39,10 +41,12 @@ export async function upsertCustomer(deps: ServiceDeps, applicationId: string, i
 /** Deletes the customer, its connections and their syncs (rows first, then their Temporal schedules). */
 export async function deleteCustomer(deps: ServiceDeps, applicationId: string, customerId: string): Promise<void> {
   const customer = await getCustomerOrThrow(deps, applicationId, customerId);
-  const syncIds = await deps.db.transaction().execute(async (trx) => {
-    const ids = await listSyncIdsOfCustomer(trx, applicationId, customer.id);
+  const { syncIds, connectionIds } = await deps.db.transaction().execute(async (trx) => {
+    const syncIds = await listSyncIdsOfCustomer(trx, applicationId, customer.id);
+    const connectionIds = (await listConnectionsForCustomer(trx, applicationId, customer.id)).map((c) => c.id);
     await repo.deleteCustomer(trx, applicationId, customer.id);
-    return ids;
+    return { syncIds, connectionIds };
   });
   await deleteSyncSchedules(deps, syncIds);
+  await forgetRateLimits(deps, connectionIds);
 }
