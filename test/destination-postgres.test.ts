@@ -15,6 +15,7 @@ import {
   type PostgresDestinationConfigInput,
   type PostgresDestinationWriter,
 } from '../destinations/postgres';
+import { CopyBuffer } from '../destinations/postgres/copy';
 import { createWriterCache } from '../destinations/registry';
 import { parseJsonPath } from '../providers/declarative/json-path';
 import { createRecordMapper, PageTexts, parseJsonResponse, selectRecords } from '../providers/declarative/records';
@@ -683,6 +684,25 @@ describe('test()', () => {
       );
     expect(noSsl.message).toMatch(/does not support SSL/);
     expect(noSsl.kind).toBe('configuration');
+  });
+});
+
+describe('CopyBuffer', () => {
+  it('holds exactly the UTF-8 of what was written, in chunks of about 64 KiB, a piece never split or cut short', () => {
+    const out = new CopyBuffer();
+    const pieces = ['a\tb\n', 'é☃😀'.repeat(5000), 'x'.repeat(200 * 1024), '', 'end\n'];
+    const chunks: Buffer[] = [];
+    for (let k = 0; k < 40; k++)
+      for (const p of pieces) {
+        out.write(p);
+        if (out.ready) chunks.push(...out.take());
+      }
+    chunks.push(...out.end());
+    expect(Buffer.concat(chunks).equals(Buffer.from(pieces.join('').repeat(40)))).toBe(true);
+    expect(chunks.length).toBeGreaterThan(40);
+    // A chunk only ends between pieces: each decodes on its own (no character cut in two).
+    for (const c of chunks) expect(Buffer.from(c.toString('utf8')).equals(c)).toBe(true);
+    expect(out.end()).toEqual([]);
   });
 });
 

@@ -26,7 +26,7 @@ import type { Logger } from '../../lib/logger';
 import type { DestinationRecord, DestinationWriter, FinishRun, WriteBatch, WriteTarget } from '../types';
 import { postgresDestinationConfigSchema, type PostgresDestinationConfig, type PostgresDestinationConfigInput } from './config';
 import { DEFAULT_CONNECT_TIMEOUT_MS, clientConfig, resolveSsl, type SslOptions } from './connection';
-import { copyField, copyJson, copyJsonField, copyRows } from './copy';
+import { copyField, copyInto, copyJson, copyJsonField, type CopyBuffer } from './copy';
 import { PostgresDestinationError, toPostgresError, type ErrorContext } from './errors';
 import { KEY_COLUMNS, PROBE_PREFIX, qualified, quoteIdent, recordColumns, schemaName, tableName, targetColumns, type Column } from './naming';
 
@@ -145,17 +145,30 @@ async function hasKeyIndex(client: pg.ClientBase, schema: string, table: string)
 const ORD = '_supaglue_ord';
 
 /**
- * One COPY text row in `recordColumns` order (id, emitted_at, last_modified_at, is_deleted, raw,
- * mapped[, unified]) after `prefix`: the staging ordinal, or the key columns for a direct insert.
+ * Writes the COPY rows of `records` in `recordColumns` order (id, emitted_at, last_modified_at,
+ * is_deleted, raw, mapped[, unified]), each after its prefix (the staging ordinal, or the key columns
+ * for a direct insert), yielding after each row (copyInto). A record's text is written on its own:
+ * the longest piece is never copied into a row string first.
  */
-function encodeRecord(r: DestinationRecord, prefix: string, common: boolean): string {
-  if (!(r.emittedAt instanceof Date) || Number.isNaN(r.emittedAt.getTime())) {
-    throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
+function* encodeRecords(out: CopyBuffer, records: readonly DestinationRecord[], prefix: (i: number) => string, common: boolean): Generator<void> {
+  // The records of a page share one emittedAt: its text once.
+  let emitted: Date | undefined;
+  let emittedText = '';
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.emittedAt !== emitted) {
+      if (!(r.emittedAt instanceof Date) || Number.isNaN(r.emittedAt.getTime())) {
+        throw new PostgresDestinationError('data', `record ${JSON.stringify(r.id)} has an invalid emittedAt`);
+      }
+      emitted = r.emittedAt;
+      emittedText = emitted.toISOString();
+    }
+    const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
+    out.write(`${prefix(i)}${copyField(String(r.id))}\t${emittedText}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t`);
+    out.write(r.rawJson === undefined ? copyJson(r.raw ?? {}) : copyJsonField(r.rawJson));
+    out.write(common ? `\t${copyJson(r.mapped ?? {})}\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}\n` : `\t${copyJson(r.mapped ?? {})}\n`);
+    yield;
   }
-  const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
-  let row = `${prefix}${copyField(String(r.id))}\t${r.emittedAt.toISOString()}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t${r.rawJson === undefined ? copyJson(r.raw ?? {}) : copyJsonField(r.rawJson)}\t${copyJson(r.mapped ?? {})}`;
-  if (common) row += `\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}`;
-  return `${row}\n`;
 }
 
 export interface BatchStats {
@@ -198,14 +211,7 @@ export async function writeBatchInTransaction(
     const keys = [target.applicationId, target.providerName, target.customerId].map((k) => `${copyField(k)}\t`).join('');
     await client.query('SAVEPOINT syncwell_direct');
     try {
-      const n = await copyRows(
-        client,
-        qualified(schema, table),
-        all.map(quoteIdent).join(', '),
-        (function* () {
-          for (const r of records) yield encodeRecord(r, keys, common);
-        })(),
-      );
+      const n = await copyInto(client, qualified(schema, table), all.map(quoteIdent).join(', '), (out) => encodeRecords(out, records, () => keys, common));
       await client.query('RELEASE SAVEPOINT syncwell_direct');
       return { received: records.length, upserted: n, inserted: n, direct: true };
     } catch (err) {
@@ -219,10 +225,7 @@ export async function writeBatchInTransaction(
   // DISTINCT ON sorts the whole batch: with the default 4 MB work_mem a batch of ~1 KB records spills to disk.
   await client.query(`SET LOCAL work_mem = '64MB'`);
   await client.query(`CREATE TEMP TABLE ${stage} (${quoteIdent(ORD)} integer, ${data.map(columnDef).join(', ')}) ON COMMIT DROP`);
-  function* rows() {
-    for (let i = 0; i < records.length; i++) yield encodeRecord(records[i]!, `${i}\t`, common);
-  }
-  await copyRows(client, stage, [ORD, ...data.map((c) => c.name)].map(quoteIdent).join(', '), rows());
+  await copyInto(client, stage, [ORD, ...data.map((c) => c.name)].map(quoteIdent).join(', '), (out) => encodeRecords(out, records, (i) => `${i}\t`, common));
 
   const id = quoteIdent('_supaglue_id');
   const updates = all.filter((c) => !(KEY_COLUMNS as readonly string[]).includes(c)).map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
