@@ -251,7 +251,7 @@ export async function writeBatchInTransaction(
  * Returns the number of rows soft-deleted.
  */
 export async function softDeleteUnseen(client: pg.ClientBase, target: WriteTarget, run: FinishRun, defaultSchema = 'public'): Promise<number> {
-  // Nothing older than the run was there: every live row is one the run wrote (a scan of all of them, 1M rows in ~2.5 s, for nothing).
+  // Nothing older than the run was there: every live row is one the run wrote, and the UPDATE would scan them all for nothing.
   if (!run.success || run.strategy !== 'full' || run.startedEmpty) return 0;
   const col = (c: string) => quoteIdent(c);
   try {
