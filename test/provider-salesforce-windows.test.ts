@@ -172,3 +172,61 @@ describe('Salesforce incremental reads as SOQL ranges', () => {
     expect(states.slice(0, -1).every((s) => typeof (s as { next?: unknown }).next === 'string')).toBe(true);
   });
 });
+
+describe('Salesforce full reads: SOQL ranges from the epoch, then a tail', () => {
+  /** Every record not deleted, as the simulator holds them now. */
+  const live = () =>
+    [...sf.records.Contact!.values()]
+      .filter((r) => !r.IsDeleted)
+      .map((r) => r.Id)
+      .sort();
+  const full = (over: Partial<ReadPageRequest> = {}) => request({ modifiedSince: null, modifiedBefore: undefined, ...over });
+
+  it('reads every record (none deleted) through query, 4 at a time; the tail reads one modified while its window waited and one created meanwhile', async () => {
+    const conn = connect();
+    const from = sf.queries().length;
+    const worker = new AbortController();
+    const first = await conn.readPage({ ...full(), signal: worker.signal });
+    // While the first windows are read: the last record moves past the run's range before its window is queried, and one is created.
+    const later = at(Date.now() + 2000);
+    sf.upsert('Contact', { Id: id(165), SystemModstamp: later, LastName: 'moved' });
+    sf.upsert('Contact', { Id: '003new', SystemModstamp: later, LastName: 'new' });
+    try {
+      const rest = await readAll(conn, full({ pageState: JSON.parse(JSON.stringify(first.nextPageState)) }));
+      worker.abort();
+      const records = [...first.records, ...rest.records];
+      expect([...new Set(ids(records))]).toEqual(live());
+      expect(live()).toContain(id(165));
+      expect(ids(records)).not.toContain(id(7)); // deleted: query, not queryAll
+      // The moved record's new version is among those read (by the tail).
+      expect(records.find((r) => r.id === id(165) && r.raw.LastName === 'moved')).toBeDefined();
+      // Each record not modified during the read came exactly once.
+      const counts = new Map<string, number>();
+      for (const r of records) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+      expect([...counts].filter(([k, n]) => n > 1 && k !== id(165))).toEqual([]);
+      expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+      const sent = sf.queries().slice(from);
+      expect(sent[0]).toMatch(/ WHERE SystemModstamp >= 1970-01-01T00:00:00Z AND SystemModstamp < \S+ ORDER BY /);
+      // The tail comes last, once every window is done, from the range's end.
+      const tail = sent.at(-1)!;
+      expect(tail).toMatch(/ WHERE SystemModstamp >= \S+ ORDER BY SystemModstamp ASC, Id ASC$/);
+      expect(sent.slice(0, -1).every((q) => q.includes(' AND SystemModstamp < '))).toBe(true);
+      expect(sf.sim.requests.filter((r) => /\/queryAll$/.test(r.path) && sent.includes(r.query.q!))).toEqual([]);
+    } finally {
+      sf.upsert('Contact', { Id: id(165), SystemModstamp: at(T0 + 82 * 3 * HOUR), LastName: 'L165' });
+      sf.records.Contact!.delete('003new');
+    }
+  });
+
+  it("resumes from any state handed back, the tail's included", async () => {
+    const whole = await readAll(connect(), full());
+    expect(whole.states.at(-2)).toMatchObject({ tail: { since: expect.any(String), next: null } });
+    for (const pages of [1, 4, whole.states.length - 1]) {
+      const first = await readAll(connect(), full(), pages);
+      expect(first.pageState, `crash after ${pages} pages`).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 200));
+      const rest = await readAll(connect(), full({ pageState: first.pageState }));
+      expect([...new Set(ids([...first.records, ...rest.records]))], `crash after ${pages} pages`).toEqual(live());
+    }
+  });
+});

@@ -88,10 +88,18 @@ describe('Salesforce built-in provider end to end (API → worker → Salesforce
       expect(sf.oauth.tokens.has(creds.access_token!)).toBe(true);
       expect(creds).toMatchObject({ refresh_token: 'refresh-1', instance_url: sf.url });
 
-      // Paged through nextRecordsUrl (2 per page): full reads use query, ordered by SystemModstamp.
-      expect(sf.queries().find((q) => q.includes('FROM Contact'))).toBe(
-        'SELECT Id, IsDeleted, CreatedDate, LastModifiedDate, SystemModstamp, OwnerId, FirstName, LastName, Email, Phone, MobilePhone, AccountId, MailingStreet, MailingCity, MailingState, MailingPostalCode, MailingCountry, LastActivityDate FROM Contact ORDER BY SystemModstamp ASC, Id ASC',
-      );
+      // Paged through nextRecordsUrl (2 per page): a full read is a range of query (no deleted records) from the epoch to the
+      // run's start, ordered by SystemModstamp (one window: 3 contacts need no split), then its tail from that instant.
+      const select =
+        'SELECT Id, IsDeleted, CreatedDate, LastModifiedDate, SystemModstamp, OwnerId, FirstName, LastName, Email, Phone, MobilePhone, AccountId, MailingStreet, MailingCity, MailingState, MailingPostalCode, MailingCountry, LastActivityDate FROM Contact';
+      const contactReads = sf.sim.requests.filter((r) => /\/(query|queryAll)$/.test(r.path) && r.query.q!.startsWith(`${select} `));
+      expect(contactReads.map((r) => r.path)).toEqual(['/services/data/v58.0/query', '/services/data/v58.0/query']);
+      const [range, tail] = contactReads.map((r) => r.query.q!.slice(select.length));
+      const end = / WHERE SystemModstamp >= 1970-01-01T00:00:00Z AND SystemModstamp < (\S+) ORDER BY SystemModstamp ASC, Id ASC$/.exec(range!)?.[1];
+      const since = / WHERE SystemModstamp >= (\S+) ORDER BY SystemModstamp ASC, Id ASC$/.exec(tail!)?.[1];
+      // The range's end rounded up to the second, the tail's start floored: the same instant.
+      expect(Date.parse(end!) - Date.parse(since!)).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(end!) - Date.parse(since!)).toBeLessThanOrEqual(1000);
       const contacts = await tableRows(s.destPool, 'crm_contacts');
       expect(contacts.map((r) => r.id)).toEqual(['003A', '003B', '003C']);
       expect(contacts[0]!.unified).toEqual({

@@ -1,10 +1,12 @@
 /**
- * SIGKILL of the worker process while a Salesforce incremental run reads several SOQL ranges at
- * once (API → real worker processes → Salesforce simulator → Postgres): the next worker resumes
- * every range where its committed records end, and the destination equals the source with exact
- * counts. The simulator counts the queries in flight: never more than the connection's 4.
+ * SIGKILL of the worker process while a Salesforce incremental run, and then a full run, reads
+ * several SOQL ranges at once (API → real worker processes → Salesforce simulator → Postgres): the
+ * next worker resumes every range where its committed records end, and the destination equals the
+ * source with exact counts (the full run's soft deletes included). The simulator counts the
+ * queries in flight: never more than the connection's 4.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { configureCrm, tableRows } from './helpers/crm-scenario';
 import { startSalesforceSim, type SalesforceSim } from './helpers/salesforce-simulator';
@@ -75,6 +77,41 @@ it('resumes every SOQL range of an incremental run after a SIGKILL: the destinat
     .slice(from)
     .filter((q) => q.includes(' AND SystemModstamp < '));
   expect(new Set(ranges).size).toBeGreaterThan(8);
+  expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
+  expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+}, 240_000);
+
+it('resumes every SOQL range of a full run after a SIGKILL, then reads its tail: only the record deleted at the source is soft-deleted', async () => {
+  const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'Contact').executeTakeFirstOrThrow();
+  await s.api.tdb.db
+    .updateTable('syncs')
+    .set({ state: sql`state || ${JSON.stringify({ full_refresh_requested: true, full_refresh_request_id: 'crash-full' })}::jsonb` })
+    .where('id', '=', syncId)
+    .execute();
+  const gone = CHANGES[500]!.Id;
+  sf.remove('Contact', gone, new Date().toISOString());
+  const from = sf.queries().length;
+  sf.maxQueriesInFlight = 0;
+  const { result, seqAtKill, seqAtEnd, run } = await runKilledOnce({
+    db: s.api.tdb.db,
+    client: s.worker.client,
+    workers,
+    taskQueue,
+    workflowId: `salesforce-windows-full-${syncId}`,
+    syncId,
+    strategy: 'full',
+  });
+
+  expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
+  expect(seqAtKill).toBeLessThan(seqAtEnd);
+  expect(run).toMatchObject({ status: 'SUCCESS', strategy: 'full', num_records_synced: CHANGES.length });
+  const rows = await tableRows(s.destPool, 'salesforce_contact');
+  expect(rows.map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
+  expect(rows.filter((r) => r.deleted).map((r) => r.id)).toEqual([gone]);
+  const sent = sf.queries().slice(from);
+  expect(new Set(sent.filter((q) => q.includes(' AND SystemModstamp < '))).size).toBeGreaterThan(8);
+  // The tail, once: what changed from the range's end on.
+  expect(sent.filter((q) => !q.includes(' AND SystemModstamp < ') && / WHERE SystemModstamp >= /.test(q))).toHaveLength(1);
   expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
   expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
 }, 240_000);

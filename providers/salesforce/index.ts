@@ -1,8 +1,8 @@
 /**
- * Built-in Salesforce provider (REST API). Full reads run one SOQL query per object —
- * `SELECT <describe fields> FROM X ORDER BY SystemModstamp, Id` — and follow
- * `nextRecordsUrl`; incremental reads run concurrent SystemModstamp ranges (windows.ts) through
- * `queryAll`, which also returns deleted records (IsDeleted → isDeleted). The API
+ * Built-in Salesforce provider (REST API). Reads run concurrent SystemModstamp ranges of SOQL
+ * (windows.ts), each following its `nextRecordsUrl`: full reads through `query`, from the epoch,
+ * then a tail for what changed while they ran; incremental reads through `queryAll`, which also
+ * returns deleted records (IsDeleted → isDeleted). An object without SystemModstamp is one query. The API
  * base is the connection's instance_url (refreshed token responses may move it).
  * Salesforce issues no expiry with its tokens: they are refreshed on 401.
  * Full reads can use Bulk API 2.0 instead (connection param `bulk_api: true`): one query job,
@@ -15,8 +15,9 @@ import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../commo
 import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
 import { COMMON_TO_SOBJECT, resolveSObject, toSourceRecord } from './objects';
-import { SoqlRanges, type QueryPage } from './windows';
+import { isTail, SoqlRanges, tailSoql, type QueryPage, type TailState } from './windows';
 import { isWindowed } from '../partitioned/windowed-read';
+import type { PartitionedState } from '../partitioned/partitions';
 import { salesforceReadRecord, salesforceWrite, SALESFORCE_WRITE_BATCH, type SalesforceApi, type SfCall } from './write';
 import { providerAuth, type ProviderAuth } from '../oauth';
 import { getDefaultHttpRuntime, type HttpRuntime } from '../runtime';
@@ -229,7 +230,8 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
 
     let body: any;
     const state = req.pageState as unknown as SfState | null;
-    if (isWindowed(req.pageState)) return this.readRanges(sobject, req, toRecord);
+    if (isWindowed(req.pageState)) return req.modifiedSince ? this.readRanges(sobject, req, toRecord) : this.readFull(sobject, req, toRecord);
+    if (isTail(req.pageState)) return this.readTail(sobject, req.pageState, req, toRecord);
     if (state && 'job' in state) return this.readBulk(sobject, state, req, toRecord);
     if (state) {
       // A single query's page: a full read's, or an incremental one's from before ranges.
@@ -239,6 +241,7 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
       if (fields.length === 0) throw new ProviderError('configuration', `Salesforce object ${sobject} has no fields (is it queryable?)`);
       const incremental = fields.includes('SystemModstamp');
       if (incremental && req.modifiedSince) return this.readRanges(sobject, req, toRecord);
+      if (incremental && !this.useBulk) return this.readFull(sobject, req, toRecord);
       const order = incremental ? ' ORDER BY SystemModstamp ASC, Id ASC' : '';
       const soql = `SELECT ${fields.join(', ')} FROM ${sobject}${order}`;
       if (this.useBulk) {
@@ -260,15 +263,45 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
   }
 
   /** An incremental read (or a backfill's sub-window) as concurrent SystemModstamp ranges. */
-  private async readRanges(sobject: string, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+  private async readRanges(sobject: string, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord, full?: { now: number }): Promise<ReadPageResult> {
     const fields = await this.selectable(sobject, req);
     return this.ranges.read(`${req.objectType}:${req.object}`, req, {
       selectFrom: `SELECT ${fields.join(', ')} FROM ${sobject}`,
+      deleted: !full,
+      ...(full && { start: new Date(0) }),
       concurrency: LIMITS.concurrency,
-      now: this.runtime.now(),
+      now: full?.now ?? this.runtime.now(),
       base: `/services/data/${this.version}`,
       query: async (path, signal) => queryPage(await this.get(checkedLocator(path), { signal, onWait: req.onWait }), toRecord),
     });
+  }
+
+  /** A full read: its windows (windows.ts), then, once they are all done, its tail from where they end. */
+  private async readFull(sobject: string, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+    // Where the windows end: in the state once they started, else now (the windows' end too).
+    const now = this.runtime.now();
+    const since = isWindowed(req.pageState) ? (req.pageState as unknown as PartitionedState).windows!.end : new Date(now).toISOString();
+    const out = await this.readRanges(sobject, req, toRecord, { now });
+    // Bounded above (a backfill's window), nothing after its end is the run's.
+    if (out.nextPageState !== null || req.modifiedBefore) return out;
+    return { records: out.records, nextPageState: { tail: { since, next: null } } satisfies TailState as unknown as JsonValue };
+  }
+
+  /** The tail of a full read (see windows.ts): what a window could have missed because it changed during the run. */
+  private async readTail(sobject: string, state: TailState, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
+    const since = new Date(state.tail.since);
+    let body: unknown;
+    if (state.tail.next === null) {
+      const fields = await this.selectable(sobject, req);
+      body = await this.get(`/services/data/${this.version}/query?q=${encodeURIComponent(tailSoql(`SELECT ${fields.join(', ')} FROM ${sobject}`, since))}`, req);
+    } else {
+      body = await this.get(checkedLocator(state.tail.next), req);
+    }
+    const page = queryPage(body, toRecord);
+    // The query starts at the second; what came before `since` is the windows'.
+    const records = page.records.filter((r) => (r.lastModifiedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since.getTime());
+    const next = page.next === null ? null : ({ tail: { since: state.tail.since, next: page.next } } satisfies TailState);
+    return { records, nextPageState: next as unknown as JsonValue };
   }
 
   /** Connection param `bulk_api: true` turns Bulk API 2.0 on for full reads. */

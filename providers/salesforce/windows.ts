@@ -18,10 +18,13 @@
  *   compares SystemModstamp ignoring milliseconds: the lower bound is floored to the second and
  *   the upper one rounded up, never down, so the API returns at least the window; the reader
  *   keeps each record in exactly the window its SystemModstamp falls in.
- * - Full REST reads stay one chain (and Bulk API 2.0 full reads as they are): a successful full
- *   run soft-deletes every row it did not see, and a record modified while its window waits to be
- *   read moves past the run's range, so windows would delete it until the next run. One query's
- *   locator pages through the records it selected when it ran, so a chain sees every record once.
+ * - Full REST reads (Bulk API 2.0 full reads stay as they are) are windows of [epoch, now at the
+ *   first read) through query (no deleted records), then a tail: one query of what has a
+ *   SystemModstamp at or after that instant, asked once every window is done. A successful full
+ *   run soft-deletes every row it did not see, and a record modified while its window waited to be
+ *   read has moved past the run's range: the tail is what sees it (and whatever was created during
+ *   the run). Each query's locator pages through the records it selected when it ran, so a record
+ *   not modified during the run is in exactly one window; one modified during it may come twice.
  * - Each open window holds a query locator; Salesforce keeps 10 per user, releasing the oldest
  *   beyond that, and drops one idle for 15 minutes. A window's position keeps, besides its
  *   nextRecordsUrl, the SystemModstamp and Id of the last record it handed back: when the
@@ -63,6 +66,10 @@ export interface QueryPage {
 export interface RangeRead {
   /** `SELECT <fields> FROM <object>`. */
   selectFrom: string;
+  /** queryAll (deleted records too, for incremental reads) or query (a full read's). */
+  deleted: boolean;
+  /** The range's start, when not the request's modifiedSince (a full read: the epoch). */
+  start?: Date;
   concurrency: number;
   now: number;
   /** GET of a query path (queryAll?q=… or a nextRecordsUrl). */
@@ -94,15 +101,15 @@ export class SoqlRanges {
   private readonly reads = new WindowedReads();
 
   read(key: string, req: ReadPageRequest, r: RangeRead): Promise<ReadPageResult> {
-    const start = req.modifiedSince ?? new Date(0);
+    const start = r.start ?? req.modifiedSince ?? new Date(0);
     const end = new Date(Math.min(r.now, req.modifiedBefore?.getTime() ?? Number.POSITIVE_INFINITY));
-    const queryAll = (w: Window) => `${r.base}/queryAll?q=${encodeURIComponent(windowSoql(r.selectFrom, w))}`;
+    const rangeQuery = (w: Window) => `${r.base}/${r.deleted ? 'queryAll' : 'query'}?q=${encodeURIComponent(windowSoql(r.selectFrom, w))}`;
     const resume = async (w: Window, c: Cursor, signal: AbortSignal): Promise<QueryPage> => {
       try {
         return await r.query(c.next, signal);
       } catch (err) {
         if (!releasedLocator(err) || c.at === undefined) throw err;
-        return r.query(queryAll({ ...w, from: new Date(Math.max(w.from.getTime(), Date.parse(c.at))) }), signal);
+        return r.query(rangeQuery({ ...w, from: new Date(Math.max(w.from.getTime(), Date.parse(c.at))) }), signal);
       }
     };
     return this.reads.read<Cursor>(
@@ -113,7 +120,7 @@ export class SoqlRanges {
         stepMs: Math.max(1, end.getTime() - start.getTime()),
         concurrency: r.concurrency,
         page: async (w, cursor, signal) => {
-          const page = cursor ? await resume(w, cursor, signal) : await r.query(queryAll(w), signal);
+          const page = cursor ? await resume(w, cursor, signal) : await r.query(rangeQuery(w), signal);
           const pieces = !cursor && page.next !== null ? splitCount(page.totalSize, page.records.length, r.concurrency) : null;
           if (pieces !== null) {
             // The pieces start at the second of the page's last record: its others of that second may be on the next page.
@@ -133,4 +140,19 @@ export class SoqlRanges {
       req.signal,
     );
   }
+}
+
+/** A full read's last step: what was modified at or after its windows' end, `since` (ISO), from `next` once asked. */
+export interface TailState {
+  tail: { since: string; next: string | null };
+}
+
+export function isTail(state: unknown): state is TailState {
+  const t = (state as Partial<TailState> | null)?.tail;
+  return !!t && typeof t.since === 'string' && !Number.isNaN(Date.parse(t.since)) && (t.next === null || typeof t.next === 'string');
+}
+
+/** The tail's query: from the second of `since` (floored, as a window's lower bound is), in the windows' order. */
+export function tailSoql(selectFrom: string, since: Date): string {
+  return `${selectFrom} WHERE SystemModstamp >= ${soqlDateTime(Math.floor(since.getTime() / SECOND) * SECOND)} ORDER BY SystemModstamp ASC, Id ASC`;
 }

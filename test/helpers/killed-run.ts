@@ -17,8 +17,16 @@ export async function committedSeq(db: Db, syncId: string): Promise<number> {
   return ((await latestSyncRun(db, syncId)).progress as { seq?: number } | undefined)?.seq ?? 0;
 }
 
-/** Runs an incremental run of the sync to its end with one SIGKILL of its worker in between. */
-export async function runKilledOnce(opts: { db: Db; client: Client; workers: WorkerProcesses; taskQueue: string; workflowId: string; syncId: string }) {
+/** Runs a run of the sync (incremental unless said) to its end with one SIGKILL of its worker in between. */
+export async function runKilledOnce(opts: {
+  db: Db;
+  client: Client;
+  workers: WorkerProcesses;
+  taskQueue: string;
+  workflowId: string;
+  syncId: string;
+  strategy?: 'full' | 'incremental';
+}) {
   const { db, workers, syncId } = opts;
   const handle = await opts.client.workflow.start('syncRunWorkflow', {
     taskQueue: opts.taskQueue,
@@ -27,7 +35,7 @@ export async function runKilledOnce(opts: { db: Db; client: Client; workers: Wor
   });
   let worker = workers.start();
   await waitUntil(
-    async () => (await latestSyncRun(db, syncId)).strategy === 'incremental' && (await committedSeq(db, syncId)) >= 2,
+    async () => (await latestSyncRun(db, syncId)).strategy === (opts.strategy ?? 'incremental') && (await committedSeq(db, syncId)) >= 2,
     120_000,
     'two batches',
     () => workers.logs(),
