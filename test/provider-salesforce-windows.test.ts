@@ -218,6 +218,34 @@ describe('Salesforce full reads: SOQL ranges from the epoch, then a tail', () =>
     }
   });
 
+  it('queries the tail again from its last record when Salesforce released its locator', async () => {
+    const conn = connect();
+    const worker = new AbortController();
+    const read = async (pageState: JsonValue | null) => {
+      const page = await conn.readPage({ ...full(), pageState, signal: worker.signal });
+      return { records: page.records, pageState: JSON.parse(JSON.stringify(page.nextPageState)) as JsonValue | null };
+    };
+    const isTailState = (st: JsonValue | null) => !!st && typeof st === 'object' && 'tail' in st;
+    let state: JsonValue | null = null;
+    do state = (await read(state)).pageState;
+    while (!isTailState(state));
+    // Created after the ranges' end: the tail's 3 pages of 5.
+    const created = Array.from({ length: 12 }, (_, i) => `003tail${String(i).padStart(2, '0')}`);
+    const later = Date.now() + 2000;
+    for (const [i, Id] of created.entries()) sf.upsert('Contact', { Id, SystemModstamp: at(later + i * 1000), LastName: Id });
+    try {
+      const first = await read(state);
+      expect(first.pageState).toMatchObject({ tail: { next: expect.any(String), at: expect.any(String), id: first.records.at(-1)!.id } });
+      sf.releaseLocators();
+      const rest = await readAll(conn, full({ pageState: first.pageState }));
+      worker.abort();
+      const tailIds = [...first.records, ...rest.records].map((r) => r.id);
+      expect(tailIds).toEqual(created);
+    } finally {
+      for (const Id of created) sf.records.Contact!.delete(Id);
+    }
+  });
+
   it("resumes from any state handed back, the tail's included", async () => {
     const whole = await readAll(connect(), full());
     expect(whole.states.at(-2)).toMatchObject({ tail: { since: expect.any(String), next: null } });

@@ -79,17 +79,17 @@ export interface RangeRead {
 }
 
 /** A window's place: its next page, and the last record handed back (for a locator that is gone). */
-type Cursor = { next: string; at?: string; id?: string };
+export type Cursor = { next: string; at?: string; id?: string };
 
 /** Salesforce's answer to a nextRecordsUrl whose locator it released. */
-const releasedLocator = (err: unknown) => err instanceof ProviderError && err.status === 400 && !!err.bodyExcerpt?.includes('INVALID_QUERY_LOCATOR');
+export const releasedLocator = (err: unknown) => err instanceof ProviderError && err.status === 400 && !!err.bodyExcerpt?.includes('INVALID_QUERY_LOCATOR');
 
 /**
  * Whether a record may be new to the window: not before the cursor's last one, and not that one.
  * Others of that same instant may come again (upserted by id): how SOQL orders Ids is not ours
  * to guess, and a record dropped would be lost.
  */
-function notHandedBack(r: SourceRecord, c: Cursor): boolean {
+export function notHandedBack(r: SourceRecord, c: Cursor): boolean {
   if (c.at === undefined) return true;
   const t = r.lastModifiedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
   const at = Date.parse(c.at);
@@ -142,9 +142,12 @@ export class SoqlRanges {
   }
 }
 
-/** A full read's last step: what was modified at or after its windows' end, `since` (ISO), from `next` once asked. */
+/**
+ * A full read's last step: what was modified at or after its windows' end, `since` (ISO), from `next`
+ * once asked, with the last record handed back (`at`, `id`) for a locator Salesforce released.
+ */
 export interface TailState {
-  tail: { since: string; next: string | null };
+  tail: { since: string; next: string | null; at?: string; id?: string };
 }
 
 export function isTail(state: unknown): state is TailState {
