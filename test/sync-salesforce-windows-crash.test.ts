@@ -53,18 +53,16 @@ afterAll(async () => {
   await s?.close();
 });
 
-it('resumes every SOQL range of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
+/** The Contact sync's run, started on a fresh worker process, SIGKILLed once two batches are committed, finished by another. */
+async function killedContactRun(name: string, strategy: 'full' | 'incremental') {
   const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'Contact').executeTakeFirstOrThrow();
+  return runKilledOnce({ db: s.api.tdb.db, client: s.worker.client, workers, taskQueue, workflowId: `salesforce-windows-${name}-${syncId}`, syncId, strategy });
+}
+
+it('resumes every SOQL range of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
   const from = sf.queries().length;
   sf.maxQueriesInFlight = 0;
-  const { result, seqAtKill, seqAtEnd, run } = await runKilledOnce({
-    db: s.api.tdb.db,
-    client: s.worker.client,
-    workers,
-    taskQueue,
-    workflowId: `salesforce-windows-${syncId}`,
-    syncId,
-  });
+  const { result, seqAtKill, seqAtEnd, run } = await killedContactRun('incremental', 'incremental');
 
   expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
   // Resumed, not restarted: the run went on past what it had committed at the kill.
@@ -82,25 +80,16 @@ it('resumes every SOQL range of an incremental run after a SIGKILL: the destinat
 }, 240_000);
 
 it('resumes every SOQL range of a full run after a SIGKILL, then reads its tail: only the record deleted at the source is soft-deleted', async () => {
-  const { id: syncId } = await s.api.tdb.db.selectFrom('syncs').select('id').where('object', '=', 'Contact').executeTakeFirstOrThrow();
   await s.api.tdb.db
     .updateTable('syncs')
     .set({ state: sql`state || ${JSON.stringify({ full_refresh_requested: true, full_refresh_request_id: 'crash-full' })}::jsonb` })
-    .where('id', '=', syncId)
+    .where('object', '=', 'Contact')
     .execute();
   const gone = CHANGES[500]!.Id;
   sf.remove('Contact', gone, new Date().toISOString());
   const from = sf.queries().length;
   sf.maxQueriesInFlight = 0;
-  const { result, seqAtKill, seqAtEnd, run } = await runKilledOnce({
-    db: s.api.tdb.db,
-    client: s.worker.client,
-    workers,
-    taskQueue,
-    workflowId: `salesforce-windows-full-${syncId}`,
-    syncId,
-    strategy: 'full',
-  });
+  const { result, seqAtKill, seqAtEnd, run } = await killedContactRun('full', 'full');
 
   expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
   expect(seqAtKill).toBeLessThan(seqAtEnd);
