@@ -32,6 +32,7 @@ import { compose } from '../runtime/compose';
 import { createApplication } from '../services/tenants/applications';
 import { withBenchServers } from './servers';
 import { generateRecord, generateRecordText, measureRawCopy } from './copy-baseline';
+import { cpuBetween, cpuSnapshot } from './cpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -282,6 +283,7 @@ async function main() {
     let small: { seconds: number; records: number } | undefined;
     let full: { seconds: number; records: number } | undefined;
     let incremental: { seconds: number; records: number } | undefined;
+    const cpu: string[] = [];
     for (const kind of KINDS) {
       count = N_SMALL;
       await fullRefresh();
@@ -294,7 +296,9 @@ async function main() {
       count = N;
       await fullRefresh();
       w = await freshWorker(kind, 'large');
+      const before = cpuSnapshot();
       const fullRun = await run(`${kind.label} full-${N}`, w.queue);
+      cpu.push(`${kind.label} full-${N} ${cpuBetween(before, cpuSnapshot(), { worker: w.worker.pid, 'bench (provider)': process.pid })}`);
       const rssLarge = peakRssMb(w.worker.pid!);
       if (!full) {
         [small, full] = [smallRun, fullRun];
@@ -308,7 +312,9 @@ async function main() {
     if (!small || !full || !incremental) throw new Error('no worker kind measured');
 
     log(`raw COPY of ${N} rows...`);
+    const beforeCopy = cpuSnapshot();
     const copyRate = await measureRawCopy(copyDb, N, RECORD_BYTES);
+    cpu.push(`raw COPY ${cpuBetween(beforeCopy, cpuSnapshot(), { bench: process.pid })}`);
 
     const e2e = full.records / full.seconds;
     const lines = [
@@ -322,6 +328,7 @@ async function main() {
       ),
       `small full sync:      ${Math.round(small.records / small.seconds).toLocaleString('en')} records/s`,
       `incremental, ${incremental.records} changes: ${incremental.seconds.toFixed(2)} s = ${((100 * incremental.seconds) / full.seconds).toFixed(2)}% of the full run (target < 2%)`,
+      ...cpu,
     ];
     console.log(lines.join('\n'));
   });

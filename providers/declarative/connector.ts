@@ -12,9 +12,9 @@ import { getDefaultHttpRuntime, type HttpClient, type HttpRuntime } from '../run
 import type { ConnectionContext, JsonValue, ObjectDescriptor, ProviderConnection, ReadPageRequest, ReadPageResult, SourceRecord, WriteOutcome, WriteRequest } from '../types';
 import { ConnectorDefinitionError, parseConnectorDefinition, tokenPrefix, type ConnectorDefinition, type StreamDefinition } from './definition';
 import { parseJsonPath } from './json-path';
-import { createPaginator, type Paginator, type PaginationState } from './pagination';
+import { createPaginator, type Paginator, type PaginationState, readsUnder } from './pagination';
 import { PartitionRun, type Context, type OpenPartition, type PartitionSource, type PartitionedState } from '../partitioned/partitions';
-import { createRecordMapper, PageTexts, parseJsonResponse, selectRecords, type RecordMapper } from './records';
+import { createRecordMapper, readRecords, type RecordMapper } from './records';
 import { authSecrets, buildRequest } from './request';
 import { schemaFields } from './schema-fields';
 import { renderString, renderTemplate, type Scope } from './template';
@@ -150,7 +150,11 @@ class DeclarativeConnection implements ProviderConnection {
       def: s,
       paginator: createPaginator(s.pagination),
       selector: parseJsonPath(s.records_selector),
-      mapRecord: createRecordMapper({ primaryKey: s.primary_key, replicationKey: s.incremental?.replication_key }),
+      mapRecord: createRecordMapper({
+        primaryKey: s.primary_key,
+        replicationKey: s.incremental?.replication_key,
+        scan: !readsUnder(s.pagination, parseJsonPath(s.records_selector)),
+      }),
       parent: parentDef ? this.compile(parentDef) : undefined,
     };
     this.streams.set(s.id, compiled);
@@ -215,12 +219,9 @@ class DeclarativeConnection implements ProviderConnection {
     const method = stream.def.method;
     const res = await this.client.request({ method, url: parts.url, headers: parts.headers, json: parts.body, signal: req.signal, onWait: req.onWait });
     const what = this.client.describe(method, res.url);
-    const body = parseJsonResponse(res, what);
-    const items = selectRecords(body, stream.selector, what);
-    let next = stream.paginator.next(state, { body, headers: res.headers, url: res.url, count: items.length });
+    const { body, records } = readRecords(res, what, stream, parentContext);
+    let next = stream.paginator.next(state, { body, headers: res.headers, url: res.url, count: records.length });
     if (next && typeof next.url === 'string') next = { url: this.stripAuthQuery(next.url) };
-    const texts = new PageTexts(res.body, stream.selector, items.length);
-    const records = items.map((item, i) => stream.mapRecord(item, parentContext, texts, i));
     return { records, next, body };
   }
 

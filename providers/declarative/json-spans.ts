@@ -27,7 +27,7 @@ const ZERO = 48;
 const NINE = 57;
 
 /** An escape jsonb rejects: \u0000 or a surrogate (the rare valid pair goes the safe way too). */
-const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+export const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 class Scan {
   /** Whether every number since the last reset is written as JS writes it. */

@@ -6,7 +6,7 @@
 import { ProviderError } from '../errors';
 import type { JsonValue } from '../types';
 import type { PaginationDefinition } from './definition';
-import { getPath, parseJsonPath } from './json-path';
+import { getPath, parseJsonPath, type PathSegment } from './json-path';
 
 export interface RequestParts {
   url: URL;
@@ -193,4 +193,22 @@ export function linkHeaderNext(header: string | null): string | null {
     if (rels.includes('next')) return m[1]!;
   }
   return null;
+}
+
+/**
+ * Whether a strategy reads a value at, under or holding `path` of a response (the records array),
+ * so that the page body handed to it must hold the records.
+ */
+export function readsUnder(def: PaginationDefinition, path: readonly PathSegment[]): boolean {
+  const selectors = [
+    'total_selector' in def ? def.total_selector : undefined,
+    'next_offset_selector' in def ? def.next_offset_selector : undefined,
+    'next_cursor_selector' in def ? def.next_cursor_selector : undefined,
+    'next_url_selector' in def && def.next_url_selector !== 'link_header' ? def.next_url_selector : undefined,
+  ];
+  return selectors.some((s) => {
+    if (s === undefined) return false;
+    const read = parseJsonPath(s);
+    return read.slice(0, path.length).every((seg, i) => seg === path[i]);
+  });
 }

@@ -10,8 +10,9 @@ import { ProviderError } from '../errors';
 import type { HttpResponse } from '../runtime';
 import type { SourceRecord } from '../types';
 import { parseTimestamp } from './date-format';
-import { compileGetter, getPath, type parseJsonPath } from './json-path';
+import { compileGetter, getPath, parseJsonPath } from './json-path';
 import { recordTexts } from './json-spans';
+import { type ScannedPage, scanPage } from './page-scan';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
@@ -21,7 +22,16 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
  * typically a wrong base_url landing on an HTML page.
  */
 export function parseJsonResponse(res: HttpResponse, what: string): unknown {
-  if (res.status === 204 || (res.body === '' && !res.headers.get('content-type'))) return undefined;
+  if (!hasJsonBody(res, what)) return undefined;
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch (err) {
+    throw new ProviderError('unknown', `${what} returned invalid JSON: ${(err as Error).message}`, { status: res.status, cause: err });
+  }
+}
+
+function hasJsonBody(res: HttpResponse, what: string): boolean {
+  if (res.status === 204 || (res.body === '' && !res.headers.get('content-type'))) return false;
   const contentType = res.headers.get('content-type') ?? '';
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
@@ -29,11 +39,29 @@ export function parseJsonResponse(res: HttpResponse, what: string): unknown {
       status: res.status,
     });
   }
-  try {
-    return JSON.parse(res.body) as unknown;
-  } catch (err) {
-    throw new ProviderError('unknown', `${what} returned invalid JSON: ${(err as Error).message}`, { status: res.status, cause: err });
+  return true;
+}
+
+/**
+ * A page's body (for pagination) and its records. A page the scan accepts (page-scan.ts) is read
+ * without parsing its records; any other is parsed in full. Records under a parent's context are
+ * always built from parsed objects, since the context's fields are added to them.
+ */
+export function readRecords(
+  res: HttpResponse,
+  what: string,
+  stream: { selector: ReturnType<typeof parseJsonPath>; mapRecord: RecordMapper },
+  context?: Record<string, unknown>,
+): { body: unknown; records: SourceRecord[] } {
+  const { selector, mapRecord } = stream;
+  if (!context && mapRecord.scan && hasJsonBody(res, what)) {
+    const page = scanPage(res.body, selector, mapRecord.scan.keys);
+    if (page) return { body: page.rest, records: mapRecord.scan.records(page) };
   }
+  const body = parseJsonResponse(res, what);
+  const items = selectRecords(body, selector, what);
+  const texts = new PageTexts(res.body, selector, items.length);
+  return { body, records: items.map((item, i) => mapRecord(item, context, texts, i)) };
 }
 
 /** Applies the records selector: an array is the records, one object is one record, null/missing is none. */
@@ -88,19 +116,68 @@ class PageRecord implements SourceRecord {
   }
 }
 
+/**
+ * A record of a scanned page: its object is parsed from its text when first asked for. `raw` is an
+ * own enumerable property, as on a parsed record, so a spread or a comparison of the record holds it.
+ */
+class ScannedRecord implements SourceRecord {
+  static readonly #raw: PropertyDescriptor = {
+    get(this: ScannedRecord) {
+      this.#parsed ??= JSON.parse(this.#text) as Record<string, unknown>;
+      return this.#parsed;
+    },
+    set(this: ScannedRecord, value: Record<string, unknown>) {
+      this.#parsed = value;
+      this.#storable = false; // no longer the provider's text
+    },
+    enumerable: true,
+  };
+  isDeleted = false;
+  declare raw: Record<string, unknown>;
+  #parsed: Record<string, unknown> | undefined;
+  readonly #text: string;
+  #storable: boolean;
+  constructor(
+    public id: string,
+    public lastModifiedAt: Date | null,
+    text: string,
+    storable: boolean,
+  ) {
+    this.#text = text;
+    this.#storable = storable;
+    Object.defineProperty(this, 'raw', ScannedRecord.#raw);
+  }
+
+  get rawJson(): string | undefined {
+    return this.#storable ? this.#text : undefined;
+  }
+}
+
 export interface RecordMapperOptions {
   primaryKey?: string;
   replicationKey?: string;
+  /** Whether pages may be scanned instead of parsed: false when pagination reads the records array. */
+  scan?: boolean;
 }
 
 /** Maps a selected record; with the page's texts and its position there, the record can hand out its own text. */
-export type RecordMapper = (item: unknown, context?: Record<string, unknown>, texts?: PageTexts, index?: number) => SourceRecord;
+export interface RecordMapper {
+  (item: unknown, context?: Record<string, unknown>, texts?: PageTexts, index?: number): SourceRecord;
+  /** Set when a page's records can be built from a scan: the top-level fields the scan reads, and the records from its result. */
+  scan?: { keys: readonly string[]; records(page: ScannedPage): SourceRecord[] };
+}
 
 export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
   const getId = opts.primaryKey ? compileGetter(opts.primaryKey) : null;
   const getModified = opts.replicationKey ? compileGetter(opts.replicationKey) : null;
   const pk = opts.primaryKey;
-  return (item, context, texts, index) => {
+  const toId = (v: unknown, raw: () => Record<string, unknown>): string => {
+    if (v === undefined || v === null || v === '') {
+      throw new ProviderError('configuration', `a record has no value at primary_key "${pk}" (fields: ${Object.keys(raw()).slice(0, 20).join(', ')})`);
+    }
+    return typeof v === 'string' ? v : typeof v === 'object' ? canonicalJson(v) : String(v);
+  };
+  const mapper: RecordMapper = (item, context, texts, index) => {
     // APIs that return lists of scalars still produce a record per element.
     const isObject = item !== null && typeof item === 'object' && !Array.isArray(item);
     const raw = (isObject ? item : { value: item }) as Record<string, unknown>;
@@ -111,19 +188,40 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
           raw[key] = context[key];
           ownText = false; // no longer the provider's text
         }
-    let id: string;
-    if (getId) {
-      const v = getId(raw);
-      if (v === undefined || v === null || v === '') {
-        throw new ProviderError('configuration', `a record has no value at primary_key "${pk}" (fields: ${Object.keys(raw).slice(0, 20).join(', ')})`);
-      }
-      id = typeof v === 'string' ? v : typeof v === 'object' ? canonicalJson(v) : String(v);
-    } else {
-      id = hashRecord(raw);
-    }
+    const id = getId ? toId(getId(raw), () => raw) : hashRecord(raw);
     const lastModifiedAt = getModified ? parseTimestamp(getModified(raw)) : null;
     return ownText ? new PageRecord(id, lastModifiedAt, raw, texts!, index!) : { id, lastModifiedAt, isDeleted: false, raw };
   };
+  // The scan reads top-level fields only, and an id is needed (without one the whole record is hashed).
+  const idKey = topLevelKey(opts.primaryKey);
+  const modifiedKey = opts.replicationKey === undefined ? null : topLevelKey(opts.replicationKey);
+  if (opts.scan && idKey !== undefined && modifiedKey !== undefined) {
+    const keys = modifiedKey === null ? [idKey] : [idKey, modifiedKey];
+    mapper.scan = {
+      keys,
+      records: ({ texts, storable, values }) =>
+        texts.map((text, r) => {
+          const id = toId(fieldValue(values[r * keys.length]), () => JSON.parse(text) as Record<string, unknown>);
+          const lastModifiedAt = modifiedKey === null ? null : parseTimestamp(fieldValue(values[r * keys.length + 1]));
+          return new ScannedRecord(id, lastModifiedAt, text, storable[r]!);
+        }),
+    };
+  }
+  return mapper;
+}
+
+/** The one member name a path of one name segment reads; undefined for any other path. */
+function topLevelKey(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const segments = parseJsonPath(path);
+  return segments.length === 1 && typeof segments[0] === 'string' ? segments[0] : undefined;
+}
+
+/** A scanned field's value: a plain string without its quotes, anything else parsed. */
+function fieldValue(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  if (text.charCodeAt(0) === 34 && !text.includes('\\')) return text.slice(1, -1);
+  return JSON.parse(text) as unknown;
 }
 
 /** sha256 of the canonical JSON, so the same record always gets the same id across runs. */

@@ -1,6 +1,7 @@
 /** The incremental cursor's boundary bookkeeping: the greatest last-modified and the records at it. */
 import { describe, expect, it } from 'vitest';
 import type { DestinationRecord } from '../../destinations/types';
+import type { SourceRecord } from '../../providers/types';
 import { advanceBoundary, contentHash, toDestinationRecord } from './records';
 
 const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
@@ -64,5 +65,20 @@ describe('toDestinationRecord', () => {
     const plain = toDestinationRecord(withoutText, at(2), null, true);
     expect(plain.raw).toBe(withoutText.raw);
     expect(plain.rawJson).toBeUndefined();
+  });
+
+  it("never reads a source record's raw object without a mapping (a scanned record parses it only then)", () => {
+    const scanned = { id: 'a', lastModifiedAt: at(1), isDeleted: false, rawJson: text, reads: 0 };
+    Object.defineProperty(scanned, 'raw', {
+      get() {
+        scanned.reads++;
+        return JSON.parse(text) as Record<string, unknown>;
+      },
+    });
+    const asText = toDestinationRecord(scanned as unknown as SourceRecord, at(2), null, true);
+    const asObject = toDestinationRecord(scanned as unknown as SourceRecord, at(2), null, false);
+    expect([asText.mapped, asObject.mapped, scanned.reads]).toEqual([{}, {}, 0]);
+    expect(asObject.raw).toEqual(JSON.parse(text)); // read when the destination asks
+    expect(scanned.reads).toBe(1);
   });
 });

@@ -95,19 +95,16 @@ class SyncedRecord implements DestinationRecord {
     this.lastModifiedAt = r.lastModifiedAt;
     this.isDeleted = r.isDeleted;
     this.emittedAt = emittedAt;
-    this.mapped = applyFieldMapping(r.raw, mapping);
+    // A scanned record's object is parsed only when read: without a mapping nothing here reads it.
+    this.mapped = mapping ? applyFieldMapping(r.raw, mapping) : {};
     if (r.unified) this.unified = r.unified;
     const text = asText ? r.rawJson : undefined;
-    if (text !== undefined) {
-      this.#text = text;
-    } else {
-      this.#raw = r.raw;
-      this.#source = r;
-    }
+    if (text !== undefined) this.#text = text;
+    else this.#source = r;
   }
 
   get raw(): Record<string, unknown> {
-    this.#raw ??= JSON.parse(this.#text!) as Record<string, unknown>;
+    this.#raw ??= this.#text === undefined ? this.#source!.raw : (JSON.parse(this.#text) as Record<string, unknown>);
     return this.#raw;
   }
 
