@@ -99,8 +99,8 @@ export interface RawCopyStats {
   rowsPerSecond: number;
 }
 
-/** Like `measureRawCopy`, with the details. */
-export async function measureRawCopyStats(url: string, rows: number, rowBytes = 1000): Promise<RawCopyStats> {
+/** Like `measureRawCopy`, with the details. `ended` is called once the COPY has ended, while its connection is still open. */
+export async function measureRawCopyStats(url: string, rows: number, rowBytes = 1000, ended?: () => void): Promise<RawCopyStats> {
   const client = new pg.Client({ connectionString: url, application_name: 'syncwell-copy-baseline' });
   await client.connect();
   const table = `copy_baseline_${randomBytes(4).toString('hex')}`;
@@ -124,6 +124,7 @@ export async function measureRawCopyStats(url: string, rows: number, rowBytes = 
     const started = performance.now();
     const copied = await copyRows(client, q, columns.map((c) => quoteIdent(c.name)).join(', '), encoded());
     const ms = performance.now() - started;
+    ended?.();
     return { rows: copied, bytes, ms, rowsPerSecond: ms > 0 ? (copied / ms) * 1000 : copied };
   } finally {
     await client.query(`DROP TABLE IF EXISTS ${q}`).catch(() => undefined);
@@ -136,6 +137,6 @@ export async function measureRawCopyStats(url: string, rows: number, rowBytes = 
  * records (≈ rowBytes of JSON each) straight into it in one COPY, drops it, and returns rows/s.
  * Generation and encoding happen inside the timed stream (a few µs per row).
  */
-export async function measureRawCopy(url: string, rows: number, rowBytes = 1000): Promise<number> {
-  return (await measureRawCopyStats(url, rows, rowBytes)).rowsPerSecond;
+export async function measureRawCopy(url: string, rows: number, rowBytes = 1000, ended?: () => void): Promise<number> {
+  return (await measureRawCopyStats(url, rows, rowBytes, ended)).rowsPerSecond;
 }

@@ -313,8 +313,8 @@ async function main() {
 
     log(`raw COPY of ${N} rows...`);
     const beforeCopy = cpuSnapshot();
-    const copyRate = await measureRawCopy(copyDb, N, RECORD_BYTES);
-    cpu.push(`raw COPY ${cpuBetween(beforeCopy, cpuSnapshot(), { bench: process.pid })}`);
+    // Measured before the COPY's connection closes: its Postgres backend exits with it.
+    const copyRate = await measureRawCopy(copyDb, N, RECORD_BYTES, () => cpu.push(`raw COPY ${cpuBetween(beforeCopy, cpuSnapshot(), { bench: process.pid })}`));
 
     const e2e = full.records / full.seconds;
     const lines = [

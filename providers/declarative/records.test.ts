@@ -79,3 +79,12 @@ describe('readRecords', () => {
     expect(readRecords({ status: 204, headers: new Headers(), url: 'http://x/', body: '' }, 'GET x', stream()).records).toEqual([]);
   });
 });
+
+describe('readRecords with one field as both keys', () => {
+  it('reads the id and the replication key from the same field', () => {
+    const mapRecord = createRecordMapper({ primaryKey: 'ts', replicationKey: 'ts', scan: true });
+    const res = { status: 200, headers: new Headers({ 'content-type': 'application/json' }), url: 'http://x/', body: '{"data":[{"ts":"2026-01-01T00:00:00Z"}]}' };
+    const [r] = readRecords(res, 'GET x', { selector: parseJsonPath('$.data'), mapRecord }).records;
+    expect([r!.id, r!.lastModifiedAt?.toISOString()]).toEqual(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000Z']);
+  });
+});

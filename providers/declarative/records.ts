@@ -196,13 +196,14 @@ export function createRecordMapper(opts: RecordMapperOptions): RecordMapper {
   const idKey = topLevelKey(opts.primaryKey);
   const modifiedKey = opts.replicationKey === undefined ? null : topLevelKey(opts.replicationKey);
   if (opts.scan && idKey !== undefined && modifiedKey !== undefined) {
-    const keys = modifiedKey === null ? [idKey] : [idKey, modifiedKey];
+    const keys = modifiedKey === null || modifiedKey === idKey ? [idKey] : [idKey, modifiedKey];
+    const modifiedAt = keys.length - 1; // the same field as the id when they are one
     mapper.scan = {
       keys,
       records: ({ texts, storable, values }) =>
         texts.map((text, r) => {
           const id = toId(fieldValue(values[r * keys.length]), () => JSON.parse(text) as Record<string, unknown>);
-          const lastModifiedAt = modifiedKey === null ? null : parseTimestamp(fieldValue(values[r * keys.length + 1]));
+          const lastModifiedAt = modifiedKey === null ? null : parseTimestamp(fieldValue(values[r * keys.length + modifiedAt]));
           return new ScannedRecord(id, lastModifiedAt, text, storable[r]!);
         }),
     };
