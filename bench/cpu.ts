@@ -10,7 +10,8 @@ const TICK = 100; // USER_HZ, 100 on every Linux the benchmarks run on
 export interface CpuSnapshot {
   at: number;
   busy: number;
-  byPid: Map<number, { comm: string; seconds: number }>;
+  /** Per process: its name, when it started (with the pid, its identity: a kernel worker renames itself), its CPU seconds. */
+  byPid: Map<number, { comm: string; started: string; seconds: number }>;
 }
 
 function read(path: string): string | undefined {
@@ -27,7 +28,7 @@ export function cpuSnapshot(): CpuSnapshot {
   // cpu user nice system idle iowait irq softirq steal ...
   const fields = line?.split(/\s+/).slice(1).map(Number) ?? [];
   const busy = fields.length ? (fields.reduce((a, b) => a + b, 0) - (fields[3] ?? 0) - (fields[4] ?? 0)) / TICK : 0;
-  const byPid = new Map<number, { comm: string; seconds: number }>();
+  const byPid = new Map<number, { comm: string; started: string; seconds: number }>();
   let pids: string[] = [];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
@@ -40,8 +41,8 @@ export function cpuSnapshot(): CpuSnapshot {
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const rest = stat.slice(close + 2).split(' ');
-    // utime and stime are fields 14 and 15, 11 and 12 after the state field at 0.
-    byPid.set(Number(p), { comm, seconds: (Number(rest[11]) + Number(rest[12])) / TICK });
+    // utime, stime and starttime are fields 14, 15 and 22: 11, 12 and 19 after the state field at 0.
+    byPid.set(Number(p), { comm: comm.replace(/-.*$/, ''), started: rest[19]!, seconds: (Number(rest[11]) + Number(rest[12])) / TICK });
   }
   return { at, busy, byPid };
 }
@@ -56,7 +57,8 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, groups: Record<string
   for (const [name, pid] of Object.entries(groups)) if (pid !== undefined) label.set(pid, name);
   const totals = new Map<string, number>();
   for (const [pid, end] of b.byPid) {
-    const seconds = end.seconds - (a.byPid.get(pid)?.comm === end.comm ? a.byPid.get(pid)!.seconds : 0);
+    const start = a.byPid.get(pid);
+    const seconds = end.seconds - (start?.started === end.started ? start.seconds : 0);
     if (seconds <= 0) continue;
     const name = label.get(pid) ?? end.comm;
     totals.set(name, (totals.get(name) ?? 0) + seconds);

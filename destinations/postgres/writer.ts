@@ -166,9 +166,15 @@ function* encodeRecords(out: CopyBuffer, records: readonly DestinationRecord[], 
     const lastModified = r.lastModifiedAt && !Number.isNaN(r.lastModifiedAt.getTime()) ? r.lastModifiedAt.toISOString() : '\\N';
     out.write(`${prefix(i)}${copyField(String(r.id))}\t${emittedText}\t${lastModified}\t${r.isDeleted ? 't' : 'f'}\t`);
     out.write(r.rawJson === undefined ? copyJson(r.raw ?? {}) : copyJsonField(r.rawJson));
-    out.write(common ? `\t${copyJson(r.mapped ?? {})}\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}\n` : `\t${copyJson(r.mapped ?? {})}\n`);
+    out.write(common ? `\t${mappedJson(r.mapped)}\t${r.unified === undefined ? '\\N' : copyJson(r.unified)}\n` : `\t${mappedJson(r.mapped)}\n`);
     yield;
   }
+}
+
+/** `copyJson` of a record's mapped fields. Most syncs map none: an empty object's text needs no stringify. */
+function mappedJson(mapped: Record<string, unknown> | undefined): string {
+  for (const _ in mapped) return copyJson(mapped);
+  return '{}';
 }
 
 export interface BatchStats {
