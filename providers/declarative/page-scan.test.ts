@@ -60,6 +60,8 @@ describe('scanPage', () => {
     expect(scanned(String.raw`{"data":[{"\u0069d":"x","i\"d":"y"}]}`)!.values[0]).toBe('"x"');
     expect(scanned(String.raw`{"data":[{"id":"x","\u0069d":"z"}]}`)!.values[0]).toBe('"z"');
     expect(scanned(String.raw`{"data":[{"a\"":1}]}`, '$.data', ['a"'])!.values[0]).toBe('1');
+    expect(scanned(String.raw`{"données":[{"clé":"é","x":"\u00e9"}]}`, "$['données']", ['clé'])!.values[0]).toBe('"é"');
+    expect(scanned(String.raw`{"data":[{"cl\u00e9":"v","id":"😀"}]}`, '$.data', ['clé', 'id'])!.values).toEqual(['"v"', '"😀"']);
   });
 
   it('leaves pages it cannot prove valid to JSON.parse', () => {
