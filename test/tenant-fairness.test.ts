@@ -130,19 +130,22 @@ it(`runs customer B's one sync at once while customer A's ${A_SYNCS} wait, and n
   expect(bResult).toMatchObject({ status: 'SUCCESS', numRecordsSynced: 2 });
   const bRun = await s.api.tdb.db.selectFrom('sync_runs').selectAll().where('sync_id', '=', bSync.id).executeTakeFirstOrThrow();
   const aAtBEnd = await aRuns();
-  // A's chunks go on being handed slots (more of the source's record for the caps below).
-  const aAnswered = () => requests.filter((r) => r.stream.startsWith('a-')).length;
-  await waitUntil(() => aAnswered() >= 5 * CAPS.perCustomer, 45_000, "A's next chunks");
+  const bRequest = requests.find((r) => r.stream === 'b-0')!;
+  // A's chunks go on being handed slots after B's (more of the source's record for the caps below).
+  const aAnswered = () => requests.filter((r) => r.stream.startsWith('a-'));
+  await waitUntil(() => aAnswered().length >= 5 * CAPS.perCustomer && aAnswered().some((r) => r.from >= bRequest.to), 45_000, "A's next chunks");
   source.intercept = undefined;
 
-  const bRequest = requests.find((r) => r.stream === 'b-0')!;
-  const aRequests = requests.filter((r) => r.stream.startsWith('a-'));
+  const aRequests = aAnswered();
   // B did not queue behind A: no A chunk began between B's run opening and B's own request
   // beyond the one wave that was already due (A's slots freeing while B's run opened).
   const aStartedBeforeB = aRequests.filter((r) => r.from > bRun.start_timestamp.getTime() && r.from < bRequest.from);
   expect(aStartedBeforeB.length).toBeLessThanOrEqual(CAPS.perCustomer);
-  // B's chunk ran alongside A's: its request overlapped A's running ones.
-  expect(aRequests.some((r) => r.from < bRequest.to && r.to > bRequest.from)).toBe(true);
+  // B's chunk ran in the middle of A's backlog: A's chunks were served before it and went on after it.
+  // (Whether its one request overlaps one of A's is up to timing: A's slots sit idle between its
+  // chunks while the next one rechecks, which under load can be longer than B's 600 ms.)
+  expect(aRequests.some((r) => r.from < bRequest.from)).toBe(true);
+  expect(aRequests.some((r) => r.from >= bRequest.to)).toBe(true);
   // And B's run ended long before A's backlog: most of A's runs had not even started a chunk.
   const aDone = aAtBEnd.filter((r) => r.end_timestamp !== null && r.end_timestamp.getTime() <= bRun.end_timestamp!.getTime());
   expect(aDone.length).toBeLessThan(A_SYNCS / 4);
