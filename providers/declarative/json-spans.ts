@@ -14,20 +14,45 @@
  */
 import type { PathSegment } from './json-path';
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123;
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91;
-const CLOSE_ARRAY = 93;
-const COMMA = 44;
-const COLON = 58;
-const MINUS = 45;
-const ZERO = 48;
-const NINE = 57;
+// JSON's structural characters, as char codes (page-scan.ts reads them too).
+export const QUOTE = 34;
+export const BACKSLASH = 92;
+export const OPEN_OBJECT = 123;
+export const CLOSE_OBJECT = 125;
+export const OPEN_ARRAY = 91;
+export const CLOSE_ARRAY = 93;
+export const COMMA = 44;
+export const COLON = 58;
+export const MINUS = 45;
+export const ZERO = 48;
+export const NINE = 57;
 
 /** An escape jsonb rejects: \u0000 or a surrogate (the rare valid pair goes the safe way too). */
 export const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/** Past the whitespace at i. */
+export function skipSpace(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++i);
+  return i;
+}
+
+/** Just past the string whose opening quote is at i: the first quote not escaped, as JSON reads it; -1 when there is none. */
+export function stringEnd(text: string, i: number): number {
+  let q = text.indexOf('"', i + 1);
+  while (q >= 0) {
+    let b = q - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    q = text.indexOf('"', q + 1);
+  }
+  return -1;
+}
+
+/** Whether a JSON number is written as JS writes it back (String(Number(token))). */
+export function printsBack(token: string): boolean {
+  return String(Number(token)) === token;
+}
 
 class Scan {
   /** Whether every number since the last reset is written as JS writes it. */
@@ -37,21 +62,12 @@ class Scan {
   constructor(readonly text: string) {}
 
   skipSpace(i: number): number {
-    let c = this.text.charCodeAt(i);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = this.text.charCodeAt(++i);
-    return i;
+    return skipSpace(this.text, i);
   }
 
-  /** Just past the string whose opening quote is at i. */
+  /** Just past the string whose opening quote is at i (the text is valid JSON: it ends). */
   stringEnd(i: number): number {
-    const text = this.text;
-    let q = text.indexOf('"', i + 1);
-    for (;;) {
-      let b = q - 1;
-      while (text.charCodeAt(b) === BACKSLASH) b--;
-      if ((q - 1 - b) % 2 === 0) return q + 1;
-      q = text.indexOf('"', q + 1);
-    }
+    return stringEnd(this.text, i);
   }
 
   numberEnd(i: number): number {
@@ -70,8 +86,7 @@ class Scan {
     const digits = text.charCodeAt(i) === MINUS ? j - i - 1 : j - i;
     // Up to 15 digits an integer is exact in a double and printed back the same (JSON has no leading zeros); only -0 is not.
     if (plain && digits <= 15 && !(digits === 1 && text.charCodeAt(i) === MINUS && text.charCodeAt(i + 1) === ZERO)) return j;
-    const token = text.slice(i, j);
-    if (String(Number(token)) !== token) this.exact = false;
+    if (!printsBack(text.slice(i, j))) this.exact = false;
     return j;
   }
 

@@ -14,21 +14,26 @@
  * parses to the value JSON.parse(page) holds there.
  */
 import type { PathSegment } from './json-path';
-import { UNSTORABLE_ESCAPE } from './json-spans';
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  MINUS,
+  NINE,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  printsBack,
+  QUOTE,
+  skipSpace,
+  stringEnd,
+  UNSTORABLE_ESCAPE,
+  ZERO,
+} from './json-spans';
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123;
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91;
-const CLOSE_ARRAY = 93;
-const COMMA = 44;
-const COLON = 58;
-const MINUS = 45;
 const PLUS = 43;
 const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
 
 /** Raw control characters: JSON allows them only as whitespace between tokens, and compact records have none. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -55,22 +60,14 @@ class Scan {
   constructor(readonly text: string) {}
 
   skipSpace(i: number): number {
-    let c = this.text.charCodeAt(i);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = this.text.charCodeAt(++i);
-    return i;
+    return skipSpace(this.text, i);
   }
 
-  /** Just past the string opening at i: the first quote not escaped, as JSON reads it. Its content is checked per record. */
+  /** Just past the string opening at i. Its content is checked per record (or by JSON.parse of the rest). */
   string(i: number): number {
-    const text = this.text;
-    let q = text.indexOf('"', i + 1);
-    for (;;) {
-      if (q < 0) throw LEAVE;
-      let b = q - 1;
-      while (text.charCodeAt(b) === BACKSLASH) b--;
-      if ((q - 1 - b) % 2 === 0) return q + 1;
-      q = text.indexOf('"', q + 1);
-    }
+    const end = stringEnd(this.text, i);
+    if (end < 0) throw LEAVE;
+    return end;
   }
 
   /** The name of the key whose string runs [i, end). */
@@ -113,10 +110,7 @@ class Scan {
     // Up to 15 digits an integer is exact in a double and printed back the same; only -0 is not.
     const digits = integerEnd - i - (negative ? 1 : 0);
     const plain = j === integerEnd && digits <= 15 && !(negative && first === ZERO);
-    if (!plain && this.exact) {
-      const token = text.slice(i, j);
-      if (String(Number(token)) !== token) this.exact = false;
-    }
+    if (!plain && this.exact && !printsBack(text.slice(i, j))) this.exact = false;
     return j;
   }
 
