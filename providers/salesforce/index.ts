@@ -15,7 +15,7 @@ import { COMMON_LABELS, COMMON_OBJECT_FIELDS, type CommonObject } from '../commo
 import { ProviderError } from '../errors';
 import { parseCsv } from './csv';
 import { COMMON_TO_SOBJECT, resolveSObject, toSourceRecord } from './objects';
-import { isTail, notHandedBack, releasedLocator, SoqlRanges, tailSoql, type QueryPage, type TailState } from './windows';
+import { advance, isTail, resumeQuery, SoqlRanges, tailSoql, type QueryPage, type TailState } from './windows';
 import { isWindowed } from '../partitioned/windowed-read';
 import type { PartitionedState } from '../partitioned/partitions';
 import { salesforceReadRecord, salesforceWrite, SALESFORCE_WRITE_BATCH, type SalesforceApi, type SfCall } from './write';
@@ -289,36 +289,22 @@ class SalesforceConnection implements ProviderConnection, SalesforceApi {
 
   /** The tail of a full read (see windows.ts): what a window could have missed because it changed during the run. */
   private async readTail(sobject: string, state: TailState, req: ReadPageRequest, toRecord: (raw: Record<string, unknown>) => SourceRecord): Promise<ReadPageResult> {
-    const { tail } = state;
-    const since = new Date(tail.since);
-    const query = async (from: Date) => {
+    const { since, ...position } = state.tail;
+    const from = new Date(since);
+    const query = async (path: string) => queryPage(await this.get(checkedLocator(path), req), toRecord);
+    const queryFrom = async (at: Date) => {
       const fields = await this.selectable(sobject, req);
-      return this.get(`/services/data/${this.version}/query?q=${encodeURIComponent(tailSoql(`SELECT ${fields.join(', ')} FROM ${sobject}`, from))}`, req);
+      return query(`/services/data/${this.version}/query?q=${encodeURIComponent(tailSoql(`SELECT ${fields.join(', ')} FROM ${sobject}`, at))}`);
     };
-    let body: unknown;
-    // After a released locator: queried again from the last record's second, what came before it dropped.
-    let after: { next: string; at: string; id?: string } | undefined;
-    if (tail.next === null) body = await query(since);
-    else {
-      try {
-        body = await this.get(checkedLocator(tail.next), req);
-      } catch (err) {
-        if (!releasedLocator(err) || tail.at === undefined) throw err;
-        after = { next: tail.next, at: tail.at, ...(tail.id !== undefined && { id: tail.id }) };
-        body = await query(new Date(tail.at));
-      }
-    }
-    const page = queryPage(body, toRecord);
+    const cursor = position.next === null ? undefined : { ...position, next: position.next };
+    const page = cursor ? await resumeQuery(cursor, query, queryFrom) : await queryFrom(from);
     // The query starts at the second; what came before `since` is the windows'.
-    const records = page.records.filter((r) => (r.lastModifiedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= since.getTime() && (!after || notHandedBack(r, after)));
-    if (page.next === null) return { records, nextPageState: null };
-    const last = records.at(-1);
-    const mark = last?.lastModifiedAt
-      ? { at: last.lastModifiedAt.toISOString(), id: last.id }
-      : tail.at === undefined
-        ? {}
-        : { at: tail.at, ...(tail.id !== undefined && { id: tail.id }) };
-    return { records, nextPageState: { tail: { since: tail.since, next: page.next, ...mark } } satisfies TailState as unknown as JsonValue };
+    const { records, next } = advance(
+      page.records.filter((r) => (r.lastModifiedAt?.getTime() ?? Number.POSITIVE_INFINITY) >= from.getTime()),
+      page.next,
+      cursor,
+    );
+    return { records, nextPageState: next && ({ tail: { since, ...next } } satisfies TailState as unknown as JsonValue) };
   }
 
   /** Connection param `bulk_api: true` turns Bulk API 2.0 on for full reads. */

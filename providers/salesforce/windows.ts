@@ -82,18 +82,44 @@ export interface RangeRead {
 export type Cursor = { next: string; at?: string; id?: string };
 
 /** Salesforce's answer to a nextRecordsUrl whose locator it released. */
-export const releasedLocator = (err: unknown) => err instanceof ProviderError && err.status === 400 && !!err.bodyExcerpt?.includes('INVALID_QUERY_LOCATOR');
+const releasedLocator = (err: unknown) => err instanceof ProviderError && err.status === 400 && !!err.bodyExcerpt?.includes('INVALID_QUERY_LOCATOR');
 
 /**
  * Whether a record may be new to the window: not before the cursor's last one, and not that one.
  * Others of that same instant may come again (upserted by id): how SOQL orders Ids is not ours
  * to guess, and a record dropped would be lost.
  */
-export function notHandedBack(r: SourceRecord, c: Cursor): boolean {
+function notHandedBack(r: SourceRecord, c: Cursor): boolean {
   if (c.at === undefined) return true;
   const t = r.lastModifiedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
   const at = Date.parse(c.at);
   return t > at || (t === at && r.id !== c.id);
+}
+
+/**
+ * A query's next page from its cursor. When Salesforce released the locator, `requery` from the
+ * instant of the last record the cursor handed back instead (its page may begin with records
+ * handed back already: `advance` drops them).
+ */
+export async function resumeQuery(c: Cursor, query: (path: string) => Promise<QueryPage>, requery: (at: Date) => Promise<QueryPage>): Promise<QueryPage> {
+  try {
+    return await query(c.next);
+  } catch (err) {
+    if (!releasedLocator(err) || c.at === undefined) throw err;
+    return requery(new Date(c.at));
+  }
+}
+
+/**
+ * A page's records past `cursor` (after a re-query a page may begin with records already handed
+ * back), and the cursor after them: `next` with the last record's instant and id, or the cursor's
+ * own when that record has none; null at the query's end.
+ */
+export function advance(records: SourceRecord[], next: string | null, cursor: Cursor | null | undefined): { records: SourceRecord[]; next: Cursor | null } {
+  const fresh = cursor ? records.filter((rec) => notHandedBack(rec, cursor)) : records;
+  if (next === null) return { records: fresh, next: null };
+  const last = fresh.at(-1);
+  return { records: fresh, next: last?.lastModifiedAt ? { next, at: last.lastModifiedAt.toISOString(), id: last.id } : { ...cursor, next } };
 }
 
 /** Concurrent SOQL ranges of the connection's incremental reads, by object. */
@@ -104,14 +130,6 @@ export class SoqlRanges {
     const start = r.start ?? req.modifiedSince ?? new Date(0);
     const end = new Date(Math.min(r.now, req.modifiedBefore?.getTime() ?? Number.POSITIVE_INFINITY));
     const rangeQuery = (w: Window) => `${r.base}/${r.deleted ? 'queryAll' : 'query'}?q=${encodeURIComponent(windowSoql(r.selectFrom, w))}`;
-    const resume = async (w: Window, c: Cursor, signal: AbortSignal): Promise<QueryPage> => {
-      try {
-        return await r.query(c.next, signal);
-      } catch (err) {
-        if (!releasedLocator(err) || c.at === undefined) throw err;
-        return r.query(rangeQuery({ ...w, from: new Date(Math.max(w.from.getTime(), Date.parse(c.at))) }), signal);
-      }
-    };
     return this.reads.read<Cursor>(
       key,
       req.pageState,
@@ -120,7 +138,13 @@ export class SoqlRanges {
         stepMs: Math.max(1, end.getTime() - start.getTime()),
         concurrency: r.concurrency,
         page: async (w, cursor, signal) => {
-          const page = cursor ? await resume(w, cursor, signal) : await r.query(rangeQuery(w), signal);
+          const page = cursor
+            ? await resumeQuery(
+                cursor,
+                (path) => r.query(path, signal),
+                (at) => r.query(rangeQuery({ ...w, from: new Date(Math.max(w.from.getTime(), at.getTime())) }), signal),
+              )
+            : await r.query(rangeQuery(w), signal);
           const pieces = !cursor && page.next !== null ? splitCount(page.totalSize, page.records.length, r.concurrency) : null;
           if (pieces !== null) {
             // The pieces start at the second of the page's last record: its others of that second may be on the next page.
@@ -129,12 +153,7 @@ export class SoqlRanges {
             // Narrower than a second a piece would not narrow the query.
             if (splittable({ ...w, from: rest }) && w.to.getTime() - rest.getTime() >= pieces * SECOND) return { split: pieces, rest, records: page.records };
           }
-          // A page after a re-query may begin with records the window already handed back.
-          const records = cursor ? page.records.filter((rec) => notHandedBack(rec, cursor)) : page.records;
-          if (page.next === null) return { records, next: null };
-          const last = records.at(-1);
-          const next: Cursor = last?.lastModifiedAt ? { next: page.next, at: last.lastModifiedAt.toISOString(), id: last.id } : { ...cursor, next: page.next };
-          return { records, next };
+          return advance(page.records, page.next, cursor);
         },
       },
       req.signal,
