@@ -59,24 +59,29 @@ async function killedContactRun(name: string, strategy: 'full' | 'incremental') 
   return runKilledOnce({ db: s.api.tdb.db, client: s.worker.client, workers, taskQueue, workflowId: `salesforce-windows-${name}-${syncId}`, syncId, strategy });
 }
 
+/** The killed run resumed, not restarted, and counted each record once; the destination equals the source. Its rows. */
+async function expectResumedExactly(killed: Awaited<ReturnType<typeof killedContactRun>>, strategy: 'full' | 'incremental') {
+  expect(killed.result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
+  // Resumed, not restarted: the run went on past what it had committed at the kill.
+  expect(killed.seqAtKill).toBeLessThan(killed.seqAtEnd);
+  expect(killed.run).toMatchObject({ status: 'SUCCESS', strategy, num_records_synced: CHANGES.length });
+  const rows = await tableRows(s.destPool, 'salesforce_contact');
+  expect(rows.map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
+  return rows;
+}
+
+/** Ranges, not one query: the whole range first, then its windows, some read at the same time (at most 4). */
+function expectConcurrentRanges(sent: string[]) {
+  expect(new Set(sent.filter((q) => q.includes(' AND SystemModstamp < '))).size).toBeGreaterThan(8);
+  expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
+  expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+}
+
 it('resumes every SOQL range of an incremental run after a SIGKILL: the destination equals the source, counted exactly', async () => {
   const from = sf.queries().length;
   sf.maxQueriesInFlight = 0;
-  const { result, seqAtKill, seqAtEnd, run } = await killedContactRun('incremental', 'incremental');
-
-  expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
-  // Resumed, not restarted: the run went on past what it had committed at the kill.
-  expect(seqAtKill).toBeLessThan(seqAtEnd);
-  expect(run).toMatchObject({ status: 'SUCCESS', strategy: 'incremental', num_records_synced: CHANGES.length });
-  expect((await tableRows(s.destPool, 'salesforce_contact')).map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
-  // Ranges, not one query: the whole range first, then its windows, some read at the same time.
-  const ranges = sf
-    .queries()
-    .slice(from)
-    .filter((q) => q.includes(' AND SystemModstamp < '));
-  expect(new Set(ranges).size).toBeGreaterThan(8);
-  expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
-  expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
+  await expectResumedExactly(await killedContactRun('incremental', 'incremental'), 'incremental');
+  expectConcurrentRanges(sf.queries().slice(from));
 }, 240_000);
 
 it('resumes every SOQL range of a full run after a SIGKILL, then reads its tail: only the record deleted at the source is soft-deleted', async () => {
@@ -89,18 +94,10 @@ it('resumes every SOQL range of a full run after a SIGKILL, then reads its tail:
   sf.remove('Contact', gone, new Date().toISOString());
   const from = sf.queries().length;
   sf.maxQueriesInFlight = 0;
-  const { result, seqAtKill, seqAtEnd, run } = await killedContactRun('full', 'full');
-
-  expect(result).toMatchObject({ status: 'SUCCESS', numRecordsSynced: CHANGES.length });
-  expect(seqAtKill).toBeLessThan(seqAtEnd);
-  expect(run).toMatchObject({ status: 'SUCCESS', strategy: 'full', num_records_synced: CHANGES.length });
-  const rows = await tableRows(s.destPool, 'salesforce_contact');
-  expect(rows.map((r) => r.id)).toEqual(['003first', ...CHANGES.map((c) => c.Id)].sort());
+  const rows = await expectResumedExactly(await killedContactRun('full', 'full'), 'full');
   expect(rows.filter((r) => r.deleted).map((r) => r.id)).toEqual([gone]);
   const sent = sf.queries().slice(from);
-  expect(new Set(sent.filter((q) => q.includes(' AND SystemModstamp < '))).size).toBeGreaterThan(8);
+  expectConcurrentRanges(sent);
   // The tail, once: what changed from the range's end on.
   expect(sent.filter((q) => !q.includes(' AND SystemModstamp < ') && / WHERE SystemModstamp >= /.test(q))).toHaveLength(1);
-  expect(sf.maxQueriesInFlight).toBeGreaterThan(1);
-  expect(sf.maxQueriesInFlight).toBeLessThanOrEqual(4);
 }, 240_000);
