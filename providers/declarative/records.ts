@@ -22,7 +22,10 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
  * typically a wrong base_url landing on an HTML page.
  */
 export function parseJsonResponse(res: HttpResponse, what: string): unknown {
-  if (!hasJsonBody(res, what)) return undefined;
+  return hasJsonBody(res, what) ? parseBody(res, what) : undefined;
+}
+
+function parseBody(res: HttpResponse, what: string): unknown {
   try {
     return JSON.parse(res.body) as unknown;
   } catch (err) {
@@ -54,11 +57,12 @@ export function readRecords(
   context?: Record<string, unknown>,
 ): { body: unknown; records: SourceRecord[] } {
   const { selector, mapRecord } = stream;
-  if (!context && mapRecord.scan && hasJsonBody(res, what)) {
+  const json = hasJsonBody(res, what);
+  if (json && !context && mapRecord.scan) {
     const page = scanPage(res.body, selector, mapRecord.scan.keys);
     if (page) return { body: page.rest, records: mapRecord.scan.records(page) };
   }
-  const body = parseJsonResponse(res, what);
+  const body = json ? parseBody(res, what) : undefined;
   const items = selectRecords(body, selector, what);
   const texts = new PageTexts(res.body, selector, items.length);
   return { body, records: items.map((item, i) => mapRecord(item, context, texts, i)) };
